@@ -1,0 +1,1 @@
+"""Charts: pure Plotly figure builders, DataFrame in, go.Figure out."""

@@ -1,0 +1,277 @@
+"""Declarative schemas of the seven datasets: canonical fields, their kinds, and header aliases.
+
+The importer maps a file's headers onto these fields; the store's views use the same canonical names.
+Aliases are compared after `normalise_header` (lower case, no spaces, brackets or punctuation).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+# Kinds a field can have; loaders.coerce has one parser per kind.
+KINDS = (
+    "text",  # free text, stored as plain text
+    "code",  # identifiers, WBS codes, invoice numbers: text, never a number
+    "date",
+    "money",  # yuan; 万元/亿 units from the header or the cell
+    "percent",  # 0..100
+    "int",
+    "number",
+    "level",  # 1..5 likelihood / impact
+    "bool",
+    "duration",  # working days
+    "stage",  # committed | invoiced | paid
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    allowed: tuple[str, ...] = ()  # canonical values, where the set is closed
+    help_zh: str = ""
+    help_en: str = ""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    label_zh: str
+    label_en: str
+    fields: tuple[Field, ...]
+    # "snapshot": every import is kept with its as-of date, views show the latest per project.
+    # "periodic": a re-import of the same months replaces them (see `replace_key`).
+    mode: str
+    key: tuple[str, ...] = ()  # business key: duplicates with different values are refused
+    replace_key: tuple[str, ...] = ()  # periodic datasets: rows sharing these values are replaced
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
+
+PROJECT_ALIASES = ("project", "项目", "项目名称", "项目编号", "所属项目", "project name", "工程名称", "子项目")
+
+TASKS = Dataset(
+    name="tasks",
+    label_zh="项目计划",
+    label_en="Project plan",
+    mode="snapshot",
+    key=("project", "task_id"),
+    fields=(
+        Field("project", "text", aliases=PROJECT_ALIASES),
+        Field(
+            "task_id",
+            "code",
+            aliases=("task id", "id", "unique id", "唯一标识号", "标识号", "任务编号", "任务id", "编号", "序号", "No."),
+        ),
+        Field(
+            "wbs",
+            "code",
+            aliases=("wbs", "wbs number", "wbs编号", "wbs码", "大纲数字", "outline number", "wbs code"),
+        ),
+        Field(
+            "name",
+            "text",
+            required=True,
+            aliases=(
+                "name", "task name", "task", "title", "任务名称", "任务", "名称", "工作项目", "任务名", "工作内容",
+                "活动", "activity", "目标业务",
+            ),
+        ),
+        Field("phase", "text", aliases=("phase", "阶段", "所属阶段", "stage name", "里程碑阶段")),
+        Field(
+            "start",
+            "date",
+            required=True,
+            aliases=("start", "start date", "开始时间", "开始日期", "开始", "计划开始", "计划开始时间", "begin"),
+        ),
+        Field(
+            "finish",
+            "date",
+            aliases=(
+                "finish", "end", "end date", "finish date", "完成时间", "结束时间", "完成日期", "结束日期", "结束",
+                "完成", "计划完成", "计划结束", "due",
+            ),
+        ),
+        Field(
+            "baseline_start",
+            "date",
+            aliases=("baseline start", "比较基准开始时间", "基线开始", "基线开始时间", "planned start", "原计划开始"),
+        ),
+        Field(
+            "baseline_finish",
+            "date",
+            aliases=(
+                "baseline finish", "比较基准完成时间", "基线完成", "基线完成时间", "基线结束", "planned end",
+                "planned finish", "原计划完成",
+            ),
+        ),
+        Field(
+            "percent_complete",
+            "percent",
+            aliases=("% complete", "percent complete", "完成百分比", "完成率", "完成进度", "进度", "%done", "进度(%)"),
+        ),
+        Field("duration_days", "duration", aliases=("duration", "工期", "持续时间", "工期(天)", "time")),
+        Field("is_milestone", "bool", aliases=("milestone", "里程碑", "是否里程碑")),
+        Field("is_gate", "bool", aliases=("quality gate", "gate", "质量关口", "评审关口", "关口")),
+        Field(
+            "predecessors",
+            "code",
+            aliases=("predecessors", "前置任务", "紧前任务", "前置", "prerequisites", "depends on", "依赖"),
+        ),
+        Field(
+            "owner",
+            "text",
+            aliases=("resource names", "owner", "资源名称", "负责人", "责任人", "责任方", "assigned", "assignee"),
+        ),
+        Field("outline_level", "int", aliases=("outline level", "大纲级别", "层级", "level")),
+    ),
+)
+
+BUDGET = Dataset(
+    name="budget",
+    label_zh="预算",
+    label_en="Budget",
+    mode="periodic",
+    key=("project", "category", "period"),
+    replace_key=("project", "period"),
+    fields=(
+        Field("project", "text", required=True, aliases=PROJECT_ALIASES),
+        Field("category", "text", required=True, aliases=("category", "cost category", "费用类别", "成本类别", "类别", "预算科目", "科目")),
+        Field("period", "date", aliases=("period", "month", "月份", "期间", "预算月份", "年月")),
+        Field("amount", "money", required=True, aliases=("amount", "budget", "预算", "预算金额", "金额", "预算额", "budget amount")),
+    ),
+)
+
+COSTS = Dataset(
+    name="costs",
+    label_zh="费用台账",
+    label_en="Cost ledger",
+    mode="periodic",
+    replace_key=("project", "month"),
+    fields=(
+        Field("date", "date", required=True, aliases=("date", "日期", "发生日期", "记账日期", "凭证日期", "posting date")),
+        Field("project", "text", required=True, aliases=PROJECT_ALIASES),
+        Field("category", "text", required=True, aliases=("category", "cost category", "费用类别", "成本类别", "类别", "科目")),
+        Field("vendor", "text", aliases=("vendor", "supplier", "供应商", "厂商", "收款单位", "合同方")),
+        Field("amount", "money", required=True, aliases=("amount", "金额", "发生额", "金额(元)", "cost", "actual", "实际金额")),
+        Field(
+            "stage",
+            "stage",
+            required=True,
+            aliases=("stage", "status", "阶段", "状态", "付款状态", "资金状态", "type"),
+            allowed=("committed", "invoiced", "paid"),
+        ),
+        Field("reference", "code", aliases=("reference", "ref", "contract", "合同编号", "发票号", "凭证号", "单据号", "invoice no")),
+        Field("description", "text", aliases=("description", "摘要", "说明", "备注", "事由", "memo")),
+    ),
+)
+
+RISKS = Dataset(
+    name="risks",
+    label_zh="风险登记册",
+    label_en="Risk register",
+    mode="snapshot",
+    key=("project", "risk_id"),
+    fields=(
+        Field("risk_id", "code", required=True, aliases=("risk id", "id", "风险编号", "编号", "风险id", "序号")),
+        Field("project", "text", aliases=PROJECT_ALIASES),
+        Field(
+            "title",
+            "text",
+            required=True,
+            aliases=("title", "risk", "risk title", "risk description", "风险", "风险名称", "风险描述", "风险说明书", "描述"),
+        ),
+        Field("category", "text", aliases=("category", "risk category", "类别", "风险类别", "风险类型")),
+        Field("likelihood", "level", required=True, aliases=("likelihood", "probability", "可能性", "概率", "发生概率", "likelihood (1-5)")),
+        Field("impact", "level", required=True, aliases=("impact", "影响", "影响程度", "impact (1-5)", "后果")),
+        Field("owner", "text", aliases=("owner", "risk owner", "责任人", "负责人", "责任方")),
+        Field("mitigation", "text", aliases=("mitigation", "mitigation strategy", "response", "应对措施", "缓解措施", "响应", "treatment")),
+        Field("contingency", "text", aliases=("contingency", "contingency plan", "应急预案", "应急计划")),
+        Field("status", "text", aliases=("status", "状态", "风险状态")),
+        Field("identified", "date", aliases=("identified", "date identified", "识别日期", "登记日期", "提出日期")),
+        Field("last_review", "date", aliases=("last review", "review date", "最近评审", "评审日期", "复核日期")),
+        Field("residual_likelihood", "level", aliases=("residual likelihood", "修订后的概率", "剩余可能性", "残余可能性")),
+        Field("residual_impact", "level", aliases=("residual impact", "修订后的影响", "剩余影响", "残余影响")),
+    ),
+)
+
+CHANGES = Dataset(
+    name="changes",
+    label_zh="变更申请",
+    label_en="Change requests",
+    mode="snapshot",
+    key=("project", "change_id"),
+    fields=(
+        Field("change_id", "code", required=True, aliases=("change id", "cr id", "id", "变更编号", "编号", "申请编号")),
+        Field("project", "text", required=True, aliases=PROJECT_ALIASES),
+        Field("title", "text", required=True, aliases=("title", "change", "变更内容", "变更名称", "标题", "变更事项", "description")),
+        Field(
+            "status",
+            "text",
+            required=True,
+            aliases=("status", "状态", "审批状态", "decision"),
+        ),
+        Field("requested", "date", required=True, aliases=("requested", "request date", "申请日期", "提出日期", "提交日期")),
+        Field("decided", "date", aliases=("decided", "decision date", "审批日期", "批准日期", "决定日期")),
+        Field("cost_impact", "money", aliases=("cost impact", "费用影响", "成本影响", "金额影响", "预算影响")),
+        Field("schedule_impact_days", "int", aliases=("schedule impact days", "schedule impact", "工期影响", "进度影响(天)", "进度影响")),
+        Field("requested_by", "text", aliases=("requested by", "申请人", "提出人", "申请科室")),
+    ),
+)
+
+USAGE = Dataset(
+    name="usage",
+    label_zh="系统使用",
+    label_en="System usage",
+    mode="periodic",
+    key=("period", "department", "system"),
+    replace_key=("period", "department", "system"),
+    fields=(
+        Field("period", "date", required=True, aliases=("period", "date", "日期", "统计日期", "周", "week", "月份", "统计周期")),
+        Field("department", "text", required=True, aliases=("department", "dept", "科室", "科室名称", "部门", "使用科室")),
+        Field("system", "text", required=True, aliases=("system", "系统", "系统名称", "应用系统", "application")),
+        Field("active_users", "int", required=True, aliases=("active users", "活跃用户", "活跃用户数", "使用人数", "登录人数")),
+        Field("eligible_users", "int", aliases=("eligible users", "应用人数", "应使用人数", "用户总数", "在岗人数", "授权用户数")),
+    ),
+)
+
+KPIS = Dataset(
+    name="kpis",
+    label_zh="效益指标",
+    label_en="Benefit KPIs",
+    mode="periodic",
+    key=("period", "kpi", "department"),
+    replace_key=("period", "kpi", "department"),
+    fields=(
+        Field("period", "date", required=True, aliases=("period", "date", "日期", "统计日期", "周", "week", "月份", "统计周期")),
+        Field("kpi", "text", required=True, aliases=("kpi", "indicator", "measure", "指标", "指标名称", "数据名")),
+        Field("department", "text", aliases=("department", "dept", "科室", "科室名称", "部门")),
+        Field("value", "number", required=True, aliases=("value", "数值", "指标值", "值", "score")),
+        Field("unit", "text", aliases=("unit", "单位")),
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (TASKS, BUDGET, COSTS, RISKS, CHANGES, USAGE, KPIS)}
+
+_STRIP = re.compile(r"[\s\u3000_\-:：()（）\[\]【】<>《》\"'`·.,，;；/\\*#]+")
+
+
+def normalise_header(text: object) -> str:
+    """A header as compared against aliases: NFKC, lower case, no spaces, brackets or punctuation."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    return _STRIP.sub("", s)

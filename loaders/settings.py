@@ -1,0 +1,50 @@
+"""One settings module: every setting with its name, default and help, overridable by environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str
+    help: str
+
+    def get(self) -> str:
+        return os.environ.get(self.env, self.default)
+
+
+SETTINGS: dict[str, Setting] = {
+    "db_path": Setting("COCKPIT_DB", str(ROOT / "data" / "cockpit.duckdb"), "The DuckDB store file."),
+    "max_file_mb": Setting("COCKPIT_MAX_FILE_MB", "200", "Largest file the importer reads, in MB."),
+    "max_rows": Setting("COCKPIT_MAX_ROWS", "20000000", "Most data rows one file may hold (CSV)."),
+    "max_sheet_rows": Setting("COCKPIT_MAX_SHEET_ROWS", "1000000", "Most rows one Excel sheet may declare."),
+    "max_sheet_cols": Setting("COCKPIT_MAX_SHEET_COLS", "500", "Most columns one Excel sheet may declare."),
+    "max_zip_ratio": Setting("COCKPIT_MAX_ZIP_RATIO", "200", "Largest uncompressed:compressed ratio of a member."),
+    "max_unzipped_mb": Setting("COCKPIT_MAX_UNZIPPED_MB", "1000", "Largest total uncompressed size of an .xlsx."),
+    "min_free_mb": Setting("COCKPIT_MIN_FREE_MB", "200", "Imports are refused when the store's disk has less free."),
+    "eac_threshold": Setting("COCKPIT_EAC_THRESHOLD", "0.05", "Warn when EAC exceeds BAC by more than this share."),
+    "usage_target": Setting("COCKPIT_USAGE_TARGET", "0.80", "Default usage-rate target per system."),
+    "user": Setting("COCKPIT_USER", os.environ.get("USER", "pmo"), "Name recorded as the importer of a file."),
+}
+
+
+def get(name: str) -> str:
+    return SETTINGS[name].get()
+
+
+def get_float(name: str) -> float:
+    return float(get(name))
+
+
+def get_int(name: str) -> int:
+    return int(float(get(name)))
+
+
+def db_path() -> Path:
+    return Path(get("db_path"))

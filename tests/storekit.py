@@ -1,0 +1,50 @@
+"""Helpers for tests: an in-memory store and rows put straight into its raw tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import duckdb
+
+from loaders import store
+
+
+def new_store() -> duckdb.DuckDBPyConnection:
+    return store.memory_store()
+
+
+def add_import(con: duckdb.DuckDBPyConnection, dataset: str, as_of: dt.date | None = None, status: str = "loaded") -> int:
+    row = con.execute("SELECT nextval('import_seq')").fetchone()
+    assert row is not None
+    import_id = int(row[0])
+    con.execute(
+        "INSERT INTO import_log (import_id, dataset, file_name, rows, imported_at, imported_by, status, as_of)"
+        " VALUES (?, ?, ?, 0, now(), 'test', ?, ?)",
+        [import_id, dataset, f"{dataset}-{import_id}.xlsx", status, as_of],
+    )
+    store.bump_data_version(con)
+    return import_id
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    dataset: str,
+    rows: Iterable[Mapping[str, Any]],
+    as_of: dt.date | None = None,
+) -> int:
+    """Insert rows (dicts of raw-table columns) as one loaded import of `dataset`; returns its import id."""
+    table = store.RAW_TABLES[dataset]
+    snapshot = dataset in ("tasks", "risks", "changes")
+    import_id = add_import(con, dataset, as_of=as_of if snapshot else None)
+    for i, r in enumerate(rows, start=2):
+        data = dict(r)
+        data["import_id"] = import_id
+        data.setdefault("row_no", i)
+        if snapshot:
+            data.setdefault("as_of", as_of or dt.date(2026, 11, 23))
+        cols = ", ".join(store.quote_ident(c) for c in data)
+        marks = ", ".join("?" for _ in data)
+        con.execute(f"INSERT INTO {store.quote_ident(table)} ({cols}) VALUES ({marks})", list(data.values()))  # noqa: S608
+    return import_id
