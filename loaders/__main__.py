@@ -1,0 +1,125 @@
+"""Command line: `python -m loaders import FILE...`, `demo`, `history`, `undo ID`.
+
+Exit 0 when every file loaded; 1 when any was refused (each problem printed as file / sheet / row / column /
+value / what is wrong); 2 for usage errors. Never a Python traceback for a bad file or a locked store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from loaders import coerce, importer, settings, store
+from loaders.datasets import DATASETS
+from loaders.errors import CockpitError
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return coerce.parse_date(text)
+    except coerce.CoerceError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from exc
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m loaders", description="HIT Cockpit importer")
+    ap.add_argument("--db", help="DuckDB store file (default: $COCKPIT_DB or data/cockpit.duckdb)")
+    sub = ap.add_subparsers(dest="command", required=True)
+    imp = sub.add_parser("import", help="check and load exports into the store")
+    imp.add_argument("files", nargs="+", type=Path)
+    imp.add_argument("--dataset", choices=sorted(DATASETS))
+    imp.add_argument("--project", help="project of a plan or register without a project column")
+    imp.add_argument("--as-of", type=_date, dest="as_of", help="snapshot date of a plan or risk register")
+    imp.add_argument("--sheet", help="read only this sheet")
+    imp.add_argument("--dry-run", action="store_true", help="check only; store nothing")
+    imp.add_argument("--skip-invalid", action="store_true", help="load the valid rows, report the rest")
+    imp.add_argument("--user", default=None, help="name recorded in the import history")
+    imp.add_argument("--db", dest="db_sub", help=argparse.SUPPRESS)
+    demo = sub.add_parser("demo", help="build a store from the demo exports in data/demo")
+    demo.add_argument("--if-empty", action="store_true", help="do nothing when the store already holds data")
+    demo.add_argument("--db", dest="db_sub", help=argparse.SUPPRESS)
+    hist = sub.add_parser("history", help="list the import history")
+    hist.add_argument("--db", dest="db_sub", help=argparse.SUPPRESS)
+    und = sub.add_parser("undo", help="undo one import by its id")
+    und.add_argument("import_id", type=int)
+    und.add_argument("--db", dest="db_sub", help=argparse.SUPPRESS)
+    return ap
+
+
+def _print_result(res: importer.ImportResult, out: list[str]) -> None:
+    where = res.file_name + (f" [{res.sheet}]" if res.sheet else "")
+    tag = {"loaded": "OK ", "skipped": "== ", "dry-run": "-- ", "undone": "<< "}.get(res.status, "XX ")
+    out.append(f"{tag}{where}: {res.dataset or '?'} {res.status}, {res.rows} rows. {res.message}")
+    for p in res.problems:
+        level = "错误" if p.severity == "error" else "提示"
+        out.append(
+            f"    [{level}] {p.file} / {p.sheet or '-'} / 行 {p.row if p.row is not None else '-'} / "
+            f"列 {p.column or '-'} / 值 {p.value if p.value is not None else '-'} / {p.message}"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    db = getattr(args, "db_sub", None) or args.db or settings.get("db_path")
+    lines: list[str] = []
+    try:
+        if args.command == "demo":
+            from loaders.demo import build_demo
+
+            results = build_demo(db, if_empty=args.if_empty)
+            for r in results:
+                _print_result(r, lines) if r.status != "loaded" else lines.append(
+                    f"OK  {r.file_name}{f' [{r.sheet}]' if r.sheet else ''}: {r.dataset} {r.rows} rows"
+                )
+            if not results:
+                lines.append(f"store {db} already holds data; demo not loaded")
+            print("\n".join(lines))
+            return 0 if all(r.status in ("loaded", "skipped") for r in results) else 1
+        con = store.open_store(db)
+        try:
+            if args.command == "history":
+                for row in con.execute(
+                    "SELECT import_id, imported_at, imported_by, dataset, file_name, sheet, rows, status, message"
+                    " FROM imports ORDER BY import_id"
+                ).fetchall():
+                    print(" | ".join("" if v is None else str(v) for v in row))
+                return 0
+            if args.command == "undo":
+                res = importer.undo(con, args.import_id, user=None)
+                _print_result(res, lines)
+                print("\n".join(lines))
+                return 0
+            ok = True
+            for f in args.files:
+                if not f.exists():
+                    lines.append(f"XX {f}: 文件不存在 / file not found")
+                    ok = False
+                    continue
+                for res in importer.import_file(
+                    con,
+                    f,
+                    dataset=args.dataset,
+                    project=args.project,
+                    as_of=args.as_of,
+                    sheet=args.sheet,
+                    skip_invalid=args.skip_invalid,
+                    dry_run=args.dry_run,
+                    user=args.user,
+                ):
+                    _print_result(res, lines)
+                    ok = ok and res.status in ("loaded", "skipped", "dry-run")
+            print("\n".join(lines))
+            return 0 if ok else 1
+        finally:
+            con.close()
+    except CockpitError as exc:
+        print("\n".join(lines))
+        print(f"XX {exc.title}: {exc.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,174 @@
+"""Find the header row under title rows, flatten two-level headers, and map headers onto dataset fields.
+
+A header matches a field when its normalised text equals one of the field's aliases, or does once a unit
+suffix such as (万元) or (%) is taken off. Saved user mappings win over aliases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from loaders.datasets import DATASETS, Dataset, normalise_header
+
+HEADER_SCAN_ROWS = 30
+
+_UNIT_SUFFIX = re.compile(r"(万元|亿元|千元|元|人民币|rmb|cny|%|％|天|日|工作日|分钟|小时|人|个|次|d|days)$")
+
+
+@dataclass
+class ColumnMap:
+    index: int  # 0-based column index in the grid
+    header: str  # header text as written (two-level headers joined with "/")
+    field: str | None  # canonical field, or None when ignored
+    how: str  # "alias" | "saved" | "user" | "none" | "duplicate"
+
+
+@dataclass
+class HeaderChoice:
+    dataset: Dataset
+    header_row: int  # 0-based index of the LAST header row in the grid
+    levels: int  # 1 or 2
+    columns: list[ColumnMap]
+    missing: list[str] = field(default_factory=list)  # required fields not found
+    duplicates: list[tuple[str, list[int]]] = field(default_factory=list)  # same header text, several columns
+    score: tuple[int, int, int] = (0, 0, 0)
+
+    @property
+    def mapped(self) -> dict[str, int]:
+        return {c.field: c.index for c in self.columns if c.field}
+
+
+def _alias_index(ds: Dataset) -> dict[str, str]:
+    idx: dict[str, str] = {}
+    for f in ds.fields:
+        for a in (f.name, *f.aliases):
+            idx.setdefault(normalise_header(a), f.name)
+    return idx
+
+
+ALIASES: dict[str, dict[str, str]] = {name: _alias_index(ds) for name, ds in DATASETS.items()}
+
+
+def match_field(dataset: str, header: str) -> str | None:
+    """The field a header names in `dataset`, or None."""
+    idx = ALIASES[dataset]
+    key = normalise_header(header)
+    if not key:
+        return None
+    if key in idx:
+        return idx[key]
+    stripped = _UNIT_SUFFIX.sub("", key)
+    if stripped and stripped in idx:
+        return idx[stripped]
+    return None
+
+
+def header_names(rows: list[list[str]], r: int, levels: int) -> list[str]:
+    """Header texts of row r (and the row above when levels == 2), flattened as parent/child."""
+    width = max((len(rows[i]) for i in range(max(0, r - levels + 1), r + 1)), default=0)
+    names: list[str] = []
+    for c in range(width):
+        child = rows[r][c].strip() if c < len(rows[r]) else ""
+        if levels == 2 and r >= 1:
+            parent = rows[r - 1][c].strip() if c < len(rows[r - 1]) else ""
+            if parent and child and parent != child:
+                names.append(f"{parent}/{child}")
+            else:
+                names.append(child or parent)
+        else:
+            names.append(child)
+    return names
+
+
+def _map_names(ds: Dataset, names: list[str], saved: dict[str, str] | None) -> HeaderChoice:
+    columns: list[ColumnMap] = []
+    used: set[str] = set()
+    by_text: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        if name:
+            by_text.setdefault(normalise_header(name), []).append(i)
+    for i, name in enumerate(names):
+        how = "none"
+        fld: str | None = None
+        if saved is not None and name in saved:
+            fld = saved[name] or None
+            how = "saved"
+        else:
+            fld = match_field(ds.name, name)
+            if fld is None and "/" in name:
+                # two-level header: try the child, then the parent
+                parent, _, child = name.partition("/")
+                fld = match_field(ds.name, child) or match_field(ds.name, parent)
+            how = "alias" if fld else "none"
+        if fld and fld in used:
+            how, fld = "duplicate", None
+        if fld:
+            used.add(fld)
+        columns.append(ColumnMap(i, name, fld, how))
+    missing = [f for f in ds.required if f not in used]
+    dups = [(names[ix[0]], ix) for key, ix in by_text.items() if len(ix) > 1]
+    required_found = len([f for f in ds.required if f in used])
+    return HeaderChoice(
+        dataset=ds,
+        header_row=0,
+        levels=1,
+        columns=columns,
+        missing=missing,
+        duplicates=dups,
+        score=(int(not missing), required_found, len(used)),
+    )
+
+
+def signature(sheet: str | None, names: list[str]) -> str:
+    """A stable key for 'the same export arriving again': sheet name plus the normalised header list."""
+    text = (normalise_header(sheet or "") + "|" + "|".join(normalise_header(n) for n in names)).encode("utf-8")
+    return hashlib.sha1(text, usedforsecurity=False).hexdigest()[:20]
+
+
+def choose_header(
+    rows: list[list[str]],
+    datasets: list[Dataset],
+    saved: dict[str, tuple[str, dict[str, str]]] | None = None,
+    sheet: str | None = None,
+    user_mapping: dict[str, str] | None = None,
+) -> HeaderChoice | None:
+    """The best (dataset, header row) over the first rows of a grid; None when nothing looks like a header.
+
+    `saved` maps a header signature to (dataset, {header: field}) the user confirmed before;
+    `user_mapping` ({header: field or ''}) overrides for this file.
+    """
+    best: HeaderChoice | None = None
+    scan = min(len(rows), HEADER_SCAN_ROWS)
+    for r in range(scan):
+        if not any(c.strip() for c in rows[r]):
+            continue
+        for levels in (1, 2):
+            if levels == 2 and (r == 0 or not any(c.strip() for c in rows[r - 1])):
+                continue
+            names = header_names(rows, r, levels)
+            sig = signature(sheet, names)
+            for ds in datasets:
+                mapping: dict[str, str] | None = None
+                if saved and sig in saved and saved[sig][0] == ds.name:
+                    mapping = dict(saved[sig][1])
+                if user_mapping:
+                    mapping = {**(mapping or {}), **user_mapping}
+                choice = _map_names(ds, names, mapping)
+                if choice.score[2] == 0:
+                    continue
+                choice.header_row = r
+                choice.levels = levels
+                if mapping and any(c.how == "saved" for c in choice.columns):
+                    choice.score = (choice.score[0], choice.score[1] + 100, choice.score[2])
+                if best is None or _better(choice, best):
+                    best = choice
+    return best
+
+
+def _better(a: HeaderChoice, b: HeaderChoice) -> bool:
+    # complete beats incomplete; then more required found; then more fields; then the single-level, earlier row
+    ka = (a.score, -a.levels, -a.header_row)
+    kb = (b.score, -b.levels, -b.header_row)
+    return ka > kb

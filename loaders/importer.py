@@ -1,0 +1,1264 @@
+"""The importer: prepare a file (read, map, coerce, validate — nothing stored), then commit it in one transaction.
+
+Staging and coercion run in a private in-memory DuckDB: every distinct cell text of a column is coerced once
+in Python and joined back, so a 10M-row usage CSV is never held as Python objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from loaders import coerce, readers, settings, sniff, store
+from loaders.datasets import DATASETS, Dataset, normalise_header
+from loaders.errors import CockpitError, FileRefused, ImportBusy, Problem, Report, StoreUnavailable, ValidationFailed
+from loaders.headers import ColumnMap, HeaderChoice, choose_header, signature
+
+Progress = Callable[[int, int], None]
+
+# Canonical column types in the staging tables.
+SQL_TYPES = {
+    "text": "VARCHAR",
+    "code": "VARCHAR",
+    "date": "DATE",
+    "money": "DOUBLE",
+    "percent": "DOUBLE",
+    "int": "BIGINT",
+    "number": "DOUBLE",
+    "level": "INTEGER",
+    "bool": "BOOLEAN",
+    "duration": "DOUBLE",
+    "stage": "VARCHAR",
+}
+
+# Columns each raw table receives from a prepared frame (besides import_id / as_of / superseded_by).
+STORE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "tasks": (
+        "row_no",
+        "project",
+        "task_id",
+        "wbs",
+        "name",
+        "phase",
+        "start",
+        "finish",
+        "baseline_start",
+        "baseline_finish",
+        "percent_complete",
+        "duration_days",
+        "is_milestone",
+        "is_gate",
+        "predecessors",
+        "owner",
+        "outline_level",
+        "is_summary",
+    ),
+    "budget": ("row_no", "project", "category", "period", "amount"),
+    "costs": ("row_no", "date", "project", "category", "vendor", "amount", "stage", "reference", "description"),
+    "risks": (
+        "row_no",
+        "risk_id",
+        "project",
+        "title",
+        "category",
+        "likelihood",
+        "impact",
+        "owner",
+        "mitigation",
+        "contingency",
+        "status",
+        "identified",
+        "last_review",
+        "residual_likelihood",
+        "residual_impact",
+    ),
+    "changes": (
+        "row_no",
+        "change_id",
+        "project",
+        "title",
+        "status",
+        "requested",
+        "decided",
+        "cost_impact",
+        "schedule_impact_days",
+        "requested_by",
+    ),
+    "usage": ("row_no", "period", "department", "system", "active_users", "eligible_users"),
+    "kpis": ("row_no", "period", "kpi", "department", "value", "unit"),
+}
+
+MAX_PROBLEMS = 2000
+_AS_OF_LABEL = re.compile(
+    r"(状态日期|报告日期|数据日期|截至|截止日期|统计截止|as\s*-?\s*of|status\s*date|report\s*date)", re.I
+)
+_DATE_IN_NAME = re.compile(r"(20\d\d)[-_.年]?(\d\d)[-_.月]?(\d\d)")
+
+
+@dataclass
+class Prepared:
+    """One table of one file, read and checked, ready to be committed (or shown in a preview)."""
+
+    file_name: str
+    sheet: str | None
+    dataset: str
+    path: Path
+    sha256: str
+    header_row: int  # 1-based Excel row of the (last) header row
+    columns: list[ColumnMap]
+    frame: pd.DataFrame  # canonical columns + row_no, valid rows only
+    report: Report
+    invalid_rows: list[int] = field(default_factory=list)
+    data_rows: int = 0  # rows that looked like data (before validation)
+    as_of: dt.date | None = None
+    project: str | None = None
+    encoding: str | None = None
+    signature: str = ""
+    arrow: pa.Table | None = None  # large periodic tables stay in Arrow, not pandas
+
+    @property
+    def row_count(self) -> int:
+        return self.arrow.num_rows if self.arrow is not None else len(self.frame)
+
+    @property
+    def ok(self) -> bool:
+        return not self.report.errors
+
+
+@dataclass
+class ImportResult:
+    file_name: str
+    sheet: str | None
+    dataset: str | None
+    status: str  # loaded | refused | skipped | undone | dry-run
+    rows: int
+    import_id: int | None
+    message: str
+    problems: list[Problem] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------- prepare
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _saved_mappings(con: duckdb.DuckDBPyConnection | None) -> dict[str, tuple[str, dict[str, str]]]:
+    if con is None:
+        return {}
+    out: dict[str, tuple[str, dict[str, str]]] = {}
+    for sig, dataset, source, fld in con.execute(
+        "SELECT signature, dataset, source, field FROM column_mappings"
+    ).fetchall():
+        out.setdefault(sig, (dataset, {}))[1][source] = fld
+    return out
+
+
+def save_mapping(con: duckdb.DuckDBPyConnection, sig: str, dataset: str, mapping: dict[str, str]) -> None:
+    """Remember how the user mapped this export's headers, so the next upload maps itself."""
+    con.execute("BEGIN")
+    try:
+        con.execute("DELETE FROM column_mappings WHERE signature = ?", [sig])
+        for source, fld in mapping.items():
+            con.execute(
+                "INSERT INTO column_mappings (signature, dataset, source, field, saved_at) VALUES (?, ?, ?, ?, now())",
+                [sig, dataset, source, fld],
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def prepare(
+    path: str | Path,
+    *,
+    display_name: str | None = None,
+    dataset: str | None = None,
+    project: str | None = None,
+    as_of: dt.date | None = None,
+    sheet: str | None = None,
+    mapping: dict[str, str] | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> list[Prepared]:
+    """Read and check a file; store nothing. Raises FileRefused when no table in it can be read."""
+    p = Path(path)
+    name = sniff.safe_name(display_name or p.name)
+    if dataset is not None and dataset not in DATASETS:
+        raise FileRefused(f"未知的数据类型「{dataset}」，可选：{', '.join(DATASETS)} / Unknown dataset.")
+    kind = sniff.sniff(p, name)
+    sha = file_sha256(p)
+    if kind in ("mspdi", "gan"):
+        return [_prepare_project_xml(p, name, kind, sha, project, as_of)]
+    saved = _saved_mappings(con)
+    candidates = [DATASETS[dataset]] if dataset else list(DATASETS.values())
+    grids: list[readers.Grid]
+    warnings: list[Problem] = []
+    if kind in ("xlsx", "xls"):
+        bad: dict[str, list[tuple[str, str]]] = {}
+        if kind == "xlsx":
+            info = sniff.scan_xlsx(p, name)
+            for s in info.sheets:
+                bad[s.name] = [
+                    (ref, "是公式但没有计算结果，请在 Excel 中打开并保存后再导入") for ref in s.formula_without_value
+                ]
+                bad[s.name] += [(ref, f"是 Excel 错误值 {code}") for ref, code in getattr(s, "error_cells", [])]
+            if info.has_macros:
+                warnings.append(
+                    Problem(name, None, None, None, None, "文件含宏(VBA)，宏不会被执行，只读取数值。", "warning")
+                )
+        grids = readers.read_workbook(p, name)
+        for g in grids:
+            for ref, msg in bad.get(g.sheet or "", []):
+                row, col = _split_ref(ref)
+                g.bad_cells[(row, col)] = (ref, msg)
+        if sheet is not None:
+            wanted = [g for g in grids if g.sheet == sheet or (g.sheet or "").strip() == sheet.strip()]
+            if not wanted:
+                names = "、".join(g.sheet or "" for g in grids)
+                raise FileRefused(f"{name}：没有名为「{sheet}」的工作表(有：{names})。 / No such sheet.")
+            grids = wanted
+        else:
+            for g in grids:
+                if g.hidden:
+                    warnings.append(
+                        Problem(
+                            name, g.sheet, None, None, None, "隐藏的工作表未导入。 / Hidden sheet ignored.", "warning"
+                        )
+                    )
+            grids = [g for g in grids if not g.hidden]
+    else:
+        grids = [readers.read_csv_head(p, name)]
+
+    prepared: list[Prepared] = []
+    unrecognised: list[str] = []
+    best_missing: tuple[readers.Grid, HeaderChoice] | None = None
+    for g in grids:
+        readers.fill_merged(g) if g.csv_path is None else None
+        choice = choose_header(g.rows, candidates, saved=saved, sheet=g.sheet, user_mapping=mapping)
+        complete = choice is not None and not _missing(choice, project)
+        if choice is None or not complete:
+            unrecognised.append(g.sheet or name)
+            if choice is not None and (best_missing is None or choice.score > best_missing[1].score):
+                best_missing = (g, choice)
+            continue
+        prep = _prepare_grid(g, choice, p, name, sha, project, as_of)
+        prep.report.problems[:0] = [w for w in warnings if w.sheet in (None, g.sheet)]
+        prepared.append(prep)
+    if not prepared:
+        if best_missing is not None:
+            g, choice = best_missing
+            miss = "、".join(f"「{_label(choice.dataset, m)}」" for m in _missing(choice, project))
+            where = f"(sheet {g.sheet})" if g.sheet else ""
+            raise FileRefused(
+                f"{name}：看起来是{choice.dataset.label_zh}，但缺少必填列{miss}{where}。"
+                f" / Looks like {choice.dataset.label_en} but required columns are missing: "
+                + ", ".join(_missing(choice, project)),
+                problems=[
+                    Problem(
+                        name, g.sheet, choice.header_row + g.first_row, _label(choice.dataset, m), None, "缺少必填列"
+                    )
+                    for m in _missing(choice, project)
+                ],
+            )
+        raise FileRefused(
+            f"{name}：无法识别数据类型，没有找到可识别的表头(已检查前 30 行)。可用 --dataset 指定，或在数据页映射列。"
+            " / No recognisable header found; choose the dataset or map the columns."
+        )
+    for sheet_name in unrecognised:
+        for prep in prepared:
+            prep.report.add(
+                Problem(
+                    name,
+                    sheet_name,
+                    None,
+                    None,
+                    None,
+                    "该工作表未识别为任何数据，已忽略。 / Sheet not recognised, ignored.",
+                    "warning",
+                )
+            )
+            break
+    return prepared
+
+
+def _label(ds: Dataset, fld: str) -> str:
+    f = ds.field(fld)
+    return f.aliases[0] if f.aliases else fld
+
+
+def _missing(choice: HeaderChoice, project: str | None) -> list[str]:
+    # a plan or register without a project column takes the project from --project or the file name
+    miss = list(choice.missing)
+    if "project" in miss and choice.dataset.mode == "snapshot":
+        miss.remove("project")
+    return miss
+
+
+def _split_ref(ref: str) -> tuple[int, int]:
+    m = re.fullmatch(r"([A-Z]+)(\d+)", ref.upper())
+    if not m:
+        return (0, 0)
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + (ord(ch) - 64)
+    return int(m.group(2)), col - 1
+
+
+def _as_of_from(grid: readers.Grid, header_idx: int, file_name: str) -> dt.date | None:
+    for r in range(min(header_idx, len(grid.rows))):
+        row = grid.rows[r]
+        for i, text in readers.iter_nonempty(row):
+            if _AS_OF_LABEL.search(text):
+                tail = re.split(r"[:：]", text, maxsplit=1)
+                candidates = [tail[1]] if len(tail) > 1 and tail[1].strip() else []
+                candidates += [v for _, v in readers.iter_nonempty(row[i + 1 :])][:2]
+                for c in candidates:
+                    try:
+                        return coerce.parse_date(c.strip())
+                    except coerce.CoerceError:
+                        continue
+    m = _DATE_IN_NAME.search(file_name)
+    if m:
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    return None
+
+
+def project_from_name(file_name: str) -> str:
+    stem = Path(file_name).stem
+    stem = _DATE_IN_NAME.sub("", stem)
+    stem = re.sub(r"(计划|进度计划|项目计划|风险登记册|变更申请|plan|schedule|risks?|register)", "", stem, flags=re.I)
+    stem = stem.strip(" _-.")
+    return stem or Path(file_name).stem
+
+
+# ----------------------------------------------------------------------------- staging in DuckDB
+
+
+def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice) -> None:
+    """Create `raw(_row, c0..cN)` with every record after the header, as text."""
+    width = len(choice.columns)
+    cols = [f"c{i}" for i in range(width)]
+    hdr = choice.header_row
+    if grid.csv_path is not None and grid.truncated:
+        skip = grid.line_of_record[hdr] if hdr < len(grid.line_of_record) else 0
+        columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
+        mem.execute(
+            "CREATE TABLE raw AS SELECT (row_number() OVER ()) + ? AS _row, * FROM read_csv(?, delim = ?, header = false, "  # noqa: S608
+            f"skip = ?, columns = {columns}, null_padding = true, quote = '\"', escape = '\"', "
+            "strict_mode = false, ignore_errors = false, parallel = true)",
+            [hdr + grid.first_row, str(grid.csv_path), grid.delimiter, skip],
+        )
+        return
+    data = grid.rows[hdr + 1 :]
+    first = grid.first_row + hdr + 1
+    arrays: dict[str, list[Any]] = {"_row": list(range(first, first + len(data)))}
+    for i, c in enumerate(cols):
+        arrays[c] = [(r[i] if i < len(r) and r[i] != "" else None) for r in data]
+    table = pa.table(arrays, schema=pa.schema([("_row", pa.int64())] + [(c, pa.string()) for c in cols]))
+    mem.register("raw_arrow", table)
+    mem.execute("CREATE TABLE raw AS SELECT * FROM raw_arrow")
+    mem.unregister("raw_arrow")
+
+
+def _distinct(mem: duckdb.DuckDBPyConnection, col: str) -> list[str]:
+    rows = mem.execute(
+        f"SELECT DISTINCT {store.quote_ident(col)} FROM data WHERE {store.quote_ident(col)} IS NOT NULL"
+    ).fetchall()  # noqa: S608
+    return [r[0] for r in rows]
+
+
+def _coercer(ds: Dataset, fld: str, header: str, values: list[str]) -> Callable[[str], object]:
+    kind = ds.field(fld).kind
+    if kind == "money":
+        unit = coerce.unit_from_header(header)
+        return lambda v: coerce.parse_money(v, unit)
+    if kind == "percent":
+        fraction = coerce.column_is_fraction(values)
+        return lambda v: coerce.parse_percent(v, fraction=fraction)
+    return coerce.COERCERS[kind]
+
+
+def _prepare_grid(
+    grid: readers.Grid,
+    choice: HeaderChoice,
+    path: Path,
+    name: str,
+    sha: str,
+    project: str | None,
+    as_of: dt.date | None,
+) -> Prepared:
+    ds = choice.dataset
+    report = Report()
+    sheet = grid.sheet
+    header_excel_row = grid.first_row + choice.header_row
+    for text, dup_idx in choice.duplicates:
+        dup_cols = [choice.columns[i] for i in dup_idx if i < len(choice.columns)]
+        if any(m.field for m in dup_cols) or any(m.how == "duplicate" for m in dup_cols):
+            letters = "与".join(f"{readers.column_letter(i)} 列" for i in dup_idx)
+            report.add(Problem(name, sheet, header_excel_row, text, None, f"列名重复「{text}」({letters})"))
+    for cm in choice.columns:
+        if cm.how == "duplicate":
+            report.add(
+                Problem(
+                    name,
+                    sheet,
+                    header_excel_row,
+                    cm.header,
+                    None,
+                    "与前面的列映射到同一字段，已忽略此列。 / Maps to a field already taken; ignored.",
+                    "warning",
+                )
+            )
+    mem = duckdb.connect(":memory:")
+    try:
+        _stage_grid(mem, grid, choice)
+        mapped: dict[str, int] = choice.mapped
+        width = len(choice.columns)
+        # ------------------------------------------------------------ rows that are not data
+        non_data = _non_data_rows(mem, grid, choice, name, report)
+        mem.execute("CREATE TABLE data AS SELECT * FROM raw WHERE _row NOT IN (SELECT unnest(?::BIGINT[]))", [non_data])
+        data_rows = int(mem.execute("SELECT count(*) FROM data").fetchone()[0])  # type: ignore[index]
+        _check_limits(data_rows, name)
+        # ------------------------------------------------------------ cells the preflight marked
+        for (row, col), (ref, msg) in sorted(grid.bad_cells.items()):
+            if row > header_excel_row and col < width and row not in non_data:
+                hdr = choice.columns[col].header if col < width else None
+                report.add(Problem(name, sheet, row, hdr, None, f"单元格 {ref} {msg}"))
+        # ------------------------------------------------------------ coerce every distinct value once
+        selects = ["d._row AS row_no"]
+        joins: list[str] = []
+        for fld, idx in mapped.items():
+            colname = f"c{idx}"
+            kind = ds.field(fld).kind
+            q = store.quote_ident(colname)
+            if kind in ("text", "code"):
+                selects.append(
+                    f"nullif(trim(regexp_replace(d.{q}, '[ \\t\u3000]+', ' ', 'g')), '') AS {store.quote_ident(fld)}"
+                )
+                continue
+            values = _distinct(mem, colname)
+            fn = _coercer(ds, fld, choice.columns[idx].header, values)
+            raws: list[str] = []
+            vals: list[object] = []
+            errs: list[str | None] = []
+            for v in values:
+                raws.append(v)
+                text = v.strip()
+                if not text:
+                    vals.append(None)
+                    errs.append(None)
+                    continue
+                code = coerce.excel_error(text)
+                if code:
+                    vals.append(None)
+                    errs.append(f"是 Excel 错误值 {code}")
+                    continue
+                try:
+                    vals.append(fn(text))
+                    errs.append(None)
+                except coerce.CoerceError as exc:
+                    vals.append(None)
+                    errs.append(exc.message)
+            mtab = f"m_{fld}"
+            sql_type = SQL_TYPES[kind]
+            frame = pa.table(
+                {
+                    "raw": pa.array(raws, pa.string()),
+                    "val": _arrow_values(vals, kind),
+                    "err": pa.array(errs, pa.string()),
+                }
+            )
+            mem.register(mtab + "_a", frame)
+            mem.execute(
+                f"CREATE TABLE {store.quote_ident(mtab)} AS SELECT raw, CAST(val AS {sql_type}) AS val, err FROM {store.quote_ident(mtab + '_a')}"
+            )  # noqa: S608
+            mem.unregister(mtab + "_a")
+            alias = store.quote_ident("j_" + fld)
+            joins.append(f"LEFT JOIN {store.quote_ident(mtab)} {alias} ON d.{q} = {alias}.raw")
+            selects.append(f"{alias}.val AS {store.quote_ident(fld)}")
+            selects.append(f"{alias}.err AS {store.quote_ident('err_' + fld)}")
+            selects.append(f"d.{q} AS {store.quote_ident('raw_' + fld)}")
+        mem.execute(f"CREATE TABLE typed AS SELECT {', '.join(selects)} FROM data d {' '.join(joins)} ORDER BY d._row")  # noqa: S608
+        headers = {fld: choice.columns[idx].header for fld, idx in mapped.items()}
+        bad_rows = _row_problems(mem, ds, headers, name, sheet, report)
+        bad_rows |= {p.row for p in report.errors if p.row is not None and p.row > header_excel_row}
+        fields = [f.name for f in ds.fields if f.name in mapped]
+        proj = project
+        snap_as_of: dt.date | None = None
+        if ds.mode == "snapshot":
+            snap_as_of = as_of or _as_of_from(grid, choice.header_row, name) or dt.date.today()
+            if "project" not in mapped and proj is None:
+                proj = project_from_name(name)
+        keep = ", ".join(["row_no", *(store.quote_ident(f) for f in fields)])
+        big = ds.mode == "periodic" and data_rows > 200_000
+        arrow: pa.Table | None = None
+        if big:
+            arrow = mem.execute(
+                f"SELECT {keep} FROM typed WHERE row_no NOT IN (SELECT unnest(?::BIGINT[])) ORDER BY row_no",  # noqa: S608
+                [sorted(bad_rows)],
+            ).to_arrow_table()
+            frame = pd.DataFrame(columns=["row_no", *fields])
+        else:
+            frame = mem.execute(f"SELECT {keep} FROM typed ORDER BY row_no").df()  # noqa: S608
+            frame = frame[~frame["row_no"].isin(bad_rows)].reset_index(drop=True)
+    finally:
+        mem.close()
+        if grid.csv_path is not None and grid.csv_path != path:
+            grid.csv_path.unlink(missing_ok=True)
+
+    prep = Prepared(
+        file_name=name,
+        sheet=sheet,
+        dataset=ds.name,
+        path=path,
+        sha256=sha,
+        header_row=header_excel_row,
+        columns=choice.columns,
+        frame=frame,
+        report=report,
+        invalid_rows=sorted(bad_rows),
+        data_rows=data_rows,
+        as_of=snap_as_of,
+        project=proj,
+        encoding=grid.encoding,
+        signature=signature(sheet, [c.header for c in choice.columns]),
+        arrow=arrow,
+    )
+    if arrow is None:
+        _finish_frame(prep)
+    return prep
+
+
+def _arrow_values(vals: list[object], kind: str) -> pa.Array:
+    types = {
+        "date": pa.date32(),
+        "money": pa.float64(),
+        "percent": pa.float64(),
+        "int": pa.int64(),
+        "number": pa.float64(),
+        "level": pa.int64(),
+        "bool": pa.bool_(),
+        "duration": pa.float64(),
+        "stage": pa.string(),
+    }
+    return pa.array(vals, types[kind])
+
+
+def _check_limits(rows: int, name: str) -> None:
+    limit = settings.get_int("max_rows")
+    if rows > limit:
+        raise FileRefused(
+            f"{name}：数据行数 {rows:,} 超过上限 {limit:,}。请拆分文件。 / Over the row limit of {limit:,}."
+        )
+
+
+def _non_data_rows(
+    mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice, name: str, report: Report
+) -> list[int]:
+    """Blank rows, total rows (合计/总计/小计/Total), notes and legends: left out and reported."""
+    width = len(choice.columns)
+    mapped_cols = [f"c{i}" for i in choice.mapped.values()]
+    all_cols = [f"c{i}" for i in range(width)]
+    empty_mapped = (
+        " AND ".join(f"({store.quote_ident(c)} IS NULL OR trim({store.quote_ident(c)}) = '')" for c in mapped_cols)
+        or "TRUE"
+    )
+    blanks = [
+        r[0]
+        for r in mem.execute(f"SELECT _row FROM raw WHERE {empty_mapped}").fetchall()  # noqa: S608
+    ]
+    # total and note labels are looked for in the first few text columns; each distinct text is checked once
+    label_cols = all_cols[: min(width, 6)]
+    out = set(blanks)
+    totals: list[tuple[int, str]] = []
+    notes: list[tuple[int, str]] = []
+    for c in label_cols:
+        q = store.quote_ident(c)
+        texts = [r[0] for r in mem.execute(f"SELECT DISTINCT {q} FROM raw WHERE {q} IS NOT NULL").fetchall()]  # noqa: S608
+        tot = [t for t in texts if coerce.is_total_label(t)]
+        note = [t for t in texts if coerce.is_note_label(t)]
+        for label_list, sink in ((tot, totals), (note, notes)):
+            if label_list:
+                for row_no, text in mem.execute(
+                    f"SELECT _row, {q} FROM raw WHERE {q} IN (SELECT unnest(?::VARCHAR[]))",  # noqa: S608
+                    [label_list],
+                ).fetchall():
+                    if row_no not in out:
+                        sink.append((int(row_no), str(text)))
+                        out.add(int(row_no))
+    for row_no, text in totals:
+        report.add(
+            Problem(name, grid.sheet, row_no, None, text, "合计/小计行，未计入数据。 / Total row left out.", "warning")
+        )
+    for row_no, text in notes:
+        report.add(
+            Problem(
+                name, grid.sheet, row_no, None, text[:80], "说明/图例行，未计入数据。 / Note row left out.", "warning"
+            )
+        )
+    # blank rows that hold stray text in unmapped columns only are reported; fully blank ones are not
+    if blanks:
+        n = len(blanks)
+        report.add(
+            Problem(
+                name,
+                grid.sheet,
+                None,
+                None,
+                None,
+                f"跳过 {n} 个空行(必填列均为空)。 / {n} blank rows skipped.",
+                "warning",
+            )
+        )
+    return sorted(out)
+
+
+_ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
+    # (condition that marks a bad row, field it concerns, message)
+    "tasks": [
+        (
+            "finish IS NOT NULL AND start IS NOT NULL AND finish < start",
+            "finish",
+            "完成时间早于开始时间 / finish before start",
+        ),
+        (
+            "baseline_finish IS NOT NULL AND baseline_start IS NOT NULL AND baseline_finish < baseline_start",
+            "baseline_finish",
+            "基线完成时间早于基线开始时间 / baseline finish before baseline start",
+        ),
+    ],
+    "budget": [("amount < 0", "amount", "预算金额为负数 / negative budget")],
+    "changes": [
+        ("decided IS NOT NULL AND decided < requested", "decided", "审批日期早于申请日期 / decided before requested")
+    ],
+    "usage": [
+        ("active_users < 0", "active_users", "活跃用户数为负数 / negative count"),
+        ("eligible_users < 0", "eligible_users", "应用人数为负数 / negative count"),
+        (
+            "eligible_users IS NOT NULL AND active_users > eligible_users",
+            "active_users",
+            "活跃用户数大于应用人数 / more active than eligible users",
+        ),
+    ],
+}
+
+
+def _row_problems(
+    mem: duckdb.DuckDBPyConnection, ds: Dataset, headers: dict[str, str], name: str, sheet: str | None, report: Report
+) -> set[int]:
+    bad: set[int] = set()
+    count = 0
+
+    def add(row: int, fld: str | None, value: object, message: str) -> None:
+        nonlocal count
+        bad.add(int(row))
+        count += 1
+        if count <= MAX_PROBLEMS:
+            report.add(
+                Problem(
+                    name, sheet, int(row), headers.get(fld or "", fld), None if value is None else str(value), message
+                )
+            )
+
+    mapped = set(headers)
+    for f in ds.fields:
+        if f.name not in mapped:
+            continue
+        if f.kind not in ("text", "code"):
+            q, e, r = (store.quote_ident(x) for x in (f.name, "err_" + f.name, "raw_" + f.name))
+            for row, raw, err in mem.execute(
+                f"SELECT row_no, {r}, {e} FROM typed WHERE {e} IS NOT NULL ORDER BY row_no"
+            ).fetchall():  # noqa: S608
+                add(row, f.name, raw, err)
+        if f.required:
+            q = store.quote_ident(f.name)
+            for (row,) in mem.execute(f"SELECT row_no FROM typed WHERE {q} IS NULL ORDER BY row_no").fetchall():  # noqa: S608
+                if row not in bad:
+                    add(row, f.name, None, f"必填字段「{headers[f.name]}」为空 / required value missing")
+        if f.allowed and f.kind == "text":
+            pass
+    for cond, fld, message in _ROW_RULES.get(ds.name, []):
+        needed = set(re.findall(r"[a-z_]+", cond)) & {f.name for f in ds.fields}
+        if not needed <= mapped:
+            continue
+        for (row,) in mem.execute(f"SELECT row_no FROM typed WHERE {cond} ORDER BY row_no").fetchall():  # noqa: S608
+            add(row, fld, None, message)
+    # duplicate business keys: same key with different values is an error; exact repeats are warnings
+    key = [k for k in ds.key if k in mapped]
+    if key and len(key) == len([k for k in ds.key if k != "project" or "project" in mapped]):
+        fields = [store.quote_ident(f.name) for f in ds.fields if f.name in mapped]
+        kq = ", ".join(store.quote_ident(k) for k in key)
+        sql = (
+            f"SELECT {kq}, list(row_no ORDER BY row_no) AS rows_, count(DISTINCT ({', '.join(fields)})) AS variants "  # noqa: S608
+            f"FROM typed WHERE row_no NOT IN (SELECT unnest(?::BIGINT[])) GROUP BY {kq} HAVING count(*) > 1"
+        )
+        for rec in mem.execute(sql, [sorted(bad)]).fetchall():
+            rows_ = rec[len(key)]
+            variants = rec[len(key) + 1]
+            label = " / ".join(str(v) for v in rec[: len(key)])
+            listed = "、".join(f"第 {r} 行" for r in rows_[:10])
+            if variants > 1:
+                for r in rows_:
+                    add(
+                        r,
+                        key[-1],
+                        label,
+                        f"编号 {label} 在{listed}重复且内容不同 / duplicate key with different values",
+                    )
+            else:
+                for r in rows_[1:]:
+                    bad.add(int(r))
+                report.add(
+                    Problem(
+                        name,
+                        sheet,
+                        int(rows_[1]),
+                        headers.get(key[-1]),
+                        label,
+                        f"完全相同的重复行({listed})，只保留一行。 / exact duplicate rows, one kept.",
+                        "warning",
+                    )
+                )
+    if count > MAX_PROBLEMS:
+        report.add(
+            Problem(
+                name,
+                sheet,
+                None,
+                None,
+                None,
+                f"另有 {count - MAX_PROBLEMS} 个问题未列出。 / {count - MAX_PROBLEMS} more problems.",
+            )
+        )
+    return bad
+
+
+def _finish_frame(prep: Prepared) -> None:
+    """Dataset-specific completion on small frames: task ids, predecessors by WBS, derived finish dates."""
+    df = prep.frame
+    ds = DATASETS[prep.dataset]
+    for f in ds.fields:
+        if f.name not in df.columns:
+            df[f.name] = None
+    if ds.mode == "snapshot":
+        if prep.project is not None:
+            df["project"] = (
+                df["project"].where(df["project"].notna(), prep.project) if "project" in df else prep.project
+            )
+        df["project"] = df["project"].fillna(prep.project or "")
+    if prep.dataset == "tasks":
+        _finish_tasks(prep, df)
+    if prep.dataset == "changes" or prep.dataset == "risks":
+        pass
+    prep.frame = df
+
+
+def _finish_tasks(prep: Prepared, df: pd.DataFrame) -> None:
+    if df.empty:
+        return
+    # task ids: the file's ids, else the WBS when unique, else the Excel row
+    if df["task_id"].isna().all():
+        wbs = df["wbs"]
+        if wbs.notna().all() and not wbs.duplicated().any():
+            df["task_id"] = wbs
+        else:
+            df["task_id"] = df["row_no"].map(lambda r: f"R{r}")
+    else:
+        df["task_id"] = df["task_id"].where(df["task_id"].notna(), df["row_no"].map(lambda r: f"R{r}"))
+    # predecessors written as WBS numbers (OmniPlan, some templates) become task ids
+    ids = set(df["task_id"].astype(str))
+    wbs_to_id: dict[str, str] = {}
+    for w, t in zip(df["wbs"], df["task_id"], strict=True):
+        if isinstance(w, str) and w not in wbs_to_id:
+            wbs_to_id[w] = str(t)
+
+    def resolve(text: object) -> object:
+        if not isinstance(text, str) or not text.strip():
+            return None
+        parts = [p.strip() for p in re.split(r"[,;，；、]", text) if p.strip()]
+        out = []
+        for part in parts:
+            m = re.match(r"^([0-9A-Za-z.\-_]+?)(FS|SS|FF|SF)?([+-].*)?$", part)
+            ref = m.group(1) if m else part
+            if ref not in ids and ref in wbs_to_id:
+                ref = wbs_to_id[ref]
+            out.append(ref + ((m.group(2) or "") + (m.group(3) or "") if m else ""))
+        return ",".join(out)
+
+    df["predecessors"] = df["predecessors"].map(resolve)
+    # milestones: flagged, or zero duration
+    dur = pd.to_numeric(df["duration_days"], errors="coerce")
+    ms = df["is_milestone"].astype("boolean").fillna(False) | (dur == 0)
+    df["is_milestone"] = ms.astype(bool)
+    df["is_gate"] = df["is_gate"].astype("boolean").fillna(False).astype(bool)
+    # a missing finish comes from the duration (working days), a milestone finishes on its start
+    start = pd.to_datetime(df["start"])
+    finish = pd.to_datetime(df["finish"])
+    need = finish.isna() & start.notna()
+    if need.any():
+        days = dur.fillna(1).clip(lower=1).round().astype(int)
+        derived = [
+            (s + pd.offsets.BDay(int(n) - 1)) if not m else s
+            for s, n, m in zip(start[need], days[need], df["is_milestone"][need], strict=True)
+        ]
+        finish = finish.where(~need, pd.Series(derived, index=finish.index[need]))
+    df["finish"] = finish.dt.date
+    df["start"] = start.dt.date
+    # phase: the file's column, else the enclosing summary row (outline level) when there is one
+    level = pd.to_numeric(df["outline_level"], errors="coerce")
+    if df["phase"].isna().all() and level.notna().any():
+        nxt = level.shift(-1)
+        summary = nxt > level
+        df["is_summary"] = summary.fillna(False)
+        phase: list[object] = []
+        current: object = None
+        top = level.min()
+        for lv, nm, is_sum in zip(level, df["name"], summary, strict=True):
+            if lv == top and is_sum:
+                current = nm
+            phase.append(current if lv != top or not is_sum else nm)
+        df["phase"] = pd.Series(phase, index=df.index)
+    else:
+        df["is_summary"] = False
+
+
+def _prepare_project_xml(
+    path: Path, name: str, kind: str, sha: str, project: str | None, as_of: dt.date | None
+) -> Prepared:
+    from loaders import project_xml  # type: ignore[attr-defined,unused-ignore]
+
+    if kind == "mspdi":
+        tasks = project_xml.read_mspdi(path, name)
+        proj = project or project_xml.mspdi_project_name(path) or project_from_name(name)
+    else:
+        tasks = project_xml.read_gan(path, name)
+        proj = project or project_xml.gan_project_name(path) or project_from_name(name)
+    cols = [c for c in STORE_COLUMNS["tasks"]]
+    frame = pd.DataFrame(tasks)
+    for c in cols:
+        if c not in frame.columns:
+            frame[c] = None
+    frame["project"] = proj
+    frame["row_no"] = range(1, len(frame) + 1)
+    report = Report()
+    bad: list[int] = []
+    for i, rec in frame.iterrows():
+        if rec["start"] is None or (isinstance(rec["start"], float) and pd.isna(rec["start"])):
+            report.add(
+                Problem(name, None, int(rec["row_no"]), "Start", None, "任务没有开始时间 / task without a start")
+            )
+            bad.append(int(rec["row_no"]))
+    frame = frame[~frame["row_no"].isin(bad)].reset_index(drop=True)
+    frame["is_milestone"] = frame["is_milestone"].fillna(False).astype(bool)
+    frame["is_gate"] = False
+    return Prepared(
+        file_name=name,
+        sheet=None,
+        dataset="tasks",
+        path=path,
+        sha256=sha,
+        header_row=0,
+        columns=[],
+        frame=frame[list(cols)],
+        report=report,
+        invalid_rows=bad,
+        data_rows=len(frame) + len(bad),
+        as_of=as_of or dt.date.today(),
+        project=proj,
+        encoding="utf-8",
+        signature=kind,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- commit
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    prep: Prepared | None,
+    *,
+    status: str,
+    message: str,
+    user: str,
+    file_name: str | None = None,
+    dataset: str | None = None,
+    rows: int = 0,
+    stored_file: str | None = None,
+) -> int:
+    row = con.execute("SELECT nextval('import_seq')").fetchone()
+    assert row is not None
+    import_id = int(row[0])
+    con.execute(
+        "INSERT INTO import_log (import_id, dataset, file_name, sheet, sha256, rows, imported_at, imported_by, status,"
+        " message, as_of, encoding, stored_file) VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?)",
+        [
+            import_id,
+            dataset or (prep.dataset if prep else "unknown"),
+            file_name or (prep.file_name if prep else None),
+            prep.sheet if prep else None,
+            prep.sha256 if prep else None,
+            rows,
+            user,
+            status,
+            message[:4000],
+            prep.as_of if prep else None,
+            prep.encoding if prep else None,
+            stored_file,
+        ],
+    )
+    return import_id
+
+
+def record_refusal(
+    con: duckdb.DuckDBPyConnection, file_name: str, message: str, *, dataset: str | None = None, user: str | None = None
+) -> None:
+    """Write a refused attempt to the history in its own small transaction (data tables are untouched)."""
+    try:
+        con.execute("BEGIN")
+        _record(
+            con,
+            None,
+            status="refused",
+            message=message,
+            user=user or settings.get("user"),
+            file_name=file_name,
+            dataset=dataset or "unknown",
+        )
+        con.execute("COMMIT")
+    except duckdb.Error:
+        _rollback(con)
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # no transaction open, or the disk is full: the uncommitted work is discarded either way
+
+
+def _keep_original(db_file: str | None, prep: Prepared) -> str | None:
+    folder = store.files_dir(db_file)
+    if folder is None:
+        return None
+    target = folder / prep.sha256[:2] / (prep.sha256 + prep.path.suffix.lower()[:8])
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".part")
+        shutil.copyfile(prep.path, tmp)
+        tmp.replace(target)
+    return str(target)
+
+
+def db_file_of(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
+def commit(
+    con: duckdb.DuckDBPyConnection,
+    prep: Prepared,
+    *,
+    skip_invalid: bool = False,
+    user: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Store one prepared table in one transaction. A refusal is recorded in the history and raised."""
+    who = user or settings.get("user")
+    if prep.report.errors and not skip_invalid:
+        msg = f"{len(prep.report.errors)} 个问题，整个文件未导入 / {len(prep.report.errors)} problems; nothing stored"
+        record_refusal(con, prep.file_name, msg, dataset=prep.dataset, user=who)
+        raise ValidationFailed(f"{prep.file_name}：{msg}", problems=prep.report.problems)
+    if prep.row_count == 0:
+        msg = "没有可导入的数据行 / no data rows to load"
+        record_refusal(con, prep.file_name, msg, dataset=prep.dataset, user=who)
+        raise ValidationFailed(f"{prep.file_name}：{msg}", problems=prep.report.problems)
+    db_file = db_file_of(con)
+    if db_file and store.free_mb(db_file) < settings.get_float("min_free_mb"):
+        raise StoreUnavailable(
+            f"磁盘空间不足(少于 {settings.get('min_free_mb')} MB)，导入已取消，数据未改变。请清理磁盘。 / Disk nearly full; import refused."
+        )
+    store.IMPORT_LOCK.acquire(who, prep.file_name)
+    committed = False
+    try:
+        same = con.execute(
+            "SELECT import_id FROM import_log WHERE sha256 = ? AND dataset = ? AND sheet IS NOT DISTINCT FROM ?"
+            " AND status = 'loaded' AND (as_of IS NOT DISTINCT FROM ?) ORDER BY import_id DESC LIMIT 1",
+            [prep.sha256, prep.dataset, prep.sheet, prep.as_of],
+        ).fetchone()
+        if same:
+            return ImportResult(
+                prep.file_name,
+                prep.sheet,
+                prep.dataset,
+                "skipped",
+                0,
+                int(same[0]),
+                f"同一文件已导入(导入 #{same[0]})，未重复计入。 / Same file already loaded as #{same[0]}.",
+            )
+        stored = _keep_original(db_file, prep)
+        con.execute("BEGIN")
+        skipped = len(prep.invalid_rows)
+        message = (
+            "已导入"
+            + (f"，跳过 {skipped} 个无效行" if skipped else "")
+            + f" / loaded{f', {skipped} invalid rows skipped' if skipped else ''}"
+        )
+        import_id = _record(
+            con, prep, status="loaded", message=message, user=who, rows=prep.row_count, stored_file=stored
+        )
+        _insert(con, prep, import_id, progress)
+        superseded = _supersede(con, prep, import_id)
+        if superseded:
+            con.execute(
+                "UPDATE import_log SET message = message || ? WHERE import_id = ?",
+                [f"；替换了 {superseded} 行旧数据 / replaced {superseded} earlier rows", import_id],
+            )
+        store.bump_data_version(con)
+        con.execute("COMMIT")
+        committed = True
+        return ImportResult(
+            prep.file_name, prep.sheet, prep.dataset, "loaded", prep.row_count, import_id, message, prep.report.problems
+        )
+    except duckdb.Error as exc:
+        text = str(exc)
+        if "No space left" in text or "disk" in text.lower() and "full" in text.lower():
+            raise StoreUnavailable(
+                "磁盘空间不足，导入已回滚，数据未改变。 / Disk full; the import was rolled back."
+            ) from exc
+        raise StoreUnavailable(
+            f"写入数据库失败，导入已回滚，数据未改变：{text.splitlines()[0]} / Store write failed; rolled back."
+        ) from exc
+    finally:
+        if not committed:
+            _rollback(con)
+        store.IMPORT_LOCK.release()
+
+
+def _insert(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int, progress: Progress | None) -> None:
+    table = store.quote_ident(store.RAW_TABLES[prep.dataset])
+    wanted = STORE_COLUMNS[prep.dataset]
+    if prep.arrow is not None:
+        data = prep.arrow
+        present = [c for c in wanted if c in data.column_names]
+    else:
+        frame = prep.frame
+        present = [c for c in wanted if c in frame.columns]
+        data = pa.Table.from_pandas(frame[present], preserve_index=False)
+    total = data.num_rows
+    cols = ", ".join(store.quote_ident(c) for c in present)
+    extra_cols = ", import_id" + (", as_of" if DATASETS[prep.dataset].mode == "snapshot" else "")
+    extra_vals = ", ?" + (", ?" if DATASETS[prep.dataset].mode == "snapshot" else "")
+    params: list[object] = [import_id] + ([prep.as_of] if DATASETS[prep.dataset].mode == "snapshot" else [])
+    batch = 500_000
+    done = 0
+    if progress:
+        progress(0, total)
+    for offset in range(0, max(total, 1), batch):
+        chunk = data.slice(offset, batch)
+        con.register("incoming", chunk)
+        try:
+            con.execute(
+                f"INSERT INTO {table} ({cols}{extra_cols}) SELECT {cols}{extra_vals} FROM incoming",  # noqa: S608
+                params,
+            )
+        finally:
+            con.unregister("incoming")
+        done += chunk.num_rows
+        if progress:
+            progress(done, total)
+
+
+def _supersede(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int) -> int:
+    """Periodic facts: the rows this import replaces (same project and month, same period and key) step aside."""
+    ds = DATASETS[prep.dataset]
+    if ds.mode != "periodic":
+        return 0
+    table = store.quote_ident(store.RAW_TABLES[prep.dataset])
+    if prep.dataset == "costs":
+        match = "(o.project = n.project AND date_trunc('month', o.date) = date_trunc('month', n.date))"
+        keys = "project, date"
+    elif prep.dataset == "budget":
+        match = "(o.project = n.project AND o.period IS NOT DISTINCT FROM n.period)"
+        keys = "project, period"
+    elif prep.dataset == "usage":
+        match = "(o.period = n.period AND o.department = n.department AND o.system = n.system)"
+        keys = "period, department, system"
+    else:
+        match = "(o.period = n.period AND o.kpi = n.kpi AND o.department IS NOT DISTINCT FROM n.department)"
+        keys = "period, kpi, department"
+    sql = (
+        f"UPDATE {table} AS o SET superseded_by = ? WHERE o.superseded_by IS NULL AND o.import_id <> ? "  # noqa: S608
+        f"AND o.import_id IN (SELECT import_id FROM import_log WHERE status = 'loaded') "
+        f"AND EXISTS (SELECT 1 FROM (SELECT DISTINCT {keys} FROM {table} WHERE import_id = ?) n WHERE {match})"
+    )
+    result = con.execute(sql, [import_id, import_id, import_id]).fetchone()
+    return int(result[0]) if result else 0
+
+
+def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, user: str | None = None) -> ImportResult:
+    """Take one loaded import back: its rows leave the views and the rows it replaced return. One transaction."""
+    who = user or settings.get("user")
+    store.IMPORT_LOCK.acquire(who, f"undo #{import_id}")
+    committed = False
+    try:
+        row = con.execute(
+            "SELECT dataset, status, file_name FROM import_log WHERE import_id = ?", [import_id]
+        ).fetchone()
+        if row is None or row[1] != "loaded":
+            raise CockpitError(
+                f"导入 #{import_id} 不存在或不是已导入状态，无法撤销。 / Import #{import_id} cannot be undone."
+            )
+        dataset, _, file_name = row
+        table = store.quote_ident(store.RAW_TABLES[dataset])
+        if DATASETS[dataset].mode == "periodic":
+            later = con.execute(
+                f"SELECT DISTINCT superseded_by FROM {table} WHERE import_id = ? AND superseded_by IS NOT NULL",  # noqa: S608
+                [import_id],
+            ).fetchall()
+            if later:
+                ids = "、".join(f"#{r[0]}" for r in later)
+                raise CockpitError(
+                    f"导入 #{import_id} 的部分数据已被更晚的导入 {ids} 替换，请先撤销这些导入。"
+                    f" / Later imports {ids} replaced part of it; undo them first."
+                )
+        con.execute("BEGIN")
+        undo_id = _record(
+            con,
+            None,
+            status="undo",
+            message=f"撤销导入 #{import_id} / undid import #{import_id}",
+            user=who,
+            file_name=file_name,
+            dataset=dataset,
+        )
+        con.execute("UPDATE import_log SET status = 'undone', undone_by = ? WHERE import_id = ?", [undo_id, import_id])
+        if DATASETS[dataset].mode == "periodic":
+            con.execute(f"UPDATE {table} SET superseded_by = NULL WHERE superseded_by = ?", [import_id])  # noqa: S608
+        store.bump_data_version(con)
+        con.execute("COMMIT")
+        committed = True
+        return ImportResult(
+            file_name, None, dataset, "undone", 0, undo_id, f"已撤销导入 #{import_id} / import #{import_id} undone"
+        )
+    finally:
+        if not committed:
+            _rollback(con)
+        store.IMPORT_LOCK.release()
+
+
+# -------------------------------------------------------------------------------------------- one call
+
+
+def import_file(
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    *,
+    display_name: str | None = None,
+    dataset: str | None = None,
+    project: str | None = None,
+    as_of: dt.date | None = None,
+    sheet: str | None = None,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    user: str | None = None,
+    progress: Progress | None = None,
+) -> list[ImportResult]:
+    """Prepare and commit every table of a file. Refusals are recorded and returned, not raised."""
+    name = display_name or Path(path).name
+    try:
+        preps = prepare(path, display_name=name, dataset=dataset, project=project, as_of=as_of, sheet=sheet, con=con)
+    except FileRefused as exc:
+        if not dry_run:
+            record_refusal(con, sniff_safe(name), exc.message, dataset=dataset, user=user)
+        return [ImportResult(name, None, dataset, "refused", 0, None, exc.message, exc.problems)]
+    results: list[ImportResult] = []
+    # a file is refused whole when any of its tables has errors (unless skip_invalid)
+    if not skip_invalid and any(not p.ok for p in preps):
+        for p in preps:
+            msg = (
+                f"{len(p.report.errors)} 个问题，整个文件未导入 / {len(p.report.errors)} problems; nothing stored"
+                if not p.ok
+                else "同一文件的其他工作表有问题，未导入 / another sheet of this file has problems; nothing stored"
+            )
+            if not dry_run:
+                record_refusal(con, p.file_name, msg, dataset=p.dataset, user=user)
+            results.append(ImportResult(p.file_name, p.sheet, p.dataset, "refused", 0, None, msg, p.report.problems))
+        return results
+    for p in preps:
+        if dry_run:
+            results.append(
+                ImportResult(
+                    p.file_name,
+                    p.sheet,
+                    p.dataset,
+                    "dry-run",
+                    p.row_count,
+                    None,
+                    "检查通过，未写入(试运行) / checked, nothing written (dry run)",
+                    p.report.problems,
+                )
+            )
+            continue
+        try:
+            results.append(commit(con, p, skip_invalid=skip_invalid, user=user, progress=progress))
+        except (ValidationFailed, ImportBusy, StoreUnavailable) as exc:
+            results.append(ImportResult(p.file_name, p.sheet, p.dataset, "refused", 0, None, exc.message, exc.problems))
+    return results
+
+
+def sniff_safe(name: str) -> str:
+    try:
+        return sniff.safe_name(name)
+    except FileRefused:
+        return "(无效文件名)"
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    """The problem report as a table: file / sheet / row / column / value / what is wrong / severity."""
+    return pd.DataFrame(
+        [
+            {
+                "file": p.file,
+                "sheet": p.sheet,
+                "row": p.row,
+                "column": p.column,
+                "value": p.value,
+                "problem": p.message,
+                "severity": p.severity,
+            }
+            for p in problems
+        ],
+        columns=["file", "sheet", "row", "column", "value", "problem", "severity"],
+    )
+
+
+def normalised(text: str) -> str:
+    return normalise_header(text)
+
+
+def tmp_copy(data: bytes, suffix: str) -> Path:
+    """Write uploaded bytes to a private temporary file (uploads are named by us, never by the user)."""
+    fh = tempfile.NamedTemporaryFile(suffix=suffix[:8], delete=False)
+    with fh:
+        fh.write(data)
+    return Path(fh.name)

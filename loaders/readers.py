@@ -1,0 +1,257 @@
+"""Read a file into raw grids of cell text: every sheet of an .xlsx/.xls, or the records of a CSV.
+
+Cells become text exactly once here (numbers without a spurious `.0`, dates as ISO text), so every later
+rule works on what the user typed. Large CSVs are not held in Python: they go to DuckDB as a file path.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import math
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import python_calamine as pc
+
+from loaders import settings
+from loaders.errors import FileRefused
+
+# How many leading records a CSV reader looks at to find the header.
+HEAD_RECORDS = 60
+# Files up to this size are decoded whole in Python; bigger ones are streamed.
+WHOLE_DECODE_BYTES = 50_000_000
+
+
+@dataclass
+class Grid:
+    """One sheet (or one CSV) as text cells. `rows[i]` is Excel row `first_row + i`."""
+
+    file_name: str
+    sheet: str | None
+    rows: list[list[str]]
+    first_row: int = 1
+    hidden: bool = False
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    encoding: str | None = None
+    # Cells the preflight found broken, keyed by (excel_row, column_index): message.
+    bad_cells: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    # CSV only: the whole file is read by DuckDB from `csv_path` after `skip_lines`, with `delimiter`.
+    csv_path: Path | None = None
+    delimiter: str = ","
+    line_of_record: list[int] = field(default_factory=list)  # CSV: physical line after each head record
+    truncated: bool = False  # CSV: `rows` holds only the first records; the rest is read by DuckDB
+
+
+def cell_text(value: object) -> str:
+    """The text of one Excel cell as a person reads it."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return f"{value.total_seconds() / 86400:g}"
+    return str(value)
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def read_workbook(path: Path, display_name: str) -> list[Grid]:
+    """Every sheet of an .xlsx/.xlsm/.xls file as grids (hidden sheets flagged, not dropped here)."""
+    try:
+        wb = pc.CalamineWorkbook.from_path(str(path))
+    except pc.PasswordError as exc:
+        raise FileRefused(
+            f"{display_name}：文件已加密，请在 Excel 中取消密码后再导入。 / The file is encrypted."
+        ) from exc
+    except (pc.CalamineError, pc.ZipError, pc.XmlError, OSError, ValueError) as exc:
+        raise FileRefused(
+            f"{display_name}：文件不完整或已损坏，无法读取({type(exc).__name__})。请在 Excel 中打开并另存为 .xlsx 后重试。"
+            " / The workbook is damaged or incomplete."
+        ) from exc
+    grids: list[Grid] = []
+    try:
+        for meta in wb.sheets_metadata:
+            if meta.typ != pc.SheetTypeEnum.WorkSheet:
+                continue
+            sheet = wb.get_sheet_by_name(meta.name)
+            raw = sheet.to_python(skip_empty_area=False)
+            rows = [[cell_text(v) for v in r] for r in raw]
+            merged = list(sheet.merged_cell_ranges or [])
+            grids.append(
+                Grid(
+                    file_name=display_name,
+                    sheet=meta.name,
+                    rows=rows,
+                    first_row=1,
+                    hidden=meta.visible != pc.SheetVisibleEnum.Visible,
+                    merged=merged,
+                )
+            )
+    except (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError) as exc:
+        raise FileRefused(f"{display_name}：工作表无法读取({exc})。 / A sheet cannot be read.") from exc
+    finally:
+        wb.close()
+    return grids
+
+
+def _detect_encoding_head(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    return ""
+
+
+def _records(text: str, delimiter: str, limit: int) -> tuple[list[list[str]], list[int]]:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        for rec in reader:
+            rows.append(rec)
+            lines.append(reader.line_num)
+            if len(rows) >= limit:
+                break
+    except csv.Error:
+        pass
+    return rows, lines
+
+
+def read_csv_head(path: Path, display_name: str) -> Grid:
+    """The first records of a text file (for header detection), and how DuckDB should read the rest.
+
+    Small files are decoded whole; a non-UTF-8 file is transcoded to a temporary UTF-8 copy for DuckDB.
+    """
+    from loaders import sniff
+
+    size = path.stat().st_size
+    if size <= WHOLE_DECODE_BYTES:
+        text, encoding = sniff.decode_text(path, display_name)
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        delimiter = sniff.sniff_delimiter(text[:65536])
+        rows, lines = _records(text, delimiter, limit=10**9)
+        utf8 = encoding.replace("_", "-").lower() in ("utf-8", "utf8", "ascii", "utf-8-sig")
+        csv_path = path
+        if not utf8 or encoding == "utf-8-sig":
+            tmp = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", newline="")
+            with tmp:
+                tmp.write(text)
+            csv_path = Path(tmp.name)
+        return Grid(
+            file_name=display_name,
+            sheet=None,
+            rows=rows,
+            encoding=encoding,
+            csv_path=csv_path,
+            delimiter=delimiter,
+            line_of_record=lines,
+            truncated=False,
+        )
+    # A big file: decide the encoding from its head, stream-transcode if it is not UTF-8.
+    with path.open("rb") as fh:
+        head = fh.read(1_000_000)
+    enc = _detect_encoding_head(head) or "utf-8"
+    try:
+        sample = head.decode(enc if enc != "utf-8" else "utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        if exc.start > len(head) - 4 and enc == "utf-8":
+            sample = head[: exc.start].decode("utf-8")
+        else:
+            sample, enc = _decode_head_fallback(head, display_name)
+    if sample.startswith("\ufeff"):
+        sample = sample[1:]
+    delimiter = sniff.sniff_delimiter(sample[:65536])
+    rows, lines = _records(sample, delimiter, limit=HEAD_RECORDS)
+    csv_path = path
+    if enc not in ("utf-8",):
+        csv_path = _transcode(path, enc)
+    return Grid(
+        file_name=display_name,
+        sheet=None,
+        rows=rows,
+        encoding=enc,
+        csv_path=csv_path,
+        delimiter=delimiter,
+        line_of_record=lines,
+        truncated=True,
+    )
+
+
+def _decode_head_fallback(head: bytes, display_name: str) -> tuple[str, str]:
+    for enc in ("gb18030", "utf-16"):
+        for cut in range(4):
+            try:
+                return head[: len(head) - cut].decode(enc), enc
+            except UnicodeDecodeError:
+                continue
+    raise FileRefused(f"{display_name}：无法识别编码，请另存为 UTF-8 CSV。 / Unknown text encoding.")
+
+
+def _transcode(path: Path, encoding: str) -> Path:
+    tmp = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", newline="")
+    with tmp, path.open("r", encoding=encoding, newline="") as src:
+        first = True
+        for chunk in iter(lambda: src.read(1 << 20), ""):
+            if first and chunk.startswith("\ufeff"):
+                chunk = chunk[1:]
+            first = False
+            tmp.write(chunk)
+    return Path(tmp.name)
+
+
+def fill_merged(grid: Grid) -> None:
+    """Copy each merged range's value into all of its cells (headers spanning columns, modules spanning rows)."""
+    rows = grid.rows
+    for (r0, c0), (r1, c1) in grid.merged:
+        if r0 >= len(rows) or (r1 - r0 + 1) * (c1 - c0 + 1) > 100_000:
+            continue
+        value = rows[r0][c0] if c0 < len(rows[r0]) else ""
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            for c in range(c0, c1 + 1):
+                if c >= len(row):
+                    row.extend([""] * (c + 1 - len(row)))
+                if not row[c]:
+                    row[c] = value
+
+
+def iter_nonempty(row: list[str]) -> Iterator[tuple[int, str]]:
+    for i, v in enumerate(row):
+        if v and v.strip():
+            yield i, v
+
+
+def max_file_bytes() -> int:
+    return int(settings.get_float("max_file_mb") * 1_000_000)
