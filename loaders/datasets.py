@@ -86,8 +86,19 @@ TASKS = Dataset(
             "text",
             required=True,
             aliases=(
-                "name", "task name", "task", "title", "任务名称", "任务", "名称", "工作项目", "任务名", "工作内容",
-                "活动", "activity", "目标业务",
+                "name",
+                "task name",
+                "task",
+                "title",
+                "任务名称",
+                "任务",
+                "名称",
+                "工作项目",
+                "任务名",
+                "工作内容",
+                "活动",
+                "activity",
+                "目标业务",
             ),
         ),
         Field("phase", "text", aliases=("phase", "阶段", "所属阶段", "stage name", "里程碑阶段")),
@@ -101,8 +112,19 @@ TASKS = Dataset(
             "finish",
             "date",
             aliases=(
-                "finish", "end", "end date", "finish date", "完成时间", "结束时间", "完成日期", "结束日期", "结束",
-                "完成", "计划完成", "计划结束", "due",
+                "finish",
+                "end",
+                "end date",
+                "finish date",
+                "完成时间",
+                "结束时间",
+                "完成日期",
+                "结束日期",
+                "结束",
+                "完成",
+                "计划完成",
+                "计划结束",
+                "due",
             ),
         ),
         Field(
@@ -114,8 +136,14 @@ TASKS = Dataset(
             "baseline_finish",
             "date",
             aliases=(
-                "baseline finish", "比较基准完成时间", "基线完成", "基线完成时间", "基线结束", "planned end",
-                "planned finish", "原计划完成",
+                "baseline finish",
+                "比较基准完成时间",
+                "基线完成",
+                "基线完成时间",
+                "基线结束",
+                "planned end",
+                "planned finish",
+                "原计划完成",
             ),
         ),
         Field(
@@ -149,9 +177,19 @@ BUDGET = Dataset(
     replace_key=("project", "period"),
     fields=(
         Field("project", "text", required=True, aliases=PROJECT_ALIASES),
-        Field("category", "text", required=True, aliases=("category", "cost category", "费用类别", "成本类别", "类别", "预算科目", "科目")),
+        Field(
+            "category",
+            "text",
+            required=True,
+            aliases=("category", "cost category", "费用类别", "成本类别", "类别", "预算科目", "科目"),
+        ),
         Field("period", "date", aliases=("period", "month", "月份", "期间", "预算月份", "年月")),
-        Field("amount", "money", required=True, aliases=("amount", "budget", "预算", "预算金额", "金额", "预算额", "budget amount")),
+        Field(
+            "amount",
+            "money",
+            required=True,
+            aliases=("amount", "budget", "预算", "预算金额", "金额", "预算额", "budget amount"),
+        ),
     ),
 )
 
@@ -162,11 +200,23 @@ COSTS = Dataset(
     mode="periodic",
     replace_key=("project", "month"),
     fields=(
-        Field("date", "date", required=True, aliases=("date", "日期", "发生日期", "记账日期", "凭证日期", "posting date")),
+        Field(
+            "date", "date", required=True, aliases=("date", "日期", "发生日期", "记账日期", "凭证日期", "posting date")
+        ),
         Field("project", "text", required=True, aliases=PROJECT_ALIASES),
-        Field("category", "text", required=True, aliases=("category", "cost category", "费用类别", "成本类别", "类别", "科目")),
+        Field(
+            "category",
+            "text",
+            required=True,
+            aliases=("category", "cost category", "费用类别", "成本类别", "类别", "科目"),
+        ),
         Field("vendor", "text", aliases=("vendor", "supplier", "供应商", "厂商", "收款单位", "合同方")),
-        Field("amount", "money", required=True, aliases=("amount", "金额", "发生额", "金额(元)", "cost", "actual", "实际金额")),
+        Field(
+            "amount",
+            "money",
+            required=True,
+            aliases=("amount", "金额", "发生额", "金额(元)", "cost", "actual", "实际金额"),
+        ),
         Field(
             "stage",
             "stage",
@@ -174,7 +224,11 @@ COSTS = Dataset(
             aliases=("stage", "status", "阶段", "状态", "付款状态", "资金状态", "type"),
             allowed=("committed", "invoiced", "paid"),
         ),
-        Field("reference", "code", aliases=("reference", "ref", "contract", "合同编号", "发票号", "凭证号", "单据号", "invoice no")),
+        Field(
+            "reference",
+            "code",
+            aliases=("reference", "ref", "contract", "合同编号", "发票号", "凭证号", "单据号", "invoice no"),
+        ),
         Field("description", "text", aliases=("description", "摘要", "说明", "备注", "事由", "memo")),
     ),
 )
@@ -192,18 +246,39 @@ RISKS = Dataset(
             "title",
             "text",
             required=True,
-            aliases=("title", "risk", "risk title", "risk description", "风险", "风险名称", "风险描述", "风险说明书", "描述"),
+            aliases=(
+                "title",
+                "risk",
+                "risk title",
+                "risk description",
+                "风险",
+                "风险名称",
+                "风险描述",
+                "风险说明书",
+                "描述",
+            ),
         ),
         Field("category", "text", aliases=("category", "risk category", "类别", "风险类别", "风险类型")),
-        Field("likelihood", "level", required=True, aliases=("likelihood", "probability", "可能性", "概率", "发生概率", "likelihood (1-5)")),
+        Field(
+            "likelihood",
+            "level",
+            required=True,
+            aliases=("likelihood", "probability", "可能性", "概率", "发生概率", "likelihood (1-5)"),
+        ),
         Field("impact", "level", required=True, aliases=("impact", "影响", "影响程度", "impact (1-5)", "后果")),
         Field("owner", "text", aliases=("owner", "risk owner", "责任人", "负责人", "责任方")),
-        Field("mitigation", "text", aliases=("mitigation", "mitigation strategy", "response", "应对措施", "缓解措施", "响应", "treatment")),
+        Field(
+            "mitigation",
+            "text",
+            aliases=("mitigation", "mitigation strategy", "response", "应对措施", "缓解措施", "响应", "treatment"),
+        ),
         Field("contingency", "text", aliases=("contingency", "contingency plan", "应急预案", "应急计划")),
         Field("status", "text", aliases=("status", "状态", "风险状态")),
         Field("identified", "date", aliases=("identified", "date identified", "识别日期", "登记日期", "提出日期")),
         Field("last_review", "date", aliases=("last review", "review date", "最近评审", "评审日期", "复核日期")),
-        Field("residual_likelihood", "level", aliases=("residual likelihood", "修订后的概率", "剩余可能性", "残余可能性")),
+        Field(
+            "residual_likelihood", "level", aliases=("residual likelihood", "修订后的概率", "剩余可能性", "残余可能性")
+        ),
         Field("residual_impact", "level", aliases=("residual impact", "修订后的影响", "剩余影响", "残余影响")),
     ),
 )
@@ -217,17 +292,31 @@ CHANGES = Dataset(
     fields=(
         Field("change_id", "code", required=True, aliases=("change id", "cr id", "id", "变更编号", "编号", "申请编号")),
         Field("project", "text", required=True, aliases=PROJECT_ALIASES),
-        Field("title", "text", required=True, aliases=("title", "change", "变更内容", "变更名称", "标题", "变更事项", "description")),
+        Field(
+            "title",
+            "text",
+            required=True,
+            aliases=("title", "change", "变更内容", "变更名称", "标题", "变更事项", "description"),
+        ),
         Field(
             "status",
             "text",
             required=True,
             aliases=("status", "状态", "审批状态", "decision"),
         ),
-        Field("requested", "date", required=True, aliases=("requested", "request date", "申请日期", "提出日期", "提交日期")),
+        Field(
+            "requested",
+            "date",
+            required=True,
+            aliases=("requested", "request date", "申请日期", "提出日期", "提交日期"),
+        ),
         Field("decided", "date", aliases=("decided", "decision date", "审批日期", "批准日期", "决定日期")),
         Field("cost_impact", "money", aliases=("cost impact", "费用影响", "成本影响", "金额影响", "预算影响")),
-        Field("schedule_impact_days", "int", aliases=("schedule impact days", "schedule impact", "工期影响", "进度影响(天)", "进度影响")),
+        Field(
+            "schedule_impact_days",
+            "int",
+            aliases=("schedule impact days", "schedule impact", "工期影响", "进度影响(天)", "进度影响"),
+        ),
         Field("requested_by", "text", aliases=("requested by", "申请人", "提出人", "申请科室")),
     ),
 )
@@ -240,11 +329,27 @@ USAGE = Dataset(
     key=("period", "department", "system"),
     replace_key=("period", "department", "system"),
     fields=(
-        Field("period", "date", required=True, aliases=("period", "date", "日期", "统计日期", "周", "week", "月份", "统计周期")),
-        Field("department", "text", required=True, aliases=("department", "dept", "科室", "科室名称", "部门", "使用科室")),
+        Field(
+            "period",
+            "date",
+            required=True,
+            aliases=("period", "date", "日期", "统计日期", "周", "week", "月份", "统计周期"),
+        ),
+        Field(
+            "department", "text", required=True, aliases=("department", "dept", "科室", "科室名称", "部门", "使用科室")
+        ),
         Field("system", "text", required=True, aliases=("system", "系统", "系统名称", "应用系统", "application")),
-        Field("active_users", "int", required=True, aliases=("active users", "活跃用户", "活跃用户数", "使用人数", "登录人数")),
-        Field("eligible_users", "int", aliases=("eligible users", "应用人数", "应使用人数", "用户总数", "在岗人数", "授权用户数")),
+        Field(
+            "active_users",
+            "int",
+            required=True,
+            aliases=("active users", "活跃用户", "活跃用户数", "使用人数", "登录人数"),
+        ),
+        Field(
+            "eligible_users",
+            "int",
+            aliases=("eligible users", "应用人数", "应使用人数", "用户总数", "在岗人数", "授权用户数"),
+        ),
     ),
 )
 
@@ -256,7 +361,12 @@ KPIS = Dataset(
     key=("period", "kpi", "department"),
     replace_key=("period", "kpi", "department"),
     fields=(
-        Field("period", "date", required=True, aliases=("period", "date", "日期", "统计日期", "周", "week", "月份", "统计周期")),
+        Field(
+            "period",
+            "date",
+            required=True,
+            aliases=("period", "date", "日期", "统计日期", "周", "week", "月份", "统计周期"),
+        ),
         Field("kpi", "text", required=True, aliases=("kpi", "indicator", "measure", "指标", "指标名称", "数据名")),
         Field("department", "text", aliases=("department", "dept", "科室", "科室名称", "部门")),
         Field("value", "number", required=True, aliases=("value", "数值", "指标值", "值", "score")),

@@ -211,23 +211,24 @@ def prepare(
     grids: list[readers.Grid]
     warnings: list[Problem] = []
     if kind in ("xlsx", "xls"):
-        bad: dict[str, list[tuple[str, str]]] = {}
+        bad: dict[str, list[tuple[str, str, str | None]]] = {}
         if kind == "xlsx":
             info = sniff.scan_xlsx(p, name)
             for s in info.sheets:
                 bad[s.name] = [
-                    (ref, "是公式但没有计算结果，请在 Excel 中打开并保存后再导入") for ref in s.formula_without_value
+                    (ref, "是公式但没有计算结果，请在 Excel 中打开并保存后再导入", None)
+                    for ref in s.formula_without_value
                 ]
-                bad[s.name] += [(ref, f"是 Excel 错误值 {code}") for ref, code in getattr(s, "error_cells", [])]
+                bad[s.name] += [(ref, f"是 Excel 错误值 {code}", code) for ref, code in s.error_cells]
             if info.has_macros:
                 warnings.append(
                     Problem(name, None, None, None, None, "文件含宏(VBA)，宏不会被执行，只读取数值。", "warning")
                 )
         grids = readers.read_workbook(p, name)
         for g in grids:
-            for ref, msg in bad.get(g.sheet or "", []):
+            for ref, msg, value in bad.get(g.sheet or "", []):
                 row, col = _split_ref(ref)
-                g.bad_cells[(row, col)] = (ref, msg)
+                g.bad_cells[(row, col)] = (ref, msg, value)
         if sheet is not None:
             wanted = [g for g in grids if g.sheet == sheet or (g.sheet or "").strip() == sheet.strip()]
             if not wanted:
@@ -259,7 +260,7 @@ def prepare(
                 best_missing = (g, choice)
             continue
         prep = _prepare_grid(g, choice, p, name, sha, project, as_of)
-        prep.report.problems[:0] = [w for w in warnings if w.sheet in (None, g.sheet)]
+        prep.report.problems[:0] = [] if prepared else warnings
         prepared.append(prep)
     if not prepared:
         if best_missing is not None:
@@ -299,8 +300,10 @@ def prepare(
 
 
 def _label(ds: Dataset, fld: str) -> str:
+    """A field's name for messages: its first Chinese alias with the canonical name."""
     f = ds.field(fld)
-    return f.aliases[0] if f.aliases else fld
+    zh = next((a for a in f.aliases if re.search(r"[\u4e00-\u9fff]", a)), None)
+    return f"{zh}/{fld}" if zh else fld
 
 
 def _missing(choice: HeaderChoice, project: str | None) -> list[str]:
@@ -382,7 +385,7 @@ def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: Head
 
 def _distinct(mem: duckdb.DuckDBPyConnection, col: str) -> list[str]:
     rows = mem.execute(
-        f"SELECT DISTINCT {store.quote_ident(col)} FROM data WHERE {store.quote_ident(col)} IS NOT NULL"
+        f"SELECT DISTINCT {store.quote_ident(col)} FROM data WHERE {store.quote_ident(col)} IS NOT NULL"  # noqa: S608
     ).fetchall()  # noqa: S608
     return [r[0] for r in rows]
 
@@ -440,10 +443,10 @@ def _prepare_grid(
         data_rows = int(mem.execute("SELECT count(*) FROM data").fetchone()[0])  # type: ignore[index]
         _check_limits(data_rows, name)
         # ------------------------------------------------------------ cells the preflight marked
-        for (row, col), (ref, msg) in sorted(grid.bad_cells.items()):
-            if row > header_excel_row and col < width and row not in non_data:
-                hdr = choice.columns[col].header if col < width else None
-                report.add(Problem(name, sheet, row, hdr, None, f"单元格 {ref} {msg}"))
+        for (row, col), (ref, msg, value) in sorted(grid.bad_cells.items()):
+            if row > header_excel_row and col < width and row not in non_data and choice.columns[col].field:
+                hdr = choice.columns[col].header
+                report.add(Problem(name, sheet, row, hdr, value, f"单元格 {ref} {msg}"))
         # ------------------------------------------------------------ coerce every distinct value once
         selects = ["d._row AS row_no"]
         joins: list[str] = []
@@ -490,7 +493,7 @@ def _prepare_grid(
             )
             mem.register(mtab + "_a", frame)
             mem.execute(
-                f"CREATE TABLE {store.quote_ident(mtab)} AS SELECT raw, CAST(val AS {sql_type}) AS val, err FROM {store.quote_ident(mtab + '_a')}"
+                f"CREATE TABLE {store.quote_ident(mtab)} AS SELECT raw, CAST(val AS {sql_type}) AS val, err FROM {store.quote_ident(mtab + '_a')}"  # noqa: S608
             )  # noqa: S608
             mem.unregister(mtab + "_a")
             alias = store.quote_ident("j_" + fld)
@@ -606,6 +609,53 @@ def _non_data_rows(
                     if row_no not in out:
                         sink.append((int(row_no), str(text)))
                         out.add(int(row_no))
+    # header rows repeated below the header (vertically merged headers, paged exports)
+    header_match = [
+        f"(trim({store.quote_ident(f'c{i}')}) = ?)" for i in choice.mapped.values() if choice.columns[i].header
+    ]
+    header_vals: list[object] = [
+        choice.columns[i].header.split("/")[-1].strip() for i in choice.mapped.values() if choice.columns[i].header
+    ]
+    if header_match:
+        need = max(1, len(header_match) // 2)
+        cond = " + ".join(f"CAST(coalesce({m}, false) AS INTEGER)" for m in header_match)
+        for (row_no,) in mem.execute(f"SELECT _row FROM raw WHERE ({cond}) >= {need}", header_vals).fetchall():  # noqa: S608
+            if row_no not in out:
+                out.add(int(row_no))
+                notes.append((int(row_no), "(表头重复行 / repeated header)"))
+    # a footer (legend, notes) after the last complete row and a blank gap is not data
+    required = [f"c{choice.mapped[f]}" for f in choice.dataset.required if f in choice.mapped]
+    if required:
+        complete = " AND ".join(f"nullif(trim({store.quote_ident(c)}), '') IS NOT NULL" for c in required)
+        last = mem.execute(f"SELECT max(_row) FROM raw WHERE {complete}").fetchone()  # noqa: S608
+        last_row = int(last[0]) if last and last[0] is not None else None
+        if last_row is not None:
+            gap = mem.execute(
+                f"SELECT min(_row) FROM raw WHERE _row > ? AND ({empty_mapped})",  # noqa: S608
+                [last_row],  # noqa: S608
+            ).fetchone()
+            if gap and gap[0] is not None:
+                footer = [
+                    int(r[0])
+                    for r in mem.execute(
+                        f"SELECT _row FROM raw WHERE _row > ? AND NOT ({empty_mapped})",  # noqa: S608
+                        [gap[0]],
+                    ).fetchall()
+                ]
+                footer = [r for r in footer if r not in out]
+                if footer:
+                    out.update(footer)
+                    report.add(
+                        Problem(
+                            name,
+                            grid.sheet,
+                            footer[0],
+                            None,
+                            None,
+                            f"表格下方第 {footer[0]}–{footer[-1]} 行是说明或图例，未导入。 / Footer rows {footer[0]}–{footer[-1]} (notes, legend) left out.",
+                            "warning",
+                        )
+                    )
     for row_no, text in totals:
         report.add(
             Problem(name, grid.sheet, row_no, None, text, "合计/小计行，未计入数据。 / Total row left out.", "warning")
@@ -687,7 +737,7 @@ def _row_problems(
         if f.kind not in ("text", "code"):
             q, e, r = (store.quote_ident(x) for x in (f.name, "err_" + f.name, "raw_" + f.name))
             for row, raw, err in mem.execute(
-                f"SELECT row_no, {r}, {e} FROM typed WHERE {e} IS NOT NULL ORDER BY row_no"
+                f"SELECT row_no, {r}, {e} FROM typed WHERE {e} IS NOT NULL ORDER BY row_no"  # noqa: S608
             ).fetchall():  # noqa: S608
                 add(row, f.name, raw, err)
         if f.required:
@@ -862,7 +912,7 @@ def _prepare_project_xml(
     frame["row_no"] = range(1, len(frame) + 1)
     report = Report()
     bad: list[int] = []
-    for i, rec in frame.iterrows():
+    for _i, rec in frame.iterrows():
         if rec["start"] is None or (isinstance(rec["start"], float) and pd.isna(rec["start"])):
             report.add(
                 Problem(name, None, int(rec["row_no"]), "Start", None, "任务没有开始时间 / task without a start")

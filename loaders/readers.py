@@ -39,7 +39,7 @@ class Grid:
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     encoding: str | None = None
     # Cells the preflight found broken, keyed by (excel_row, column_index): message.
-    bad_cells: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    bad_cells: dict[tuple[int, int], tuple[str, str, str | None]] = field(default_factory=dict)
     # CSV only: the whole file is read by DuckDB from `csv_path` after `skip_lines`, with `delimiter`.
     csv_path: Path | None = None
     delimiter: str = ","

@@ -59,11 +59,15 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
-def open_store(path: str | Path | None = None, *, read_only: bool = False, create: bool = True) -> duckdb.DuckDBPyConnection:
+def open_store(
+    path: str | Path | None = None, *, read_only: bool = False, create: bool = True
+) -> duckdb.DuckDBPyConnection:
     """Open (or create) the store and apply the schema. Raises StoreUnavailable with an admin-facing message."""
     p = Path(path) if path is not None else settings.db_path()
     if not create and not p.exists():
-        raise StoreUnavailable(f"数据库文件不存在：{p}。请先导入数据(数据页或 `python -m loaders demo`)。 / Store missing.")
+        raise StoreUnavailable(
+            f"数据库文件不存在：{p}。请先导入数据(数据页或 `python -m loaders demo`)。 / Store missing."
+        )
     try:
         if not read_only:
             p.parent.mkdir(parents=True, exist_ok=True)
