@@ -433,6 +433,7 @@ def _prepare_grid(
                 )
             )
     mem = duckdb.connect(":memory:")
+    mem.execute("SET enable_progress_bar = false")
     try:
         _stage_grid(mem, grid, choice)
         mapped: dict[str, int] = choice.mapped
@@ -501,7 +502,7 @@ def _prepare_grid(
             selects.append(f"{alias}.val AS {store.quote_ident(fld)}")
             selects.append(f"{alias}.err AS {store.quote_ident('err_' + fld)}")
             selects.append(f"d.{q} AS {store.quote_ident('raw_' + fld)}")
-        mem.execute(f"CREATE TABLE typed AS SELECT {', '.join(selects)} FROM data d {' '.join(joins)} ORDER BY d._row")  # noqa: S608
+        mem.execute(f"CREATE TABLE typed AS SELECT {', '.join(selects)} FROM data d {' '.join(joins)} ")  # noqa: S608
         headers = {fld: choice.columns[idx].header for fld, idx in mapped.items()}
         bad_rows = _row_problems(mem, ds, headers, name, sheet, report)
         bad_rows |= {p.row for p in report.errors if p.row is not None and p.row > header_excel_row}
@@ -516,9 +517,9 @@ def _prepare_grid(
         big = ds.mode == "periodic" and data_rows > 200_000
         arrow: pa.Table | None = None
         if big:
-            arrow = mem.execute(
-                f"SELECT {keep} FROM typed WHERE row_no NOT IN (SELECT unnest(?::BIGINT[])) ORDER BY row_no",  # noqa: S608
-                [sorted(bad_rows)],
+            mem.execute("CREATE TABLE bad_rows AS SELECT unnest(?::BIGINT[]) AS row_no", [sorted(bad_rows)])
+            arrow = mem.sql(
+                f"SELECT {keep} FROM typed WHERE row_no NOT IN (SELECT row_no FROM bad_rows) ORDER BY row_no"  # noqa: S608
             ).to_arrow_table()
             frame = pd.DataFrame(columns=["row_no", *fields])
         else:
@@ -731,7 +732,23 @@ def _row_problems(
             )
 
     mapped = set(headers)
+    rules = [
+        (cond, fld, message)
+        for cond, fld, message in _ROW_RULES.get(ds.name, [])
+        if set(re.findall(r"[a-z_]+", cond)) & {f.name for f in ds.fields} <= mapped
+    ]
+    # one scan finds whether any row breaks a rule; the detailed queries below run only when one does
+    checks = [
+        f"{store.quote_ident('err_' + f.name)} IS NOT NULL"
+        for f in ds.fields
+        if f.name in mapped and f.kind not in ("text", "code")
+    ]
+    checks += [f"{store.quote_ident(f.name)} IS NULL" for f in ds.fields if f.name in mapped and f.required]
+    checks += [f"coalesce({cond}, false)" for cond, _, _ in rules]
+    any_bad = mem.execute(f"SELECT count(*) FROM typed WHERE {' OR '.join(checks) or 'FALSE'}").fetchone()  # noqa: S608
     for f in ds.fields:
+        if not any_bad or not any_bad[0]:
+            break
         if f.name not in mapped:
             continue
         if f.kind not in ("text", "code"):
@@ -747,10 +764,7 @@ def _row_problems(
                     add(row, f.name, None, f"必填字段「{headers[f.name]}」为空 / required value missing")
         if f.allowed and f.kind == "text":
             pass
-    for cond, fld, message in _ROW_RULES.get(ds.name, []):
-        needed = set(re.findall(r"[a-z_]+", cond)) & {f.name for f in ds.fields}
-        if not needed <= mapped:
-            continue
+    for cond, fld, message in rules if any_bad and any_bad[0] else []:
         for (row,) in mem.execute(f"SELECT row_no FROM typed WHERE {cond} ORDER BY row_no").fetchall():  # noqa: S608
             add(row, fld, None, message)
     # duplicate business keys: same key with different values is an error; exact repeats are warnings
@@ -759,8 +773,10 @@ def _row_problems(
         fields = [store.quote_ident(f.name) for f in ds.fields if f.name in mapped]
         kq = ", ".join(store.quote_ident(k) for k in key)
         sql = (
-            f"SELECT {kq}, list(row_no ORDER BY row_no) AS rows_, count(DISTINCT ({', '.join(fields)})) AS variants "  # noqa: S608
-            f"FROM typed WHERE row_no NOT IN (SELECT unnest(?::BIGINT[])) GROUP BY {kq} HAVING count(*) > 1"
+            f"WITH dup AS (SELECT {kq} FROM typed GROUP BY {kq} HAVING count(*) > 1) "  # noqa: S608
+            f"SELECT {kq}, list(row_no ORDER BY row_no) AS rows_, count(DISTINCT ({', '.join(fields)})) AS variants "
+            f"FROM typed JOIN dup USING ({kq}) WHERE row_no NOT IN (SELECT unnest(?::BIGINT[])) GROUP BY {kq} "
+            "HAVING count(*) > 1"
         )
         for rec in mem.execute(sql, [sorted(bad)]).fetchall():
             rows_ = rec[len(key)]

@@ -157,14 +157,14 @@ def read_csv_head(path: Path, display_name: str) -> Grid:
 
     size = path.stat().st_size
     if size <= WHOLE_DECODE_BYTES:
+        # decoding the whole file proves its encoding; only the head is parsed in Python, DuckDB reads the rest
         text, encoding = sniff.decode_text(path, display_name)
         if text.startswith("\ufeff"):
             text = text[1:]
         delimiter = sniff.sniff_delimiter(text[:65536])
-        rows, lines = _records(text, delimiter, limit=10**9)
-        utf8 = encoding.replace("_", "-").lower() in ("utf-8", "utf8", "ascii", "utf-8-sig")
+        rows, lines = _records(text, delimiter, limit=HEAD_RECORDS)
         csv_path = path
-        if not utf8 or encoding == "utf-8-sig":
+        if encoding.replace("_", "-").lower() not in ("utf-8", "utf8", "ascii"):
             tmp = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", newline="")
             with tmp:
                 tmp.write(text)
@@ -177,7 +177,7 @@ def read_csv_head(path: Path, display_name: str) -> Grid:
             csv_path=csv_path,
             delimiter=delimiter,
             line_of_record=lines,
-            truncated=False,
+            truncated=True,
         )
     # A big file: decide the encoding from its head, stream-transcode if it is not UTF-8.
     with path.open("rb") as fh:

@@ -72,6 +72,7 @@ def open_store(
         if not read_only:
             p.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(p), read_only=read_only)
+        con.execute("SET enable_progress_bar = false")
         if not read_only:
             apply_schema(con)
     except duckdb.Error as exc:
