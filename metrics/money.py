@@ -1,0 +1,929 @@
+"""Money: budget against actuals, monthly burn, the S-curve, earned value, overrun warnings, changes and vendors.
+
+Every public function takes (con, scope); the pure helpers below them take plain frames so tests can feed them.
+
+How the ledger is read (the cost ledger holds one line per stage for the same contract):
+- A contract is (project, category, vendor, reference); lines without a reference share one contract per
+  project, category and vendor.
+- committed = contracts signed; AC (actual cost, "spent") = work accepted and billed = the invoiced amount;
+  paid = cash out. Per contract AC = max(invoiced, paid), because small purchases are often booked as paid
+  without an invoice line; committed = max(committed, AC), because a bill without a signed-contract line is
+  still a commitment; due (payable) = max(AC - paid, 0).
+- Monthly AC follows the lines of the stage that gives the contract's AC (invoiced, or paid where paid
+  exceeds invoiced), so monthly figures add up to the totals.
+- Remaining = BAC - AC; share used = AC / BAC (None for a zero budget).
+- BAC = the loaded budget (the original baseline). Approved changes are shown on top of it in the waterfall
+  (original -> approved changes -> current budget -> forecast), not folded into BAC.
+- PV to date = the phased budget up to today, the current month pro rata by day. Budget lines without a
+  period are spread evenly over the months of the project's plan (or, without a plan, over its phased months).
+- EV = BAC x physical % complete: the duration-weighted percent complete of the plan's leaf tasks (summary
+  tasks excluded) in the latest snapshot; past months use the snapshots that existed then.
+- Everything "to date" stops at today (scope.today) or at the end of the date filter if that is earlier.
+  The start of the date filter only narrows the months the burn and S-curve show. The department filter does
+  not apply: money data has no department.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from loaders import settings
+from metrics import evm as evm_maths
+from metrics.scope import Scope
+
+Con = duckdb.DuckDBPyConnection
+EPS = 1e-9
+STAGES = ("committed", "invoiced", "paid")
+_STAGE_ALIASES = {
+    "committed": "committed", "commitment": "committed", "contract": "committed", "已签约": "committed",
+    "已承诺": "committed", "合同": "committed", "承诺": "committed",
+    "invoiced": "invoiced", "invoice": "invoiced", "accepted": "invoiced", "已开票": "invoiced",
+    "已验收": "invoiced", "开票": "invoiced", "发票": "invoiced",
+    "paid": "paid", "payment": "paid", "已付款": "paid", "已支付": "paid", "付款": "paid", "已付": "paid",
+}  # fmt: skip
+
+CHANGE_STATUSES = ("pending", "approved", "implemented", "rejected", "other")
+_CHANGE_ALIASES = {
+    "pending": "pending", "待审批": "pending", "待审": "pending", "审批中": "pending", "submitted": "pending",
+    "open": "pending", "new": "pending", "已提交": "pending", "in review": "pending", "待定": "pending",
+    "approved": "approved", "已批准": "approved", "批准": "approved", "已通过": "approved", "通过": "approved",
+    "同意": "approved", "accepted": "approved",
+    "rejected": "rejected", "已拒绝": "rejected", "拒绝": "rejected", "驳回": "rejected", "已驳回": "rejected",
+    "declined": "rejected", "withdrawn": "rejected", "已撤回": "rejected",
+    "implemented": "implemented", "已实施": "implemented", "实施": "implemented", "已完成": "implemented",
+    "done": "implemented", "closed": "implemented", "completed": "implemented", "已关闭": "implemented",
+}  # fmt: skip
+CHANGE_STATUS_LABELS = {
+    "pending": ("待审批", "Pending"),
+    "approved": ("已批准", "Approved"),
+    "implemented": ("已实施", "Implemented"),
+    "rejected": ("已拒绝", "Rejected"),
+    "other": ("其他", "Other"),
+}
+APPROVED = ("approved", "implemented")  # statuses whose cost impact is part of the current budget
+LIGHT_SYMBOLS = {"green": "🟢", "amber": "🟡", "red": "🔴", "none": "⚪"}
+UNKNOWN_VENDOR = "—"
+
+
+# ------------------------------------------------------------------ small helpers
+
+
+def month_start(d: dt.date) -> dt.date:
+    return d.replace(day=1)
+
+
+def month_end(d: dt.date) -> dt.date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def next_month(d: dt.date) -> dt.date:
+    return dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    """First days of every month from first's month to last's month, inclusive."""
+    out: list[dt.date] = []
+    m = month_start(first)
+    while m <= last:
+        out.append(m)
+        m = next_month(m)
+    return out
+
+
+def _missing(x: object) -> bool:
+    if x is None or x is pd.NaT or x is pd.NA:
+        return True
+    return isinstance(x, float) and math.isnan(x)
+
+
+def _date(x: object) -> dt.date | None:
+    if _missing(x):
+        return None
+    if isinstance(x, pd.Timestamp):
+        return x.date()
+    if isinstance(x, dt.datetime):
+        return x.date()
+    if isinstance(x, dt.date):
+        return x
+    return None
+
+
+def _text(x: object, default: str = "") -> str:
+    return default if _missing(x) else str(x)
+
+
+def _float(x: object) -> float:
+    return 0.0 if _missing(x) else float(x)  # type: ignore[arg-type]
+
+
+def normalise_stage(stage: object) -> str | None:
+    return _STAGE_ALIASES.get(_text(stage).strip().lower())
+
+
+def normalise_change_status(status: object) -> str:
+    return _CHANGE_ALIASES.get(_text(status).strip().lower(), "other")
+
+
+def cut_off(scope: Scope) -> dt.date:
+    """The "to date" day: today, or the end of the date filter when it is earlier."""
+    today = scope.today_or_now()
+    return min(today, scope.end) if scope.end is not None else today
+
+
+def default_threshold() -> float:
+    return settings.get_float("eac_threshold")
+
+
+def _frame(con: Con, sql: str, params: Sequence[object]) -> pd.DataFrame:
+    """Run a query and keep DATE columns as datetime.date (not pandas timestamps)."""
+    cur = con.execute(sql, list(params))
+    cols = [d[0] for d in cur.description or []]
+    return pd.DataFrame(cur.fetchall(), columns=cols, dtype=object)
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in df.to_dict("records")]
+
+
+# ------------------------------------------------------------------ queries
+
+
+def budget_rows(con: Con, scope: Scope) -> pd.DataFrame:
+    pc, pp = scope.project_clause("project")
+    sql = f"SELECT project, category, period, amount FROM budget WHERE {pc} ORDER BY project, category, period"  # noqa: S608
+    return _frame(con, sql, pp)
+
+
+def cost_lines(con: Con, scope: Scope) -> pd.DataFrame:
+    pc, pp = scope.project_clause("project")
+    cols = "date, project, category, vendor, reference, description, stage, amount"
+    sql = f"SELECT {cols} FROM costs WHERE {pc} AND date <= ? ORDER BY date, project"  # noqa: S608
+    return _frame(con, sql, [*pp, cut_off(scope)])
+
+
+def plan_snapshots(con: Con, scope: Scope) -> pd.DataFrame:
+    pc, pp = scope.project_clause("project")
+    params: list[object] = list(pp)
+    as_of = "TRUE"
+    if scope.as_of is not None:
+        as_of = "as_of <= ?"
+        params.append(scope.as_of)
+    cols = "project, as_of, import_id, task_id, wbs, start, finish, percent_complete, duration_days, is_milestone, is_summary"
+    sql = f"SELECT {cols} FROM task_snapshots WHERE {pc} AND {as_of} ORDER BY project, as_of, import_id"  # noqa: S608
+    return _frame(con, sql, params)
+
+
+def change_rows(con: Con, scope: Scope) -> pd.DataFrame:
+    pc, pp = scope.project_clause("project")
+    cols = "change_id, project, title, status, requested, decided, cost_impact, schedule_impact_days, requested_by"
+    sql = f"SELECT {cols} FROM changes WHERE {pc} ORDER BY project, requested, change_id"  # noqa: S608
+    return _frame(con, sql, pp)
+
+
+# ------------------------------------------------------------------ pure: plan progress
+
+
+def plan_percent(tasks: pd.DataFrame) -> float | None:
+    """Duration-weighted percent complete (0..1) of one plan snapshot's leaf tasks; None without tasks.
+
+    Weight = duration_days, else calendar days start..finish; milestones weigh nothing. A task is a summary
+    when flagged, or (flag missing) when another task's WBS sits under its WBS. All weights zero -> plain mean.
+    """
+    recs = _records(tasks)
+    wbs_codes = [_text(r.get("wbs")) for r in recs]
+    leaves: list[tuple[float, float]] = []
+    for r in recs:
+        flag = r.get("is_summary")
+        if _missing(flag):
+            w = _text(r.get("wbs"))
+            summary = bool(w) and any(c.startswith(w + ".") for c in wbs_codes)
+        else:
+            summary = bool(flag)
+        if summary:
+            continue
+        pct = min(max(_float(r.get("percent_complete")), 0.0), 100.0) / 100.0
+        if not _missing(r.get("duration_days")):
+            weight = max(float(r["duration_days"]), 0.0)
+        elif r.get("is_milestone") is True:
+            weight = 0.0
+        else:
+            s, f = _date(r.get("start")), _date(r.get("finish"))
+            weight = float((f - s).days + 1) if s and f and f >= s else 0.0
+        leaves.append((weight, pct))
+    if not leaves:
+        return None
+    total = sum(w for w, _ in leaves)
+    if total <= 0:
+        return sum(p for _, p in leaves) / len(leaves)
+    return sum(w * p for w, p in leaves) / total
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One project's plan: current percent complete, dates, and percent complete by snapshot date."""
+
+    percent: float | None
+    start: dt.date | None
+    finish: dt.date | None
+    history: tuple[tuple[dt.date, float], ...]  # (as_of, percent) per snapshot, oldest first
+
+
+def plans(snapshots: pd.DataFrame) -> dict[str, Plan]:
+    out: dict[str, Plan] = {}
+    if snapshots.empty:
+        return out
+    for project, rows in snapshots.groupby("project", sort=True):
+        history: list[tuple[dt.date, float]] = []
+        latest: pd.DataFrame | None = None
+        for (as_of, _import_id), snap in rows.groupby(["as_of", "import_id"], sort=True):
+            pct = plan_percent(snap)
+            d = _date(as_of)
+            if pct is not None and d is not None:
+                history.append((d, pct))
+            latest = snap
+        assert latest is not None
+        starts = [d for d in (_date(x) for x in latest["start"]) if d]
+        finishes = [d for d in (_date(x) for x in latest["finish"]) if d]
+        out[str(project)] = Plan(
+            percent=plan_percent(latest),
+            start=min(starts) if starts else None,
+            finish=max(finishes) if finishes else None,
+            history=tuple(history),
+        )
+    return out
+
+
+# ------------------------------------------------------------------ pure: budget phasing and the ledger
+
+
+def phase_budget(budget: pd.DataFrame, plan_by_project: dict[str, Plan]) -> dict[tuple[str, str, dt.date], float]:
+    """Budget per (project, category, month). Lines without a period are spread evenly (see module doc)."""
+    phased: dict[tuple[str, str, dt.date], float] = defaultdict(float)
+    unphased: list[tuple[str, str, float]] = []
+    for r in _records(budget):
+        p, c, amount, period = str(r["project"]), str(r["category"]), _float(r["amount"]), _date(r["period"])
+        if period is None:
+            unphased.append((p, c, amount))
+        else:
+            phased[(p, c, month_start(period))] += amount
+    for p, c, amount in unphased:
+        plan = plan_by_project.get(p)
+        months: list[dt.date] = []
+        if plan and plan.start and plan.finish and plan.finish >= plan.start:
+            months = months_between(plan.start, plan.finish)
+        else:
+            months = sorted({m for (pp, _, m) in phased if pp == p})
+        if not months:
+            continue  # cannot be phased: counts in BAC, not in PV
+        for m in months:
+            phased[(p, c, m)] += amount / len(months)
+    return dict(phased)
+
+
+@dataclass(frozen=True)
+class Contract:
+    project: str
+    category: str
+    vendor: str
+    reference: str
+    committed: float
+    invoiced: float
+    paid: float
+    actual: float  # AC = max(invoiced, paid)
+    due: float  # max(AC - paid, 0)
+    first_invoice: dt.date | None
+
+
+def contracts(lines: pd.DataFrame) -> tuple[list[Contract], dict[tuple[str, str, dt.date], float]]:
+    """Contracts with their stages, and monthly AC per (project, category, month) (see module doc)."""
+    sums: dict[tuple[str, str, str, str], dict[str, float]] = defaultdict(lambda: dict.fromkeys(STAGES, 0.0))
+    by_month: dict[tuple[str, str, str, str], dict[str, dict[dt.date, float]]] = defaultdict(
+        lambda: {s: defaultdict(float) for s in STAGES}
+    )
+    first_inv: dict[tuple[str, str, str, str], dt.date] = {}
+    for r in _records(lines):
+        stage = normalise_stage(r["stage"])
+        d = _date(r["date"])
+        if stage is None or d is None:
+            continue
+        key = (str(r["project"]), str(r["category"]), _text(r.get("vendor"), UNKNOWN_VENDOR), _text(r.get("reference")))
+        amount = _float(r["amount"])
+        sums[key][stage] += amount
+        by_month[key][stage][month_start(d)] += amount
+        if stage == "invoiced":
+            first_inv[key] = min(first_inv.get(key, d), d)
+    out: list[Contract] = []
+    monthly: dict[tuple[str, str, dt.date], float] = defaultdict(float)
+    for key, s in sums.items():
+        basis = "invoiced" if s["invoiced"] >= s["paid"] else "paid"
+        actual = s[basis]
+        for m, v in by_month[key][basis].items():
+            monthly[(key[0], key[1], m)] += v
+        out.append(
+            Contract(
+                *key,
+                committed=max(s["committed"], actual),
+                invoiced=s["invoiced"],
+                paid=s["paid"],
+                actual=actual,
+                due=max(actual - s["paid"], 0.0),
+                first_invoice=first_inv.get(key),
+            )
+        )
+    return out, dict(monthly)
+
+
+# ------------------------------------------------------------------ the bundle every view starts from
+
+
+@dataclass(frozen=True)
+class Ledger:
+    cut: dt.date
+    projects: tuple[str, ...]  # projects holding a budget or a cost line
+    bac: dict[str, float]
+    bac_by_category: dict[tuple[str, str], float]
+    phased: dict[tuple[str, str, dt.date], float]
+    contracts: tuple[Contract, ...]
+    monthly_ac: dict[tuple[str, str, dt.date], float]
+    plans: dict[str, Plan]
+
+
+def build_ledger(budget: pd.DataFrame, lines: pd.DataFrame, snapshots: pd.DataFrame, cut: dt.date) -> Ledger:
+    plan_by_project = plans(snapshots)
+    bac: dict[str, float] = defaultdict(float)
+    bac_cat: dict[tuple[str, str], float] = defaultdict(float)
+    for r in _records(budget):
+        bac[str(r["project"])] += _float(r["amount"])
+        bac_cat[(str(r["project"]), str(r["category"]))] += _float(r["amount"])
+    cons, monthly = contracts(lines)
+    projects = sorted(set(bac) | {c.project for c in cons})
+    return Ledger(
+        cut=cut,
+        projects=tuple(projects),
+        bac={p: bac.get(p, 0.0) for p in projects},
+        bac_by_category=dict(bac_cat),
+        phased=phase_budget(budget, plan_by_project),
+        contracts=tuple(cons),
+        monthly_ac=monthly,
+        plans=plan_by_project,
+    )
+
+
+def ledger(con: Con, scope: Scope) -> Ledger:
+    return build_ledger(budget_rows(con, scope), cost_lines(con, scope), plan_snapshots(con, scope), cut_off(scope))
+
+
+def _monthly(
+    values: dict[tuple[str, str, dt.date], float], project: str | None = None, category: str | None = None
+) -> dict[dt.date, float]:
+    out: dict[dt.date, float] = defaultdict(float)
+    for (p, c, m), v in values.items():
+        if (project is None or p == project) and (category is None or c == category):
+            out[m] += v
+    return dict(out)
+
+
+def pv_at(phased_by_month: dict[dt.date, float], day: dt.date) -> float:
+    """Cumulative phased budget up to `day`: whole months before it, its own month pro rata by day."""
+    total = 0.0
+    this = month_start(day)
+    for m, v in phased_by_month.items():
+        if m < this:
+            total += v
+        elif m == this:
+            total += v * day.day / calendar.monthrange(day.year, day.month)[1]
+    return total
+
+
+def ac_at(monthly_ac: dict[dt.date, float], day: dt.date) -> float:
+    """Cumulative AC up to the end of `day`'s month (the ledger already stops at the cut-off day)."""
+    return sum(v for m, v in monthly_ac.items() if m <= month_start(day))
+
+
+def _percent_at(plan: Plan | None, day: dt.date) -> float | None:
+    if plan is None:
+        return None
+    known = [pct for d, pct in plan.history if d <= day]
+    return known[-1] if known else None
+
+
+# ------------------------------------------------------------------ budget against actuals
+
+
+def budget_vs_actual_frame(led: Ledger, by: str = "project") -> pd.DataFrame:
+    """Budget, committed, invoiced, paid, AC, due, remaining and share used per project or per category."""
+    if by not in ("project", "category"):
+        raise ValueError("by must be 'project' or 'category'")
+    rows: dict[tuple[str, ...], dict[str, float]] = {}
+
+    def row(key: tuple[str, ...]) -> dict[str, float]:
+        return rows.setdefault(key, dict.fromkeys(("budget", "committed", "invoiced", "paid", "actual", "due"), 0.0))
+
+    if by == "project":
+        for p, v in led.bac.items():
+            row((p,))["budget"] += v
+    else:
+        for (p, c), v in led.bac_by_category.items():
+            row((p, c))["budget"] += v
+    for k in led.contracts:
+        r = row((k.project,) if by == "project" else (k.project, k.category))
+        for f in ("committed", "invoiced", "paid", "actual", "due"):
+            r[f] += getattr(k, f)
+    cols = ["project"] if by == "project" else ["project", "category"]
+    out = []
+    for key in sorted(rows):
+        r = rows[key]
+        out.append(
+            {
+                **dict(zip(cols, key, strict=True)),
+                **r,
+                "remaining": r["budget"] - r["actual"],
+                "share_used": r["actual"] / r["budget"] if r["budget"] > 0 else None,
+            }
+        )
+    names = [*cols, "budget", "committed", "invoiced", "paid", "actual", "due", "remaining", "share_used"]
+    return pd.DataFrame(out, columns=names)
+
+
+def budget_vs_actual(con: Con, scope: Scope, by: str = "project") -> pd.DataFrame:
+    return budget_vs_actual_frame(ledger(con, scope), by)
+
+
+# ------------------------------------------------------------------ monthly burn
+
+
+def burn_frame(led: Ledger, project: str | None = None, start: dt.date | None = None) -> pd.DataFrame:
+    """Per month up to the cut-off: phased budget, AC, their running totals, and whether AC ran ahead."""
+    budget = _monthly(led.phased, project)
+    actual = _monthly(led.monthly_ac, project)
+    months_known = [m for m in (*budget, *actual) if m <= led.cut]
+    if not months_known:
+        return pd.DataFrame(columns=["month", "budget", "actual", "cum_budget", "cum_actual", "ahead"])
+    out = []
+    cum_b = cum_a = 0.0
+    for m in months_between(min(months_known), led.cut):
+        b, a = budget.get(m, 0.0), actual.get(m, 0.0)
+        cum_b += b
+        cum_a += a
+        out.append(
+            {"month": m, "budget": b, "actual": a, "cum_budget": cum_b, "cum_actual": cum_a, "ahead": a > b + EPS}
+        )
+    df = pd.DataFrame(out)
+    if start is not None:
+        df = df[df["month"] >= month_start(start)].reset_index(drop=True)
+    return df
+
+
+def monthly_burn(con: Con, scope: Scope, project: str | None = None) -> pd.DataFrame:
+    return burn_frame(ledger(con, scope), project, scope.start)
+
+
+# ------------------------------------------------------------------ earned value
+
+
+def project_evm(led: Ledger, project: str, method: str = "cpi", threshold: float = 0.05) -> evm_maths.Evm:
+    plan = led.plans.get(project)
+    bac = led.bac.get(project, 0.0)
+    pv = pv_at(_monthly(led.phased, project), led.cut)
+    ev = bac * plan.percent if plan is not None and plan.percent is not None else None
+    ac = ac_at(_monthly(led.monthly_ac, project), led.cut)
+    return evm_maths.evm(bac, pv, ev, ac, method=method, threshold=threshold)
+
+
+def portfolio_evm(led: Ledger, method: str = "cpi", threshold: float = 0.05) -> evm_maths.Evm:
+    """EVM of all projects in scope together: the sums of BAC, PV, EV (projects with a plan) and AC."""
+    parts = [project_evm(led, p, method, threshold) for p in led.projects]
+    evs = [e.ev for e in parts if e.ev is not None]
+    return evm_maths.evm(
+        sum(e.bac or 0.0 for e in parts),
+        sum(e.pv or 0.0 for e in parts),
+        sum(evs) if evs else None,
+        sum(e.ac or 0.0 for e in parts),
+        method=method,
+        threshold=threshold,
+    )
+
+
+EVM_COLUMNS = ["project", "percent_complete", *evm_maths.METRICS, "eac_alt"]
+LIGHT_COLUMNS = ["spi_light", "cpi_light", "eac_light", "tcpi_light"]
+
+
+def evm_frame(led: Ledger, lang: str = "zh", method: str = "cpi", threshold: float = 0.05) -> pd.DataFrame:
+    """One row per project: the EVM figures, lights as symbols, and a plain-words note."""
+    out = []
+    for p in led.projects:
+        e = project_evm(led, p, method, threshold)
+        plan = led.plans.get(p)
+        row: dict[str, object] = {"project": p, "percent_complete": plan.percent if plan else None}
+        row.update({m: getattr(e, m) for m in (*evm_maths.METRICS, "eac_alt")})
+        for k in ("spi", "cpi", "eac", "tcpi"):
+            row[f"{k}_light"] = LIGHT_SYMBOLS[e.lights[k]]
+        row["note"] = evm_maths.meaning("cpi", e, lang) if e.cpi is not None else evm_maths.reason_text(e.reason, lang)
+        out.append(row)
+    return pd.DataFrame(out, columns=[*EVM_COLUMNS, *LIGHT_COLUMNS, "note"])
+
+
+def evm_table(
+    con: Con, scope: Scope, lang: str = "zh", method: str = "cpi", threshold: float | None = None
+) -> pd.DataFrame:
+    thr = default_threshold() if threshold is None else threshold
+    return evm_frame(ledger(con, scope), lang, method, thr)
+
+
+def evm_detail_frame(e: evm_maths.Evm, lang: str = "zh") -> pd.DataFrame:
+    """One row per metric: value, light symbol and its meaning in plain words."""
+    rows = [
+        {
+            "metric": m.upper(),
+            "value": getattr(e, m),
+            "light": LIGHT_SYMBOLS[e.lights.get(m, "none")],
+            "meaning": evm_maths.meaning(m, e, lang),
+        }
+        for m in evm_maths.METRICS
+    ]
+    return pd.DataFrame(rows, columns=["metric", "value", "light", "meaning"])
+
+
+def evm_detail(
+    con: Con,
+    scope: Scope,
+    project: str | None = None,
+    lang: str = "zh",
+    method: str = "cpi",
+    threshold: float | None = None,
+) -> pd.DataFrame:
+    """The meaning table of one project, or of the whole scope when project is None."""
+    thr = default_threshold() if threshold is None else threshold
+    led = ledger(con, scope)
+    e = project_evm(led, project, method, thr) if project else portfolio_evm(led, method, thr)
+    return evm_detail_frame(e, lang)
+
+
+@dataclass(frozen=True)
+class MoneySummary:
+    bac: float
+    ac: float
+    committed: float
+    paid: float
+    due: float
+    remaining: float
+    share_used: float | None
+    eac: float | None
+    eac_light: str
+    percent_complete: float | None
+    reason: str | None
+
+
+def summary_of(led: Ledger, method: str = "cpi", threshold: float = 0.05) -> MoneySummary:
+    e = portfolio_evm(led, method, threshold)
+    bac = sum(led.bac.values())
+    ac = sum(k.actual for k in led.contracts)
+    return MoneySummary(
+        bac=bac,
+        ac=ac,
+        committed=sum(k.committed for k in led.contracts),
+        paid=sum(k.paid for k in led.contracts),
+        due=sum(k.due for k in led.contracts),
+        remaining=bac - ac,
+        share_used=ac / bac if bac > 0 else None,
+        eac=e.eac,
+        eac_light=e.lights["eac"],
+        percent_complete=(e.ev / bac) if e.ev is not None and bac > 0 else None,
+        reason=e.reason,
+    )
+
+
+def summary(con: Con, scope: Scope, method: str = "cpi", threshold: float | None = None) -> MoneySummary:
+    thr = default_threshold() if threshold is None else threshold
+    return summary_of(ledger(con, scope), method, thr)
+
+
+# ------------------------------------------------------------------ the S-curve
+
+
+@dataclass(frozen=True)
+class SCurve:
+    """Cumulative PV (whole plan), EV (snapshot dates up to today) and AC (to today), plus the forecast.
+
+    points: columns date, pv, ev, ac, forecast (None where a series has no point). The forecast runs in a
+    straight line from today's AC to EAC at the plan's finish; it is absent when EAC cannot be computed.
+    """
+
+    points: pd.DataFrame
+    today: dt.date
+    finish: dt.date | None
+    bac: float
+    eac: float | None
+
+
+def s_curve_of(
+    led: Ledger, project: str | None = None, method: str = "cpi", threshold: float = 0.05, start: dt.date | None = None
+) -> SCurve:
+    projects = [project] if project is not None else list(led.projects)
+    phased = _monthly({k: v for k, v in led.phased.items() if k[0] in projects})
+    actual = _monthly({k: v for k, v in led.monthly_ac.items() if k[0] in projects})
+    plan_list = [led.plans[p] for p in projects if p in led.plans]
+    finish = max((pl.finish for pl in plan_list if pl.finish), default=None)
+    e = project_evm(led, project, method, threshold) if project is not None else portfolio_evm(led, method, threshold)
+    bac = e.bac or 0.0
+    cut = led.cut
+    anchors = [*phased, *actual, *(pl.start for pl in plan_list if pl.start), cut]
+    first = min(anchors)
+    last = max([*phased, cut, *([finish] if finish else [])])
+    dates = sorted({*(month_end(m) for m in months_between(first, last) if month_end(m) != cut), cut})
+    if finish is not None and finish > cut:
+        dates = sorted({*dates, finish})
+    dates = [month_start(first) - dt.timedelta(days=1), *dates]  # a zero point before anything happened
+
+    def ev_at(day: dt.date) -> float | None:
+        if day == cut:
+            return e.ev
+        vals = [led.bac.get(p, 0.0) * pct for p in projects if (pct := _percent_at(led.plans.get(p), day)) is not None]
+        return sum(vals) if vals else None
+
+    rows: list[dict[str, Any]] = []
+    for d in dates:
+        past = d <= cut
+        rows.append(
+            {
+                "date": d,
+                "pv": pv_at(phased, d),
+                "ev": ev_at(d) if past and bac > 0 else None,
+                "ac": ac_at(actual, d) if past else None,
+                "forecast": None,
+            }
+        )
+    if e.eac is not None and finish is not None and finish > cut:
+        for r in rows:
+            if r["date"] == cut:
+                r["forecast"] = e.ac
+            elif r["date"] == finish:
+                r["forecast"] = e.eac
+            elif cut < r["date"] < finish and e.ac is not None:
+                share = (r["date"] - cut).days / (finish - cut).days
+                r["forecast"] = e.ac + (e.eac - e.ac) * share
+    df = pd.DataFrame(rows, columns=["date", "pv", "ev", "ac", "forecast"])
+    if start is not None:
+        df = df[df["date"] >= start].reset_index(drop=True)
+    return SCurve(points=df, today=cut, finish=finish, bac=bac, eac=e.eac)
+
+
+def s_curve(
+    con: Con, scope: Scope, project: str | None = None, method: str = "cpi", threshold: float | None = None
+) -> SCurve:
+    thr = default_threshold() if threshold is None else threshold
+    return s_curve_of(ledger(con, scope), project, method, thr, scope.start)
+
+
+# ------------------------------------------------------------------ overrun warnings
+
+WARNING_COLUMNS = ["kind", "project", "category", "amount", "share", "since", "months"]
+
+
+def _first_cumulative_over(monthly_ac: dict[dt.date, float], limit: float) -> dt.date | None:
+    total = 0.0
+    for m in sorted(monthly_ac):
+        total += monthly_ac[m]
+        if total > limit + EPS:
+            return m
+    return None
+
+
+def ahead_runs(burn: pd.DataFrame, min_months: int = 3) -> list[tuple[dt.date, int, float]]:
+    """Runs of at least `min_months` consecutive months with AC above the phased budget: (first month, length,
+    amount above plan over the run)."""
+    runs: list[tuple[dt.date, int, float]] = []
+    start: dt.date | None = None
+    length, excess = 0, 0.0
+    for r in [*_records(burn), None]:
+        if r is not None and bool(r["ahead"]):
+            if start is None:
+                start, length, excess = r["month"], 0, 0.0
+            length += 1
+            excess += float(r["actual"]) - float(r["budget"])
+            continue
+        if start is not None and length >= min_months:
+            runs.append((start, length, excess))
+        start = None
+    return runs
+
+
+def _eac_since(led: Ledger, project: str, method: str, threshold: float) -> dt.date:
+    """The first month of the unbroken run of months (ending now) in which EAC ran over by more than threshold."""
+    plan = led.plans.get(project)
+    bac = led.bac.get(project, 0.0)
+    phased = _monthly(led.phased, project)
+    actual = _monthly(led.monthly_ac, project)
+    since = month_start(led.cut)
+    months = sorted({month_start(d) for d, _ in (plan.history if plan else ()) if d < month_start(led.cut)})
+    for m in reversed(months):
+        day = month_end(m)
+        pct = _percent_at(plan, day)
+        e = evm_maths.evm(bac, pv_at(phased, day), bac * pct if pct is not None else None, ac_at(actual, day), method)
+        share = e.overrun_share
+        if share is None or share <= threshold + EPS:
+            break
+        since = m
+    return since
+
+
+def warnings_of(led: Ledger, threshold: float = 0.05, method: str = "cpi", min_months: int = 3) -> pd.DataFrame:
+    """Overruns: AC above budget (projects and categories), EAC above BAC by more than `threshold`, and AC above
+    the phased budget `min_months` months in a row — each with the amount and the month it began."""
+    out: list[dict[str, object]] = []
+    spent = budget_vs_actual_frame(led, "project")
+    for r in _records(spent):
+        if r["actual"] > r["budget"] + EPS:
+            p = r["project"]
+            since = _first_cumulative_over(_monthly(led.monthly_ac, p), r["budget"])
+            out.append(
+                {"kind": "over_budget", "project": p, "category": None, "amount": r["actual"] - r["budget"],
+                 "share": r["share_used"], "since": since, "months": None}
+            )  # fmt: skip
+    for r in _records(budget_vs_actual_frame(led, "category")):
+        if r["actual"] > r["budget"] + EPS:
+            p, c = r["project"], r["category"]
+            since = _first_cumulative_over(_monthly(led.monthly_ac, p, c), r["budget"])
+            out.append(
+                {"kind": "category_over_budget", "project": p, "category": c, "amount": r["actual"] - r["budget"],
+                 "share": r["share_used"], "since": since, "months": None}
+            )  # fmt: skip
+    for p in led.projects:
+        e = project_evm(led, p, method, threshold)
+        share = e.overrun_share
+        if share is not None and share > threshold + EPS and e.eac is not None and e.bac is not None:
+            out.append(
+                {"kind": "eac_over", "project": p, "category": None, "amount": e.eac - e.bac, "share": share,
+                 "since": _eac_since(led, p, method, threshold), "months": None}
+            )  # fmt: skip
+    for p in led.projects:
+        for first, length, excess in ahead_runs(burn_frame(led, p), min_months):
+            out.append(
+                {"kind": "burn_ahead", "project": p, "category": None, "amount": excess, "share": None,
+                 "since": first, "months": length}
+            )  # fmt: skip
+    return pd.DataFrame(out, columns=WARNING_COLUMNS)
+
+
+def warning_message(row: dict[str, Any], threshold: float, lang: str = "zh") -> str:
+    """One warning in plain words."""
+    zh = lang == "zh"
+    amount = evm_maths.money_words(float(row["amount"]), lang)
+    kind = row["kind"]
+    if kind == "over_budget":
+        return f"实际支出超出预算 {amount}" if zh else f"Actual spend is {amount} over budget"
+    if kind == "category_over_budget":
+        cat = row["category"]
+        return f"类别“{cat}”实际支出超出预算 {amount}" if zh else f"Category “{cat}” is {amount} over budget"
+    if kind == "eac_over":
+        share = float(row["share"])
+        if zh:
+            return f"预计完工成本超出预算 {share:.1%}(多 {amount}，预警线 {threshold:.0%})"
+        return f"Forecast cost runs {share:.1%} over budget ({amount}; warning line {threshold:.0%})"
+    n = int(row["months"])
+    if zh:
+        return f"连续 {n} 个月支出高于月度计划，共多 {amount}"
+    return f"Spend above the monthly plan {n} months in a row, {amount} in all"
+
+
+def overrun_warnings(
+    con: Con,
+    scope: Scope,
+    threshold: float | None = None,
+    method: str = "cpi",
+    min_months: int = 3,
+    lang: str | None = None,
+) -> pd.DataFrame:
+    """The warnings of `warnings_of`; with `lang`, a first column "message" says each one in plain words."""
+    thr = default_threshold() if threshold is None else threshold
+    df = warnings_of(ledger(con, scope), thr, method, min_months)
+    if lang is not None:
+        messages = [warning_message(r, thr, lang) for r in _records(df)]
+        df.insert(0, "message", pd.Series(messages, index=df.index, dtype=object))
+    return df
+
+
+# ------------------------------------------------------------------ change control
+
+
+def change_frame(changes: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    df = changes.copy()
+    keys = [normalise_change_status(s) for s in df["status"]] if not df.empty else []
+    df.insert(4, "status_key", pd.Series(keys, index=df.index, dtype=object))
+    labels = [CHANGE_STATUS_LABELS[k][0 if lang == "zh" else 1] for k in keys]
+    df.insert(5, "status_label", pd.Series(labels, index=df.index, dtype=object))
+    return df
+
+
+def change_ledger(con: Con, scope: Scope, lang: str = "zh") -> pd.DataFrame:
+    """Every change request in scope with its normalised status (pending/approved/implemented/rejected/other)."""
+    return change_frame(change_rows(con, scope), lang)
+
+
+def changes_by_status_frame(changes: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    df = change_frame(changes, lang)
+    out = []
+    for k in CHANGE_STATUSES:
+        part = df[df["status_key"] == k] if not df.empty else df
+        if part.empty:
+            continue
+        out.append(
+            {
+                "status_key": k,
+                "status_label": CHANGE_STATUS_LABELS[k][0 if lang == "zh" else 1],
+                "count": len(part),
+                "cost_impact": sum(_float(v) for v in part["cost_impact"]),
+                "schedule_impact_days": int(sum(_float(v) for v in part["schedule_impact_days"])),
+            }
+        )
+    return pd.DataFrame(out, columns=["status_key", "status_label", "count", "cost_impact", "schedule_impact_days"])
+
+
+def changes_by_status(con: Con, scope: Scope, lang: str = "zh") -> pd.DataFrame:
+    return changes_by_status_frame(change_rows(con, scope), lang)
+
+
+WATERFALL_COLUMNS = [
+    "project", "original", "approved_changes", "approved_days", "current", "eac", "forecast_change",
+]  # fmt: skip
+
+
+def waterfall_frame(led: Ledger, changes: pd.DataFrame, method: str = "cpi", threshold: float = 0.05) -> pd.DataFrame:
+    """Per project: original budget -> approved changes -> current budget -> forecast (EAC).
+
+    current = original + approved changes; forecast_change = EAC - current (None when EAC cannot be computed),
+    so original + approved_changes + forecast_change = EAC.
+    """
+    df = change_frame(changes)
+    approved: dict[str, float] = defaultdict(float)
+    days: dict[str, int] = defaultdict(int)
+    for r in _records(df):
+        if r["status_key"] in APPROVED:
+            approved[str(r["project"])] += _float(r["cost_impact"])
+            days[str(r["project"])] += int(_float(r["schedule_impact_days"]))
+    out = []
+    for p in sorted(set(led.projects) | set(approved)):
+        original = led.bac.get(p, 0.0)
+        current = original + approved.get(p, 0.0)
+        eac = project_evm(led, p, method, threshold).eac if p in led.projects else None
+        out.append(
+            {"project": p, "original": original, "approved_changes": approved.get(p, 0.0),
+             "approved_days": days.get(p, 0), "current": current, "eac": eac,
+             "forecast_change": eac - current if eac is not None else None}
+        )  # fmt: skip
+    return pd.DataFrame(out, columns=WATERFALL_COLUMNS)
+
+
+def budget_waterfall(con: Con, scope: Scope, method: str = "cpi", threshold: float | None = None) -> pd.DataFrame:
+    thr = default_threshold() if threshold is None else threshold
+    return waterfall_frame(ledger(con, scope), change_rows(con, scope), method, thr)
+
+
+# ------------------------------------------------------------------ vendors
+
+VENDOR_COLUMNS = ["vendor", "reference", "project", "committed", "invoiced", "paid", "actual", "due"]
+
+
+def vendor_frame(cons: Iterable[Contract], by: str = "vendor") -> pd.DataFrame:
+    """Spend per vendor (by="vendor") or per vendor and contract reference (by="contract"), biggest AC first."""
+    if by not in ("vendor", "contract"):
+        raise ValueError("by must be 'vendor' or 'contract'")
+    keys = ["vendor"] if by == "vendor" else ["vendor", "reference", "project"]
+    agg: dict[tuple[str, ...], dict[str, float]] = {}
+    for k in cons:
+        key = (k.vendor,) if by == "vendor" else (k.vendor, k.reference, k.project)
+        r = agg.setdefault(key, dict.fromkeys(("committed", "invoiced", "paid", "actual", "due"), 0.0))
+        for f in r:
+            r[f] += getattr(k, f)
+    rows: list[dict[str, Any]] = [{**dict(zip(keys, key, strict=True)), **v} for key, v in agg.items()]
+    rows.sort(key=lambda r: (-float(r["actual"]), str(r["vendor"])))
+    return pd.DataFrame(rows, columns=[*keys, "committed", "invoiced", "paid", "actual", "due"])
+
+
+def vendor_spend(con: Con, scope: Scope, by: str = "vendor") -> pd.DataFrame:
+    return vendor_frame(ledger(con, scope).contracts, by)
+
+
+def payments_due_frame(cons: Iterable[Contract]) -> pd.DataFrame:
+    """Accepted and invoiced but not yet paid, per vendor and contract, oldest invoice first."""
+    rows = [
+        {"vendor": k.vendor, "reference": k.reference, "project": k.project, "invoiced": k.actual, "paid": k.paid,
+         "due": k.due, "first_invoice": k.first_invoice}
+        for k in cons
+        if k.due > EPS
+    ]  # fmt: skip
+    rows.sort(key=lambda r: (r["first_invoice"] or dt.date.max, str(r["vendor"])))
+    return pd.DataFrame(rows, columns=["vendor", "reference", "project", "invoiced", "paid", "due", "first_invoice"])
+
+
+def payments_due(con: Con, scope: Scope) -> pd.DataFrame:
+    return payments_due_frame(ledger(con, scope).contracts)
