@@ -1,0 +1,145 @@
+"""Risks and decisions: the 5×5 heatmap (click a cell to list its risks), the register with review hygiene,
+movement since the previous snapshot, open risks by band per week, and the decisions waiting for the president.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from charts import risks as charts
+from metrics import risks as m
+from pages.components import filters, fmt, store, ui
+from pages.components.i18n import lang, t
+
+CELL = "risks_cell"  # the chosen (likelihood, impact) cell, kept across reruns and filter changes
+GEN = "risks_heatmap_gen"  # bumped by "clear" so the chart starts with no selection
+BANDS = m.DEFAULT_BANDS
+REVIEW_DAYS = 30
+
+
+def labels(df: pd.DataFrame) -> dict[str, str]:
+    """Column headers in the user's language (column_config accepts a plain label)."""
+    return {c: t(f"risks.col.{c}") for c in df.columns}
+
+
+def show(df: pd.DataFrame) -> None:
+    st.dataframe(df, column_config=labels(df), hide_index=True, width="stretch")
+
+
+def clear_cell() -> None:
+    st.session_state.pop(CELL, None)
+    st.session_state[GEN] = st.session_state.get(GEN, 0) + 1
+
+
+st.title(t("risks.title"))
+if not ui.require_data():
+    st.stop()
+
+scope = filters.scope()
+day = m.reference_day(scope)
+register = store.load(m.load_register, scope)
+if register.empty:
+    ui.empty("risks.empty")
+    st.stop()
+previous = store.load(m.load_previous, scope)
+band_labels = {b: t(f"risks.band.{b}") for b in m.BAND_NAMES}
+ranges = {b: f"{lo}–{hi}" for b, (lo, hi) in BANDS.ranges().items()}
+st.caption(
+    t("risks.caption", as_of=fmt.date(register["as_of"].max()), day=fmt.date(day), days=REVIEW_DAYS),
+    help=t("risks.bands_help", **ranges),
+)
+
+# ---------------------------------------------------------------- filters (projects come from the sidebar scope)
+f1, f2, f3 = st.columns(3)
+everyone = t("risks.filter.all")
+owners = f1.multiselect(t("risks.filter.owner"), m.choices(register, "owner"), key="risks_owner", placeholder=everyone)
+statuses = f2.multiselect(
+    t("risks.filter.status"), m.choices(register, "status"), key="risks_status", placeholder=everyone
+)
+picked_bands = f3.multiselect(
+    t("risks.filter.band"), m.BAND_NAMES, format_func=band_labels.__getitem__, key="risks_band", placeholder=everyone
+)
+shown = m.filter_register(register, owners, statuses, picked_bands, BANDS)
+open_now = m.open_risks(shown)
+moves = m.movement(register, previous, BANDS)
+decisions = m.decisions_waiting(store.load(m.load_changes, scope), register, day, BANDS)
+tiles = {
+    "risks.tile.open": len(open_now),
+    "risks.tile.critical": m.band_counts(open_now, BANDS)["critical"],
+    "risks.tile.overdue": len(m.overdue_reviews(shown, day, REVIEW_DAYS)),
+    "risks.tile.decisions": len(decisions),
+}
+for column, (key, n) in zip(st.columns(len(tiles)), tiles.items(), strict=True):
+    with column:
+        ui.tile(t(key), fmt.num(n))
+
+# ---------------------------------------------------------------- heatmap and the chosen cell
+st.subheader(t("risks.heatmap.header"))
+st.caption(t("risks.heatmap.hint"))
+cell = st.session_state.get(CELL)
+left, right = st.columns([3, 2])
+with left:
+    fig = charts.risk_heatmap(open_now, BANDS, lang(), moves=m.moves_within(moves, open_now), selected=cell)
+    event = st.plotly_chart(
+        fig,
+        width="stretch",
+        key=f"risks_heatmap_{st.session_state.get(GEN, 0)}",
+        on_select="rerun",
+        selection_mode=("points",),
+    )
+    picked = charts.cell_from_selection(event.selection.points)
+    if picked is not None and picked != cell:
+        st.session_state[CELL] = picked
+        st.rerun()
+with right:
+    if cell is not None:
+        st.markdown(f"**{t('risks.cell.title', lik=cell[0], imp=cell[1])}**")
+        in_cell = m.register_table(m.cell_risks(open_now, cell), day, BANDS, REVIEW_DAYS, band_labels)
+        if in_cell.empty:
+            st.info(t("risks.cell.none"))
+        else:
+            show(in_cell[["project", "risk_id", "title", "owner", "status", "overdue"]])
+        st.button(t("risks.cell.clear"), key="risks_clear", on_click=clear_cell, icon=":material/close:")
+
+# ---------------------------------------------------------------- register
+st.subheader(t("risks.register.header"))
+table = m.register_table(shown, day, BANDS, REVIEW_DAYS, band_labels)
+if table.empty:
+    ui.empty("common.empty.filtered")
+else:
+    st.caption(t("risks.register.overdue_note"))
+    st.dataframe(charts.highlight_overdue(table), column_config=labels(table), hide_index=True, width="stretch")
+    ui.download(table, "risk_register", key="risks_dl_register")
+
+# ---------------------------------------------------------------- movement since the previous snapshot
+st.subheader(t("risks.move.header"))
+if previous.empty:
+    st.info(t("risks.move.none"))
+else:
+    s = m.movement_summary(moves)
+    st.caption(t("risks.move.waterfall", previous=s.previous_open, new=s.new, closed=s.closed, current=s.current_open))
+    kinds = ("new", "closed", "worsened", "improved")
+    tabs = st.tabs([f"{t(f'risks.move.{k}')} ({getattr(s, k)})" for k in kinds])
+    for tab, kind in zip(tabs, kinds, strict=True):
+        with tab:
+            part = m.movement_table(moves, kind, band_labels)
+            if len(part):
+                show(part)
+            else:
+                st.caption(t("risks.move.empty"))
+    st.plotly_chart(charts.movement_waterfall(s, lang()), width="stretch", key="risks_waterfall")
+
+# ---------------------------------------------------------------- trend
+st.subheader(t("risks.trend.header"))
+trend = m.open_by_band_trend(store.load(m.load_history, scope), BANDS)
+st.plotly_chart(charts.band_trend(trend, lang()), width="stretch", key="risks_trend")
+
+# ---------------------------------------------------------------- decisions waiting
+st.subheader(t("risks.decisions.header"))
+st.caption(t("risks.decisions.help"))
+if decisions.empty:
+    st.info(t("risks.decisions.none"))
+else:
+    kind_labels = {k: t(f"risks.kind.{k}") for k in ("change", "risk")}
+    listing = m.relabel(m.relabel(decisions, "kind", kind_labels), "band", band_labels)
+    show(listing)
+    ui.download(listing, "decisions_waiting", money_columns=("cost_impact",), key="risks_dl_decisions")
