@@ -376,7 +376,7 @@ def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: Head
     first = grid.first_row + hdr + 1
     arrays: dict[str, list[Any]] = {"_row": list(range(first, first + len(data)))}
     for i, c in enumerate(cols):
-        arrays[c] = [(r[i] if i < len(r) and r[i] != "" else None) for r in data]
+        arrays[c] = [(r[i] if i < len(r) and r[i].strip() else None) for r in data]
     table = pa.table(arrays, schema=pa.schema([("_row", pa.int64())] + [(c, pa.string()) for c in cols]))
     mem.register("raw_arrow", table)
     mem.execute("CREATE TABLE raw AS SELECT * FROM raw_arrow")
@@ -390,11 +390,24 @@ def _distinct(mem: duckdb.DuckDBPyConnection, col: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+_PLAIN_NUMBER = re.compile(r"-?\d{1,15}(?:\.\d+)?\Z")
+_PLAIN_INT = re.compile(r"-?\d{1,15}\Z")
+
+
 def _coercer(ds: Dataset, fld: str, header: str, values: list[str]) -> Callable[[str], object]:
     kind = ds.field(fld).kind
+    # plain digits (what Excel number cells become) skip the full rules, which handle 万元, brackets, separators
     if kind == "money":
         unit = coerce.unit_from_header(header)
-        return lambda v: coerce.parse_money(v, unit)
+
+        def money(v: str) -> object:
+            return float(v) * unit if _PLAIN_NUMBER.match(v) else coerce.parse_money(v, unit)
+
+        return money
+    if kind == "number":
+        return lambda v: float(v) if _PLAIN_NUMBER.match(v) else coerce.parse_number(v)
+    if kind == "int":
+        return lambda v: int(v) if _PLAIN_INT.match(v) else coerce.parse_int(v)
     if kind == "percent":
         fraction = coerce.column_is_fraction(values)
         return lambda v: coerce.parse_percent(v, fraction=fraction)
@@ -440,7 +453,11 @@ def _prepare_grid(
         width = len(choice.columns)
         # ------------------------------------------------------------ rows that are not data
         non_data = _non_data_rows(mem, grid, choice, name, report)
-        mem.execute("CREATE TABLE data AS SELECT * FROM raw WHERE _row NOT IN (SELECT unnest(?::BIGINT[]))", [non_data])
+        if non_data:
+            mem.execute("CREATE TABLE skipped AS SELECT unnest(?::BIGINT[]) AS _row", [non_data])
+            mem.execute("CREATE VIEW data AS SELECT * FROM raw ANTI JOIN skipped USING (_row)")
+        else:
+            mem.execute("CREATE VIEW data AS SELECT * FROM raw")
         data_rows = int(mem.execute("SELECT count(*) FROM data").fetchone()[0])  # type: ignore[index]
         _check_limits(data_rows, name)
         # ------------------------------------------------------------ cells the preflight marked
@@ -457,7 +474,8 @@ def _prepare_grid(
             q = store.quote_ident(colname)
             if kind in ("text", "code"):
                 selects.append(
-                    f"nullif(trim(regexp_replace(d.{q}, '[ \\t\u3000]+', ' ', 'g')), '') AS {store.quote_ident(fld)}"
+                    f"nullif(trim(CASE WHEN contains(d.{q}, '  ') OR contains(d.{q}, chr(9)) OR contains(d.{q}, chr(12288)) "
+                    f"THEN regexp_replace(d.{q}, '[ \\t\u3000]+', ' ', 'g') ELSE d.{q} END), '') AS {store.quote_ident(fld)}"
                 )
                 continue
             values = _distinct(mem, colname)
@@ -583,10 +601,7 @@ def _non_data_rows(
     width = len(choice.columns)
     mapped_cols = [f"c{i}" for i in choice.mapped.values()]
     all_cols = [f"c{i}" for i in range(width)]
-    empty_mapped = (
-        " AND ".join(f"({store.quote_ident(c)} IS NULL OR trim({store.quote_ident(c)}) = '')" for c in mapped_cols)
-        or "TRUE"
-    )
+    empty_mapped = " AND ".join(f"({store.quote_ident(c)} IS NULL)" for c in mapped_cols) or "TRUE"
     blanks = [
         r[0]
         for r in mem.execute(f"SELECT _row FROM raw WHERE {empty_mapped}").fetchall()  # noqa: S608
@@ -611,9 +626,7 @@ def _non_data_rows(
                         sink.append((int(row_no), str(text)))
                         out.add(int(row_no))
     # header rows repeated below the header (vertically merged headers, paged exports)
-    header_match = [
-        f"(trim({store.quote_ident(f'c{i}')}) = ?)" for i in choice.mapped.values() if choice.columns[i].header
-    ]
+    header_match = [f"({store.quote_ident(f'c{i}')} = ?)" for i in choice.mapped.values() if choice.columns[i].header]
     header_vals: list[object] = [
         choice.columns[i].header.split("/")[-1].strip() for i in choice.mapped.values() if choice.columns[i].header
     ]
@@ -627,7 +640,7 @@ def _non_data_rows(
     # a footer (legend, notes) after the last complete row and a blank gap is not data
     required = [f"c{choice.mapped[f]}" for f in choice.dataset.required if f in choice.mapped]
     if required:
-        complete = " AND ".join(f"nullif(trim({store.quote_ident(c)}), '') IS NOT NULL" for c in required)
+        complete = " AND ".join(f"{store.quote_ident(c)} IS NOT NULL" for c in required)
         last = mem.execute(f"SELECT max(_row) FROM raw WHERE {complete}").fetchone()  # noqa: S608
         last_row = int(last[0]) if last and last[0] is not None else None
         if last_row is not None:

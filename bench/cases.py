@@ -1,0 +1,89 @@
+"""One benchmark case per process, so each reports its own peak memory: `python -m bench.cases CASE ARGS`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def make_csv(path: Path, rows: int) -> None:
+    """A weekly usage export: 统计日期, 科室, 系统, 活跃用户数, 应用人数 (UTF-8, as HIS reports send it)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute(
+        "COPY (SELECT strftime(DATE '2020-01-06' + INTERVAL (7 * (i // 3000)) DAY, '%Y-%m-%d') AS \"统计日期\", "
+        "'科室' || (i % 60)::VARCHAR AS \"科室\", 'SYS' || ((i // 60) % 50)::VARCHAR AS \"系统\", "
+        '(i * 7919 % 150)::INTEGER AS "活跃用户数", 150 + (i % 50) AS "应用人数" FROM range(?) t(i)) '
+        "TO '" + str(path).replace("'", "''") + "' (HEADER, DELIMITER ',')",
+        [rows],
+    )
+
+
+def make_xlsx(path: Path, rows: int) -> None:
+    """A cost ledger sheet with real date cells, text and money, written by openpyxl."""
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("费用台账")
+    ws.append(["日期", "项目名称", "费用类别", "供应商", "金额(元)", "付款状态", "合同编号", "摘要"])
+    start = dt.date(2025, 1, 1)
+    stages = ("已签合同", "已开票", "已付款")
+    for i in range(rows):
+        ws.append(
+            [
+                start + dt.timedelta(days=i % 600),
+                f"项目{i % 6}",
+                f"类别{i % 8}",
+                f"厂商{i % 40}",
+                round(1000 + (i * 7919 % 100000) / 7, 2),
+                stages[i % 3],
+                f"HT-{i:07d}",
+                f"第 {i} 笔",
+            ]
+        )
+    wb.save(path)
+
+
+def run(case: str, args: list[str]) -> dict[str, object]:
+    t0 = time.perf_counter()
+    rows: int | None = None
+    if case == "pandas_read_excel":
+        import pandas as pd
+
+        rows = len(pd.read_excel(args[0], engine="openpyxl"))
+    elif case == "duckdb_read_csv":
+        import duckdb
+
+        con = duckdb.connect(args[1])
+        con.execute("SET enable_progress_bar = false")
+        con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [args[0]])
+        row = con.execute("SELECT count(*) FROM t").fetchone()
+        rows = int(row[0]) if row else 0
+    elif case == "cockpit_import":
+        from loaders import importer, store
+
+        con = store.open_store(args[1])
+        results = importer.import_file(con, args[0], dataset=args[2] if len(args) > 2 else None, user="bench")
+        bad = [r for r in results if r.status != "loaded"]
+        if bad:
+            raise SystemExit(f"import failed: {bad[0].message}")
+        rows = sum(r.rows for r in results)
+    elif case == "make_csv":
+        make_csv(Path(args[0]), int(args[1]))
+    elif case == "make_xlsx":
+        make_xlsx(Path(args[0]), int(args[1]))
+    else:
+        raise SystemExit(f"unknown case {case}")
+    seconds = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"case": case, "seconds": seconds, "rows": rows, "peak_mb": peak_mb}
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(sys.argv[1], sys.argv[2:])))
