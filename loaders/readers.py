@@ -106,7 +106,7 @@ def read_workbook(path: Path, display_name: str) -> list[Grid]:
                 continue
             sheet = wb.get_sheet_by_name(meta.name)
             raw = sheet.to_python(skip_empty_area=False)
-            rows = [[cell_text(v) for v in r] for r in raw]
+            rows = [[v if type(v) is str else cell_text(v) for v in r] for r in raw]  # str first: most cells
             merged = list(sheet.merged_cell_ranges or [])
             grids.append(
                 Grid(

@@ -566,14 +566,34 @@ def _workbook_sheets(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], n
     return sheets
 
 
+_ROW_TAG_RE = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br\s*=\s*[\"'](\d+)[\"']")
+# cell refs that could pass the limits: 7+ digit rows, 3-letter columns, or 2-letter columns from S (col 495) on
+_BIG_ROW_RE = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d{7,})[\"']")
+_WIDE_COL_RE = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]{3}|[S-Zs-z][A-Za-z])\$?(\d+)[\"']")
+
+
 def _cell_extent(region: bytes) -> tuple[int, int]:
-    """Largest row and column referenced by <row r> / <c r> in a region (findall keeps this at C speed)."""
-    found = _EXTENT_RE.findall(region)
-    if not found:
-        return 0, 0
-    letters, digits = zip(*found, strict=True)
-    max_row = max(map(int, digits)) if digits else 0
-    max_col = max((_col_number(x.decode("ascii")) for x in set(letters) if x), default=0)
+    """Largest row and column referenced in a region; only refs near the limits get Python work.
+
+    Row tags give the row extent; cells only matter when their ref is far (7+ digit row, or a column beyond
+    about 500), so the common case is two C-speed regex scans."""
+    rows = _ROW_TAG_RE.findall(region)
+    max_row = max(map(int, rows)) if rows else 0
+    for _, digits in _BIG_ROW_RE.findall(region):
+        max_row = max(max_row, int(digits))
+    max_col = 0
+    for letters, _ in _WIDE_COL_RE.findall(region):
+        max_col = max(max_col, _col_number(letters.decode("ascii")))
+    if not rows:
+        # cells without row tags (hand-made files): fall back to every ref
+        found = _EXTENT_RE.findall(region)
+        if found:
+            max_row = max(max_row, max(int(d) for _, d in found))
+            max_col = max(max_col, max((_col_number(x.decode("ascii")) for x, _ in found if x), default=0))
+    elif max_col == 0:
+        # a narrow sheet: the widest column among the last cells of a few rows is enough to report
+        tail = _EXTENT_RE.findall(region[-4096:])
+        max_col = max((_col_number(x.decode("ascii")) for x, _ in tail if x), default=0)
     return max_row, max_col
 
 

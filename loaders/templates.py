@@ -59,7 +59,8 @@ FORMAT_HELP: dict[str, tuple[str, str]] = {
 
 _D = dt.date
 # One realistic example row per dataset (cell values as a clerk would type them).
-EXAMPLES: dict[str, dict[str, object]] = {
+Cell = str | int | float | dt.date
+EXAMPLES: dict[str, dict[str, Cell]] = {
     "tasks": {
         "project": "EMR升级",
         "task_id": "T001",
@@ -205,7 +206,7 @@ def _data_sheet(ws: Worksheet, ds: Dataset) -> None:
         elif (ds.name, f.name) in SUGGESTED_LISTS:
             _validation(ws, SUGGESTED_LISTS[(ds.name, f.name)], letter, strict=False)
         ws.column_dimensions[letter].width = max(12, min(30, 2 * len(header) + 4))
-    ws.freeze_panes = ws.cell(row=EXAMPLE_ROW, column=1)
+    ws.freeze_panes = f"A{EXAMPLE_ROW}"
 
 
 def _instructions_sheet(ws: Worksheet, ds: Dataset) -> None:
