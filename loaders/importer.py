@@ -365,12 +365,26 @@ def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: Head
     if grid.csv_path is not None and grid.truncated:
         skip = grid.line_of_record[hdr] if hdr < len(grid.line_of_record) else 0
         columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
-        mem.execute(
+        sql = (
             "CREATE TABLE raw AS SELECT (row_number() OVER ()) + ? AS _row, * FROM read_csv(?, delim = ?, header = false, "  # noqa: S608
             f"skip = ?, columns = {columns}, null_padding = true, quote = '\"', escape = '\"', "
-            "strict_mode = false, ignore_errors = false, parallel = true)",
-            [hdr + grid.first_row, str(grid.csv_path), grid.delimiter, skip],
+            "strict_mode = false, ignore_errors = false, parallel = ?)"
         )
+        params: list[object] = [hdr + grid.first_row, str(grid.csv_path), grid.delimiter, skip]
+        try:
+            try:
+                mem.execute(sql, [*params, True])
+            except duckdb.Error as exc:
+                if "parallel=false" not in str(exc):
+                    raise
+                # quoted line breaks with ragged rows: DuckDB reads them only single-threaded
+                mem.execute(sql, [*params, False])
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise FileRefused(
+                f"{grid.file_name}：CSV 格式错误，无法逐行读取({first[:200]})。请检查引号和每行的列数是否一致。"
+                " / Malformed CSV (quotes or column counts); fix the reported line."
+            ) from exc
         return
     data = grid.rows[hdr + 1 :]
     first = grid.first_row + hdr + 1

@@ -25,6 +25,8 @@ from loaders.errors import FileRefused
 HEAD_RECORDS = 60
 # Files up to this size are decoded whole in Python; bigger ones are streamed.
 WHOLE_DECODE_BYTES = 50_000_000
+# Files up to this size are parsed whole by Python's csv module; bigger ones by DuckDB's parallel reader.
+PYTHON_PARSE_BYTES = 8_000_000
 
 
 @dataclass
@@ -162,7 +164,11 @@ def read_csv_head(path: Path, display_name: str) -> Grid:
         if text.startswith("\ufeff"):
             text = text[1:]
         delimiter = sniff.sniff_delimiter(text[:65536])
-        rows, lines = _records(text, delimiter, limit=HEAD_RECORDS)
+        small = size <= PYTHON_PARSE_BYTES
+        rows, lines = _records(text, delimiter, limit=10**9 if small else HEAD_RECORDS)
+        if small:
+            # Python's csv module is the most forgiving parser (bare LF inside quoted CRLF files, ragged rows)
+            return Grid(file_name=display_name, sheet=None, rows=rows, encoding=encoding, delimiter=delimiter)
         csv_path = path
         if encoding.replace("_", "-").lower() not in ("utf-8", "utf8", "ascii"):
             tmp = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", newline="")

@@ -578,3 +578,32 @@ def test_problem_report_frame_columns() -> None:
     frame = importer.problems_frame([])
     assert list(frame.columns) == ["file", "sheet", "row", "column", "value", "problem", "severity"]
     assert io.StringIO(frame.to_csv()).read().startswith(",file")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_large_csv_path_reads_through_duckdb(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, encoding: str
+) -> None:
+    from loaders import readers
+
+    monkeypatch.setattr(readers, "PYTHON_PARSE_BYTES", 0)  # force the path big files take
+    rows = [["费用台账"], LEDGER_HEADER]
+    rows += [["2026/1/5", "HIS", "硬件", "华为", f"{i},000.50", "已付款", f"A{i}", "多行\n摘要"] for i in range(1, 501)]
+    rows.append(["合计", "", "", "", "1", "", "", ""])
+    (res,) = importer.import_file(con, write_csv(tmp_path / "l.csv", rows, encoding))
+    assert res.status == "loaded" and res.rows == 500, messages([res])
+    assert con.execute("SELECT min(amount), max(amount) FROM costs").fetchone() == (1000.5, 500000.5)
+    assert "行 503" in messages([res])  # the 合计 line keeps its record number
+
+
+def test_malformed_large_csv_is_refused_not_raised(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loaders import readers
+
+    monkeypatch.setattr(readers, "PYTHON_PARSE_BYTES", 0)
+    path = tmp_path / "bad.csv"
+    path.write_text(",".join(LEDGER_HEADER) + "\n" + '2026/1/5,HIS,硬件,华为,"100,已付款,A,x\n' * 3, encoding="utf-8")
+    (res,) = importer.import_file(con, path)
+    assert res.status == "refused"
+    assert counts(con)["costs"] == 0
