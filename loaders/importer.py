@@ -387,8 +387,8 @@ def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: Head
             ) from exc
         return
     data = grid.rows[hdr + 1 :]
-    first = grid.first_row + hdr + 1
-    arrays: dict[str, list[Any]] = {"_row": list(range(first, first + len(data)))}
+    first_row = grid.first_row + hdr + 1
+    arrays: dict[str, list[Any]] = {"_row": list(range(first_row, first_row + len(data)))}
     for i, c in enumerate(cols):
         arrays[c] = [(r[i] if i < len(r) and r[i].strip() else None) for r in data]
     table = pa.table(arrays, schema=pa.schema([("_row", pa.int64())] + [(c, pa.string()) for c in cols]))
