@@ -208,44 +208,7 @@ def prepare(
         return [_prepare_project_xml(p, name, kind, sha, project, as_of)]
     saved = _saved_mappings(con)
     candidates = [DATASETS[dataset]] if dataset else list(DATASETS.values())
-    grids: list[readers.Grid]
-    warnings: list[Problem] = []
-    if kind in ("xlsx", "xls"):
-        bad: dict[str, list[tuple[str, str, str | None]]] = {}
-        if kind == "xlsx":
-            info = sniff.scan_xlsx(p, name)
-            for s in info.sheets:
-                bad[s.name] = [
-                    (ref, "是公式但没有计算结果，请在 Excel 中打开并保存后再导入", None)
-                    for ref in s.formula_without_value
-                ]
-                bad[s.name] += [(ref, f"是 Excel 错误值 {code}", code) for ref, code in s.error_cells]
-            if info.has_macros:
-                warnings.append(
-                    Problem(name, None, None, None, None, "文件含宏(VBA)，宏不会被执行，只读取数值。", "warning")
-                )
-        grids = readers.read_workbook(p, name)
-        for g in grids:
-            for ref, msg, value in bad.get(g.sheet or "", []):
-                row, col = _split_ref(ref)
-                g.bad_cells[(row, col)] = (ref, msg, value)
-        if sheet is not None:
-            wanted = [g for g in grids if g.sheet == sheet or (g.sheet or "").strip() == sheet.strip()]
-            if not wanted:
-                names = "、".join(g.sheet or "" for g in grids)
-                raise FileRefused(f"{name}：没有名为「{sheet}」的工作表(有：{names})。 / No such sheet.")
-            grids = wanted
-        else:
-            for g in grids:
-                if g.hidden:
-                    warnings.append(
-                        Problem(
-                            name, g.sheet, None, None, None, "隐藏的工作表未导入。 / Hidden sheet ignored.", "warning"
-                        )
-                    )
-            grids = [g for g in grids if not g.hidden]
-    else:
-        grids = [readers.read_csv_head(p, name)]
+    grids, warnings = _read_grids(p, name, kind, sheet)
 
     prepared: list[Prepared] = []
     unrecognised: list[str] = []
@@ -297,6 +260,76 @@ def prepare(
             )
             break
     return prepared
+
+
+def _read_grids(p: Path, name: str, kind: str, sheet: str | None) -> tuple[list[readers.Grid], list[Problem]]:
+    """The grids of a spreadsheet or text file (hidden sheets left out, preflight findings attached)."""
+    grids: list[readers.Grid]
+    warnings: list[Problem] = []
+    if kind in ("xlsx", "xls"):
+        bad: dict[str, list[tuple[str, str, str | None]]] = {}
+        if kind == "xlsx":
+            info = sniff.scan_xlsx(p, name)
+            for s in info.sheets:
+                bad[s.name] = [
+                    (ref, "是公式但没有计算结果，请在 Excel 中打开并保存后再导入", None)
+                    for ref in s.formula_without_value
+                ]
+                bad[s.name] += [(ref, f"是 Excel 错误值 {code}", code) for ref, code in s.error_cells]
+            if info.has_macros:
+                warnings.append(
+                    Problem(name, None, None, None, None, "文件含宏(VBA)，宏不会被执行，只读取数值。", "warning")
+                )
+        grids = readers.read_workbook(p, name)
+        for g in grids:
+            for ref, msg, value in bad.get(g.sheet or "", []):
+                row, col = _split_ref(ref)
+                g.bad_cells[(row, col)] = (ref, msg, value)
+        if sheet is not None:
+            wanted = [g for g in grids if g.sheet == sheet or (g.sheet or "").strip() == sheet.strip()]
+            if not wanted:
+                names = "、".join(g.sheet or "" for g in grids)
+                raise FileRefused(f"{name}：没有名为「{sheet}」的工作表(有：{names})。 / No such sheet.")
+            grids = wanted
+        else:
+            for g in grids:
+                if g.hidden:
+                    warnings.append(
+                        Problem(
+                            name, g.sheet, None, None, None, "隐藏的工作表未导入。 / Hidden sheet ignored.", "warning"
+                        )
+                    )
+            grids = [g for g in grids if not g.hidden]
+    else:
+        grids = [readers.read_csv_head(p, name)]
+    return grids, warnings
+
+
+def guess_header(path: str | Path, display_name: str, dataset: str | None = None) -> tuple[str, list[ColumnMap]] | None:
+    """For a file refused as unrecognised: the best-matching dataset and how each of its headers maps.
+
+    The data page offers these headers for mapping by hand; None when no row looks like any dataset's header."""
+    p = Path(path)
+    candidates = [DATASETS[dataset]] if dataset else list(DATASETS.values())
+    try:
+        kind = sniff.sniff(p, display_name)
+        if kind in ("mspdi", "gan"):
+            return None
+        grids, _ = _read_grids(p, display_name, kind, None)
+    except CockpitError:
+        return None
+    best: HeaderChoice | None = None
+    for g in grids:
+        if g.csv_path is not None and g.csv_path != p:
+            g.csv_path.unlink(missing_ok=True)  # a transcoded copy; only the head rows are needed here
+        if g.csv_path is None:
+            readers.fill_merged(g)
+        choice = choose_header(g.rows, candidates, sheet=g.sheet)
+        if choice is not None and (best is None or choice.score > best.score):
+            best = choice
+    if best is None:
+        return None
+    return best.dataset.name, [c for c in best.columns if c.header]
 
 
 def _label(ds: Dataset, fld: str) -> str:
@@ -1349,9 +1382,27 @@ def normalised(text: str) -> str:
     return normalise_header(text)
 
 
+UPLOAD_TTL_SECONDS = 6 * 3600
+
+
+def upload_dir() -> Path:
+    folder = Path(tempfile.gettempdir()) / "cockpit-uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def tmp_copy(data: bytes, suffix: str) -> Path:
-    """Write uploaded bytes to a private temporary file (uploads are named by us, never by the user)."""
-    fh = tempfile.NamedTemporaryFile(suffix=suffix[:8], delete=False)
+    """Write uploaded bytes under a generated name (never the user's), and sweep uploads abandoned long ago."""
+    folder = upload_dir()
+    cutoff = dt.datetime.now().timestamp() - UPLOAD_TTL_SECONDS
+    for old in folder.iterdir():
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            continue  # another session may have removed it already
+    safe_suffix = suffix[:8] if re.fullmatch(r"\.[A-Za-z0-9]{1,7}", suffix[:8]) else ".bin"
+    fh = tempfile.NamedTemporaryFile(suffix=safe_suffix, delete=False, dir=folder)
     with fh:
         fh.write(data)
     return Path(fh.name)

@@ -1,0 +1,231 @@
+"""The data page through app.py under AppTest: preview, load, refusals, column mapping reuse, undo, faults.
+
+AppTest cannot drive st.file_uploader, so tests put uploads where the uploader does: st.session_state["data.pending"].
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from loaders import store
+from metrics import imports
+from pages.components.i18n import LANGS, catalogue
+from pages.components.upload import PENDING
+from tests.conftest import app_test
+
+PAGE = "pages/data.py"
+PLAN = [
+    ["任务编号", "任务名称", "开始时间", "完成时间", "完成百分比"],
+    ["1", "需求调研", "2026-01-05", "2026-01-30", "100%"],
+    ["2", "系统上线", "2026-02-02", "2026-03-30", "40%"],
+]
+LEDGER = [["日期", "项目名称", "费用类别", "钱款", "付款状态"], ["2026/1/5", "HIS", "硬件", "100", "已付款"]]
+
+
+def text(key: str, lang: str) -> str:
+    zh, en = catalogue()[key]
+    return zh if lang == "zh" else en
+
+
+def xlsx_bytes(rows: list[list[object]]) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def csv_bytes(rows: list[list[str]]) -> bytes:
+    return "\n".join(",".join(r) for r in rows).encode("utf-8")
+
+
+def open_data(db: Path, lang: str = "zh") -> AppTest:
+    at = app_test(db, lang).run()
+    at.switch_page(PAGE).run()
+    assert_clean(at)
+    return at
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.session_state[PENDING] = [(name, data)]
+    return at.run()
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def state(db: Path) -> tuple[int, int, int | None, int]:
+    """(task rows, cost rows, latest loaded import, data version) as any page would see them."""
+    con = duckdb.connect(str(db))  # same process: the app's own database instance
+    try:
+        tasks = con.execute("SELECT count(*) FROM task_snapshots").fetchone()
+        costs = con.execute("SELECT count(*) FROM costs").fetchone()
+        assert tasks is not None and costs is not None
+        return int(tasks[0]), int(costs[0]), imports.latest_import_id(con), store.data_version(con)
+    finally:
+        con.close()
+
+
+def history(db: Path) -> list[tuple[str, str]]:
+    con = duckdb.connect(str(db))
+    try:
+        df = imports.history(con)
+    finally:
+        con.close()
+    return list(zip(df["file_name"], df["status"], strict=True))
+
+
+def keys(at: AppTest, kind: str) -> list[str]:
+    return [str(w.key) for w in getattr(at, kind)]
+
+
+# ------------------------------------------------------------------------------------------ the happy path
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_upload_preview_load_and_history(empty_db: Path, lang: str) -> None:
+    at = open_data(empty_db, lang)
+    assert at.title[0].value == text("data.title", lang)
+    assert len(at.get("download_button")) == 7  # one template per dataset
+    upload(at, "EMR_计划.xlsx", xlsx_bytes(PLAN))
+    assert_clean(at)
+    assert state(empty_db)[:3] == (0, 0, None)  # the preview stores nothing
+    mapping, rows = at.dataframe[0].value, at.dataframe[1].value
+    assert mapping.iloc[:, 0].tolist() == PLAN[0] and "name" in mapping.iloc[:, 1].tolist()
+    assert rows["name"].tolist() == ["需求调研", "系统上线"] and rows["percent_complete"].tolist() == [100.0, 40.0]
+    assert any(text("data.file.ok", lang) == s.value for s in at.success)
+    assert not at.button(key="data_load_1").disabled and at.button(key="data_skip_1").disabled
+    at.button(key="data_load_1").click().run()
+    assert_clean(at)
+    tasks, _, latest, _ = state(empty_db)
+    assert tasks == 2 and latest is not None
+    assert any(f"#{latest}" in s.value for s in at.success)
+    assert history(empty_db) == [("EMR_计划.xlsx", "loaded")]
+    table = at.dataframe[0].value  # the history, on the page
+    assert table["import_id"].tolist() == [latest] and table["status"].tolist() == [text("data.status.loaded", lang)]
+    assert len(at.get("download_button")) == 8  # the original file can be downloaded again
+    assert PENDING not in at.session_state and not at.session_state["data.staged"]
+
+
+def test_cancel_stores_nothing_and_deletes_the_copy(empty_db: Path) -> None:
+    at = upload(open_data(empty_db, "en"), "plan.csv", csv_bytes(PLAN))
+    copy = Path(at.session_state["data.staged"][0]["path"])
+    assert copy.exists() and copy.name != "plan.csv"  # stored under a generated name
+    at.button(key="data_cancel_1").click().run()
+    assert_clean(at)
+    assert not copy.exists() and state(empty_db)[:3] == (0, 0, None) and history(empty_db) == []
+
+
+# ------------------------------------------------------------------------------------------ refusals
+
+REFUSED = {
+    "empty": ("empty.csv", b"", "文件为空"),
+    "missing_required": ("ledger.csv", csv_bytes(LEDGER), "缺少必填列"),
+    "invalid_date": ("p.csv", csv_bytes([PLAN[0], ["1", "a", "2024-02-30", "2026-01-09", "10%"]]), "2024-02-30"),
+}
+
+
+@pytest.mark.parametrize("kind", list(REFUSED))
+@pytest.mark.parametrize("lang", LANGS)
+def test_refused_files_show_their_report_and_store_nothing(empty_db: Path, kind: str, lang: str) -> None:
+    name, data, expected = REFUSED[kind]
+    at = open_data(empty_db, lang)
+    before = state(empty_db)
+    upload(at, name, data)
+    assert not at.exception
+    shown = " ".join(e.value for e in at.error) + " ".join(w.value for w in at.warning)
+    tables = " ".join(df.value.to_string() for df in at.dataframe)
+    assert expected in shown + tables
+    if kind == "invalid_date":  # read, but with errors: the report locates the cell, loading is disabled
+        (report,) = [df.value for df in at.dataframe if "problem" in df.value.columns]
+        assert report["row"].tolist() == [2] and report["column"].tolist() == ["开始时间"]
+        assert at.button(key="data_load_1").disabled and at.button(key="data_skip_1").disabled
+        at.button(key="data_cancel_1").click().run()
+    assert state(empty_db) == before
+    assert all(status == "refused" for _, status in history(empty_db))  # the attempt is in the history
+
+
+def test_load_valid_rows_only(empty_db: Path) -> None:
+    rows = [*PLAN, ["3", "培训", "2026-02-30", "2026-03-01", "0"]]
+    at = upload(open_data(empty_db, "en"), "p.csv", csv_bytes(rows))
+    assert at.button(key="data_load_1").disabled
+    at.button(key="data_skip_1").click().run()
+    assert not at.exception
+    assert state(empty_db)[0] == 2
+
+
+def test_dangerous_names_are_shown_escaped(empty_db: Path) -> None:
+    at = upload(open_data(empty_db, "en"), "../x\x00.csv", csv_bytes(PLAN))
+    assert not at.exception and state(empty_db)[0] == 0  # NUL refused
+    upload(at, "../**计划**😀.csv", csv_bytes(PLAN))
+    assert not at.exception
+    assert any("\\*\\*" in m.value for m in at.markdown)  # markdown shown as text, not bold
+    at.button(key="data_load_2").click().run()
+    assert not at.exception and state(empty_db)[0] == 2
+
+
+# ------------------------------------------------------------------------------------------ column mapping
+
+
+def test_mapping_is_applied_remembered_and_reused(empty_db: Path) -> None:
+    at = upload(open_data(empty_db, "en"), "ledger.csv", csv_bytes(LEDGER))
+    assert not at.exception
+    assert keys(at, "selectbox").count("data_map_1_3") == 1  # 钱款 is not a known header
+    at.selectbox(key="data_map_1_3").set_value("amount")
+    at.button(key="data_apply_1").click().run()
+    assert_clean(at)
+    assert not at.button(key="data_load_1").disabled
+    at.checkbox(key="data_remember_1").check()
+    at.button(key="data_load_1").click().run()
+    assert_clean(at)
+    assert state(empty_db)[1] == 1
+    upload(at, "ledger.csv", csv_bytes(LEDGER))  # the same export next week: it maps itself
+    assert_clean(at)
+    assert not [k for k in keys(at, "selectbox") if k.startswith("data_map_2")]
+    mapping = at.dataframe[0].value
+    assert mapping.set_index(mapping.columns[0]).loc["钱款"].tolist() == ["amount", text("data.how.saved", "en")]
+
+
+# ------------------------------------------------------------------------------------------ undo and faults
+
+
+def test_undo_asks_then_restores_the_store(empty_db: Path) -> None:
+    at = upload(open_data(empty_db, "zh"), "EMR_计划.xlsx", xlsx_bytes(PLAN))
+    before = state(empty_db)
+    at.button(key="data_load_1").click().run()
+    loaded = state(empty_db)
+    assert loaded[0] == 2
+    at.button(key="data_undo").click().run()
+    assert state(empty_db) == loaded  # asks first
+    at.button(key="data_undo_yes").click().run()
+    assert_clean(at)
+    after = state(empty_db)
+    assert after[:3] == before[:3] and after[3] > loaded[3]
+    assert [s for _, s in history(empty_db)] == ["undo", "undone"]
+    assert text("data.status.undone", "zh") in at.dataframe[0].value["status"].tolist()
+
+
+def test_busy_store_says_who_and_keeps_the_upload(empty_db: Path) -> None:
+    at = upload(open_data(empty_db, "zh"), "EMR_计划.xlsx", xlsx_bytes(PLAN))
+    store.IMPORT_LOCK.acquire("王护士长", "另一个计划.xlsx")
+    try:
+        at.button(key="data_load_1").click().run()
+    finally:
+        store.IMPORT_LOCK.release()
+    assert not at.exception
+    assert any("王护士长" in w.value for w in at.warning)
+    assert state(empty_db)[0] == 0 and at.session_state["data.staged"]
+    at.button(key="data_load_1").click().run()  # the lock is free again: the retry works
+    assert_clean(at)
+    assert state(empty_db)[0] == 2
