@@ -1,0 +1,220 @@
+"""Adoption benchmark: N generated usage rows (default 10M) in a DuckDB file, each adoption query timed warm
+(median of 5) beside the same computation in plain pandas. `python -m bench.adoption_bench --rows 1000000`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from loaders import store
+from metrics import adoption as m
+from metrics.scope import Scope
+
+BUDGET_MS = 300.0  # the issue's ceiling for one adoption query, warm
+START = dt.date(2015, 1, 5)  # a Monday; one period per day from here
+
+
+def generate(path: Path, rows: int, departments: int = 200, systems: int = 10) -> None:
+    """Write `rows` usage rows straight into the store's raw table with SQL (range(), no Python loop).
+
+    Each day holds departments × systems rows; about 0.1 % have no eligible users (NULL or 0) and a few rates
+    exceed 100 %, so the rules are exercised too."""
+    con = store.open_store(path)
+    try:
+        con.execute("DELETE FROM usage_rows")
+        row = con.execute("SELECT nextval('import_seq')").fetchone()
+        assert row is not None
+        import_id = int(row[0])
+        con.execute(
+            "INSERT INTO import_log (import_id, dataset, file_name, rows, imported_at, imported_by, status)"
+            " VALUES (?, 'usage', 'bench', ?, now(), 'bench', 'loaded')",
+            [import_id, rows],
+        )
+        per_day = departments * systems
+        con.execute(
+            """
+            INSERT INTO usage_rows (import_id, superseded_by, row_no, period, department, system, active_users,
+                                    eligible_users)
+            SELECT ?, NULL, i,
+                   ?::DATE + CAST(i // ? AS INTEGER),
+                   '科室' || lpad(CAST(i % ? AS VARCHAR), 3, '0'),
+                   'SYS' || CAST((i // ?) % ? AS VARCHAR),
+                   CASE WHEN i % 4999 = 0 THEN e + 3 ELSE (hash(i) % (e + 1))::BIGINT END,
+                   CASE WHEN i % 1999 = 0 THEN NULL WHEN i % 2003 = 0 THEN 0 ELSE e END
+            FROM (SELECT i, 20 + (i % ?) % 97 AS e FROM range(?) t(i))
+            """,
+            [import_id, START, per_day, departments, departments, systems, departments, rows],
+        )
+        store.bump_data_version(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------ the same computations in plain pandas
+
+
+def _bucket(periods: pd.Series, period: str) -> pd.Series:
+    p = pd.Series(pd.to_datetime(periods), index=periods.index)
+    if period == "week":
+        return pd.Series((p - pd.to_timedelta(p.dt.day_of_week, unit="D")).dt.normalize(), index=p.index)
+    return pd.Series(p.dt.to_period("M").dt.to_timestamp(), index=p.index)
+
+
+def _sums(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    ok = df["eligible_users"] > 0
+    g = df.assign(a=df["active_users"].where(ok), e=df["eligible_users"].where(ok))
+    out = g.groupby(keys, as_index=False)[["a", "e"]].sum(min_count=1)
+    out["rate"] = out["a"] / out["e"]
+    return out
+
+
+def pd_ranking(df: pd.DataFrame, system: str | None, period: str) -> pd.DataFrame:
+    d = df if system is None else df[df["system"] == system]
+    b = _bucket(d["period"], period)
+    buckets = sorted(b.unique())[-2:]
+    recent = d[b.isin(buckets)].assign(p=b[b.isin(buckets)])
+    sums = _sums(recent, ["p", "department", "system"])
+    latest, previous = buckets[-1], buckets[0]
+    if system is None:
+        r = m.combine_systems(sums.rename(columns={"p": "period"})).rename(columns={"period": "p"})
+    else:
+        r = sums[["p", "department", "rate"]]
+    cur = r[r["p"] == latest][["department", "rate"]]
+    prev = r[r["p"] == previous][["department", "rate"]] if previous != latest else None
+    return m.ranking_table(cur, prev, 0.8)
+
+
+def pd_matrix(df: pd.DataFrame, period: str) -> pd.DataFrame:
+    last = df.groupby("system")["period"].max()
+    lb = _bucket(pd.Series(last.to_numpy()), period)
+    cut = pd.Series(lb.to_numpy(), index=last.index)
+    recent = df[pd.to_datetime(df["period"]) >= df["system"].map(cut)]
+    return _sums(recent, ["department", "system"])
+
+
+def pd_trend(df: pd.DataFrame, department: str, system: str, period: str) -> pd.DataFrame:
+    d = df[df["system"] == system]
+    hosp = _sums(d.assign(p=_bucket(d["period"], period)), ["p"])
+    mine = d[d["department"] == department]
+    dep = _sums(mine.assign(p=_bucket(mine["period"], period)), ["p"])
+    return dep.merge(hosp[["p", "rate"]], on="p", suffixes=("", "_hospital"))
+
+
+def pd_rates(df: pd.DataFrame, period: str) -> pd.DataFrame:
+    return _sums(df.assign(p=_bucket(df["period"], period)), ["p", "department", "system"])
+
+
+def pd_my_department(df: pd.DataFrame, department: str, period: str) -> pd.DataFrame:
+    r = pd_rates(df, period)
+    others = r[r["department"] != department].groupby(["p", "system"])["rate"].median().rename("others_median")
+    return r[r["department"] == department].merge(others.reset_index(), on=["p", "system"], how="left")
+
+
+def pd_warnings(df: pd.DataFrame, period: str) -> pd.DataFrame:
+    r = df.assign(p=_bucket(df["period"], period), none=~(df["eligible_users"] > 0))
+    g = r.groupby(["p", "department", "system"], as_index=False)[["none"]].sum()
+    s = pd_rates(df, period).merge(g, on=["p", "department", "system"])
+    return s[(s["none"] > 0) | (s["a"] > s["e"])]
+
+
+def pd_pairs(df: pd.DataFrame) -> pd.DataFrame:
+    return df[["system", "department"]].drop_duplicates()
+
+
+# ------------------------------------------------------------------ timing
+
+
+def warm_median_ms(fn: Callable[[], Any], repeat: int) -> float:
+    fn()  # warm: caches, page cache, lazy imports
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000.0)
+    return statistics.median(times)
+
+
+def run(path: Path, repeat: int = 5, with_pandas: bool = True) -> list[tuple[str, float, float | None]]:
+    """Time each adoption query the page runs, with the page's default filter (the last 12 months of data)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        row = con.execute("SELECT max(period) FROM usage").fetchone()
+        assert row is not None and row[0] is not None, "no usage rows"
+        newest = pd.Timestamp(row[0]).date()
+        first = newest - dt.timedelta(days=365)
+        scope = Scope(start=first, end=newest, today=newest)
+        system = m.systems(con, scope)[0]
+        department = m.departments(con, scope)[0]
+        frame: pd.DataFrame | None = None
+        if with_pandas:
+            t0 = time.perf_counter()
+            frame = con.execute("SELECT period, department, system, active_users, eligible_users FROM usage").df()
+            frame["period"] = pd.to_datetime(frame["period"])
+            print(f"(pandas: {len(frame):,} rows loaded in {time.perf_counter() - t0:.1f} s, not counted)")
+        lo, hi = pd.Timestamp(first), pd.Timestamp(newest)
+
+        def win(f: pd.DataFrame) -> pd.DataFrame:  # the same date filter, done by pandas
+            return f[(f["period"] >= lo) & (f["period"] <= hi)]
+
+        cases: list[tuple[str, Callable[[], Any], Callable[[pd.DataFrame], Any]]] = [
+            ("usage_ranking(system, week)", lambda: m.usage_ranking(con, scope, system), lambda f: pd_ranking(win(f), system, "week")),
+            ("usage_ranking(all, week)", lambda: m.usage_ranking(con, scope), lambda f: pd_ranking(win(f), None, "week")),
+            ("usage_ranking(system, month)", lambda: m.usage_ranking(con, scope, system, "month"), lambda f: pd_ranking(win(f), system, "month")),
+            ("rate_matrix(week)", lambda: m.rate_matrix(con, scope), lambda f: pd_matrix(win(f), "week")),
+            ("rollout_matrix()", lambda: m.rollout_matrix(con, scope), lambda f: pd_pairs(win(f))),
+            ("trend(department, system)", lambda: m.trend(con, scope, department, system), lambda f: pd_trend(win(f), department, system, "week")),
+            ("my_department(department)", lambda: m.my_department(con, scope, department), lambda f: pd_my_department(win(f), department, "week")),
+            ("usage_warnings(week)", lambda: m.usage_warnings(con, scope), lambda f: pd_warnings(win(f), "week")),
+        ]  # fmt: skip
+        results: list[tuple[str, float, float | None]] = []
+        print(f"scope: {scope.start} .. {scope.end}; system {system}, department {department}")
+        print(f"{'query':32} {'duckdb ms':>10} {'pandas ms':>10} {'ratio':>7}")
+        for name, db_fn, pd_fn in cases:
+            db_ms = warm_median_ms(db_fn, repeat)
+            pd_ms = warm_median_ms(lambda pd_fn=pd_fn: pd_fn(frame), repeat) if frame is not None else None  # type: ignore[misc]
+            ratio = f"{pd_ms / db_ms:6.1f}x" if pd_ms is not None else "-"
+            flag = "" if db_ms <= BUDGET_MS else f"  over {BUDGET_MS:.0f} ms"
+            pd_text = f"{pd_ms:10.1f}" if pd_ms is not None else f"{'-':>10}"
+            print(f"{name:32} {db_ms:10.1f} {pd_text} {ratio:>7}{flag}")
+            results.append((name, db_ms, pd_ms))
+        print("ratio = pandas ms / DuckDB ms (the pandas side starts from a DataFrame already in memory)")
+        return results
+    finally:
+        con.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=10_000_000, help="usage rows to generate (default 10M)")
+    parser.add_argument("--db", type=Path, help="DuckDB file to write (default: a temporary file, removed after)")
+    parser.add_argument("--departments", type=int, default=200)
+    parser.add_argument("--systems", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=5, help="warm runs per query; the median is reported")
+    parser.add_argument("--no-pandas", action="store_true", help="time DuckDB only")
+    parser.add_argument("--reuse", action="store_true", help="time an existing --db without regenerating")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="adoption_bench_") as tmp:
+        path = args.db or Path(tmp) / "bench.duckdb"
+        if not (args.reuse and path.exists()):
+            t0 = time.perf_counter()
+            generate(path, args.rows, args.departments, args.systems)
+            print(f"generated {args.rows:,} usage rows in {time.perf_counter() - t0:.1f} s -> {path}")
+        results = run(path, args.repeat, not args.no_pandas)
+    slow = [name for name, ms, _ in results if ms > BUDGET_MS]
+    print("all adoption queries within budget" if not slow else f"over {BUDGET_MS:.0f} ms: {', '.join(slow)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

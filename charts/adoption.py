@@ -1,0 +1,297 @@
+"""Adoption charts: the usage-rate ranking (target line, bottom highlighted), the department × system heatmap,
+the roll-out matrix, and usage trends with go-live marked. Pure functions: DataFrame -> go.Figure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from metrics.adoption import movement
+
+COLOURS: dict[str, str] = {
+    "ok": "#43a047",
+    "below": "#ffb300",
+    "bottom": "#e53935",
+    "target": "#37474f",
+    "hospital": "#90a4ae",
+    "go_live": "#1e88e5",
+    "pilot": "#8e24aa",
+}
+PHASE_COLOURS: dict[str, str] = {"none": "#eceff1", "planned": "#ffe082", "pilot": "#ce93d8", "live": "#81c784"}
+PHASE_LEVEL: dict[str, int] = {"none": 0, "planned": 1, "pilot": 2, "live": 3}
+SERIES_COLOURS = ("#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#00acc1", "#6d4c41", "#d81b60", "#546e7a")
+
+_LABELS: dict[str, tuple[str, str]] = {
+    "rate": ("使用率", "Usage rate"),
+    "target": ("目标", "Target"),
+    "department": ("科室", "Department"),
+    "system": ("系统", "System"),
+    "rank": ("排名", "Rank"),
+    "gap": ("差距", "Gap"),
+    "hospital": ("全院", "Hospital"),
+    "others_median": ("其他科室中位数", "Median of others"),
+    "go_live": ("上线", "Go-live"),
+    "pilot": ("试点", "Pilot"),
+    "period": ("周期", "Period"),
+    "none": ("未计划", "Not planned"),
+    "planned": ("计划中", "Planned"),
+    "live": ("已上线", "Live"),
+    "no_data": ("无数据", "No data"),
+}
+
+
+def _l(key: str, lang: str) -> str:
+    zh, en = _LABELS[key]
+    return en if lang == "en" else zh
+
+
+def escape(text: object) -> str:
+    """Data text made literal for Plotly labels (which render a subset of HTML)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _pct(x: object, digits: int = 0) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return "—"
+    return f"{float(x) * 100:.{digits}f}%"  # type: ignore[arg-type]
+
+
+def department_from_selection(points: Sequence[Mapping[str, Any]]) -> str | None:
+    """The department of the first selected ranking bar (Streamlit's selection `points`, customdata[0])."""
+    for p in points:
+        data = p.get("customdata")
+        if isinstance(data, list | tuple) and data:
+            return str(data[0])
+    return None
+
+
+def bar_colour(row: Any) -> str:
+    if bool(row.bottom):
+        return COLOURS["bottom"]
+    if bool(row.below_target):
+        return COLOURS["below"]
+    return COLOURS["ok"]
+
+
+def ranking_bar(ranking: pd.DataFrame, lang: str = "zh") -> go.Figure:
+    """Horizontal bars, rank 1 at the top; red = bottom of the list, amber = below target, green = on target.
+
+    The target is a dashed vertical line; each bar's text is its rate and ▲▼ rank change; customdata =
+    (department, rank) so a click can select a department. Departments without eligible users are left out."""
+    df = ranking[ranking["rate"].notna()].sort_values(["rank", "department"], kind="stable")
+    fig = go.Figure()
+    names = [escape(d) for d in df["department"]]
+    text = [f"{_pct(r, 1)} {movement(c)}".strip() for r, c in zip(df["rate"], df["rank_change"], strict=True)]
+    hover = [
+        f"{escape(d)}<br>{_l('rank', lang)} {int(k)}<br>{_l('rate', lang)} {_pct(r, 1)}"
+        f"<br>{_l('gap', lang)} {'+' if g >= 0 else ''}{g * 100:.1f} pp"
+        for d, k, r, g in zip(df["department"], df["rank"], df["rate"], df["gap"], strict=True)
+    ]
+    fig.add_trace(
+        go.Bar(
+            x=df["rate"].astype("float64"),
+            y=names,
+            orientation="h",
+            marker_color=[bar_colour(r) for r in df.itertuples(index=False)],
+            text=text,
+            textposition="outside",
+            customdata=list(zip(df["department"].astype(str), df["rank"].astype("int64"), strict=True)),
+            hovertext=hover,
+            hoverinfo="text",
+            name=_l("rate", lang),
+        )
+    )
+    if len(df):
+        target = float(df["target"].iloc[0])
+        fig.add_shape(
+            type="line",
+            x0=target,
+            x1=target,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"color": COLOURS["target"], "dash": "dash", "width": 2},
+            name="target",
+        )
+        fig.add_annotation(
+            x=target, y=1, yref="paper", text=f"{_l('target', lang)} {_pct(target)}", showarrow=False, yanchor="bottom"
+        )
+    top = max(1.0, float(df["rate"].max()) if len(df) else 1.0) * 1.15
+    fig.update_layout(
+        xaxis={"title": _l("rate", lang), "tickformat": ".0%", "range": [0, top]},
+        yaxis={"autorange": "reversed", "type": "category"},
+        height=max(260, 28 * len(df) + 100),
+        margin={"l": 10, "r": 10, "t": 30, "b": 40},
+        showlegend=False,
+    )
+    return fig
+
+
+def rate_heatmap(matrix: pd.DataFrame, lang: str = "zh") -> go.Figure:
+    """Department (rows) × system (columns) of the latest rate, red→green, the rate written in each cell."""
+    fig = go.Figure()
+    if matrix.empty:
+        return fig
+    wide = matrix.pivot_table(index="department", columns="system", values="rate", aggfunc="first", dropna=False)
+    wide = wide.sort_index().reindex(sorted(wide.columns), axis=1)
+    z = wide.to_numpy(dtype="float64")
+    text = [[_pct(v) if not math.isnan(v) else "—" for v in row] for row in z]
+    fig.add_trace(
+        go.Heatmap(
+            z=z,
+            x=[escape(s) for s in wide.columns],
+            y=[escape(d) for d in wide.index],
+            text=text,
+            texttemplate="%{text}",
+            colorscale="RdYlGn",
+            zmin=0,
+            zmax=1,
+            colorbar={"title": _l("rate", lang), "tickformat": ".0%"},
+            hovertemplate=f"{_l('department', lang)} %{{y}}<br>{_l('system', lang)} %{{x}}<br>"
+            f"{_l('rate', lang)} %{{text}}<extra></extra>",
+            xgap=2,
+            ygap=2,
+        )
+    )
+    fig.update_layout(
+        yaxis={"autorange": "reversed", "type": "category"},
+        xaxis={"type": "category", "side": "top"},
+        height=max(260, 26 * len(wide.index) + 120),
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    )
+    return fig
+
+
+def rollout_chart(rollout: pd.DataFrame, lang: str = "zh") -> go.Figure:
+    """Department × system grid coloured by phase (none, planned, pilot, live), the go-live date in each cell."""
+    fig = go.Figure()
+    if rollout.empty:
+        return fig
+    deps = sorted(rollout["department"].astype(str).unique())
+    syss = sorted(rollout["system"].astype(str).unique())
+    idx = rollout.set_index(["department", "system"])
+    z: list[list[float]] = []
+    text: list[list[str]] = []
+    for d in deps:
+        zr: list[float] = []
+        tr: list[str] = []
+        for s in syss:
+            if (d, s) in idx.index:
+                r = idx.loc[(d, s)]
+                phase = str(r["phase"])
+                when = r["go_live"]
+                zr.append(float(PHASE_LEVEL.get(phase, 0)))
+                label = _l(phase, lang) if phase in _LABELS else phase
+                tr.append(label + ("" if pd.isna(when) else f"<br>{pd.Timestamp(when):%Y-%m-%d}"))
+            else:
+                zr.append(0.0)
+                tr.append(_l("none", lang))
+        z.append(zr)
+        text.append(tr)
+    order = ["none", "planned", "pilot", "live"]
+    scale: list[list[object]] = []
+    for i, p in enumerate(order):
+        scale += [[i / 4, PHASE_COLOURS[p]], [(i + 1) / 4, PHASE_COLOURS[p]]]
+    fig.add_trace(
+        go.Heatmap(
+            z=z,
+            x=[escape(s) for s in syss],
+            y=[escape(d) for d in deps],
+            text=text,
+            texttemplate="%{text}",
+            colorscale=scale,
+            zmin=-0.5,
+            zmax=3.5,
+            showscale=False,
+            hovertemplate="%{y} · %{x}<br>%{text}<extra></extra>",
+            xgap=2,
+            ygap=2,
+        )
+    )
+    fig.update_layout(
+        yaxis={"autorange": "reversed", "type": "category"},
+        xaxis={"type": "category", "side": "top"},
+        height=max(260, 30 * len(deps) + 120),
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    )
+    return fig
+
+
+def _vline(fig: go.Figure, when: object, label: str, colour: str, dash: str) -> None:
+    # Shapes plus an annotation rather than add_vline(annotation_text=...), which fails on date axes.
+    x = pd.Timestamp(when).to_pydatetime()  # type: ignore[arg-type]
+    fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line={"color": colour, "dash": dash, "width": 1.5})
+    fig.add_annotation(
+        x=x, y=1, yref="paper", text=label, showarrow=False, yanchor="bottom", font={"color": colour, "size": 11}
+    )
+
+
+def trend_lines(trend: pd.DataFrame, lang: str = "zh", target: float | None = None) -> go.Figure:
+    """One line per system (the department's rate), the hospital-wide rate dotted, go-live (solid) and pilot
+    (dashed) marked as vertical lines, and the target as a horizontal line."""
+    fig = go.Figure()
+    for i, (system, g) in enumerate(trend.groupby("system", sort=True)):
+        colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        name = escape(system)
+        fig.add_trace(
+            go.Scatter(
+                x=g["period"], y=g["rate"].astype("float64"), mode="lines+markers", name=name, line={"color": colour}
+            )
+        )
+        if "hospital_rate" in g.columns and not g["hospital_rate"].equals(g["rate"]):
+            fig.add_trace(
+                go.Scatter(
+                    x=g["period"],
+                    y=g["hospital_rate"].astype("float64"),
+                    mode="lines",
+                    name=f"{name} · {_l('hospital', lang)}",
+                    line={"color": colour, "dash": "dot", "width": 1},
+                )
+            )
+        for col, key, dash in (("live_date", "go_live", "solid"), ("pilot_date", "pilot", "dash")):
+            if col in g.columns and g[col].notna().any():
+                _vline(fig, g[col].dropna().iloc[0], f"{name} {_l(key, lang)}", colour, dash)
+    if target is not None:
+        fig.add_hline(y=target, line={"color": COLOURS["target"], "dash": "dash", "width": 1})
+    fig.update_layout(
+        yaxis={"title": _l("rate", lang), "tickformat": ".0%", "rangemode": "tozero"},
+        xaxis={"title": _l("period", lang)},
+        height=360,
+        margin={"l": 10, "r": 10, "t": 30, "b": 40},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+def my_department_lines(trend: pd.DataFrame, lang: str = "zh") -> go.Figure:
+    """The department's rate per system beside the median of the other departments (dashed, no names)."""
+    fig = go.Figure()
+    for i, (system, g) in enumerate(trend.groupby("system", sort=True)):
+        colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        name = escape(system)
+        fig.add_trace(
+            go.Scatter(
+                x=g["period"], y=g["rate"].astype("float64"), mode="lines+markers", name=name, line={"color": colour}
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=g["period"],
+                y=g["others_median"].astype("float64"),
+                mode="lines",
+                name=f"{name} · {_l('others_median', lang)}",
+                line={"color": colour, "dash": "dash", "width": 1},
+            )
+        )
+    fig.update_layout(
+        yaxis={"title": _l("rate", lang), "tickformat": ".0%", "rangemode": "tozero"},
+        height=320,
+        margin={"l": 10, "r": 10, "t": 30, "b": 40},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig

@@ -1,0 +1,739 @@
+"""Adoption: usage rate (active ÷ eligible users) per department × system, rankings, heatmap, roll-out and trends.
+
+Rates are aggregated in DuckDB (Σactive ÷ Σeligible, never a mean of ratios); ranking and matching are pure
+functions over small frames so tests can feed hand-made data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from loaders import settings
+from metrics.scope import Scope
+
+Period = Literal["week", "month"]
+# Per-system settings come as a dict, or as a tuple of (system, value) pairs so they stay hashable for the
+# page cache (pages/components/store.load).
+Target = float | Mapping[str, float] | Sequence[tuple[str, float]] | None
+Weights = Mapping[str, float] | Sequence[tuple[str, float]] | None
+
+
+def per_system(values: Mapping[str, float] | Sequence[tuple[str, float]] | None) -> dict[str, float] | None:
+    if values is None:
+        return None
+    pairs = values.items() if isinstance(values, Mapping) else values
+    return {str(k): float(v) for k, v in pairs}
+
+
+# date_trunc parts we allow; the part is a bound parameter, this only refuses anything else early.
+PERIODS: tuple[str, ...] = ("week", "month")
+BOTTOM_N = 3  # how many of the lowest-ranked departments the ranking highlights
+PHASES: tuple[str, ...] = ("live", "pilot", "planned", "none")
+
+# Rule for rows without a denominator: a row whose eligible_users is NULL, 0 (or negative) says nothing about
+# a rate. It is left out of every rate (numerator and denominator alike) and counted in `no_eligible_rows`.
+_RATE_SUMS = """
+    sum(active_users) FILTER (WHERE eligible_users > 0) AS active,
+    sum(eligible_users) FILTER (WHERE eligible_users > 0) AS eligible,
+    count(*) FILTER (WHERE eligible_users IS NULL OR eligible_users <= 0) AS no_eligible_rows,
+    count(*) AS rows
+"""
+
+
+def _check_period(period: str) -> None:
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {PERIODS}, not {period!r}")
+
+
+# Whether department heads see other departments' names; the lead registers it in loaders.settings.SETTINGS.
+ANONYMOUS = settings.Setting(
+    "COCKPIT_ANONYMOUS", "0", "1 = the adoption page hides other departments' names (median only) for everyone."
+)
+
+
+def anonymous_setting() -> bool:
+    return ANONYMOUS.get().strip().lower() in ("1", "true", "yes", "on")
+
+
+def default_target() -> float:
+    return settings.get_float("usage_target")
+
+
+def target_for(target: Target, system: str | None) -> float:
+    """The usage target of one system: a float for all, or a dict per system (missing systems get the default)."""
+    if target is None:
+        return default_target()
+    if isinstance(target, int | float):
+        return float(target)
+    table = per_system(target) or {}
+    return table[system] if system is not None and system in table else default_target()
+
+
+def _usage_where(scope: Scope, system: str | None = None) -> tuple[str, list[object]]:
+    """The usage filter of a scope. Usage rows carry no project, so the project filter does not apply to them."""
+    parts: list[str] = []
+    params: list[object] = []
+    sql, p = scope.department_clause("department")
+    parts.append(sql)
+    params += p
+    sql, p = scope.date_clause("period")
+    parts.append(sql)
+    params += p
+    if scope.as_of is not None:
+        parts.append("period <= ?")
+        params.append(scope.as_of)
+    if system is not None:
+        parts.append("system = ?")
+        params.append(system)
+    return " AND ".join(parts) or "TRUE", params
+
+
+def _finish_rates(df: pd.DataFrame) -> pd.DataFrame:
+    """Rate, and the data-quality flags, from summed active/eligible (rates above 100 % are kept and flagged)."""
+    df["active"] = df["active"].astype("Float64")
+    df["eligible"] = df["eligible"].astype("Float64")
+    rate = (df["active"] / df["eligible"]).astype("float64")
+    df["rate"] = rate
+    df["over_100"] = rate.gt(1.0).fillna(False).astype(bool)
+    df["no_eligible_rows"] = df["no_eligible_rows"].astype("int64")
+    if "period" in df.columns:
+        df["period"] = pd.to_datetime(df["period"])
+    return df
+
+
+# ------------------------------------------------------------------ rates
+
+
+def usage_rates(
+    con: duckdb.DuckDBPyConnection, scope: Scope, period: Period = "week", system: str | None = None
+) -> pd.DataFrame:
+    """Usage rate per period (week or month start) × department × system, with the no-eligible and >100 % flags."""
+    _check_period(period)
+    where, params = _usage_where(scope, system)
+    sql = f"""
+        SELECT date_trunc(?, period)::DATE AS period, department, system, {_RATE_SUMS}
+        FROM usage WHERE {where}
+        GROUP BY ALL ORDER BY period, department, system
+    """  # noqa: S608
+    return _finish_rates(con.execute(sql, [period, *params]).df())
+
+
+# How far back from the newest usage row the "latest" and "previous" periods are looked for. A window with
+# constant bounds lets DuckDB skip old row groups (zone maps), which keeps rankings fast at 10M rows; a system
+# with no usage in the last year counts as not reporting.
+RECENT_DAYS = 400
+
+
+def _window_start(con: duckdb.DuckDBPyConnection, scope: Scope, system: str | None) -> dt.date | None:
+    where, params = _usage_where(scope, system)
+    row = con.execute(f"SELECT max(period) FROM usage WHERE {where}", params).fetchone()  # noqa: S608
+    if row is None or row[0] is None:
+        return None
+    return pd.Timestamp(row[0]).date() - dt.timedelta(days=RECENT_DAYS)
+
+
+def _recent_rates(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    period: Period,
+    system: str | None,
+    *,
+    per_system: bool,
+) -> pd.DataFrame:
+    """Rates of the latest two periods only (each system's own latest two when per_system) — the ranking's input.
+
+    Columns: period, department, system, latest, previous, active, eligible, no_eligible_rows, rows, rate, over_100.
+    """
+    _check_period(period)
+    since = _window_start(con, scope, system)
+    where, params = _usage_where(scope, system)
+    if since is None:
+        where, params = "FALSE", []
+    group = "system" if per_system else "''"  # our own fragment: partition the "latest" per system or globally
+    sql = f"""
+        WITH f AS (
+            SELECT period, department, system, active_users, eligible_users, {group} AS g,
+                   date_trunc(?, period)::DATE AS p
+            FROM usage WHERE {where} AND period >= ?
+        ),
+        b AS (SELECT g, p, dense_rank() OVER (PARTITION BY g ORDER BY p DESC) AS k FROM (SELECT DISTINCT g, p FROM f)),
+        cut AS (
+            SELECT g, max(p) FILTER (WHERE k = 1) AS p1, coalesce(max(p) FILTER (WHERE k = 2), max(p)) AS p0
+            FROM b WHERE k <= 2 GROUP BY g
+        )
+        SELECT f.p AS period, f.department, f.system,
+               any_value(cut.p1) AS latest, any_value(cut.p0) AS previous, {_RATE_SUMS}
+        FROM f JOIN cut ON f.g = cut.g AND f.p >= cut.p0
+        GROUP BY ALL
+    """  # noqa: S608
+    df = _finish_rates(con.execute(sql, [period, *params, since]).df())
+    df["latest"] = pd.to_datetime(df["latest"])
+    df["previous"] = pd.to_datetime(df["previous"])
+    return df
+
+
+# ------------------------------------------------------------------ pure ranking helpers
+
+
+def combine_systems(rates: pd.DataFrame, weights: Weights = None) -> pd.DataFrame:
+    """Weighted mean of per-system rates per department (and period when present).
+
+    Only systems with a rate count; a system missing from `weights` weighs 1, weight 0 leaves it out. The
+    per-system rates are themselves Σactive ÷ Σeligible; the mean across systems is by weight, not by users, so a
+    large system does not drown a small one.
+    """
+    keys = [c for c in ("period", "department") if c in rates.columns]
+    df = rates.loc[rates["rate"].notna(), [*keys, "system", "rate"]].copy()
+    if weights is None:
+        w = pd.Series(1.0, index=df.index)
+    else:
+        w = df["system"].map(per_system(weights) or {}).astype("float64").fillna(1.0)
+    df["w"] = w
+    df["wr"] = w * df["rate"].astype("float64")
+    g = df.groupby(keys, as_index=False)[["w", "wr"]].sum()
+    g["rate"] = (g["wr"] / g["w"].where(g["w"] > 0)).astype("float64")
+    out = rates[keys].drop_duplicates().merge(g[[*keys, "rate"]], on=keys, how="left")
+    return out.reset_index(drop=True)
+
+
+def rank_rates(rates: pd.Series) -> pd.Series:
+    """Rank 1 = highest rate; ties share the best rank ("min": 0.9, 0.9, 0.8 → 1, 1, 3); no rate → no rank."""
+    rounded = rates.astype("float64").round(12)  # weighted means of equal rates may differ in the last bits
+    return rounded.rank(method="min", ascending=False, na_option="keep").astype("Int64")
+
+
+def movement(change: object) -> str:
+    """A rank change as the page shows it: ▲2 (moved up two places), ▼1, – (same), "" (not ranked before)."""
+    if change is None or change is pd.NA or (isinstance(change, float) and math.isnan(change)):
+        return ""
+    n = int(change)  # type: ignore[call-overload]
+    return f"▲{n}" if n > 0 else f"▼{-n}" if n < 0 else "–"
+
+
+def rank_change(current: pd.Series, previous: pd.Series) -> pd.Series:
+    """Places moved up since the previous period (positive = up), per index label; NA when not ranked before."""
+    prev = previous.reindex(current.index)
+    return (prev.astype("Int64") - current.astype("Int64")).astype("Int64")
+
+
+def ranking_table(
+    current: pd.DataFrame, previous: pd.DataFrame | None, target: float, bottom_n: int = BOTTOM_N
+) -> pd.DataFrame:
+    """The ranking from frames of (department, rate[, active, eligible, no_eligible_rows, over_100]).
+
+    gap = rate − target (negative = short of target). `bottom` marks the `bottom_n` lowest rates (ties alike), and
+    only when more than `bottom_n` departments are ranked, so a hospital of three departments has no "bottom".
+    """
+    df = current.copy().reset_index(drop=True)
+    df["rank"] = rank_rates(df["rate"])
+    ranks = df.set_index("department")["rank"]
+    if previous is not None and len(previous):
+        prev = previous.set_index("department")["rate"]
+        prev_rank = rank_rates(prev)
+        df["previous_rate"] = df["department"].map(prev).astype("float64")
+        df["previous_rank"] = df["department"].map(prev_rank).astype("Int64")
+        df["rank_change"] = rank_change(ranks, prev_rank).array
+    else:
+        df["previous_rate"] = float("nan")
+        df["previous_rank"] = pd.array([pd.NA] * len(df), dtype="Int64")
+        df["rank_change"] = pd.array([pd.NA] * len(df), dtype="Int64")
+    df["movement"] = [movement(c) for c in df["rank_change"]]
+    df["target"] = float(target)
+    df["gap"] = df["rate"].astype("float64") - float(target)
+    df["below_target"] = df["rate"].lt(target).fillna(False).astype(bool)
+    ranked = df["rate"].notna()
+    from_bottom = df["rate"].astype("float64").round(12).rank(method="min", ascending=True, na_option="keep")
+    df["bottom"] = (from_bottom.le(bottom_n) & ranked & (int(ranked.sum()) > bottom_n)).fillna(False).astype(bool)
+    df["no_eligible"] = ~ranked
+    df = df.sort_values(["rank", "department"], na_position="last", kind="stable").reset_index(drop=True)
+    return df
+
+
+def combined_target(target: Target, systems: Sequence[str], weights: Weights) -> float:
+    """The target of the weighted mean across systems: the same weighted mean of the per-system targets."""
+    if not systems:
+        return target_for(target, None)
+    table = per_system(weights) or {}
+    w = [table.get(s, 1.0) for s in systems]
+    total = sum(w)
+    if total <= 0:
+        return target_for(target, None)
+    return sum(wi * target_for(target, s) for wi, s in zip(w, systems, strict=True)) / total
+
+
+# ------------------------------------------------------------------ ranking
+
+
+_RANK_COLUMNS = [
+    "department",
+    "rate",
+    "rank",
+    "rank_change",
+    "movement",
+    "previous_rank",
+    "previous_rate",
+    "target",
+    "gap",
+    "below_target",
+    "bottom",
+    "no_eligible",
+    "over_100",
+    "active",
+    "eligible",
+    "no_eligible_rows",
+    "period",
+    "previous_period",
+]
+
+
+def _sum_by_department(rows: pd.DataFrame) -> pd.DataFrame:
+    if rows["department"].is_unique:  # one system: SQL already summed per department
+        return rows[["department", "active", "eligible", "no_eligible_rows"]].reset_index(drop=True)
+    g = rows.groupby("department", as_index=False)[["active", "eligible", "no_eligible_rows"]].sum(min_count=1)
+    g["no_eligible_rows"] = g["no_eligible_rows"].fillna(0).astype("int64")
+    return g
+
+
+def usage_ranking(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    system: str | None = None,
+    period: Period = "week",
+    weights: Weights = None,
+    target: Target = None,
+    bottom_n: int = BOTTOM_N,
+) -> pd.DataFrame:
+    """Departments ranked by usage rate in the latest period, for one system or the weighted mean across systems.
+
+    Columns: department, rate, rank, rank_change (+ = moved up since the previous period), previous_rank,
+    previous_rate, target, gap (rate − target), below_target, bottom, no_eligible, over_100, active, eligible
+    (one system only; NaN for the mean), no_eligible_rows, period, previous_period, movement (▲2/▼1/–).
+    `target` is a float, a dict per system, or None for the `usage_target` setting.
+    """
+    recent = _recent_rates(con, scope, period, system, per_system=False)
+    if recent.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in _RANK_COLUMNS})
+    latest = recent["latest"].iloc[0]
+    prev_p = recent["previous"].iloc[0]
+    cur_rows = recent[recent["period"] == latest]
+    prev_rows = recent[(recent["period"] == prev_p) & (prev_p != latest)]
+    if system is not None:
+        cur = _finish_rates(_sum_by_department(cur_rows))
+        prev = _finish_rates(_sum_by_department(prev_rows)) if len(prev_rows) else None
+        tgt = target_for(target, system)
+    else:
+        cur = combine_systems(cur_rows, weights)
+        flags = cur_rows.groupby("department", as_index=False).agg(
+            no_eligible_rows=("no_eligible_rows", "sum"), over_100=("over_100", "any")
+        )
+        cur = cur.merge(flags, on="department", how="left")
+        cur["active"] = float("nan")
+        cur["eligible"] = float("nan")
+        prev = combine_systems(prev_rows, weights) if len(prev_rows) else None
+        systems = sorted(str(s) for s in cur_rows["system"].unique())
+        tgt = combined_target(target, systems, weights)
+    table = ranking_table(cur, prev, tgt, bottom_n)
+    table["period"] = latest
+    table["previous_period"] = prev_p if prev_p != latest else pd.NaT
+    table["period"] = pd.to_datetime(table["period"])
+    table["previous_period"] = pd.to_datetime(table["previous_period"])
+    return table[_RANK_COLUMNS]
+
+
+# ------------------------------------------------------------------ heatmap, warnings
+
+
+def rate_matrix(con: duckdb.DuckDBPyConnection, scope: Scope, period: Period = "week") -> pd.DataFrame:
+    """Department × system rate in each system's latest period (long form: period, department, system, rate…)."""
+    recent = _recent_rates(con, scope, period, None, per_system=True)
+    latest = recent[recent["period"] == recent["latest"]]
+    cols = ["period", "department", "system", "active", "eligible", "no_eligible_rows", "rows", "rate", "over_100"]
+    return latest[cols].sort_values(["department", "system"]).reset_index(drop=True)
+
+
+def usage_warnings(con: duckdb.DuckDBPyConnection, scope: Scope, period: Period = "week") -> pd.DataFrame:
+    """Data warnings per period × department × system: rate above 100 %, or rows without eligible users."""
+    _check_period(period)
+    where, params = _usage_where(scope)
+    sql = f"""
+        SELECT * FROM (
+            SELECT date_trunc(?, period)::DATE AS period, department, system, {_RATE_SUMS}
+            FROM usage WHERE {where} GROUP BY ALL
+        ) WHERE no_eligible_rows > 0 OR active > eligible
+        ORDER BY period DESC, department, system
+    """  # noqa: S608
+    df = _finish_rates(con.execute(sql, [period, *params]).df())
+    df["issue"] = ["over_100" if o else "no_eligible" for o in df["over_100"]]
+    return df
+
+
+# ------------------------------------------------------------------ roll-out matrix
+
+# Matching rule of plan milestones to (department, system, phase), documented for the PMO:
+# - a task counts when it is a milestone (is_milestone, or zero duration / start = finish when the flag is empty)
+#   and not a gate or review ("评审", "验收", "演练", "review", "rehearsal": a go-live review is not a go-live);
+# - its system: the system's name appears in the task name (case-insensitive), else in the project name, so
+#   "急诊科试点上线" in project "EMR 电子病历" belongs to EMR; when several systems match, the longest name wins;
+# - its phase: "试点"/"pilot" → pilot; otherwise "上线"/"go-live"/"go live"/"golive"/"切换"/"投产" → live;
+#   anything else is not a roll-out milestone;
+# - its departments: every known department named in the task name (a name that only appears inside a longer
+#   matched name, 内科 in 神经内科, does not count); none named, or "全院"/"hospital-wide"/"all departments"
+#   → for a live milestone, every department that reports usage of that system in the last RECENT_DAYS of
+#   data (every department when none does yet); a pilot naming no department is ignored;
+# - its date: finish (start when finish is empty); it is done when percent_complete ≥ 100, or, without a
+#   percentage, when the date is on or before today (scope.today);
+# - per department × system: phase = live when a live milestone is done, else pilot when a pilot is done, else
+#   planned when any milestone is waiting, else none; pilot_date / live_date are the earliest matching dates,
+#   go_live = the earliest of the two (the day the department started using the system).
+PILOT_WORDS = ("试点", "pilot")
+LIVE_WORDS = ("上线", "go-live", "go live", "golive", "切换", "投产")
+ALL_WORDS = ("全院", "hospital-wide", "hospital wide", "all departments")
+NOT_GO_LIVE_WORDS = ("评审", "验收", "演练", "review", "rehearsal")
+
+_ROLLOUT_COLUMNS = ["department", "system", "phase", "pilot_date", "live_date", "go_live", "pilot", "milestone"]
+
+
+def milestone_phase(name: str) -> str | None:
+    low = name.lower()
+    if any(w in low for w in PILOT_WORDS):
+        return "pilot"
+    if any(w in low for w in LIVE_WORDS):
+        return "live"
+    return None
+
+
+def named_departments(name: str, departments: Sequence[str]) -> list[str]:
+    """Departments named in a task name; a name only found inside a longer matched name does not count."""
+    found = [d for d in departments if d and d in name]
+    keep: list[str] = []
+    for d in found:
+        longer = [o for o in found if o != d and d in o]
+        rest = name
+        for o in sorted(longer, key=len, reverse=True):
+            rest = rest.replace(o, "")
+        if d in rest:
+            keep.append(d)
+    return keep
+
+
+def milestone_system(name: str, project: str, systems: Sequence[str]) -> str | None:
+    for text in (name.lower(), project.lower()):
+        hits = [s for s in systems if s and s.lower() in text]
+        if hits:
+            return max(hits, key=len)
+    return None
+
+
+def match_rollout(
+    milestones: pd.DataFrame,
+    departments: Sequence[str],
+    systems: Sequence[str],
+    today: dt.date,
+    users: Mapping[str, Sequence[str]] | None = None,
+) -> pd.DataFrame:
+    """Roll-out matrix from milestone rows (project, name, date, percent_complete[, is_gate]) — pure, see the
+    rule above. `users`: the departments that report usage per system (hospital-wide milestones cover those)."""
+    events: list[dict[str, object]] = []
+    for row in milestones.to_dict("records"):
+        name = "" if pd.isna(row["name"]) else str(row["name"])
+        project = "" if pd.isna(row["project"]) else str(row["project"])
+        low = name.lower()
+        gate = row.get("is_gate")
+        if (gate is not None and not pd.isna(gate) and bool(gate)) or any(w in low for w in NOT_GO_LIVE_WORDS):
+            continue
+        phase = milestone_phase(name)
+        system = milestone_system(name, project, systems)
+        when = row["date"]
+        if phase is None or system is None or pd.isna(when):
+            continue
+        when_d = pd.Timestamp(when).date()
+        depts = named_departments(name, departments)
+        if not depts or any(w in low for w in ALL_WORDS):
+            if phase == "pilot" and not any(w in low for w in ALL_WORDS):
+                continue
+            using = list((users or {}).get(system, ()))
+            depts = [d for d in departments if d in using] if using else list(departments)
+        pc = row["percent_complete"]
+        done = bool(pc >= 100) if not pd.isna(pc) else when_d <= today
+        for d in depts:
+            events.append(
+                {"department": d, "system": system, "phase": phase, "date": when_d, "done": done, "name": name}
+            )
+    by_pair: dict[tuple[str, str], list[dict[str, object]]] = {}
+    for e in events:
+        by_pair.setdefault((str(e["department"]), str(e["system"])), []).append(e)
+    out: list[dict[str, object]] = []
+    for d in departments:
+        for s in systems:
+            evs = sorted(by_pair.get((d, s), []), key=lambda e: e["date"])  # type: ignore[arg-type,return-value]
+            pilots = [e for e in evs if e["phase"] == "pilot"]
+            lives = [e for e in evs if e["phase"] == "live"]
+            pilot_date = pilots[0]["date"] if pilots else None
+            live_date = lives[0]["date"] if lives else None
+            if any(e["done"] for e in lives):
+                phase = "live"
+            elif any(e["done"] for e in pilots):
+                phase = "pilot"
+            else:
+                phase = "planned" if evs else "none"
+            out.append(
+                {
+                    "department": d,
+                    "system": s,
+                    "phase": phase,
+                    "pilot_date": pilot_date,
+                    "live_date": live_date,
+                    "go_live": evs[0]["date"] if evs else None,
+                    "pilot": pilot_date is not None,
+                    "milestone": evs[0]["name"] if evs else None,
+                }
+            )
+    res = pd.DataFrame(out, columns=_ROLLOUT_COLUMNS)
+    for c in ("pilot_date", "live_date", "go_live"):
+        res[c] = pd.to_datetime(res[c])
+    return res
+
+
+def _milestones(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    proj, params = scope.project_clause("project")
+    cond = f"""{proj} AND (is_milestone OR (is_milestone IS NULL AND (duration_days = 0 OR start = finish)))"""
+    cols = "project, name, coalesce(finish, start) AS date, percent_complete, is_gate"
+    if scope.as_of is None:
+        sql = f"SELECT {cols} FROM tasks WHERE {cond}"  # noqa: S608
+        return con.execute(sql, params).df()
+    sql = f"""
+        WITH snap AS (SELECT * FROM task_snapshots WHERE as_of <= ?),
+        latest AS (SELECT project, arg_max(import_id, (as_of, import_id)) AS import_id FROM snap GROUP BY project)
+        SELECT {cols} FROM snap JOIN latest USING (project, import_id) WHERE {cond}
+    """  # noqa: S608
+    return con.execute(sql, [scope.as_of, *params]).df()
+
+
+def _names(con: duckdb.DuckDBPyConnection, scope: Scope, column: Literal["department", "system"]) -> list[str]:
+    where, params = _usage_where(scope)
+    col = "department" if column == "department" else "system"
+    sql = f"SELECT DISTINCT {col} FROM usage WHERE {where} ORDER BY 1"  # noqa: S608
+    return [str(r[0]) for r in con.execute(sql, params).fetchall()]
+
+
+def departments(con: duckdb.DuckDBPyConnection, scope: Scope, everyone: bool = False) -> list[str]:
+    """Departments with usage rows in scope (pickers); `everyone` ignores the department filter."""
+    return _names(con, dataclasses.replace(scope, departments=None) if everyone else scope, "department")
+
+
+def systems(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
+    """Systems with usage rows in scope (pickers)."""
+    return _names(con, scope, "system")
+
+
+def rollout_matrix(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Per department × system: phase (live, pilot, planned, none), pilot/live/go-live dates, from plan milestones."""
+    today = scope.as_of or scope.today_or_now()
+    since = _window_start(con, scope, None)
+    where, params = _usage_where(scope)
+    sql = f"SELECT DISTINCT system, department FROM usage WHERE {where} AND period >= ?"  # noqa: S608
+    pairs = con.execute(sql, [*params, since]).fetchall() if since is not None else []
+    users: dict[str, list[str]] = {}
+    for system, dep in pairs:
+        users.setdefault(str(system), []).append(str(dep))
+    deps = sorted({str(d) for _, d in pairs})
+    return match_rollout(_milestones(con, scope), deps, sorted(users), today, users)
+
+
+def system_go_live(rollout: pd.DataFrame, system: str, how: Literal["first", "median"] = "first") -> dt.date | None:
+    """A system's go-live on a roll-out matrix (pure). "first": the first department's go-live, pilot included
+    (before it nobody used the system: the clean baseline). "median": the day half of the departments with a
+    go-live were using it (the hospital-wide interruption of a before/after or interrupted time series)."""
+    s = pd.to_datetime(rollout.loc[rollout["system"] == system, "go_live"]).dropna().sort_values()
+    if s.empty:
+        return None
+    if how == "first":
+        return pd.Timestamp(s.iloc[0]).date()
+    return pd.Timestamp(s.iloc[(len(s) - 1) // 2]).date()
+
+
+# ------------------------------------------------------------------ trends, my department
+
+
+def trend(
+    con: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, system: str | None, period: Period = "week"
+) -> pd.DataFrame:
+    """Rate per period and system for a department (all in scope when None), beside the hospital-wide rate.
+
+    Columns: period, system, rate, active, eligible, hospital_rate, pilot_date, live_date (go-live marks).
+    """
+    _check_period(period)
+    where, params = _usage_where(scope, system)
+    dep = "TRUE" if department is None else "department = ?"
+    dep_params: list[object] = [] if department is None else [department]
+    sql = f"""
+        SELECT date_trunc(?, period)::DATE AS period, system,
+            sum(active_users) FILTER (WHERE eligible_users > 0 AND {dep}) AS active,
+            sum(eligible_users) FILTER (WHERE eligible_users > 0 AND {dep}) AS eligible,
+            count(*) FILTER (WHERE (eligible_users IS NULL OR eligible_users <= 0) AND {dep}) AS no_eligible_rows,
+            sum(active_users) FILTER (WHERE eligible_users > 0)::DOUBLE
+                / sum(eligible_users) FILTER (WHERE eligible_users > 0) AS hospital_rate
+        FROM usage WHERE {where}
+        GROUP BY ALL ORDER BY system, period
+    """  # noqa: S608
+    df = _finish_rates(con.execute(sql, [period, *dep_params, *dep_params, *dep_params, *params]).df())
+    df["hospital_rate"] = df["hospital_rate"].astype("float64")
+    if department is not None:
+        df = df[df["eligible"].notna() | (df["no_eligible_rows"] > 0)].reset_index(drop=True)
+    roll = rollout_matrix(con, scope)
+    if department is not None:
+        roll = roll[roll["department"] == department]
+        marks = roll.set_index("system")[["pilot_date", "live_date"]]
+    else:
+        marks = pd.DataFrame(
+            {
+                "pilot_date": roll.groupby("system")["pilot_date"].min(),
+                "live_date": roll.groupby("system")["live_date"].min(),
+            }
+        )
+    df = df.merge(marks, left_on="system", right_index=True, how="left")
+    for c in ("pilot_date", "live_date"):
+        df[c] = pd.to_datetime(df[c])
+    return df
+
+
+def overall_from_recent(recent: pd.DataFrame, weights: Weights = None, target: Target = None) -> pd.DataFrame:
+    """The all-systems ranking (as usage_ranking(system=None)) from per-system recent rates, without a query:
+    the newest period of any system, against the newest period before it (pure)."""
+    if recent.empty:
+        return ranking_table(pd.DataFrame({"department": [], "rate": []}), None, target_for(target, None))
+    latest = recent["latest"].max()
+    earlier = recent.loc[recent["period"] < latest, "period"]
+    cur = combine_systems(recent[recent["period"] == latest], weights)
+    prev = combine_systems(recent[recent["period"] == earlier.max()], weights) if len(earlier) else None
+    systems_now = sorted(str(x) for x in recent.loc[recent["period"] == latest, "system"].unique())
+    table = ranking_table(cur, prev, combined_target(target, systems_now, weights))
+    table["period"] = latest
+    return table
+
+
+def department_trend(
+    con: duckdb.DuckDBPyConnection, scope: Scope, department: str, period: Period = "week"
+) -> pd.DataFrame:
+    """Per period and system: the department's rate and the median rate of the other departments."""
+    _check_period(period)
+    where, params = _usage_where(scope)
+    sql = f"""
+        WITH r AS (
+            SELECT date_trunc(?, period)::DATE AS period, department, system,
+                sum(active_users) FILTER (WHERE eligible_users > 0)::DOUBLE
+                    / sum(eligible_users) FILTER (WHERE eligible_users > 0) AS rate
+            FROM usage WHERE {where} GROUP BY ALL
+        )
+        SELECT period, system, max(rate) FILTER (WHERE department = ?) AS rate,
+            median(rate) FILTER (WHERE department <> ?) AS others_median
+        FROM r GROUP BY ALL HAVING count(*) FILTER (WHERE department = ?) > 0
+        ORDER BY system, period
+    """  # noqa: S608
+    df = con.execute(sql, [period, *params, department, department, department]).df()
+    df["period"] = pd.to_datetime(df["period"])
+    df["rate"] = df["rate"].astype("float64")
+    df["others_median"] = df["others_median"].astype("float64")
+    return df
+
+
+@dataclass(frozen=True)
+class MyDepartment:
+    """One department against the others: `others` holds names only when the hospital is not anonymous."""
+
+    department: str
+    period: dt.date | None
+    systems: pd.DataFrame  # system, rate, rank, n_ranked, rank_change, others_median, target, gap, below_target
+    overall_rank: int | None
+    overall_rate: float | None
+    n_departments: int
+    others: pd.DataFrame | None  # department, system, rate (None when anonymous)
+    trend: pd.DataFrame  # period, system, rate, others_median
+    anonymous: bool
+
+
+def _ranks_by_system(rows: pd.DataFrame) -> pd.Series:
+    return rows["rate"].astype("float64").round(12).groupby(rows["system"]).rank(method="min", ascending=False)
+
+
+def department_standing(recent: pd.DataFrame, department: str, target: Target) -> pd.DataFrame:
+    """Per system: the department's rate, rank, rank change and the median of the other departments (pure;
+    rows of `recent` are one per period × department × system, as _recent_rates returns them)."""
+    cols = ["system", "period", "rate", "rank", "n_ranked", "rank_change", "movement", "others_median", "target"]
+    cols += ["gap", "below_target"]
+    if recent.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+    cur = recent[recent["period"] == recent["latest"]].copy()
+    prev = recent[(recent["period"] == recent["previous"]) & (recent["previous"] != recent["latest"])].copy()
+    cur["rank"] = _ranks_by_system(cur)
+    prev["previous_rank"] = _ranks_by_system(prev)
+    others = cur[cur["department"] != department]
+    by_system = pd.DataFrame(
+        {
+            "period": cur.groupby("system")["period"].first(),
+            "n_ranked": cur.groupby("system")["rate"].count(),
+            "others_median": others.groupby("system")["rate"].median(),
+        }
+    )
+    mine = cur.loc[cur["department"] == department, ["system", "rate", "rank"]].set_index("system")
+    mine_prev = prev.loc[prev["department"] == department, ["system", "previous_rank"]].set_index("system")
+    out = by_system.join(mine).join(mine_prev).reset_index(names="system").sort_values("system")
+    out["rank"] = out["rank"].astype("Int64")
+    out["rank_change"] = (out["previous_rank"].astype("Int64") - out["rank"]).astype("Int64")
+    out["movement"] = [movement(c) for c in out["rank_change"]]
+    out["rate"] = out["rate"].astype("float64")
+    out["target"] = [target_for(target, str(sy)) for sy in out["system"]]
+    out["gap"] = out["rate"] - out["target"]
+    out["below_target"] = out["rate"].lt(out["target"]).fillna(False).astype(bool)
+    out["n_ranked"] = out["n_ranked"].astype("int64")
+    out["period"] = pd.to_datetime(out["period"])
+    return out[cols].reset_index(drop=True)
+
+
+def my_department(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    department: str,
+    anonymous: bool = False,
+    period: Period = "week",
+    weights: Weights = None,
+    target: Target = None,
+) -> MyDepartment:
+    """A department head's view. It compares with every department, whatever the department filter says."""
+    everyone = dataclasses.replace(scope, departments=None)
+    recent = _recent_rates(con, everyone, period, None, per_system=True)
+    standing = department_standing(recent, department, target)
+    overall = overall_from_recent(recent, weights, target)
+    mine = overall[overall["department"] == department]
+    overall_rank = int(mine["rank"].iloc[0]) if len(mine) and pd.notna(mine["rank"].iloc[0]) else None
+    overall_rate = float(mine["rate"].iloc[0]) if len(mine) and pd.notna(mine["rate"].iloc[0]) else None
+    others: pd.DataFrame | None = None
+    if not anonymous and len(recent):
+        latest = recent[recent["period"] == recent["latest"]]
+        o = _finish_rates(
+            latest.groupby(["department", "system"], as_index=False)[["active", "eligible", "no_eligible_rows"]].sum(
+                min_count=1
+            )
+        )
+        others = o.loc[o["department"] != department, ["department", "system", "rate"]].reset_index(drop=True)
+    tr = department_trend(con, everyone, department, period)
+    period_d = pd.Timestamp(overall["period"].iloc[0]).date() if len(overall) else None
+    return MyDepartment(
+        department=department,
+        period=period_d,
+        systems=standing,
+        overall_rank=overall_rank,
+        overall_rate=overall_rate,
+        n_departments=int(overall["rate"].notna().sum()) if len(overall) else 0,
+        others=others,
+        trend=tr,
+        anonymous=anonymous,
+    )

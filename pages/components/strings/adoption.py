@@ -1,0 +1,79 @@
+"""Adoption page strings: usage-rate ranking, heatmap, roll-out matrix, trends and "my department"."""
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "adoption.title": ("系统应用", "System adoption"),
+    "adoption.empty": ("当前筛选条件下没有系统使用数据。", "No system usage data for these filters."),
+    "adoption.rule": (
+        "使用率 = 活跃用户 ÷ 应用人数，按科室和系统汇总(Σ活跃 ÷ Σ应用人数)；应用人数为空或 0 的记录不计入使用率，单独列为“无应用人数”。",
+        "Usage rate = active ÷ eligible users, summed per department and system (Σactive ÷ Σeligible); rows "
+        "without eligible users (empty or 0) are left out of rates and listed as “no eligible users”.",
+    ),
+    "adoption.system": ("系统", "System"),
+    "adoption.all_systems": ("全部系统(加权平均)", "All systems (weighted mean)"),
+    "adoption.period": ("统计周期", "Period"),
+    "adoption.period.week": ("周", "Week"),
+    "adoption.period.month": ("月", "Month"),
+    # ranking
+    "adoption.ranking.header": ("科室使用率排名", "Department ranking"),
+    "adoption.ranking.caption": (
+        "{period} 的使用率，与上一期({previous})相比的名次变化；目标 {target}。红色为末位 {n} 名，黄色为低于目标。点击柱形查看该科室趋势。",
+        "Usage rate in {period}, rank change since {previous}; target {target}. Red: bottom {n}; amber: below "
+        "target. Click a bar to see that department's trend.",
+    ),
+    "adoption.ranking.no_previous": ("无", "none"),
+    "adoption.col.rank": ("名次", "Rank"),
+    "adoption.col.movement": ("名次变化", "Change"),
+    "adoption.col.department": ("科室", "Department"),
+    "adoption.col.system": ("系统", "System"),
+    "adoption.col.rate": ("使用率", "Usage rate"),
+    "adoption.col.gap": ("距目标", "Gap to target"),
+    "adoption.col.target": ("目标", "Target"),
+    "adoption.col.bottom": ("末位", "Bottom"),
+    "adoption.col.active": ("活跃用户", "Active users"),
+    "adoption.col.eligible": ("应用人数", "Eligible users"),
+    "adoption.col.no_eligible_rows": ("无应用人数记录", "Rows without eligible users"),
+    "adoption.col.period": ("周期", "Period"),
+    "adoption.col.issue": ("问题", "Issue"),
+    "adoption.col.n_ranked": ("参与排名科室", "Departments ranked"),
+    "adoption.col.rank_change": ("名次变化", "Rank change"),
+    "adoption.col.others_median": ("其他科室中位数", "Median of others"),
+    "adoption.warnings": (
+        "数据提示：{over} 条记录使用率超过 100%，{none} 条记录没有应用人数。",
+        "Data warnings: {over} rates above 100 %, {none} without eligible users.",
+    ),
+    "adoption.warnings.detail": ("查看数据提示", "Show the data warnings"),
+    # heatmap, roll-out, trend
+    "adoption.tab.heatmap": ("科室 × 系统使用率", "Department × system"),
+    "adoption.tab.rollout": ("上线进展", "Roll-out"),
+    "adoption.tab.trend": ("趋势", "Trend"),
+    "adoption.tab.mine": ("我的科室", "My department"),
+    "adoption.heatmap.caption": ("各系统最近一期的使用率。", "Each system's rate in its latest period."),
+    "adoption.rollout.caption": (
+        "由计划里程碑推算：名称含系统与科室名的“试点”里程碑记为试点，“上线”记为上线，“全院上线”适用于使用该系统的全部科室；评审、验收类里程碑不计。",
+        "From the plan's milestones: a milestone naming the system and a department is a pilot (“试点”) or a "
+        "go-live (“上线”); a hospital-wide go-live (“全院上线”) covers every department using the system; reviews "
+        "and acceptances do not count.",
+    ),
+    "adoption.trend.department": ("科室", "Department"),
+    "adoption.trend.hospital": ("全院", "Whole hospital"),
+    "adoption.trend.caption": (
+        "实线为所选科室，虚线为全院；竖线为上线(实线)和试点(虚线)日期。",
+        "Solid: the department; dotted: the whole hospital; vertical lines: go-live (solid) and pilot (dashed).",
+    ),
+    # my department
+    "adoption.mine.department": ("我的科室", "My department"),
+    "adoption.mine.anonymous": ("匿名比较(不显示其他科室名称)", "Anonymous (hide other departments' names)"),
+    "adoption.mine.anonymous_forced": (
+        "医院已开启匿名比较，只显示其他科室的中位数。",
+        "The hospital has turned anonymity on: only the median of the others is shown.",
+    ),
+    "adoption.mine.rank": ("综合名次", "Overall rank"),
+    "adoption.mine.rank_value": ("{rank} / {n}", "{rank} of {n}"),
+    "adoption.mine.rate": ("综合使用率", "Overall usage rate"),
+    "adoption.mine.none": (
+        "该科室最近一期没有可计算的使用率。",
+        "No usage rate for this department in the latest period.",
+    ),
+    "adoption.mine.others": ("其他科室", "Other departments"),
+    "adoption.mine.trend": ("本科室与其他科室中位数的趋势", "Trend against the median of the others"),
+}
