@@ -30,6 +30,9 @@ SETTINGS: dict[str, Setting] = {
     "min_free_mb": Setting("COCKPIT_MIN_FREE_MB", "200", "Imports are refused when the store's disk has less free."),
     "eac_threshold": Setting("COCKPIT_EAC_THRESHOLD", "0.05", "Warn when EAC exceeds BAC by more than this share."),
     "usage_target": Setting("COCKPIT_USAGE_TARGET", "0.80", "Default usage-rate target per system."),
+    "anonymous": Setting(
+        "COCKPIT_ANONYMOUS", "0", "1 = the adoption page hides other departments' names (median only) for everyone."
+    ),
     "user": Setting("COCKPIT_USER", os.environ.get("USER", "pmo"), "Name recorded as the importer of a file."),
 }
 

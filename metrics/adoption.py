@@ -53,14 +53,9 @@ def _check_period(period: str) -> None:
         raise ValueError(f"period must be one of {PERIODS}, not {period!r}")
 
 
-# Whether department heads see other departments' names; the lead registers it in loaders.settings.SETTINGS.
-ANONYMOUS = settings.Setting(
-    "COCKPIT_ANONYMOUS", "0", "1 = the adoption page hides other departments' names (median only) for everyone."
-)
-
-
 def anonymous_setting() -> bool:
-    return ANONYMOUS.get().strip().lower() in ("1", "true", "yes", "on")
+    """Whether department heads see other departments' names (setting `anonymous`, env COCKPIT_ANONYMOUS)."""
+    return settings.get("anonymous").strip().lower() in ("1", "true", "yes", "on")
 
 
 def default_target() -> float:
