@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy loaders metrics charts
-	$(BIN)/mypy --explicit-package-bases pages app.py
+	$(BIN)/mypy pages app.py
 
 test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -1,0 +1,108 @@
+"""The shared sidebar filters (language, projects, departments, date range, as-of week), kept in the URL.
+
+app.py renders them once per run; pages read them through `scope()`. The widget keys below are also the
+query-parameter names, so a filtered view can be bookmarked: ?lang=en&projects=EMR&asof=2026-11-16.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from metrics import overview
+from metrics.scope import Scope
+from pages.components import store
+from pages.components.i18n import LANG_KEY, LANG_LABELS, LANGS, lang, t
+
+LANG_WIDGET = "lang_switch"
+PROJECTS = "projects"
+DEPARTMENTS = "depts"
+DATES = "dates"
+AS_OF = "asof"
+FILTER_KEYS = (LANG_KEY, PROJECTS, DEPARTMENTS, DATES, AS_OF)  # reserved: pages must not reuse these keys
+
+
+def default_dates(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The last 12 months, ending today."""
+    end = today or dt.date.today()
+    try:
+        start = end.replace(year=end.year - 1)
+    except ValueError:  # 29 February
+        start = end.replace(year=end.year - 1, day=28)
+    return start + dt.timedelta(days=1), end
+
+
+def _on_language() -> None:
+    chosen = st.session_state.get(LANG_WIDGET)
+    if chosen in LANGS:
+        st.session_state[LANG_KEY] = chosen
+
+
+def language_switch() -> str:
+    """The 中文/English switch; keeps st.session_state["lang"] and the `lang` query parameter in step."""
+    current = lang()
+    st.session_state[LANG_KEY] = current
+    st.session_state[LANG_WIDGET] = current
+    st.sidebar.radio(
+        "Language / 语言",
+        LANGS,
+        format_func=LANG_LABELS.__getitem__,
+        key=LANG_WIDGET,
+        horizontal=True,
+        on_change=_on_language,
+        label_visibility="collapsed",
+    )
+    if st.query_params.get(LANG_KEY) != current:
+        st.query_params[LANG_KEY] = current  # navigation drops plain query parameters; put it back
+    return current
+
+
+def sidebar() -> None:
+    """Projects, departments, date range and as-of week, each bound to its query parameter."""
+    projects = store.load(overview.project_options)
+    departments = store.load(overview.department_options)
+    snapshots = [d.isoformat() for d in store.load(overview.snapshot_dates)]
+    side = st.sidebar
+    side.subheader(t("common.filter.header"))
+    side.multiselect(
+        t("common.filter.projects"), projects, key=PROJECTS, bind="query-params", placeholder=t("common.filter.all")
+    )
+    side.multiselect(
+        t("common.filter.departments"),
+        departments,
+        key=DEPARTMENTS,
+        bind="query-params",
+        placeholder=t("common.filter.all"),
+    )
+    side.date_input(t("common.filter.dates"), value=default_dates(), key=DATES, bind="query-params")
+    side.selectbox(
+        t("common.filter.as_of"),
+        snapshots,
+        index=None,
+        key=AS_OF,
+        bind="query-params",
+        placeholder=t("common.filter.as_of_latest"),
+        help=t("common.filter.as_of_help"),
+    )
+
+
+def scope() -> Scope:
+    """What the user is looking at, from the sidebar filters (empty selections mean everything)."""
+    ss = st.session_state
+    projects = tuple(ss.get(PROJECTS) or ()) or None
+    departments = tuple(ss.get(DEPARTMENTS) or ()) or None
+    dates = ss.get(DATES)
+    start: dt.date | None
+    end: dt.date | None
+    if dates is None:
+        start, end = default_dates()
+    elif isinstance(dates, dt.date):
+        start, end = dates, None
+    else:
+        picked = tuple(dates)
+        start = picked[0] if picked else None
+        end = picked[1] if len(picked) > 1 else None
+    raw_as_of = ss.get(AS_OF)
+    as_of = dt.date.fromisoformat(raw_as_of) if raw_as_of else None
+    return Scope(projects=projects, departments=departments, start=start, end=end, as_of=as_of)

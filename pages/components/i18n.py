@@ -1,0 +1,65 @@
+"""User-facing strings in the user's language: `t(key, **kwargs)` and `lang()`.
+
+The catalogue is merged from every module in pages/components/strings/ (each defines STRINGS).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from functools import lru_cache
+
+import streamlit as st
+
+from pages.components import strings as _strings
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+LANG_KEY = "lang"  # session_state key and URL query parameter
+LANG_LABELS = {"zh": "中文", "en": "English"}
+
+_log = logging.getLogger(__name__)
+
+
+def sources() -> list[tuple[str, dict[str, tuple[str, str]]]]:
+    """(module name, STRINGS) of every strings module, in name order (tests check them for duplicates)."""
+    found = []
+    for info in sorted(pkgutil.iter_modules(_strings.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{_strings.__name__}.{info.name}")
+        table = getattr(module, "STRINGS", None)
+        if isinstance(table, dict):
+            found.append((info.name, table))
+    return found
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, tuple[str, str]]:
+    merged: dict[str, tuple[str, str]] = {}
+    for name, table in sources():
+        for key, pair in table.items():
+            if key in merged:
+                # A duplicate is a bug the i18n test reports; at runtime the first definition wins.
+                _log.warning("duplicate string key %s in strings/%s.py", key, name)
+                continue
+            merged[key] = pair
+    return merged
+
+
+def lang() -> str:
+    """The current language: "zh" or "en" (the sidebar switch, else the `lang` query parameter, else zh)."""
+    value = st.session_state.get(LANG_KEY)
+    if value in LANGS:
+        return str(value)
+    query = st.query_params.get(LANG_KEY)
+    return query if query in LANGS else DEFAULT_LANG
+
+
+def t(key: str, **kwargs: object) -> str:
+    """The string for `key` in the current language, with `.format(**kwargs)` applied."""
+    pair = catalogue().get(key)
+    if pair is None:
+        _log.warning("missing string key %s", key)
+        return key  # visible but harmless; tests/test_i18n.py fails on missing keys
+    text = pair[0] if lang() == "zh" else pair[1]
+    return text.format(**kwargs) if kwargs else text

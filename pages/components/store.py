@@ -1,0 +1,87 @@
+"""The one place that touches the DuckDB database: one per process, one cursor per session, cached loads.
+
+Only this module holds the process-wide connection (st.cache_resource); everyone else gets `cursor()`,
+so no two sessions ever share results or transactions (reliability F7).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import streamlit as st
+
+from loaders import settings
+from loaders import store as _store
+
+T = TypeVar("T")
+
+_CURSOR_KEY = "_cockpit_cursor"  # session_state: (id of the database, this session's cursor)
+_FUNCS: dict[str, Callable[..., Any]] = {}  # qualified name -> metrics function, for the cached loader
+
+
+def db_path() -> Path:
+    """COCKPIT_DB, else `--db PATH` after `--` on the streamlit command line, else the settings default."""
+    env = os.environ.get("COCKPIT_DB")
+    if env:
+        return Path(env)
+    argv = sys.argv[1:]
+    for i, arg in enumerate(argv):
+        if arg == "--db" and i + 1 < len(argv):
+            return Path(argv[i + 1])
+        if arg.startswith("--db="):
+            return Path(arg.split("=", 1)[1])
+    return settings.db_path()
+
+
+@st.cache_resource(show_spinner=False)
+def _database(path: str) -> duckdb.DuckDBPyConnection:
+    # A failure (locked, corrupt) raises StoreUnavailable and is not cached: the next rerun tries again.
+    return _store.open_store(path)
+
+
+def database_path() -> str:
+    return str(db_path().resolve())
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """This session's own cursor of the process-wide database. Raises StoreUnavailable."""
+    db = _database(database_path())
+    held = st.session_state.get(_CURSOR_KEY)
+    if not held or held[0] != id(db):
+        held = (id(db), db.cursor())
+        st.session_state[_CURSOR_KEY] = held
+    return held[1]
+
+
+def version() -> int:
+    """The data version: changes with every import or undo, so cached results refresh at once."""
+    return _store.data_version(cursor())
+
+
+def has_data() -> bool:
+    return _store.has_data(cursor())
+
+
+def role() -> str:
+    """The viewer's role (sign-in comes later; everyone is the programme office for now)."""
+    return str(st.session_state.get("role", "pmo"))
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _cached(
+    name: str, path: str, data_version: int, viewer: str, args: tuple[Any, ...], kwargs: tuple[Any, ...]
+) -> Any:
+    return _FUNCS[name](cursor(), *args, **dict(kwargs))
+
+
+def load(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`fn(cursor(), *args, **kwargs)`, cached by function, store, data version, role and (hashable) arguments."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    _FUNCS[name] = fn
+    cur = cursor()
+    return _cached(name, database_path(), _store.data_version(cur), role(), args, tuple(sorted(kwargs.items())))  # type: ignore[no-any-return]

@@ -1,0 +1,147 @@
+"""Shared fixtures: an empty store, the demo store, and `app_test` to run app.py under Streamlit's AppTest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as _app_test_module
+
+from loaders import store
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+
+
+class _NavigationPagesManager(PagesManager):
+    """AppTest resets Streamlit's "uses the pages/ directory" flag before every run, so from the second run on
+    it routes straight to pages/<name>.py without app.py (no sidebar, no filters). A real server clears the flag
+    for good once st.navigation has run; this does the same for every AppTest run."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        PagesManager.uses_pages_directory = False
+
+
+_app_test_module.PagesManager = _NavigationPagesManager  # type: ignore[misc]
+
+
+def app_test(db_path: str | Path, lang: str = "zh") -> AppTest:
+    """app.py under AppTest on the store `db_path`, in `lang` (set through the `lang` query parameter)."""
+    os.environ["COCKPIT_DB"] = str(db_path)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["lang"] = lang
+    return at
+
+
+@pytest.fixture(autouse=True)
+def _restore_cockpit_db(monkeypatch: pytest.MonkeyPatch) -> None:
+    # app_test() sets COCKPIT_DB; monkeypatch puts the original value back after each test.
+    monkeypatch.delenv("COCKPIT_DB", raising=False)
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path) -> Path:
+    """A store file holding only the schema."""
+    path = tmp_path / "empty.duckdb"
+    store.open_store(path).close()
+    return path
+
+
+def _stand_in_demo(path: Path) -> None:
+    # TODO(lead): replace with build_demo — only used while loaders.demo cannot be imported.
+    from tests import storekit
+
+    con = store.open_store(path)
+    day = dt.timedelta(days=1)
+    for as_of in (dt.date(2026, 11, 16), dt.date(2026, 11, 23)):
+        rows = []
+        for n, project in enumerate(("EMR升级", "HIS替换", "PACS")):
+            start = dt.date(2026, 1, 5) + n * 30 * day
+            rows += [
+                {"project": project, "task_id": "1", "name": "需求", "start": start, "finish": start + 40 * day,
+                 "duration_days": 30, "percent_complete": 100},
+                {"project": project, "task_id": "2", "name": "上线", "start": start + 41 * day,
+                 "finish": dt.date(2026, 11, 1), "duration_days": 200, "percent_complete": 60 + n * 10},
+            ]  # fmt: skip
+        storekit.insert_rows(con, "tasks", rows, as_of=as_of)
+    storekit.insert_rows(
+        con,
+        "risks",
+        [
+            {
+                "risk_id": "R1",
+                "project": "EMR升级",
+                "title": "接口延迟",
+                "likelihood": 4,
+                "impact": 4,
+                "status": "开放",
+            },
+            {"risk_id": "R2", "project": "PACS", "title": "存储不足", "likelihood": 2, "impact": 3, "status": "已关闭"},
+        ],
+        as_of=dt.date(2026, 11, 23),
+    )
+    storekit.insert_rows(
+        con,
+        "changes",
+        [
+            {
+                "change_id": "C1",
+                "project": "HIS替换",
+                "title": "增加接口",
+                "status": "待审批",
+                "requested": dt.date(2026, 11, 2),
+            }
+        ],
+        as_of=dt.date(2026, 11, 23),
+    )
+    storekit.insert_rows(
+        con, "budget", [{"project": p, "category": "软件", "amount": 5e6} for p in ("EMR升级", "HIS替换", "PACS")]
+    )
+    storekit.insert_rows(
+        con,
+        "costs",
+        [{"date": dt.date(2026, 5, 1), "project": "EMR升级", "category": "软件", "amount": 1.2e6, "stage": "paid"}],
+    )
+    storekit.insert_rows(
+        con,
+        "usage",
+        [{"period": dt.date(2026, 11, 16), "department": d, "system": "EMR", "active_users": 30, "eligible_users": 40}
+         for d in ("心内科", "检验科")],
+    )  # fmt: skip
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store, built once and never opened again: fixtures hand out copies of it."""
+    path = tmp_path_factory.mktemp("demo_template") / "demo.duckdb"
+    try:
+        from loaders.demo import build_demo
+    except ImportError:
+        _stand_in_demo(path)
+    else:
+        build_demo(path)
+    return path
+
+
+def copy_store(template: Path, target_dir: Path) -> Path:
+    """A private copy of a closed store file (each process must own its own file: DuckDB locks it)."""
+    target = target_dir / template.name
+    shutil.copy2(template, target)
+    wal = template.with_name(template.name + ".wal")
+    if wal.exists():
+        shutil.copy2(wal, target.with_name(target.name + ".wal"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def demo_db(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The demo store for in-process tests (AppTest opens it and keeps it open for the session)."""
+    yield copy_store(demo_template, tmp_path_factory.mktemp("demo_db"))
