@@ -15,7 +15,9 @@ def new_store() -> duckdb.DuckDBPyConnection:
     return store.memory_store()
 
 
-def add_import(con: duckdb.DuckDBPyConnection, dataset: str, as_of: dt.date | None = None, status: str = "loaded") -> int:
+def add_import(
+    con: duckdb.DuckDBPyConnection, dataset: str, as_of: dt.date | None = None, status: str = "loaded"
+) -> int:
     row = con.execute("SELECT nextval('import_seq')").fetchone()
     assert row is not None
     import_id = int(row[0])
