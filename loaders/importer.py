@@ -571,6 +571,7 @@ def _prepare_grid(
         headers = {fld: choice.columns[idx].header for fld, idx in mapped.items()}
         bad_rows = _row_problems(mem, ds, headers, name, sheet, report)
         bad_rows |= {p.row for p in report.errors if p.row is not None and p.row > header_excel_row}
+        _check_totals(mem, ds, choice, report, name, sheet)
         fields = [f.name for f in ds.fields if f.name in mapped]
         proj = project
         snap_as_of: dt.date | None = None
@@ -639,6 +640,42 @@ def _check_limits(rows: int, name: str) -> None:
         raise FileRefused(
             f"{name}：数据行数 {rows:,} 超过上限 {limit:,}。请拆分文件。 / Over the row limit of {limit:,}."
         )
+
+
+def _check_totals(
+    mem: duckdb.DuckDBPyConnection, ds: Dataset, choice: HeaderChoice, report: Report, name: str, sheet: str | None
+) -> None:
+    """A single grand-total row is cross-checked against the sum of the data; a mismatch is a warning."""
+    totals = [p.row for p in report.warnings if p.row is not None and p.message.startswith("合计/小计行")]
+    if len(totals) != 1:
+        return
+    for fld, idx in choice.mapped.items():
+        if ds.field(fld).kind not in ("money", "number"):
+            continue
+        q = store.quote_ident(f"c{idx}")
+        raw = mem.execute(f"SELECT {q} FROM raw WHERE _row = ?", [totals[0]]).fetchone()  # noqa: S608
+        if not raw or raw[0] is None:
+            continue
+        try:
+            unit = coerce.unit_from_header(choice.columns[idx].header) if ds.field(fld).kind == "money" else 1.0
+            stated = coerce.parse_money(str(raw[0]).strip(), unit)
+        except coerce.CoerceError:
+            continue
+        row = mem.execute(f"SELECT sum({store.quote_ident(fld)}) FROM typed").fetchone()  # noqa: S608
+        summed = float(row[0]) if row and row[0] is not None else 0.0
+        if abs(stated - summed) > max(0.01, abs(summed) * 1e-6):
+            report.add(
+                Problem(
+                    name,
+                    sheet,
+                    totals[0],
+                    choice.columns[idx].header,
+                    str(raw[0]),
+                    f"合计行为 {stated:,.2f}，但明细合计为 {summed:,.2f}，请核对。 / The total row says {stated:,.2f};"
+                    f" the rows add up to {summed:,.2f}.",
+                    "warning",
+                )
+            )
 
 
 def _non_data_rows(

@@ -21,7 +21,7 @@ class Setting:
 
 SETTINGS: dict[str, Setting] = {
     "db_path": Setting("COCKPIT_DB", str(ROOT / "data" / "cockpit.duckdb"), "The DuckDB store file."),
-    "max_file_mb": Setting("COCKPIT_MAX_FILE_MB", "200", "Largest file the importer reads, in MB."),
+    "max_file_mb": Setting("COCKPIT_MAX_FILE_MB", "1024", "Largest file the importer reads, in MB."),
     "max_rows": Setting("COCKPIT_MAX_ROWS", "20000000", "Most data rows one file may hold (CSV)."),
     "max_sheet_rows": Setting("COCKPIT_MAX_SHEET_ROWS", "1000000", "Most rows one Excel sheet may declare."),
     "max_sheet_cols": Setting("COCKPIT_MAX_SHEET_COLS", "500", "Most columns one Excel sheet may declare."),

@@ -607,3 +607,17 @@ def test_malformed_large_csv_is_refused_not_raised(
     (res,) = importer.import_file(con, path)
     assert res.status == "refused"
     assert counts(con)["costs"] == 0
+
+
+def test_total_row_is_cross_checked(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    rows = [
+        ["Project", "Category", "Month", "Budget (万元)"],
+        ["HIS", "硬件", "2026-01", "10"],
+        ["HIS", "培训", "2026-01", "5"],
+    ]
+    (good,) = importer.prepare(xlsx(tmp_path / "a.xlsx", [*rows, ["合计", None, None, "15"]]))
+    assert not any("请核对" in p.message for p in good.report.problems)
+    (bad,) = importer.prepare(xlsx(tmp_path / "b.xlsx", [*rows, ["合计", None, None, "16"]]))
+    (warning,) = [p for p in bad.report.problems if "请核对" in p.message]
+    assert warning.severity == "warning" and "160,000.00" in warning.message and "150,000.00" in warning.message
+    assert bad.ok  # a wrong total is reported, not a reason to refuse the data
