@@ -61,6 +61,7 @@ class Dataset:
         return tuple(f.name for f in self.fields if f.required)
 
 
+PERIOD_ALIASES = ("period", "date", "日期", "统计日期", "周", "week", "月份", "统计周期")
 PROJECT_ALIASES = ("project", "项目", "项目名称", "项目编号", "所属项目", "project name", "工程名称", "子项目")
 
 TASKS = Dataset(
@@ -329,12 +330,7 @@ USAGE = Dataset(
     key=("period", "department", "system"),
     replace_key=("period", "department", "system"),
     fields=(
-        Field(
-            "period",
-            "date",
-            required=True,
-            aliases=("period", "date", "日期", "统计日期", "周", "week", "月份", "统计周期"),
-        ),
+        Field("period", "date", required=True, aliases=PERIOD_ALIASES),
         Field(
             "department", "text", required=True, aliases=("department", "dept", "科室", "科室名称", "部门", "使用科室")
         ),
@@ -361,12 +357,7 @@ KPIS = Dataset(
     key=("period", "kpi", "department"),
     replace_key=("period", "kpi", "department"),
     fields=(
-        Field(
-            "period",
-            "date",
-            required=True,
-            aliases=("period", "date", "日期", "统计日期", "周", "week", "月份", "统计周期"),
-        ),
+        Field("period", "date", required=True, aliases=PERIOD_ALIASES),
         Field("kpi", "text", required=True, aliases=("kpi", "indicator", "measure", "指标", "指标名称", "数据名")),
         Field("department", "text", aliases=("department", "dept", "科室", "科室名称", "部门")),
         Field("value", "number", required=True, aliases=("value", "数值", "指标值", "值", "score")),
