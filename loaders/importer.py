@@ -268,6 +268,7 @@ def _read_grids(p: Path, name: str, kind: str, sheet: str | None) -> tuple[list[
     warnings: list[Problem] = []
     if kind in ("xlsx", "xls"):
         bad: dict[str, list[tuple[str, str, str | None]]] = {}
+        info: sniff.XlsxInfo | None = None
         if kind == "xlsx":
             info = sniff.scan_xlsx(p, name)
             for s in info.sheets:
@@ -280,7 +281,7 @@ def _read_grids(p: Path, name: str, kind: str, sheet: str | None) -> tuple[list[
                 warnings.append(
                     Problem(name, None, None, None, None, "文件含宏(VBA)，宏不会被执行，只读取数值。", "warning")
                 )
-        grids = readers.read_workbook(p, name)
+        grids = readers.read_workbook(p, name, info if kind == "xlsx" else None)
         for g in grids:
             for ref, msg, value in bad.get(g.sheet or "", []):
                 row, col = _split_ref(ref)
@@ -678,6 +679,9 @@ def _check_totals(
             )
 
 
+_LABEL_HINT = r"(?i)([合总小][\s\x{3000}]*计|total|sum|注|说明|单位|图例|来源|note|legend|source|n\.?b|※|#|\*)"
+
+
 def _non_data_rows(
     mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice, name: str, report: Report
 ) -> list[int]:
@@ -697,7 +701,14 @@ def _non_data_rows(
     notes: list[tuple[int, str]] = []
     for c in label_cols:
         q = store.quote_ident(c)
-        texts = [r[0] for r in mem.execute(f"SELECT DISTINCT {q} FROM raw WHERE {q} IS NOT NULL").fetchall()]  # noqa: S608
+        # a cheap vectorised pre-filter; the exact rules in coerce run on the few candidates
+        texts = [
+            r[0]
+            for r in mem.execute(
+                f"SELECT DISTINCT {q} FROM raw WHERE {q} IS NOT NULL AND regexp_matches({q}, ?)",  # noqa: S608
+                [_LABEL_HINT],
+            ).fetchall()
+        ]
         tot = [t for t in texts if coerce.is_total_label(t)]
         note = [t for t in texts if coerce.is_note_label(t)]
         for label_list, sink in ((tot, totals), (note, notes)):

@@ -15,11 +15,15 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import python_calamine as pc
 
 from loaders import settings
 from loaders.errors import FileRefused
+
+if TYPE_CHECKING:
+    from loaders.sniff import XlsxInfo
 
 # How many leading records a CSV reader looks at to find the header.
 HEAD_RECORDS = 60
@@ -88,8 +92,16 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def read_workbook(path: Path, display_name: str) -> list[Grid]:
-    """Every sheet of an .xlsx/.xlsm/.xls file as grids (hidden sheets flagged, not dropped here)."""
+def read_workbook(path: Path, display_name: str, info: XlsxInfo | None = None) -> list[Grid]:
+    """Every sheet of an .xlsx/.xlsm/.xls file as grids (hidden sheets flagged, not dropped here).
+
+    With the preflight's `info` (an .xlsx), sheets are read by fastexcel straight into Arrow text columns and
+    placed at their Excel coordinates from the declared used range; otherwise (legacy .xls, or a sheet whose
+    used range cannot be placed) calamine's Python rows are used."""
+    if info is not None:
+        fast = _read_fast(path, display_name, info)
+        if fast is not None:
+            return fast
     try:
         wb = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError as exc:
@@ -124,6 +136,45 @@ def read_workbook(path: Path, display_name: str) -> list[Grid]:
         raise FileRefused(f"{display_name}：工作表无法读取({exc})。 / A sheet cannot be read.") from exc
     finally:
         wb.close()
+    return grids
+
+
+def _read_fast(path: Path, display_name: str, info: XlsxInfo) -> list[Grid] | None:
+    """fastexcel -> Arrow -> text rows at Excel coordinates; None when a sheet cannot be placed safely."""
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception:  # noqa: BLE001 - any reader failure: fall back to calamine, which explains it
+        return None
+    meta = {s.name: s for s in info.sheets}
+    grids: list[Grid] = []
+    for name in reader.sheet_names:
+        sheet_info = meta.get(name)
+        if sheet_info is None:
+            return None
+        try:
+            sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
+            table = sheet.to_arrow()
+        except Exception:  # noqa: BLE001 - chart sheets, odd cells: the calamine path handles or explains them
+            return None
+        width = table.num_columns
+        first_col = sheet_info.first_col or 0
+        if sheet_info.cols is not None and width and first_col + width != sheet_info.cols:
+            return None  # the declared used range does not tell where the columns start
+        columns = [table.column(i).to_pylist() for i in range(width)]
+        pad = [""] * first_col
+        rows = [pad + [v if v is not None else "" for v in cells] for cells in zip(*columns, strict=True)]
+        grids.append(
+            Grid(
+                file_name=display_name,
+                sheet=name,
+                rows=rows,
+                first_row=1,
+                hidden=sheet_info.hidden,
+                merged=list(sheet_info.merged),
+            )
+        )
     return grids
 
 

@@ -104,6 +104,10 @@ class SheetInfo:
     formula_without_value_count: int = 0
     # cells holding an Excel error value (t="e"): (ref, code); calamine reads them as empty
     error_cells: list[tuple[str, str]] = field(default_factory=list)
+    # the declared used range's top-left cell (0-based) and merged ranges ((r0, c0), (r1, c1)), 0-based
+    first_row: int | None = None
+    first_col: int | None = None
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     state: str = "visible"
     part: str | None = None  # zip member path of the worksheet XML
 
@@ -567,23 +571,31 @@ def _workbook_sheets(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], n
 
 
 _ROW_TAG_RE = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br\s*=\s*[\"'](\d+)[\"']")
+# Patterns that start with a literal let the regex engine skip ahead at C speed; the usual writers (Excel,
+# openpyxl, WPS) put r="..." in double quotes, and anything else takes the generic patterns.
+_FAST_ROW_RE = re.compile(rb'<row r="(\d+)"')
 # cell refs that could pass the limits: 7+ digit rows, 3-letter columns, or 2-letter columns from S (col 495) on
 _BIG_ROW_RE = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d{7,})[\"']")
 _WIDE_COL_RE = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]{3}|[S-Zs-z][A-Za-z])\$?(\d+)[\"']")
+_FAST_FAR_RE = re.compile(rb' r="\$?(?:[A-Za-z]{3}|[S-Zs-z][A-Za-z]|[A-Za-z]{1,3}\$?\d{7})')
 
 
 def _cell_extent(region: bytes) -> tuple[int, int]:
     """Largest row and column referenced in a region; only refs near the limits get Python work.
 
     Row tags give the row extent; cells only matter when their ref is far (7+ digit row, or a column beyond
-    about 500), so the common case is two C-speed regex scans."""
-    rows = _ROW_TAG_RE.findall(region)
+    about 500), so the common case is two literal-prefixed regex scans."""
+    usual = b"r='" not in region and b"r ='" not in region and b"r= " not in region and b"r =" not in region
+    rows = _FAST_ROW_RE.findall(region) if usual else []
+    if not rows:
+        rows = _ROW_TAG_RE.findall(region)
     max_row = max(map(int, rows)) if rows else 0
-    for _, digits in _BIG_ROW_RE.findall(region):
-        max_row = max(max_row, int(digits))
     max_col = 0
-    for letters, _ in _WIDE_COL_RE.findall(region):
-        max_col = max(max_col, _col_number(letters.decode("ascii")))
+    if not usual or _FAST_FAR_RE.search(region):
+        for _, digits in _BIG_ROW_RE.findall(region):
+            max_row = max(max_row, int(digits))
+        for letters, _ in _WIDE_COL_RE.findall(region):
+            max_col = max(max_col, _col_number(letters.decode("ascii")))
     if not rows:
         # cells without row tags (hand-made files): fall back to every ref
         found = _EXTENT_RE.findall(region)
@@ -595,6 +607,19 @@ def _cell_extent(region: bytes) -> tuple[int, int]:
         tail = _EXTENT_RE.findall(region[-4096:])
         max_col = max((_col_number(x.decode("ascii")) for x, _ in tail if x), default=0)
     return max_row, max_col
+
+
+_MERGE_RE = re.compile(
+    rb"<(?:\w+:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']([A-Za-z]{1,3}\d{1,7}(?::[A-Za-z]{1,3}\d{1,7})?)[\"']"
+)
+
+
+def _cell_ref(ref: str) -> tuple[int, int] | None:
+    """'B3' -> (2, 1), 0-based (row, column); None for anything else."""
+    m = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})", ref.strip())
+    if not m:
+        return None
+    return int(m.group(2)) - 1, _col_number(m.group(1)) - 1
 
 
 def _scan_worksheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, sheet: SheetInfo) -> None:
@@ -621,8 +646,12 @@ def _scan_worksheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, sheet
             if m or len(head) >= _DIM_HEAD:
                 dim_checked = True
                 if m:
-                    sheet.rows, sheet.cols = _parse_ref_extent(m.group(1).decode("ascii", "replace"))
+                    ref = m.group(1).decode("ascii", "replace")
+                    sheet.rows, sheet.cols = _parse_ref_extent(ref)
                     _check_extent(name, sheet.name, sheet.rows, sheet.cols, declared=True)
+                    start = _cell_ref(ref.split(":")[0])
+                    if start is not None:
+                        sheet.first_row, sheet.first_col = start
         close = b"</" + prefix + b"c>"
         buf = leftover + chunk
         cut = buf.rfind(close)
@@ -637,6 +666,11 @@ def _scan_worksheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, sheet
         _error_cells(region, prefix, sheet)
     r, c = _cell_extent(leftover)
     max_row, max_col = max(max_row, r), max(max_col, c)
+    for ref in _MERGE_RE.findall(leftover)[:5000]:
+        a, _, b = ref.decode("ascii", "replace").partition(":")
+        top, bottom = _cell_ref(a), _cell_ref(b or a)
+        if top is not None and bottom is not None:
+            sheet.merged.append((top, bottom))
     if sheet.rows is None and sheet.cols is None and (max_row or max_col):
         sheet.rows, sheet.cols = max_row, max_col
     # A missing or lying <dimension> must not smuggle a far-away cell past the limit.
