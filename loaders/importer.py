@@ -11,6 +11,7 @@ import hashlib
 import re
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,11 +126,28 @@ class Prepared:
     project: str | None = None
     encoding: str | None = None
     signature: str = ""
-    arrow: pa.Table | None = None  # large periodic tables stay in Arrow, not pandas
+    arrow: pa.Table | None = None
+    # a big periodic table stays in its private in-memory DuckDB (table `final`) until commit or discard
+    staging: duckdb.DuckDBPyConnection | None = None
+    staged_rows: int = 0
 
     @property
     def row_count(self) -> int:
+        if self.staging is not None:
+            return self.staged_rows
         return self.arrow.num_rows if self.arrow is not None else len(self.frame)
+
+    def head(self, n: int = 20) -> pd.DataFrame:
+        """The first rows as they will be stored (read from the staging database for a big table)."""
+        if self.staging is None:
+            return self.frame.head(n)
+        return self.staging.execute("SELECT * FROM final ORDER BY row_no LIMIT ?", [n]).df()
+
+    def discard(self) -> None:
+        """Release the staging database of a preview the user cancelled (commit does it after loading)."""
+        if self.staging is not None:
+            self.staging.close()
+            self.staging = None
 
     @property
     def ok(self) -> bool:
@@ -400,11 +418,11 @@ def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: Head
         skip = grid.line_of_record[hdr] if hdr < len(grid.line_of_record) else 0
         columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
         sql = (
-            "CREATE TABLE raw AS SELECT (row_number() OVER ()) + ? AS _row, * FROM read_csv(?, delim = ?, header = false, "  # noqa: S608
+            "CREATE TABLE raw0 AS SELECT * FROM read_csv(?, delim = ?, header = false, "  # noqa: S608
             f"skip = ?, columns = {columns}, null_padding = true, quote = '\"', escape = '\"', "
             "strict_mode = false, ignore_errors = false, parallel = ?)"
         )
-        params: list[object] = [hdr + grid.first_row, str(grid.csv_path), grid.delimiter, skip]
+        params: list[object] = [str(grid.csv_path), grid.delimiter, skip]
         try:
             try:
                 mem.execute(sql, [*params, True])
@@ -419,6 +437,9 @@ def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: Head
                 f"{grid.file_name}：CSV 格式错误，无法逐行读取({first[:200]})。请检查引号和每行的列数是否一致。"
                 " / Malformed CSV (quotes or column counts); fix the reported line."
             ) from exc
+        # rowid follows the file's record order (insertion order is preserved), so no window sort is needed
+        offset = int(hdr + grid.first_row) + 1
+        mem.execute(f"CREATE VIEW raw AS SELECT rowid + {offset} AS _row, * FROM raw0")  # noqa: S608
         return
     data = grid.rows[hdr + 1 :]
     first_row = grid.first_row + hdr + 1
@@ -493,8 +514,15 @@ def _prepare_grid(
                     "warning",
                 )
             )
+    # a big CSV is staged with a memory limit (DuckDB spills to disk past it); anything else plainly in memory
     mem = duckdb.connect(":memory:")
+    big_csv = grid.truncated
+    if big_csv:
+        spill = upload_dir() / f"spill-{uuid.uuid4().hex}"
+        mem.execute("SET memory_limit = '1GB'")
+        mem.execute(f"SET temp_directory = '{spill}'")  # our own generated path
     mem.execute("SET enable_progress_bar = false")
+    keep_staging = False
     try:
         _stage_grid(mem, grid, choice)
         mapped: dict[str, int] = choice.mapped
@@ -516,6 +544,7 @@ def _prepare_grid(
         # ------------------------------------------------------------ coerce every distinct value once
         selects = ["d._row AS row_no"]
         joins: list[str] = []
+        error_maps: list[tuple[str, str, str]] = []  # (field, staging column, map table) with refused values
         for fld, idx in mapped.items():
             colname = f"c{idx}"
             kind = ds.field(fld).kind
@@ -566,11 +595,14 @@ def _prepare_grid(
             alias = store.quote_ident("j_" + fld)
             joins.append(f"LEFT JOIN {store.quote_ident(mtab)} {alias} ON d.{q} = {alias}.raw")
             selects.append(f"{alias}.val AS {store.quote_ident(fld)}")
-            selects.append(f"{alias}.err AS {store.quote_ident('err_' + fld)}")
-            selects.append(f"d.{q} AS {store.quote_ident('raw_' + fld)}")
-        mem.execute(f"CREATE TABLE typed AS SELECT {', '.join(selects)} FROM data d {' '.join(joins)} ")  # noqa: S608
+            if any(e is not None for e in errs):
+                error_maps.append((fld, colname, mtab))
+        # a big staged table keeps `typed` as a view: the joins against the small value maps are cheap to
+        # repeat, writing 10M rows once more is not
+        typed_kind = "VIEW" if big_csv else "TABLE"
+        mem.execute(f"CREATE {typed_kind} typed AS SELECT {', '.join(selects)} FROM data d {' '.join(joins)} ")  # noqa: S608
         headers = {fld: choice.columns[idx].header for fld, idx in mapped.items()}
-        bad_rows = _row_problems(mem, ds, headers, name, sheet, report)
+        bad_rows = _row_problems(mem, ds, headers, name, sheet, report, error_maps)
         bad_rows |= {p.row for p in report.errors if p.row is not None and p.row > header_excel_row}
         _check_totals(mem, ds, choice, report, name, sheet)
         fields = [f.name for f in ds.fields if f.name in mapped]
@@ -581,19 +613,22 @@ def _prepare_grid(
             if "project" not in mapped and proj is None:
                 proj = project_from_name(name)
         keep = ", ".join(["row_no", *(store.quote_ident(f) for f in fields)])
-        big = ds.mode == "periodic" and data_rows > 200_000
         arrow: pa.Table | None = None
-        if big:
+        staged_rows = 0
+        if big_csv and ds.mode == "periodic":
+            # the rows to store stay in the staging database; commit streams them into the store
             mem.execute("CREATE TABLE bad_rows AS SELECT unnest(?::BIGINT[]) AS row_no", [sorted(bad_rows)])
-            arrow = mem.sql(
-                f"SELECT {keep} FROM typed WHERE row_no NOT IN (SELECT row_no FROM bad_rows) ORDER BY row_no"  # noqa: S608
-            ).to_arrow_table()
+            mem.execute(f"CREATE TABLE final AS SELECT {keep} FROM typed ANTI JOIN bad_rows USING (row_no)")  # noqa: S608
+            counted = mem.execute("SELECT count(*) FROM final").fetchall()  # fetchall: leave no open result
+            staged_rows = int(counted[0][0]) if counted else 0
+            keep_staging = True
             frame = pd.DataFrame(columns=["row_no", *fields])
         else:
             frame = mem.execute(f"SELECT {keep} FROM typed ORDER BY row_no").df()  # noqa: S608
             frame = frame[~frame["row_no"].isin(bad_rows)].reset_index(drop=True)
     finally:
-        mem.close()
+        if not keep_staging:
+            mem.close()
         if grid.csv_path is not None and grid.csv_path != path:
             grid.csv_path.unlink(missing_ok=True)
 
@@ -614,8 +649,10 @@ def _prepare_grid(
         encoding=grid.encoding,
         signature=signature(sheet, [c.header for c in choice.columns]),
         arrow=arrow,
+        staging=mem if keep_staging else None,
+        staged_rows=staged_rows,
     )
-    if arrow is None:
+    if prep.staging is None:
         _finish_frame(prep)
     return prep
 
@@ -823,7 +860,13 @@ _ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
 
 
 def _row_problems(
-    mem: duckdb.DuckDBPyConnection, ds: Dataset, headers: dict[str, str], name: str, sheet: str | None, report: Report
+    mem: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    headers: dict[str, str],
+    name: str,
+    sheet: str | None,
+    report: Report,
+    error_maps: list[tuple[str, str, str]],
 ) -> set[int]:
     bad: set[int] = set()
     count = 0
@@ -845,33 +888,26 @@ def _row_problems(
         for cond, fld, message in _ROW_RULES.get(ds.name, [])
         if set(re.findall(r"[a-z_]+", cond)) & {f.name for f in ds.fields} <= mapped
     ]
+    # values the coercion refused: only the maps that hold a refusal are joined back to find their rows
+    for fld, colname, mtab in error_maps:
+        c, m = store.quote_ident(colname), store.quote_ident(mtab)
+        for row, raw, err in mem.execute(
+            f"SELECT d._row, d.{c}, m.err FROM data d JOIN {m} m ON d.{c} = m.raw "  # noqa: S608
+            "WHERE m.err IS NOT NULL ORDER BY d._row"
+        ).fetchall():
+            add(row, fld, raw, err)
     # one scan finds whether any row breaks a rule; the detailed queries below run only when one does
-    checks = [
-        f"{store.quote_ident('err_' + f.name)} IS NOT NULL"
-        for f in ds.fields
-        if f.name in mapped and f.kind not in ("text", "code")
-    ]
-    checks += [f"{store.quote_ident(f.name)} IS NULL" for f in ds.fields if f.name in mapped and f.required]
+    checks = [f"{store.quote_ident(f.name)} IS NULL" for f in ds.fields if f.name in mapped and f.required]
     checks += [f"coalesce({cond}, false)" for cond, _, _ in rules]
     any_bad = mem.execute(f"SELECT count(*) FROM typed WHERE {' OR '.join(checks) or 'FALSE'}").fetchone()  # noqa: S608
     for f in ds.fields:
         if not any_bad or not any_bad[0]:
             break
-        if f.name not in mapped:
-            continue
-        if f.kind not in ("text", "code"):
-            q, e, r = (store.quote_ident(x) for x in (f.name, "err_" + f.name, "raw_" + f.name))
-            for row, raw, err in mem.execute(
-                f"SELECT row_no, {r}, {e} FROM typed WHERE {e} IS NOT NULL ORDER BY row_no"  # noqa: S608
-            ).fetchall():  # noqa: S608
-                add(row, f.name, raw, err)
-        if f.required:
+        if f.name in mapped and f.required:
             q = store.quote_ident(f.name)
             for (row,) in mem.execute(f"SELECT row_no FROM typed WHERE {q} IS NULL ORDER BY row_no").fetchall():  # noqa: S608
                 if row not in bad:
                     add(row, f.name, None, f"必填字段「{headers[f.name]}」为空 / required value missing")
-        if f.allowed and f.kind == "text":
-            pass
     for cond, fld, message in rules if any_bad and any_bad[0] else []:
         for (row,) in mem.execute(f"SELECT row_no FROM typed WHERE {cond} ORDER BY row_no").fetchall():  # noqa: S608
             add(row, fld, None, message)
@@ -1225,12 +1261,39 @@ def commit(
     finally:
         if not committed:
             _rollback(con)
+        if committed:
+            prep.discard()
         store.IMPORT_LOCK.release()
 
 
 def _insert(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int, progress: Progress | None) -> None:
     table = store.quote_ident(store.RAW_TABLES[prep.dataset])
     wanted = STORE_COLUMNS[prep.dataset]
+    extra_cols = ", import_id" + (", as_of" if DATASETS[prep.dataset].mode == "snapshot" else "")
+    extra_vals = ", ?" + (", ?" if DATASETS[prep.dataset].mode == "snapshot" else "")
+    params: list[object] = [import_id] + ([prep.as_of] if DATASETS[prep.dataset].mode == "snapshot" else [])
+    if prep.staging is not None:
+        # stream the staged rows batch by batch: memory stays bounded whatever the row count
+        present = [c for c in wanted if c == "row_no" or c in prep.frame.columns]
+        cols = ", ".join(store.quote_ident(c) for c in present)
+        total = prep.row_count
+        reader = prep.staging.sql(f"SELECT {cols} FROM final").to_arrow_reader(1_000_000)  # noqa: S608
+        done = 0
+        if progress:
+            progress(0, total)
+        for batch in reader:
+            con.register("incoming", batch)
+            try:
+                con.execute(
+                    f"INSERT INTO {table} ({cols}{extra_cols}) SELECT {cols}{extra_vals} FROM incoming",  # noqa: S608
+                    params,
+                )
+            finally:
+                con.unregister("incoming")
+            done += batch.num_rows
+            if progress:
+                progress(done, total)
+        return
     if prep.arrow is not None:
         data = prep.arrow
         present = [c for c in wanted if c in data.column_names]
@@ -1240,9 +1303,6 @@ def _insert(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int, prog
         data = pa.Table.from_pandas(frame[present], preserve_index=False)
     total = data.num_rows
     cols = ", ".join(store.quote_ident(c) for c in present)
-    extra_cols = ", import_id" + (", as_of" if DATASETS[prep.dataset].mode == "snapshot" else "")
-    extra_vals = ", ?" + (", ?" if DATASETS[prep.dataset].mode == "snapshot" else "")
-    params: list[object] = [import_id] + ([prep.as_of] if DATASETS[prep.dataset].mode == "snapshot" else [])
     batch = 500_000
     done = 0
     if progress:
