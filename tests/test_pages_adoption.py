@@ -1,0 +1,279 @@
+"""The adoption page through app.py under AppTest: demo, empty and one-department stores in both languages; the
+system picker re-ranks departments exactly as metrics.adoption.usage_ranking does; ▲▼ and gap to target shown;
+the demo's lagging departments at the bottom; "my department" hides other names when anonymous.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from charts.adoption import COLOURS
+from loaders import store
+from metrics import adoption as m
+from metrics.scope import Scope
+from pages.components import filters
+from pages.components.i18n import LANGS, catalogue
+from tests import storekit
+from tests.conftest import ROOT, app_test
+
+PAGE = "pages/adoption.py"
+TARGETS = json.loads((ROOT / "data" / "demo" / "targets.json").read_text(encoding="utf-8"))
+LAGGING = set(TARGETS["lagging_departments"])  # 中医科, 口腔科 (data/demo/README.md)
+ONE_DEPARTMENT = "心内科"
+ONE_KPI = "门诊患者平均等候时间"
+# One-department store, built relative to today so the sidebar's default "last 12 months" keeps it in view.
+_MONDAY = dt.date.today() - dt.timedelta(days=dt.date.today().weekday() + 7)
+WEEKS = [_MONDAY - dt.timedelta(weeks=5 - i) for i in range(6)]
+USAGE = {  # system -> (active, eligible) for the last four weeks
+    "EMR": [(10, 40), (20, 40), (30, 40), (32, 40)],
+    "HIS": [(20, 50), (25, 50), (40, 50), (45, 50)],
+}
+WAIT = [44.0, 40.0, 36.0, 30.0, 26.0, 21.0]  # minutes; HIS goes live in week 4 (index 3)
+GO_LIVE = WEEKS[3]
+
+
+# ------------------------------------------------------------------ helpers shared with test_pages_benefits
+
+
+def text(key: str, lang: str) -> str:
+    zh, en = catalogue()[key]
+    return zh if lang == "zh" else en
+
+
+def open_page(db: Path, page: str, lang: str = "zh") -> AppTest:
+    at = app_test(db, lang).run()
+    at.switch_page(page).run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def walk(node: Any) -> Iterator[Any]:
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from walk(child)
+
+
+def charts(node: Any) -> dict[str, dict[str, Any]]:
+    """Plotly figures under `node`, by the widget key at the end of their element id."""
+    out: dict[str, dict[str, Any]] = {}
+    for el in walk(node):
+        if getattr(el, "type", None) == "plotly_chart":
+            out[el.proto.id.split("-", 2)[-1]] = json.loads(el.proto.spec)
+    return out
+
+
+def page_scope() -> Scope:
+    """The scope the page sees with untouched sidebar filters."""
+    start, end = filters.default_dates()
+    return Scope(start=start, end=end)
+
+
+def computed(db: Path, fn: Any, *args: Any) -> Any:
+    """A metrics function run directly on the store the app has open (same process: same database)."""
+    con = duckdb.connect(str(db))
+    try:
+        return fn(con, page_scope(), *args)
+    finally:
+        con.close()
+
+
+def build_one_department(path: Path) -> Path:
+    """One department using two systems for four weeks, one KPI over six weeks, and the HIS go-live milestone."""
+    con = store.open_store(path)
+    try:
+        rows = [
+            {"period": WEEKS[2 + i], "department": ONE_DEPARTMENT, "system": s, "active_users": a, "eligible_users": e}
+            for s, weeks in USAGE.items()
+            for i, (a, e) in enumerate(weeks)
+        ]
+        storekit.insert_rows(con, "usage", rows)
+        kpis = [
+            {"period": w, "kpi": ONE_KPI, "department": ONE_DEPARTMENT, "value": v, "unit": "分钟"}
+            for w, v in zip(WEEKS, WAIT, strict=True)
+        ]
+        storekit.insert_rows(con, "kpis", kpis)
+        task = {"project": "HIS系统替换", "task_id": "9", "name": "HIS 全院上线", "start": GO_LIVE, "finish": GO_LIVE}
+        task |= {"duration_days": 0, "percent_complete": 100, "is_milestone": True}
+        storekit.insert_rows(con, "tasks", [task], as_of=WEEKS[-1])
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture
+def one_department_db(tmp_path: Path) -> Path:
+    return build_one_department(tmp_path / "one.duckdb")
+
+
+def ranking_frame(at: AppTest) -> Any:
+    """The ranking st.dataframe (the one holding previous_rank), as the element."""
+    found = [d for d in at.main.dataframe if "previous_rank" in d.value.columns]
+    assert len(found) == 1, [list(d.value.columns) for d in at.main.dataframe]
+    return found[0]
+
+
+def bars(at: AppTest) -> dict[str, Any]:
+    specs = [s for k, s in charts(at.main).items() if k.startswith("adoption_ranking_")]
+    assert len(specs) == 1
+    return dict(specs[0]["data"][0])
+
+
+# ------------------------------------------------------------------ runs everywhere
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_demo_store(demo_db: Path, lang: str) -> None:
+    at = open_page(demo_db, PAGE, lang)
+    assert at.title[0].value == text("adoption.title", lang)
+    assert [t.label for t in at.tabs] == [
+        text(f"adoption.tab.{k}", lang) for k in ("heatmap", "rollout", "trend", "mine")
+    ]
+    shown = ranking_frame(at)
+    assert len(shown.value) == len(TARGETS["departments"])  # every demo department is ranked
+    config = json.loads(shown.proto.columns)
+    assert config["movement"]["label"] == text("adoption.col.movement", lang)
+    assert config["gap"]["label"] == text("adoption.col.gap", lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_empty_store(empty_db: Path, lang: str) -> None:
+    at = open_page(empty_db, PAGE, lang)
+    assert [i.value for i in at.info] == [text("common.empty.title", lang)]
+    assert not at.main.dataframe and not at.main.selectbox
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_one_department(one_department_db: Path, lang: str) -> None:
+    at = open_page(one_department_db, PAGE, lang)
+    assert at.selectbox(key="adoption_system").options == [text("adoption.all_systems", lang), "EMR", "HIS"]
+    row = ranking_frame(at).value.iloc[0]
+    assert len(ranking_frame(at).value) == 1
+    assert (row["department"], int(row["rank"]), row["movement"]) == (ONE_DEPARTMENT, 1, "–")
+    assert row["rate"] == pytest.approx((32 / 40 + 45 / 50) / 2)  # weighted mean, equal weights: 0.85
+    assert row["gap"] == pytest.approx(0.85 - 0.8)
+    assert not row["bottom"]  # one department is nobody's bottom
+    at.selectbox(key="adoption_system").set_value("HIS").run()
+    assert_clean(at)
+    row = ranking_frame(at).value.iloc[0]
+    assert (row["rate"], row["active"], row["eligible"]) == (pytest.approx(0.9), 45, 50)
+    # my department: the only one, so nobody to compare with
+    mine = at.tabs[3]
+    assert [mt.value for mt in mine.metric] == [text("adoption.mine.rank_value", lang).format(rank=1, n=1), "85.0%"]
+    assert mine.dataframe[0].value["others_median"].isna().all()
+
+
+def test_kpis_without_usage_show_the_empty_state(tmp_path: Path) -> None:
+    path = tmp_path / "kpis_only.duckdb"
+    con = store.open_store(path)
+    try:
+        storekit.insert_rows(con, "kpis", [{"period": WEEKS[-1], "kpi": ONE_KPI, "value": 30.0, "unit": "分钟"}])
+    finally:
+        con.close()
+    at = open_page(path, PAGE, "en")
+    assert [i.value for i in at.info] == [text("adoption.empty", "en")]
+
+
+# ------------------------------------------------------------------ the ranking
+
+
+@pytest.mark.parametrize("period", m.PERIODS)
+def test_system_choice_reranks_as_the_metrics_do(demo_db: Path, period: str) -> None:
+    at = open_page(demo_db, PAGE, "en")
+    at.radio(key="adoption_period").set_value(period).run()
+    orders: dict[str | None, list[str]] = {}
+    for system in (None, "EMR", "HIS"):
+        if system is not None:
+            at.selectbox(key="adoption_system").set_value(system).run()
+            assert_clean(at)
+        shown = ranking_frame(at).value
+        expected = computed(demo_db, m.usage_ranking, system, period)
+        assert shown["department"].tolist() == expected["department"].tolist(), system
+        assert shown["rate"].to_numpy() == pytest.approx(expected["rate"].to_numpy()), system
+        assert shown["rank"].tolist() == expected["rank"].tolist(), system
+        assert bars(at)["y"] == expected["department"].tolist()  # the chart follows the same order
+        orders[system] = shown["department"].tolist()
+    assert orders[None] != orders["EMR"] != orders["HIS"]  # the choice really changes the ranking
+    assert set(orders["EMR"]) < set(orders[None])  # EMR is used by fewer departments than all systems together
+
+
+@pytest.mark.parametrize("system", [None, "EMR", "PACS"])
+def test_rank_change_and_gap_to_target(demo_db: Path, system: str | None) -> None:
+    at = open_page(demo_db, PAGE, "zh")
+    if system is not None:
+        at.selectbox(key="adoption_system").set_value(system).run()
+    shown = ranking_frame(at)
+    assert {"movement", "gap"} <= set(shown.proto.column_order)
+    df = shown.value
+    ups = df["movement"].str.startswith("▲")
+    downs = df["movement"].str.startswith("▼")
+    assert ups.any() and downs.any()  # a live ranking moves both ways week on week
+    moved = df["previous_rank"].astype("Int64") - df["rank"].astype("Int64")
+    assert [m.movement(c) for c in moved] == df["movement"].tolist()  # ▲n = n places up since last period
+    target = m.target_for(None, system) if system else m.combined_target(None, sorted(set(TARGETS["systems"])), None)
+    assert df["gap"].to_numpy() == pytest.approx(df["rate"].to_numpy() - target)
+    assert bars(at)["text"][0].endswith(df["movement"].iloc[0])  # the bar label carries the same arrow
+
+
+@pytest.mark.parametrize("system", [None, "EMR", "HIS", "LIS"])
+def test_lagging_departments_are_flagged_at_the_bottom(demo_db: Path, system: str | None) -> None:
+    at = open_page(demo_db, PAGE, "zh")
+    if system is not None:
+        at.selectbox(key="adoption_system").set_value(system).run()
+    df = ranking_frame(at).value
+    assert set(df["department"].iloc[-2:]) == LAGGING
+    assert df.loc[df["department"].isin(LAGGING), "bottom"].all()
+    assert (df.loc[df["department"].isin(LAGGING), "gap"] < 0).all()
+    assert int(df["bottom"].sum()) == m.BOTTOM_N  # only the bottom three, not every department below target
+    colour = dict(zip(bars(at)["y"], bars(at)["marker"]["color"], strict=True))
+    assert {colour[d] for d in LAGGING} == {COLOURS["bottom"]}
+    assert colour[df["department"].iloc[0]] != COLOURS["bottom"]
+
+
+# ------------------------------------------------------------------ my department
+
+
+def test_my_department_anonymity_hides_other_names(demo_db: Path) -> None:
+    at = open_page(demo_db, PAGE, "en")
+    me = "口腔科"
+    at.selectbox(key="adoption_mine_department").set_value(me).run()
+    assert_clean(at)
+    others = set(TARGETS["departments"]) - {me}
+    mine = at.tabs[3]
+    expected = computed(demo_db, m.my_department, me, False, "week")
+    assert mine.metric[0].value == f"{expected.overall_rank} of {expected.n_departments}"
+    named = {str(d) for e in mine.expander for d in e.dataframe[0].value["department"]}
+    assert named == others  # not anonymous: the others are listed by name
+
+    at.toggle(key="adoption_anonymous").set_value(True).run()
+    assert_clean(at)
+    mine = at.tabs[3]
+    assert not mine.expander
+    frames = [d.value for d in mine.dataframe]
+    assert frames and frames[0]["others_median"].notna().all()  # the median of the others is still there
+    cells = [str(v) for f in frames for v in [*f.columns, *f.to_numpy().ravel()]]
+    words = [str(getattr(el, "value", "")) for el in walk(mine) if getattr(el, "type", None) != "plotly_chart"]
+    visible = " ".join(cells + words) + json.dumps(charts(mine), ensure_ascii=False)
+    assert me in visible
+    assert not [d for d in others if d in visible], "another department's name is visible with anonymity on"
+
+
+def test_hospital_wide_anonymity_setting_forces_the_toggle(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_ANONYMOUS", "yes")
+    at = open_page(demo_db, PAGE, "zh")
+    toggle = at.toggle(key="adoption_anonymous")
+    assert toggle.value is True and toggle.disabled
+    assert text("adoption.mine.anonymous_forced", "zh") in [c.value for c in at.tabs[3].caption]
+    assert not at.tabs[3].expander
