@@ -337,26 +337,32 @@ def dependency_edges(drawn: pd.DataFrame) -> list[tuple[int, int]]:
 def _arrows(fig: go.Figure, drawn: pd.DataFrame, max_arrows: int) -> int:
     edges = dependency_edges(drawn)[: max(0, max_arrows)]
     one_day = pd.Timedelta(days=1)
+    arrows: list[dict[str, Any]] = []
     for j, i in edges:
         pred, succ = drawn.iloc[j], drawn.iloc[i]
         tail = pred["finish"] + (pd.Timedelta(0) if pred["is_milestone"] else one_day)
         both_critical = bool(pred["critical"] and succ["critical"])
-        fig.add_annotation(
-            x=_iso(succ["start"]),
-            y=float(succ["_y"]),
-            ax=_iso(tail),
-            ay=float(pred["_y"]),
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            text="",
-            showarrow=True,
-            arrowhead=2,
-            arrowsize=1,
-            arrowwidth=1.5 if both_critical else 1,
-            arrowcolor=CRITICAL_COLOR if both_critical else "rgba(90,90,90,0.7)",
+        arrows.append(
+            {
+                "x": _iso(succ["start"]),
+                "y": float(succ["_y"]),
+                "ax": _iso(tail),
+                "ay": float(pred["_y"]),
+                "xref": "x",
+                "yref": "y",
+                "axref": "x",
+                "ayref": "y",
+                "text": "",
+                "showarrow": True,
+                "arrowhead": 2,
+                "arrowsize": 1,
+                "arrowwidth": 1.5 if both_critical else 1,
+                "arrowcolor": CRITICAL_COLOR if both_critical else "rgba(90,90,90,0.7)",
+            }
         )
+    # One assignment: add_annotation re-validates every annotation already there, so a loop of them is
+    # quadratic (200 arrows took seconds).
+    fig.layout.annotations = (*fig.layout.annotations, *arrows)
     return len(edges)
 
 

@@ -69,6 +69,7 @@ CHANGE_STATUS_LABELS = {
     "rejected": ("已拒绝", "Rejected"),
     "other": ("其他", "Other"),
 }
+STAGE_LABELS = {"committed": ("已签约", "Committed"), "invoiced": ("已开票", "Invoiced"), "paid": ("已付款", "Paid")}
 APPROVED = ("approved", "implemented")  # statuses whose cost impact is part of the current budget
 LIGHT_SYMBOLS = {"green": "🟢", "amber": "🟡", "red": "🔴", "none": "⚪"}
 UNKNOWN_VENDOR = "—"
@@ -927,3 +928,30 @@ def payments_due_frame(cons: Iterable[Contract]) -> pd.DataFrame:
 
 def payments_due(con: Con, scope: Scope) -> pd.DataFrame:
     return payments_due_frame(ledger(con, scope).contracts)
+
+
+LEDGER_COLUMNS = ["date", "project", "category", "vendor", "reference", "description", "stage", "amount"]
+
+
+def ledger_lines_frame(lines: pd.DataFrame, project: str | None = None, lang: str = "zh") -> pd.DataFrame:
+    """The cost ledger's lines of one project (all when None), newest first, with the stage in words.
+
+    Descriptions stay exactly as typed: the exports write them as text, so `=HYPERLINK(...)` never runs.
+    """
+    df = lines if project is None or lines.empty else lines[lines["project"] == project]
+    rows = [
+        {**{c: r.get(c) for c in LEDGER_COLUMNS}, "date": _date(r.get("date")), "amount": _float(r.get("amount")),
+         "stage": _stage_label(r.get("stage"), lang)}
+        for r in _records(df)
+    ]  # fmt: skip
+    rows.sort(key=lambda r: (r["date"] or dt.date.min, str(r["project"])), reverse=True)
+    return pd.DataFrame(rows, columns=LEDGER_COLUMNS)
+
+
+def _stage_label(stage: object, lang: str) -> object:
+    key = normalise_stage(stage)
+    return STAGE_LABELS[key][0 if lang == "zh" else 1] if key else stage
+
+
+def ledger_lines(con: Con, scope: Scope, project: str | None = None, lang: str = "zh") -> pd.DataFrame:
+    return ledger_lines_frame(cost_lines(con, scope), project, lang)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -476,6 +476,21 @@ class Slippage:
 
     projects: pd.DataFrame
     tasks: pd.DataFrame
+
+
+# The codes slippage() writes; the page shows them as words in the user's language (see relabel).
+DIRECTIONS = ("later", "earlier", "same", "new")
+CHANGES = ("added", "removed", "later", "earlier")
+NOTE_KINDS = ("unknown_predecessor", "cycle")
+
+
+def relabel(df: pd.DataFrame, column: str, labels: Mapping[str, str]) -> pd.DataFrame:
+    """A copy of `df` with the codes in `column` ("later", "added", …) replaced by display labels."""
+    if column not in df.columns:
+        return df
+    out = df.copy()
+    out[column] = out[column].map(lambda v: labels.get(v, v) if isinstance(v, str) else v).astype(object)
+    return out
 
 
 def _direction(days: float) -> str:

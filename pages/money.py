@@ -55,7 +55,7 @@ if summary.bac == 0 and summary.ac == 0:
     ui.empty("money.empty")
     st.stop()
 st.caption(t("money.caption", day=fmt.date(m.cut_off(scope))))
-tiles = [
+tiles = [  # three a row below: six in one row cut values such as "CNY 120,868,064" at 1440 px
     (t("money.tile.bac"), fmt.money(summary.bac), None),
     (t("money.tile.ac"), fmt.money(summary.ac), None),
     (t("money.tile.committed"), fmt.money(summary.committed), None),
@@ -63,7 +63,7 @@ tiles = [
     (t("money.tile.share_used"), fmt.pct(summary.share_used), None),
     (t("money.tile.eac"), f"{ui.light(summary.eac_light)} {fmt.money(summary.eac)}", fmt.pct(threshold, 0)),
 ]
-for column, (label, value, thr) in zip(st.columns(len(tiles)), tiles, strict=True):
+for column, (label, value, thr) in zip([*st.columns(3), *st.columns(3)], tiles, strict=True):
     with column:
         ui.tile(label, value, help=t("money.tile.eac_help", threshold=thr) if thr else None)
 
@@ -78,13 +78,8 @@ project = st.selectbox(
 
 tabs = st.tabs([t(f"money.tab.{k}") for k in ("budget", "evm", "burn", "warnings", "changes", "vendors")])
 with tabs[0]:
-    by = st.radio(
-        t("money.by"),
-        ("project", "category"),
-        format_func=lambda k: t(f"money.by.{k}"),
-        horizontal=True,
-        key="money_by",
-    )
+    by_keys = ("project", "category")
+    by = st.radio(t("money.by"), by_keys, format_func=lambda k: t(f"money.by.{k}"), horizontal=True, key="money_by")
     spend = store.load(m.budget_vs_actual, scope, by=by)
     st.caption(t("money.pick_hint"))
     bars = charts.budget_vs_actual_bars(spend, L)
@@ -147,3 +142,8 @@ with tabs[5]:
         st.info(t("money.vendors.none_due"))
     else:
         table(due, "payments_due")
+    st.subheader(t("money.vendors.lines"))
+    if project is None:  # the whole ledger (thousands of lines) only per project: its Excel is built every run
+        st.info(t("money.vendors.lines_pick"))
+    else:
+        table(store.load(m.ledger_lines, scope, project=project, lang=L), "cost_lines")

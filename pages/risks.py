@@ -30,6 +30,18 @@ def clear_cell() -> None:
     st.session_state[GEN] = st.session_state.get(GEN, 0) + 1
 
 
+def decisions_waiting(decisions: pd.DataFrame, band_labels: dict[str, str]) -> None:  # the president's list
+    st.subheader(t("risks.decisions.header"))
+    st.caption(t("risks.decisions.help"))
+    if decisions.empty:
+        st.info(t("risks.decisions.none"))
+        return
+    kind_labels = {k: t(f"risks.kind.{k}") for k in ("change", "risk")}
+    listing = m.relabel(m.relabel(decisions, "kind", kind_labels), "band", band_labels)
+    show(listing)
+    ui.download(listing, "decisions_waiting", money_columns=("cost_impact",), key="risks_dl_decisions")
+
+
 st.title(t("risks.title"))
 if not ui.require_data():
     st.stop()
@@ -37,11 +49,13 @@ if not ui.require_data():
 scope = filters.scope()
 day = m.reference_day(scope)
 register = store.load(m.load_register, scope)
-if register.empty:
+band_labels = {b: t(f"risks.band.{b}") for b in m.BAND_NAMES}
+decisions = m.decisions_waiting(store.load(m.load_changes, scope), register, day, BANDS)
+if register.empty:  # change requests still wait for the board when a project keeps no risk register
     ui.empty("risks.empty")
+    decisions_waiting(decisions, band_labels)
     st.stop()
 previous = store.load(m.load_previous, scope)
-band_labels = {b: t(f"risks.band.{b}") for b in m.BAND_NAMES}
 ranges = {b: f"{lo}–{hi}" for b, (lo, hi) in BANDS.ranges().items()}
 st.caption(
     t("risks.caption", as_of=fmt.date(register["as_of"].max()), day=fmt.date(day), days=REVIEW_DAYS),
@@ -61,7 +75,6 @@ picked_bands = f3.multiselect(
 shown = m.filter_register(register, owners, statuses, picked_bands, BANDS)
 open_now = m.open_risks(shown)
 moves = m.movement(register, previous, BANDS)
-decisions = m.decisions_waiting(store.load(m.load_changes, scope), register, day, BANDS)
 tiles = {
     "risks.tile.open": len(open_now),
     "risks.tile.critical": m.band_counts(open_now, BANDS)["critical"],
@@ -133,13 +146,4 @@ st.subheader(t("risks.trend.header"))
 trend = m.open_by_band_trend(store.load(m.load_history, scope), BANDS)
 st.plotly_chart(charts.band_trend(trend, lang()), width="stretch", key="risks_trend")
 
-# ---------------------------------------------------------------- decisions waiting
-st.subheader(t("risks.decisions.header"))
-st.caption(t("risks.decisions.help"))
-if decisions.empty:
-    st.info(t("risks.decisions.none"))
-else:
-    kind_labels = {k: t(f"risks.kind.{k}") for k in ("change", "risk")}
-    listing = m.relabel(m.relabel(decisions, "kind", kind_labels), "band", band_labels)
-    show(listing)
-    ui.download(listing, "decisions_waiting", money_columns=("cost_impact",), key="risks_dl_decisions")
+decisions_waiting(decisions, band_labels)

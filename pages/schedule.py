@@ -21,6 +21,11 @@ def columns(df: pd.DataFrame) -> dict[str, Any]:
     return {c: st.column_config.Column(t(f"schedule.col.{c}")) for c in df.columns}
 
 
+def coded(df: pd.DataFrame, column: str, codes: tuple[str, ...]) -> pd.DataFrame:
+    """The codes in `column` ("later", "added", …) as words in the user's language."""
+    return schedule.relabel(df, column, {c: t(f"schedule.{column}.{c}") for c in codes})
+
+
 def narrow(project: str | None) -> None:
     if project and project != st.session_state.get(FOCUS):
         st.session_state[FOCUS] = project
@@ -87,7 +92,7 @@ event = st.plotly_chart(
 )
 narrow(gantt.selected_project(event.selection))
 
-notes = schedule.plan_notes(plan)
+notes = coded(schedule.plan_notes(plan), "kind", schedule.NOTE_KINDS)
 if not notes.empty:
     with st.expander(t("schedule.notes", n=len(notes))):
         st.dataframe(notes, column_config=columns(notes), hide_index=True)
@@ -98,12 +103,14 @@ if slip.projects.empty:
     ui.empty("schedule.no_slippage")
 else:
     st.plotly_chart(gantt.slippage_chart(slip.projects, lang()), width="stretch", key="schedule.slip_chart")
-    st.dataframe(slip.projects, column_config=columns(slip.projects), hide_index=True)
+    slip_projects = coded(slip.projects, "direction", schedule.DIRECTIONS)
+    st.dataframe(slip_projects, column_config=columns(slip_projects), hide_index=True)
     st.markdown(f"**{t('schedule.moved')}**")
     if slip.tasks.empty:
         ui.empty("schedule.none_moved")
     else:
-        st.dataframe(slip.tasks, column_config=columns(slip.tasks), hide_index=True)
+        moved = coded(slip.tasks, "change", schedule.CHANGES)
+        st.dataframe(moved, column_config=columns(moved), hide_index=True)
 
 st.subheader(t("schedule.late"), help=t("schedule.late_help", margin=f"{schedule.LATE_MARGIN:.0f}"))
 late = schedule.late_tasks(plan, today)

@@ -57,6 +57,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "money.vendors.contracts": ("按合同", "By contract"),
     "money.vendors.due": ("应付款(已验收开票未付款)", "Payments due (invoiced, not paid)"),
     "money.vendors.none_due": ("没有待付款。", "Nothing due."),
+    "money.vendors.lines": ("费用台账明细", "Cost ledger lines"),
+    "money.vendors.lines_pick": (
+        "在上方选择一个项目即可列出并下载它的费用台账明细。",
+        "Pick a project above to list and download its cost ledger lines.",
+    ),
+    "money.col.description": ("摘要", "Description"),
+    "money.col.stage": ("阶段", "Stage"),
     # column headers
     "money.col.project": ("项目", "Project"),
     "money.col.category": ("费用类别", "Category"),

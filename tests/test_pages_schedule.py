@@ -1,0 +1,147 @@
+"""The schedule page through app.py under AppTest: the sidebar filters change what the Gantt draws, slippage
+tables speak the user's language, and the milestones table downloads the rows it shows."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import openpyxl
+import pandas as pd
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from metrics import schedule
+from metrics.scope import Scope
+from pages.components.i18n import LANGS
+from tests.test_app import assert_clean, open_page, text
+
+PAGE = "pages/schedule.py"
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bytes]]:
+    """Every file a download button hands to Streamlit's media storage, by its download file name."""
+    files: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self: MemoryMediaFileStorage, data: Any, mimetype: str, kind: Any, filename: str | None = None) -> str:
+        if filename and isinstance(data, bytes):
+            files[filename] = data
+        return original(self, data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    yield files
+
+
+def gantt_spec(at: AppTest) -> dict[str, Any]:
+    """The Gantt's figure as the browser receives it."""
+    charts = [c for c in at.get("plotly_chart") if "schedule.gantt" in c.proto.id]
+    assert len(charts) == 1, [c.proto.id for c in at.get("plotly_chart")]
+    spec: dict[str, Any] = json.loads(charts[0].proto.spec)
+    return spec
+
+
+def drawn_projects(spec: dict[str, Any]) -> set[str]:
+    return {row[0] for tr in spec["data"] for row in tr.get("customdata") or [] if row}
+
+
+def bars_by_status(spec: dict[str, Any]) -> dict[str, int]:
+    return {tr["meta"]: len(tr["y"]) for tr in spec["data"] if str(tr.get("meta", "")).startswith("status:")}
+
+
+def plan(db: Path) -> pd.DataFrame:
+    con = duckdb.connect(str(db))  # same process as the app: its own database instance
+    try:
+        return schedule.load_plan(con, Scope())
+    finally:
+        con.close()
+
+
+def frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    frames = [d.value for d in at.dataframe if column in d.value.columns]
+    assert len(frames) == 1, f"expected one table with {column!r}"
+    return frames[0]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_demo_schedule_draws_every_project(demo_db: Path, lang: str) -> None:
+    at = open_page(demo_db, PAGE, lang)
+    assert_clean(at)
+    assert at.title[0].value == text("schedule.title", lang)
+    spec = gantt_spec(at)
+    assert len(drawn_projects(spec)) >= 2
+    statuses = bars_by_status(spec)
+    assert set(statuses) <= {f"status:{s}" for s in schedule.STATUSES} and sum(statuses.values()) > 0
+    markers = sum(len(tr["y"]) for tr in spec["data"] if tr.get("meta") in ("milestones", "gates"))
+    assert sum(statuses.values()) + markers == len(plan(demo_db))  # every task: a bar, milestones a diamond
+    assert [s.value for s in at.subheader][:1] == [text("schedule.slippage", lang)]
+
+
+def test_project_filter_narrows_the_gantt(demo_db: Path) -> None:
+    at = open_page(demo_db, PAGE, "en")
+    before = gantt_spec(at)
+    everything = drawn_projects(before)
+    assert len(everything) >= 2
+    chosen = sorted(everything)[0]
+    at.multiselect(key="projects").set_value([chosen]).run()
+    assert_clean(at)
+    after = gantt_spec(at)
+    assert drawn_projects(after) == {chosen}
+    assert after["layout"]["yaxis"]["ticktext"] != before["layout"]["yaxis"]["ticktext"]
+    assert sum(bars_by_status(after).values()) < sum(bars_by_status(before).values())
+    ticks = " ".join(after["layout"]["yaxis"]["ticktext"])
+    assert all(p not in ticks for p in everything - {chosen})  # no other project's rows on the axis
+    assert set(frame_with(at, "days_to_due")["project"]) <= {chosen}  # the milestones follow the filter
+
+
+def test_as_of_week_changes_the_gantt(demo_db: Path) -> None:
+    at = open_page(demo_db, PAGE, "en")
+    latest = gantt_spec(at)
+    weeks = at.selectbox(key="asof").options
+    assert len(weeks) >= 2
+    at.selectbox(key="asof").set_value(weeks[-1]).run()  # the oldest plan snapshot
+    assert_clean(at)
+    old = gantt_spec(at)
+    assert bars_by_status(old) != bars_by_status(latest)  # a plan six weeks back has more work not done
+    done = "status:done"
+    assert bars_by_status(old).get(done, 0) < bars_by_status(latest).get(done, 0)
+    as_of_note = text("schedule.caption_as_of", "en").split("{")[0]
+    assert any(as_of_note in c.value for c in at.caption)  # the page says which week it shows
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_slippage_tables_show_words_not_codes(demo_db: Path, lang: str) -> None:
+    at = open_page(demo_db, PAGE, lang)
+    assert_clean(at)
+    directions = frame_with(at, "direction")["direction"]
+    changes = frame_with(at, "change")["change"]
+    assert len(directions) and len(changes)  # the demo plans move between snapshots
+    words = {text(f"schedule.direction.{c}", lang) for c in schedule.DIRECTIONS}
+    assert set(directions) <= words, set(directions) - words
+    moved = {text(f"schedule.change.{c}", lang) for c in schedule.CHANGES}
+    assert set(changes) <= moved, set(changes) - moved
+    raw = set(schedule.DIRECTIONS) | set(schedule.CHANGES)
+    assert not raw & (set(directions) | set(changes))
+
+
+def test_milestones_download_holds_the_rows_shown(demo_db: Path, downloads: dict[str, bytes]) -> None:
+    at = open_page(demo_db, PAGE, "en")
+    assert_clean(at)
+    due = frame_with(at, "days_to_due")
+    assert len(due) > 0
+    keys = {b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}
+    assert any(k.endswith("schedule.milestones_download_xlsx") for k in keys), keys
+    assert any(k.endswith("schedule.milestones_download_csv") for k in keys), keys
+    sheet = openpyxl.load_workbook(io.BytesIO(downloads["milestones.xlsx"])).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == list(due.columns)
+    assert [(r[0], str(r[1])) for r in rows[1:]] == list(zip(due["project"], due["task_id"].astype(str), strict=True))
+    csv = pd.read_csv(io.BytesIO(downloads["milestones.csv"]), encoding="utf-8-sig", dtype=str)
+    assert csv["name"].tolist() == due["name"].tolist()
