@@ -126,16 +126,16 @@ class Prepared:
     project: str | None = None
     encoding: str | None = None
     signature: str = ""
-    arrow: pa.Table | None = None
-    # a big periodic table stays in its private in-memory DuckDB (table `final`) until commit or discard
+    # a big periodic table stays in its private staging DuckDB (table `final`) until commit or discard
     staging: duckdb.DuckDBPyConnection | None = None
+    stage_file: Path | None = None
     staged_rows: int = 0
 
     @property
     def row_count(self) -> int:
         if self.staging is not None:
             return self.staged_rows
-        return self.arrow.num_rows if self.arrow is not None else len(self.frame)
+        return len(self.frame)
 
     def head(self, n: int = 20) -> pd.DataFrame:
         """The first rows as they will be stored (read from the staging database for a big table)."""
@@ -148,6 +148,9 @@ class Prepared:
         if self.staging is not None:
             self.staging.close()
             self.staging = None
+        if self.stage_file is not None:
+            _drop_stage_file(self.stage_file)
+            self.stage_file = None
 
     @property
     def ok(self) -> bool:
@@ -514,13 +517,13 @@ def _prepare_grid(
                     "warning",
                 )
             )
-    # a big CSV is staged with a memory limit (DuckDB spills to disk past it); anything else plainly in memory
-    mem = duckdb.connect(":memory:")
+    # a big CSV is staged in a private DuckDB file with a memory limit, so a 10M-row export stays well under
+    # 2 GB; anything else is staged in memory
     big_csv = grid.truncated
+    stage_file = upload_dir() / f"stage-{uuid.uuid4().hex}.duckdb" if big_csv else None
+    mem = duckdb.connect(str(stage_file) if stage_file else ":memory:")
     if big_csv:
-        spill = upload_dir() / f"spill-{uuid.uuid4().hex}"
-        mem.execute("SET memory_limit = '1GB'")
-        mem.execute(f"SET temp_directory = '{spill}'")  # our own generated path
+        mem.execute("SET memory_limit = '768MB'")
     mem.execute("SET enable_progress_bar = false")
     keep_staging = False
     try:
@@ -613,7 +616,6 @@ def _prepare_grid(
             if "project" not in mapped and proj is None:
                 proj = project_from_name(name)
         keep = ", ".join(["row_no", *(store.quote_ident(f) for f in fields)])
-        arrow: pa.Table | None = None
         staged_rows = 0
         if big_csv and ds.mode == "periodic":
             # the rows to store stay in the staging database; commit streams them into the store
@@ -629,6 +631,8 @@ def _prepare_grid(
     finally:
         if not keep_staging:
             mem.close()
+            if stage_file is not None:
+                _drop_stage_file(stage_file)
         if grid.csv_path is not None and grid.csv_path != path:
             grid.csv_path.unlink(missing_ok=True)
 
@@ -648,13 +652,18 @@ def _prepare_grid(
         project=proj,
         encoding=grid.encoding,
         signature=signature(sheet, [c.header for c in choice.columns]),
-        arrow=arrow,
         staging=mem if keep_staging else None,
+        stage_file=stage_file if keep_staging else None,
         staged_rows=staged_rows,
     )
     if prep.staging is None:
         _finish_frame(prep)
     return prep
+
+
+def _drop_stage_file(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        p.unlink(missing_ok=True)
 
 
 def _arrow_values(vals: list[object], kind: str) -> pa.Array:
@@ -1294,13 +1303,9 @@ def _insert(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int, prog
             if progress:
                 progress(done, total)
         return
-    if prep.arrow is not None:
-        data = prep.arrow
-        present = [c for c in wanted if c in data.column_names]
-    else:
-        frame = prep.frame
-        present = [c for c in wanted if c in frame.columns]
-        data = pa.Table.from_pandas(frame[present], preserve_index=False)
+    frame = prep.frame
+    present = [c for c in wanted if c in frame.columns]
+    data = pa.Table.from_pandas(frame[present], preserve_index=False)
     total = data.num_rows
     cols = ", ".join(store.quote_ident(c) for c in present)
     batch = 500_000
@@ -1425,6 +1430,22 @@ def import_file(
         if not dry_run:
             record_refusal(con, sniff_safe(name), exc.message, dataset=dataset, user=user)
         return [ImportResult(name, None, dataset, "refused", 0, None, exc.message, exc.problems)]
+    try:
+        return _commit_all(con, preps, skip_invalid=skip_invalid, dry_run=dry_run, user=user, progress=progress)
+    finally:
+        for p in preps:
+            p.discard()
+
+
+def _commit_all(
+    con: duckdb.DuckDBPyConnection,
+    preps: list[Prepared],
+    *,
+    skip_invalid: bool,
+    dry_run: bool,
+    user: str | None,
+    progress: Progress | None,
+) -> list[ImportResult]:
     results: list[ImportResult] = []
     # a file is refused whole when any of its tables has errors (unless skip_invalid)
     if not skip_invalid and any(not p.ok for p in preps):

@@ -55,8 +55,14 @@ if scope.as_of:
 st.caption(caption)
 
 c1, c2, c3, c4 = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
+# one project reads best task by task; the whole portfolio starts one bar per phase
+single = bool(focus) or (scope.projects is not None and len(scope.projects) == 1)
 view = c1.segmented_control(
-    t("schedule.view"), ["task", "phase", "project"], format_func=lambda v: t(f"schedule.view.{v}"), default="task"
+    t("schedule.view"),
+    ["task", "phase", "project"],
+    format_func=lambda v: t(f"schedule.view.{v}"),
+    default="task" if single else "phase",
+    key=f"schedule.view.{'one' if single else 'all'}",
 )
 zoom = c2.segmented_control(
     t("schedule.zoom"), ["all", "month", "quarter"], format_func=lambda v: t(f"schedule.zoom.{v}"), default="all"

@@ -98,6 +98,7 @@ def prepared(con: duckdb.DuckDBPyConnection, item: Item) -> list[importer.Prepar
     cached = ss.get(f"data.prep.{item['id']}")
     if cached is not None and cached[0] == key:
         return cached[1]  # type: ignore[no-any-return]
+    _release(cached)
     result: list[importer.Prepared] | CockpitError
     try:
         result = importer.prepare(
@@ -118,11 +119,18 @@ def prepared(con: duckdb.DuckDBPyConnection, item: Item) -> list[importer.Prepar
     return result
 
 
+def _release(cached: object) -> None:
+    """Free the staging databases of a preview that is replaced or dropped."""
+    if isinstance(cached, tuple) and isinstance(cached[1], list):
+        for prep in cached[1]:
+            prep.discard()
+
+
 def discard(item: Item, message: tuple[str, str] | None = None) -> None:
     """Forget a staged file and delete its temporary copy."""
     imports.discard_upload(item["path"])
     st.session_state[STAGED] = [i for i in st.session_state.get(STAGED, []) if i["id"] != item["id"]]
-    st.session_state.pop(f"data.prep.{item['id']}", None)
+    _release(st.session_state.pop(f"data.prep.{item['id']}", None))
     if message:
         st.session_state.setdefault(RESULTS, []).append(message)
 
@@ -199,10 +207,7 @@ def mapping_frame(prep: importer.Prepared) -> pd.DataFrame:
 
 
 def preview_rows(prep: importer.Prepared) -> pd.DataFrame:
-    if prep.arrow is not None:
-        head: pd.DataFrame = prep.arrow.slice(0, PREVIEW_ROWS).to_pandas()
-        return head
-    return prep.frame.head(PREVIEW_ROWS)
+    return prep.head(PREVIEW_ROWS)
 
 
 def sheet_preview(prep: importer.Prepared) -> None:
