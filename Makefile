@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/mypy pages app.py
 
 test: lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -rs -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
