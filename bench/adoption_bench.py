@@ -194,6 +194,42 @@ def run(path: Path, repeat: int = 5, with_pandas: bool = True) -> list[tuple[str
         con.close()
 
 
+PAGE_BUDGET_MS = 1000.0  # the issue's ceiling for a rerun of the adoption page
+
+
+def page_rerun_ms(path: Path) -> tuple[float, float]:
+    """The adoption page through app.py under AppTest on the bench store: (first run after the data version
+    changed, warm rerun), in ms. The first figure is what a user waits for after an import."""
+    import os
+
+    from tests.conftest import app_test  # the AppTest set-up the page tests use
+
+    os.environ["COCKPIT_DB"] = str(path)
+    con = store.open_store(path)
+    row = con.execute("SELECT max(period) FROM usage").fetchone()
+    con.close()
+    assert row is not None and row[0] is not None
+    at = app_test(path, "zh").run()
+    at.date_input(key="dates").set_value((row[0] - dt.timedelta(days=365), row[0])).run()  # the data's last year
+    at.switch_page("pages/adoption.py").run()
+    ranked = [df for df in at.dataframe if "rank" in df.value.columns]
+    if at.exception or not ranked or ranked[0].value.empty:
+        raise SystemExit("the adoption page did not rank departments on the bench store")
+    if at.exception:
+        raise SystemExit(f"adoption page failed on the bench store: {at.exception[0].value}")
+    # a new data version (as an import makes) misses every cached result, like the first view after a load
+    con = store.open_store(path)
+    store.bump_data_version(con)
+    con.close()
+    t0 = time.perf_counter()
+    at.run()
+    cold = (time.perf_counter() - t0) * 1000
+    t0 = time.perf_counter()
+    at.run()
+    warm = (time.perf_counter() - t0) * 1000
+    return cold, warm
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000_000, help="usage rows to generate (default 10M)")
@@ -211,8 +247,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             generate(path, args.rows, args.departments, args.systems)
             print(f"generated {args.rows:,} usage rows in {time.perf_counter() - t0:.1f} s -> {path}")
         results = run(path, args.repeat, not args.no_pandas)
+        cold, warm = page_rerun_ms(path)
     slow = [name for name, ms, _ in results if ms > BUDGET_MS]
     print("all adoption queries within budget" if not slow else f"over {BUDGET_MS:.0f} ms: {', '.join(slow)}")
+    print(f"adoption page rerun through app.py: {cold:.0f} ms after a new import, {warm:.0f} ms warm")
+    print("page rerun within budget" if cold <= PAGE_BUDGET_MS else f"page rerun over {PAGE_BUDGET_MS:.0f} ms")
     return 0
 
 

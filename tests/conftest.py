@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as _app_test_module
 
 from loaders import store
+from loaders.demo import build_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -54,80 +54,11 @@ def empty_db(tmp_path: Path) -> Path:
     return path
 
 
-def _stand_in_demo(path: Path) -> None:
-    # TODO(lead): replace with build_demo — only used while loaders.demo cannot be imported.
-    from tests import storekit
-
-    con = store.open_store(path)
-    day = dt.timedelta(days=1)
-    for as_of in (dt.date(2026, 11, 16), dt.date(2026, 11, 23)):
-        rows = []
-        for n, project in enumerate(("EMR升级", "HIS替换", "PACS")):
-            start = dt.date(2026, 1, 5) + n * 30 * day
-            rows += [
-                {"project": project, "task_id": "1", "name": "需求", "start": start, "finish": start + 40 * day,
-                 "duration_days": 30, "percent_complete": 100},
-                {"project": project, "task_id": "2", "name": "上线", "start": start + 41 * day,
-                 "finish": dt.date(2026, 11, 1), "duration_days": 200, "percent_complete": 60 + n * 10},
-            ]  # fmt: skip
-        storekit.insert_rows(con, "tasks", rows, as_of=as_of)
-    storekit.insert_rows(
-        con,
-        "risks",
-        [
-            {
-                "risk_id": "R1",
-                "project": "EMR升级",
-                "title": "接口延迟",
-                "likelihood": 4,
-                "impact": 4,
-                "status": "开放",
-            },
-            {"risk_id": "R2", "project": "PACS", "title": "存储不足", "likelihood": 2, "impact": 3, "status": "已关闭"},
-        ],
-        as_of=dt.date(2026, 11, 23),
-    )
-    storekit.insert_rows(
-        con,
-        "changes",
-        [
-            {
-                "change_id": "C1",
-                "project": "HIS替换",
-                "title": "增加接口",
-                "status": "待审批",
-                "requested": dt.date(2026, 11, 2),
-            }
-        ],
-        as_of=dt.date(2026, 11, 23),
-    )
-    storekit.insert_rows(
-        con, "budget", [{"project": p, "category": "软件", "amount": 5e6} for p in ("EMR升级", "HIS替换", "PACS")]
-    )
-    storekit.insert_rows(
-        con,
-        "costs",
-        [{"date": dt.date(2026, 5, 1), "project": "EMR升级", "category": "软件", "amount": 1.2e6, "stage": "paid"}],
-    )
-    storekit.insert_rows(
-        con,
-        "usage",
-        [{"period": dt.date(2026, 11, 16), "department": d, "system": "EMR", "active_users": 30, "eligible_users": 40}
-         for d in ("心内科", "检验科")],
-    )  # fmt: skip
-    con.close()
-
-
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo store, built once and never opened again: fixtures hand out copies of it."""
     path = tmp_path_factory.mktemp("demo_template") / "demo.duckdb"
-    try:
-        from loaders.demo import build_demo
-    except ImportError:
-        _stand_in_demo(path)
-    else:
-        build_demo(path)
+    build_demo(path)
     return path
 
 
