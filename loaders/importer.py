@@ -12,7 +12,7 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -441,8 +441,8 @@ def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: Head
                 " / Malformed CSV (quotes or column counts); fix the reported line."
             ) from exc
         # rowid follows the file's record order (insertion order is preserved), so no window sort is needed
-        offset = int(hdr + grid.first_row) + 1
-        mem.execute(f"CREATE VIEW raw AS SELECT rowid + {offset} AS _row, * FROM raw0")  # noqa: S608
+        mem.execute("SET VARIABLE row_offset = ?", [int(hdr + grid.first_row) + 1])
+        mem.execute("CREATE VIEW raw AS SELECT rowid + getvariable('row_offset') AS _row, * FROM raw0")
         return
     data = grid.rows[hdr + 1 :]
     first_row = grid.first_row + hdr + 1
@@ -1276,45 +1276,24 @@ def commit(
 
 
 def _insert(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int, progress: Progress | None) -> None:
+    """Append the prepared rows batch by batch (memory stays bounded whatever the row count)."""
     table = store.quote_ident(store.RAW_TABLES[prep.dataset])
-    wanted = STORE_COLUMNS[prep.dataset]
-    extra_cols = ", import_id" + (", as_of" if DATASETS[prep.dataset].mode == "snapshot" else "")
-    extra_vals = ", ?" + (", ?" if DATASETS[prep.dataset].mode == "snapshot" else "")
-    params: list[object] = [import_id] + ([prep.as_of] if DATASETS[prep.dataset].mode == "snapshot" else [])
-    if prep.staging is not None:
-        # stream the staged rows batch by batch: memory stays bounded whatever the row count
-        present = [c for c in wanted if c == "row_no" or c in prep.frame.columns]
-        cols = ", ".join(store.quote_ident(c) for c in present)
-        total = prep.row_count
-        reader = prep.staging.sql(f"SELECT {cols} FROM final").to_arrow_reader(1_000_000)  # noqa: S608
-        done = 0
-        if progress:
-            progress(0, total)
-        for batch in reader:
-            con.register("incoming", batch)
-            try:
-                con.execute(
-                    f"INSERT INTO {table} ({cols}{extra_cols}) SELECT {cols}{extra_vals} FROM incoming",  # noqa: S608
-                    params,
-                )
-            finally:
-                con.unregister("incoming")
-            done += batch.num_rows
-            if progress:
-                progress(done, total)
-        return
-    frame = prep.frame
-    present = [c for c in wanted if c in frame.columns]
-    data = pa.Table.from_pandas(frame[present], preserve_index=False)
-    total = data.num_rows
+    snapshot = DATASETS[prep.dataset].mode == "snapshot"
+    extra_cols = ", import_id" + (", as_of" if snapshot else "")
+    extra_vals = ", ?" + (", ?" if snapshot else "")
+    params: list[object] = [import_id] + ([prep.as_of] if snapshot else [])
+    present = [c for c in STORE_COLUMNS[prep.dataset] if c in prep.frame.columns]
     cols = ", ".join(store.quote_ident(c) for c in present)
-    batch = 500_000
-    done = 0
+    batches: Iterable[pa.RecordBatch]
+    if prep.staging is not None:
+        batches = prep.staging.sql(f"SELECT {cols} FROM final").to_arrow_reader(1_000_000)  # noqa: S608
+    else:
+        batches = pa.Table.from_pandas(prep.frame[present], preserve_index=False).to_batches(500_000)
+    total, done = prep.row_count, 0
     if progress:
         progress(0, total)
-    for offset in range(0, max(total, 1), batch):
-        chunk = data.slice(offset, batch)
-        con.register("incoming", chunk)
+    for batch in batches:
+        con.register("incoming", batch)
         try:
             con.execute(
                 f"INSERT INTO {table} ({cols}{extra_cols}) SELECT {cols}{extra_vals} FROM incoming",  # noqa: S608
@@ -1322,7 +1301,7 @@ def _insert(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int, prog
             )
         finally:
             con.unregister("incoming")
-        done += chunk.num_rows
+        done += batch.num_rows
         if progress:
             progress(done, total)
 
