@@ -72,9 +72,8 @@ projects = [None, *evm["project"]]
 st.session_state[PICK] = st.session_state.pop(PICK_REQUEST, st.session_state.get(PICK))
 if st.session_state[PICK] not in projects:  # a bar click or an old choice outside today's filters
     st.session_state[PICK] = None
-project = st.selectbox(
-    t("money.project"), projects, key=PICK, format_func=lambda p: p if p else t("money.all_projects")
-)
+every = t("money.all_projects")  # a None value shows the placeholder, not the formatted option
+project = st.selectbox(t("money.project"), projects, key=PICK, format_func=lambda p: p or every, placeholder=every)
 
 tabs = st.tabs([t(f"money.tab.{k}") for k in ("budget", "evm", "burn", "warnings", "changes", "vendors")])
 with tabs[0]:
