@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from loaders import importer, store
-from loaders.errors import FileRefused, ImportBusy, ValidationFailed
+from loaders.errors import FileRefused, ImportBusy, StoreUnavailable, ValidationFailed
 
 # --------------------------------------------------------------------------------------------- helpers
 
@@ -621,3 +621,16 @@ def test_total_row_is_cross_checked(tmp_path: Path, con: duckdb.DuckDBPyConnecti
     (warning,) = [p for p in bad.report.problems if "请核对" in p.message]
     assert warning.severity == "warning" and "160,000.00" in warning.message and "150,000.00" in warning.message
     assert bad.ok  # a wrong total is reported, not a reason to refuse the data
+
+
+def test_nearly_full_disk_refuses_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    con = store.open_store(tmp_path / "s.duckdb")
+    path = xlsx(tmp_path / "EMR_计划.xlsx", [PLAN_HEADER, *PLAN_ROWS])
+    importer.import_file(con, path)
+    before = counts(con)
+    monkeypatch.setattr(store, "free_mb", lambda _path: 5.0)
+    (prep,) = importer.prepare(xlsx(tmp_path / "HIS_计划.xlsx", [PLAN_HEADER, *PLAN_ROWS]))
+    with pytest.raises(StoreUnavailable, match="磁盘空间不足"):
+        importer.commit(con, prep)
+    assert counts(con) == before
+    assert not store.IMPORT_LOCK._lock.locked()
