@@ -10,16 +10,16 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from metrics import risks
 from metrics.scope import Scope
 
-# Statuses (lower case, trimmed) that end a risk or decide a change; anything else counts as open / pending.
-CLOSED_RISK = ("closed", "close", "resolved", "retired", "关闭", "已关闭", "已解决", "已消除", "解除")
-DECIDED_CHANGE = (
-    "approved", "rejected", "withdrawn", "cancelled", "canceled", "implemented", "closed", "done",
-    "已批准", "批准", "通过", "已通过", "已拒绝", "拒绝", "驳回", "已驳回", "撤回", "已撤回", "取消", "已取消",
-    "已实施", "已关闭", "关闭", "完成", "已完成",
-)  # fmt: skip
-CRITICAL_SCORE = 15  # likelihood x impact at or above this is critical (the red zone of a 5x5 matrix)
+# The risks page's definitions, so the overview and the register never disagree: a risk is critical from the
+# critical band's floor; a change request is pending when its status says so; statuses compare without case or
+# spaces (metrics.risks.normalise_status).
+CRITICAL_SCORE = risks.DEFAULT_BANDS.critical
+CLOSED_RISK = tuple(sorted(risks.CLOSED_STATUSES))
+PENDING_CHANGE = tuple(sorted(risks.PENDING_CHANGE_STATUSES))
+_STATUS = "regexp_replace(lower(coalesce(status, '')), '\\s+', '', 'g')"
 
 SUMMARY_COLUMNS = [
     "project", "plan_complete", "late_tasks", "open_risks", "critical_risks", "pending_changes", "budget", "spent",
@@ -105,13 +105,13 @@ def project_summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFram
     risk_sum AS (
         SELECT project, count(*) AS open_risks,
                count(*) FILTER (WHERE likelihood * impact >= ?) AS critical_risks
-        FROM r WHERE lower(trim(coalesce(status, ''))) NOT IN (SELECT unnest(?::VARCHAR[]))
+        FROM r WHERE {_STATUS} NOT IN (SELECT unnest(?::VARCHAR[]))
         GROUP BY project
     ),
     c AS ({changes_sql}),
     change_sum AS (
         SELECT project, count(*) AS pending_changes
-        FROM c WHERE lower(trim(coalesce(status, ''))) NOT IN (SELECT unnest(?::VARCHAR[]))
+        FROM c WHERE {_STATUS} IN (SELECT unnest(?::VARCHAR[]))
         GROUP BY project
     ),
     budget_sum AS (SELECT project, sum(amount) AS budget FROM budget WHERE {proj_where} GROUP BY project),
@@ -140,7 +140,7 @@ def project_summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFram
     params: list[object] = [
         *tasks_params, today,
         *risks_params, CRITICAL_SCORE, list(CLOSED_RISK),
-        *changes_params, list(DECIDED_CHANGE),
+        *changes_params, list(PENDING_CHANGE),
         *proj_params,
         *proj_params, cut,
     ]  # fmt: skip

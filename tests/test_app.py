@@ -207,7 +207,8 @@ def small() -> duckdb.DuckDBPyConnection:
         con,
         "risks",
         [
-            {**risk, "risk_id": "R1", "likelihood": 4, "impact": 4, "status": "开放"},
+            {**risk, "risk_id": "R1", "likelihood": 5, "impact": 4, "status": "开放"},
+            {**risk, "risk_id": "R4", "likelihood": 4, "impact": 4, "status": "Open "},
             {**risk, "risk_id": "R2", "likelihood": 2, "impact": 2, "status": "监控中"},
             {**risk, "risk_id": "R3", "likelihood": 5, "impact": 5, "status": "已关闭"},
         ],
@@ -256,7 +257,8 @@ def test_summary_figures_by_hand(small: duckdb.DuckDBPyConnection) -> None:
     a = df.loc["A"]
     assert a["plan_complete"] == pytest.approx((10 * 1.0 + 30 * 0.5) / 40)  # summary rows left out
     assert a["late_tasks"] == 1  # task 2: finish 1 Nov passed at 50 %
-    assert (a["open_risks"], a["critical_risks"]) == (2, 1)  # R3 closed; R1 4x4 >= 15
+    # R3 closed; R1 5x4 = 20 is critical, R4 4x4 = 16 is high (the risks page's default bands)
+    assert (a["open_risks"], a["critical_risks"]) == (3, 1)
     assert a["pending_changes"] == 1
     # Per contract spent = max(invoiced, paid): X1 300k + X2 100k (billed, then paid: once); no commitments,
     # nothing after today.
