@@ -444,6 +444,22 @@ def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: Head
         mem.execute("SET VARIABLE row_offset = ?", [int(hdr + grid.first_row) + 1])
         mem.execute("CREATE VIEW raw AS SELECT rowid + getvariable('row_offset') AS _row, * FROM raw0")
         return
+    if grid.table is not None:
+        # an Arrow-read sheet: rows after the header, placed at their Excel columns, numbered as in Excel
+        body = grid.table.slice(hdr + 1)
+        first_row = grid.first_row + hdr + 1
+        placed: dict[str, pa.Array] = {"_row": pa.array(range(first_row, first_row + body.num_rows), pa.int64())}
+        for i, c in enumerate(cols):
+            j = i - grid.col_offset
+            placed[c] = (
+                body.column(j).combine_chunks().cast(pa.string())
+                if 0 <= j < body.num_columns
+                else pa.nulls(body.num_rows, pa.string())
+            )
+        mem.register("raw_arrow", pa.table(placed))
+        mem.execute("CREATE TABLE raw AS SELECT * FROM raw_arrow")
+        mem.unregister("raw_arrow")
+        return
     data = grid.rows[hdr + 1 :]
     first_row = grid.first_row + hdr + 1
     arrays: dict[str, list[Any]] = {"_row": list(range(first_row, first_row + len(data)))}

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
 import python_calamine as pc
 
 from loaders import settings
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 # How many leading records a CSV reader looks at to find the header.
 HEAD_RECORDS = 60
+# How many leading rows of an Arrow-read sheet become Python rows (the header is searched in the first 30).
+HEAD_ROWS = 60
 # Files up to this size are decoded whole in Python; bigger ones are streamed.
 WHOLE_DECODE_BYTES = 50_000_000
 # Files up to this size are parsed whole by Python's csv module; bigger ones by DuckDB's parallel reader.
@@ -51,6 +54,10 @@ class Grid:
     delimiter: str = ","
     line_of_record: list[int] = field(default_factory=list)  # CSV: physical line after each head record
     truncated: bool = False  # CSV: `rows` holds only the first records; the rest is read by DuckDB
+    # .xlsx read by fastexcel: every row as Arrow text (null when empty), its first column at `col_offset`;
+    # `rows` then holds only the first HEAD_ROWS rows
+    table: pa.Table | None = None
+    col_offset: int = 0
 
 
 def cell_text(value: object) -> str:
@@ -154,15 +161,18 @@ def _read_fast(path: Path, display_name: str, info: XlsxInfo) -> list[Grid] | No
         if sheet_info is None:
             return None
         try:
-            sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
-            table = sheet.to_arrow()
+            sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0, whitespace_as_null=True)
+            batch = sheet.to_arrow()
+            table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
         except Exception:  # noqa: BLE001 - chart sheets, odd cells: the calamine path handles or explains them
             return None
         width = table.num_columns
         first_col = sheet_info.first_col or 0
         if sheet_info.cols is not None and width and first_col + width != sheet_info.cols:
             return None  # the declared used range does not tell where the columns start
-        columns = [table.column(i).to_pylist() for i in range(width)]
+        # only the head becomes Python rows (header search, as-of label); the data stays in Arrow for staging
+        head = table.slice(0, HEAD_ROWS)
+        columns = [head.column(i).to_pylist() for i in range(width)]
         pad = [""] * first_col
         rows = [pad + [v if v is not None else "" for v in cells] for cells in zip(*columns, strict=True)]
         grids.append(
@@ -173,6 +183,8 @@ def _read_fast(path: Path, display_name: str, info: XlsxInfo) -> list[Grid] | No
                 first_row=1,
                 hidden=sheet_info.hidden,
                 merged=list(sheet_info.merged),
+                table=table,
+                col_offset=first_col,
             )
         )
     return grids
@@ -290,6 +302,8 @@ def _transcode(path: Path, encoding: str) -> Path:
 
 def fill_merged(grid: Grid) -> None:
     """Copy each merged range's value into all of its cells (headers spanning columns, modules spanning rows)."""
+    if grid.table is not None:
+        _fill_merged_table(grid)
     rows = grid.rows
     for (r0, c0), (r1, c1) in grid.merged:
         if r0 >= len(rows) or (r1 - r0 + 1) * (c1 - c0 + 1) > 100_000:
@@ -302,6 +316,34 @@ def fill_merged(grid: Grid) -> None:
                     row.extend([""] * (c + 1 - len(row)))
                 if not row[c]:
                     row[c] = value
+
+
+def _fill_merged_table(grid: Grid) -> None:
+    """Merged ranges are filled in the Arrow columns they touch too (each column converted once)."""
+    table = grid.table
+    assert table is not None
+    fills: dict[int, list[tuple[int, int, str]]] = {}
+    for (r0, c0), (r1, c1) in grid.merged:
+        if r0 >= table.num_rows or (r1 - r0 + 1) * (c1 - c0 + 1) > 1_000_000:
+            continue
+        j0 = c0 - grid.col_offset
+        if not 0 <= j0 < table.num_columns:
+            continue
+        value = table.column(j0)[r0].as_py()
+        if value is None:
+            continue
+        for c in range(c0, c1 + 1):
+            fills.setdefault(c - grid.col_offset, []).append((r0, min(r1, table.num_rows - 1), str(value)))
+    for j, spans in fills.items():
+        if not 0 <= j < table.num_columns:
+            continue
+        values = table.column(j).to_pylist()
+        for r0, r1, value in spans:
+            for r in range(r0, r1 + 1):
+                if values[r] is None:
+                    values[r] = value
+        table = table.set_column(j, table.field(j), pa.array(values, pa.string()))
+    grid.table = table
 
 
 def iter_nonempty(row: list[str]) -> Iterator[tuple[int, str]]:

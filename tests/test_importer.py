@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 import openpyxl
+import pandas as pd
 import pytest
 
 from loaders import importer, store
@@ -634,3 +635,22 @@ def test_nearly_full_disk_refuses_before_writing(tmp_path: Path, monkeypatch: py
         importer.commit(con, prep)
     assert counts(con) == before
     assert not store.IMPORT_LOCK._lock.locked()
+
+
+def test_vertical_merges_below_the_head_rows_fill_their_cells(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["标识号", "阶段", "任务名称", "开始时间", "完成时间"])
+    for i in range(1, 101):
+        ws.append([i, None, f"任务{i}", dt.date(2026, 1, 5), dt.date(2026, 1, 9)])
+    ws["B2"] = "需求"
+    ws.merge_cells("B2:B11")
+    ws["B81"] = "上线"  # Excel rows 81-101: well below the rows read for the header
+    ws.merge_cells("B81:B101")
+    wb.save(tmp_path / "p.xlsx")
+    (prep,) = importer.prepare(tmp_path / "p.xlsx", project="EMR")
+    phase = dict(zip(prep.frame["task_id"], prep.frame["phase"], strict=True))
+    assert {phase[str(i)] for i in range(1, 11)} == {"需求"}
+    assert {phase[str(i)] for i in range(80, 101)} == {"上线"}
+    assert pd.isna(phase["50"])
