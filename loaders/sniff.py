@@ -586,7 +586,13 @@ def _cell_extent(region: bytes) -> tuple[int, int]:
     Row tags give the row extent; cells only matter when their ref is far (7+ digit row, or a column beyond
     about 500), so the common case is two literal-prefixed regex scans."""
     usual = b"r='" not in region and b"r ='" not in region and b"r= " not in region and b"r =" not in region
-    rows = _FAST_ROW_RE.findall(region) if usual else []
+    rows: list[bytes] = []
+    if usual:
+        # rows come in order, so the last row tag gives the extent; a far row out of order is caught below
+        # by _FAST_FAR_RE (any 7-digit row number), which is what the limit check needs
+        last = region.rfind(b'<row r="')
+        m = _FAST_ROW_RE.match(region, last) if last >= 0 else None
+        rows = [m.group(1)] if m else []
     if not rows:
         rows = _ROW_TAG_RE.findall(region)
     max_row = max(map(int, rows)) if rows else 0
