@@ -101,6 +101,8 @@ STORE_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 MAX_PROBLEMS = 2000
+# Periodic tables with more rows than this stay in DuckDB until commit instead of becoming a pandas frame.
+STAGE_ROWS = 50_000
 _AS_OF_LABEL = re.compile(
     r"(状态日期|报告日期|数据日期|截至|截止日期|统计截止|as\s*-?\s*of|status\s*date|report\s*date)", re.I
 )
@@ -633,7 +635,7 @@ def _prepare_grid(
                 proj = project_from_name(name)
         keep = ", ".join(["row_no", *(store.quote_ident(f) for f in fields)])
         staged_rows = 0
-        if big_csv and ds.mode == "periodic":
+        if ds.mode == "periodic" and (big_csv or data_rows > STAGE_ROWS):
             # the rows to store stay in the staging database; commit streams them into the store
             mem.execute("CREATE TABLE bad_rows AS SELECT unnest(?::BIGINT[]) AS row_no", [sorted(bad_rows)])
             mem.execute(f"CREATE TABLE final AS SELECT {keep} FROM typed ANTI JOIN bad_rows USING (row_no)")  # noqa: S608

@@ -654,3 +654,21 @@ def test_vertical_merges_below_the_head_rows_fill_their_cells(tmp_path: Path) ->
     assert {phase[str(i)] for i in range(1, 11)} == {"需求"}
     assert {phase[str(i)] for i in range(80, 101)} == {"上线"}
     assert pd.isna(phase["50"])
+
+
+def test_large_periodic_tables_stay_staged_until_commit(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "STAGE_ROWS", 1)  # the path tables over 50,000 rows take
+    rows = [LEDGER_HEADER] + [
+        [dt.date(2026, 1, 5), "HIS", "硬件", "华为", 10 * i, "已付款", f"A{i}", ""] for i in (1, 2, 3)
+    ]
+    (prep,) = importer.prepare(xlsx(tmp_path / "l.xlsx", rows))
+    assert prep.staging is not None and prep.row_count == 3
+    assert prep.head(2)["amount"].tolist() == [10.0, 20.0]
+    importer.commit(con, prep)
+    assert prep.staging is None  # released after the load
+    assert con.execute("SELECT sum(amount) FROM costs").fetchone() == (60.0,)
+    (cancelled,) = importer.prepare(xlsx(tmp_path / "m.xlsx", rows))
+    cancelled.discard()
+    assert cancelled.staging is None and counts(con)["costs"] == 3
