@@ -585,7 +585,7 @@ def _cell_extent(region: bytes) -> tuple[int, int]:
 
     Row tags give the row extent; cells only matter when their ref is far (7+ digit row, or a column beyond
     about 500), so the common case is two literal-prefixed regex scans."""
-    usual = b"r='" not in region and b"r ='" not in region and b"r= " not in region and b"r =" not in region
+    usual = b"r='" not in region and b"r =" not in region and b"r= " not in region  # r ='/r = " contain "r ="
     rows: list[bytes] = []
     if usual:
         # rows come in order, so the last row tag gives the extent; a far row out of order is caught below
