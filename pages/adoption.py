@@ -1,6 +1,5 @@
 """Adoption: department ranking by usage rate for a system (or all), the department × system heatmap, the roll-out
-matrix from the plan's milestones, trends with go-live marked, and a department head's own view.
-"""
+matrix from the plan's milestones, trends with go-live marked, and a department head's own view."""
 
 from typing import Any
 
@@ -14,17 +13,13 @@ from pages.components.i18n import lang, t
 
 ALL = ""  # the system picker's "all systems (weighted mean)" choice
 PICKED = "adoption_picked_department"  # the department clicked in the ranking, kept across reruns
+TABS = "adoption_tabs"  # the open lower tab (its label): tabs are lazy, only the open one runs its queries
 
 
 def columns(names: list[str]) -> dict[str, Any]:
     """Column headers in the user's language; shares shown as percentages."""
-    pct = {"rate", "gap", "target", "others_median"}
-    return {
-        c: st.column_config.NumberColumn(t(f"adoption.col.{c}"), format="percent")
-        if c in pct
-        else t(f"adoption.col.{c}")
-        for c in names
-    }
+    pct, label = {"rate", "gap", "target", "others_median"}, {c: t(f"adoption.col.{c}") for c in names}
+    return {c: st.column_config.NumberColumn(label[c], format="percent") if c in pct else label[c] for c in names}
 
 
 def show(df: pd.DataFrame, names: list[str]) -> None:
@@ -80,8 +75,9 @@ event = st.plotly_chart(
     selection_mode=("points",),
 )
 clicked = charts.department_from_selection(event.selection.points)
-if clicked is not None:
+if clicked is not None and clicked != st.session_state.get(PICKED):
     st.session_state[PICKED] = clicked
+    st.session_state[TABS] = t("adoption.tab.trend")  # a new click opens that department's trend
 rank_cols = ["rank", "movement", "department", "rate", "gap", "active", "eligible", "no_eligible_rows"]
 show(ranking, rank_cols if chosen else [c for c in rank_cols if c not in ("active", "eligible")])
 ui.download(ranking, "usage_ranking", key="adoption_dl_ranking")
@@ -94,55 +90,56 @@ if len(warnings):
         show(warnings, ["period", "department", "system", "issue", "active", "eligible", "no_eligible_rows"])
 
 # ---------------------------------------------------------------- heatmap, roll-out, trend, my department
-departments = store.load(m.departments, scope)
 heat, rollout, trend_tab, mine_tab = st.tabs(
-    [t("adoption.tab.heatmap"), t("adoption.tab.rollout"), t("adoption.tab.trend"), t("adoption.tab.mine")]
+    [t(f"adoption.tab.{k}") for k in ("heatmap", "rollout", "trend", "mine")], key=TABS, on_change="rerun"
 )
-with heat:
-    st.caption(t("adoption.heatmap.caption"))
-    st.plotly_chart(
-        charts.rate_heatmap(store.load(m.rate_matrix, scope, period), lang()), width="stretch", key="adoption_heatmap"
-    )
-with rollout:
-    st.caption(t("adoption.rollout.caption"))
-    matrix = store.load(m.rollout_matrix, scope)
-    st.plotly_chart(charts.rollout_chart(matrix, lang()), width="stretch", key="adoption_rollout")
-    ui.download(matrix, "rollout_matrix", key="adoption_dl_rollout")
-with trend_tab:
-    picked = st.session_state.get(PICKED)
-    options = [ALL, *departments]
-    department = st.selectbox(
-        t("adoption.trend.department"),
-        options,
-        index=options.index(picked) if picked in options else 0,
-        format_func={ALL: t("adoption.trend.hospital"), **{d: d for d in departments}}.__getitem__,
-        key=f"adoption_trend_department_{picked}",
-    )
-    st.caption(t("adoption.trend.caption"))
-    series = store.load(m.trend, scope, department or None, chosen, period)
-    fig = charts.trend_lines(series, lang(), target=float(ranking["target"].iloc[0]))
-    st.plotly_chart(fig, width="stretch", key="adoption_trend")
-with mine_tab:
-    forced = m.anonymous_setting()
-    everyone = store.load(m.departments, scope, True)
-    mine = st.selectbox(t("adoption.mine.department"), everyone, key="adoption_mine_department")
-    anonymous = st.toggle(t("adoption.mine.anonymous"), value=forced, disabled=forced, key="adoption_anonymous")
-    if forced:
-        st.caption(t("adoption.mine.anonymous_forced"))
-    view = store.load(m.my_department, scope, mine, forced or anonymous, period)
-    if view.overall_rank is None:
-        st.info(t("adoption.mine.none"))
-    else:
-        a, b = st.columns(2)
-        with a:
-            ui.tile(
-                t("adoption.mine.rank"), t("adoption.mine.rank_value", rank=view.overall_rank, n=view.n_departments)
-            )
-        with b:
-            ui.tile(t("adoption.mine.rate"), fmt.pct(view.overall_rate))
-    show(view.systems, ["system", "rate", "rank", "n_ranked", "movement", "others_median", "gap"])
-    if view.others is not None and len(view.others):
-        with st.expander(t("adoption.mine.others")):
-            show(view.others, ["department", "system", "rate"])
-    st.markdown(f"**{t('adoption.mine.trend')}**")
-    st.plotly_chart(charts.my_department_lines(view.trend, lang()), width="stretch", key="adoption_mine_trend")
+if heat.open:
+    with heat:
+        st.caption(t("adoption.heatmap.caption"))
+        heatmap = charts.rate_heatmap(store.load(m.rate_matrix, scope, period), lang())
+        st.plotly_chart(heatmap, width="stretch", key="adoption_heatmap")
+if rollout.open:
+    with rollout:
+        st.caption(t("adoption.rollout.caption"))
+        matrix = store.load(m.rollout_matrix, scope)
+        st.plotly_chart(charts.rollout_chart(matrix, lang()), width="stretch", key="adoption_rollout")
+        ui.download(matrix, "rollout_matrix", key="adoption_dl_rollout")
+if trend_tab.open:
+    with trend_tab:
+        picked, departments = st.session_state.get(PICKED), store.load(m.departments, scope)
+        options = [ALL, *departments]
+        department = st.selectbox(
+            t("adoption.trend.department"),
+            options,
+            index=options.index(picked) if picked in options else 0,
+            format_func={ALL: t("adoption.trend.hospital"), **{d: d for d in departments}}.__getitem__,
+            key=f"adoption_trend_department_{picked}",
+        )
+        st.caption(t("adoption.trend.caption"))
+        series = store.load(m.trend, scope, department or None, chosen, period)
+        fig = charts.trend_lines(series, lang(), target=float(ranking["target"].iloc[0]))
+        st.plotly_chart(fig, width="stretch", key="adoption_trend")
+if mine_tab.open:
+    with mine_tab:
+        forced = m.anonymous_setting()
+        everyone = store.load(m.departments, scope, True)
+        mine = st.selectbox(t("adoption.mine.department"), everyone, key="adoption_mine_department")
+        anonymous = st.toggle(t("adoption.mine.anonymous"), value=forced, disabled=forced, key="adoption_anonymous")
+        if forced:
+            st.caption(t("adoption.mine.anonymous_forced"))
+        view = store.load(m.my_department, scope, mine, forced or anonymous, period)
+        if view.overall_rank is None:
+            st.info(t("adoption.mine.none"))
+        else:
+            a, b = st.columns(2)
+            rank = t("adoption.mine.rank_value", rank=view.overall_rank, n=view.n_departments)
+            with a:
+                ui.tile(t("adoption.mine.rank"), rank)
+            with b:
+                ui.tile(t("adoption.mine.rate"), fmt.pct(view.overall_rate))
+        show(view.systems, ["system", "rate", "rank", "n_ranked", "movement", "others_median", "gap"])
+        if view.others is not None and len(view.others):
+            with st.expander(t("adoption.mine.others")):
+                show(view.others, ["department", "system", "rate"])
+        st.markdown(f"**{t('adoption.mine.trend')}**")
+        st.plotly_chart(charts.my_department_lines(view.trend, lang()), width="stretch", key="adoption_mine_trend")

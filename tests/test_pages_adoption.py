@@ -55,6 +55,13 @@ def open_page(db: Path, page: str, lang: str = "zh") -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, key: str, lang: str) -> None:
+    """Open one of the page's lazy lower tabs, as a click on it does (only the open tab runs)."""
+    at.session_state["adoption_tabs"] = text(f"adoption.tab.{key}", lang)
+    at.run()
+    assert_clean(at)
+
+
 def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -170,6 +177,7 @@ def test_one_department(one_department_db: Path, lang: str) -> None:
     row = ranking_frame(at).value.iloc[0]
     assert (row["rate"], row["active"], row["eligible"]) == (pytest.approx(0.9), 45, 50)
     # my department: the only one, so nobody to compare with
+    open_tab(at, "mine", lang)
     mine = at.tabs[3]
     assert [mt.value for mt in mine.metric] == [text("adoption.mine.rank_value", lang).format(rank=1, n=1), "85.0%"]
     assert mine.dataframe[0].value["others_median"].isna().all()
@@ -247,6 +255,7 @@ def test_lagging_departments_are_flagged_at_the_bottom(demo_db: Path, system: st
 
 def test_my_department_anonymity_hides_other_names(demo_db: Path) -> None:
     at = open_page(demo_db, PAGE, "en")
+    open_tab(at, "mine", "en")
     me = "口腔科"
     at.selectbox(key="adoption_mine_department").set_value(me).run()
     assert_clean(at)
@@ -273,7 +282,16 @@ def test_my_department_anonymity_hides_other_names(demo_db: Path) -> None:
 def test_hospital_wide_anonymity_setting_forces_the_toggle(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COCKPIT_ANONYMOUS", "yes")
     at = open_page(demo_db, PAGE, "zh")
+    open_tab(at, "mine", "zh")
     toggle = at.toggle(key="adoption_anonymous")
     assert toggle.value is True and toggle.disabled
     assert text("adoption.mine.anonymous_forced", "zh") in [c.value for c in at.tabs[3].caption]
     assert not at.tabs[3].expander
+
+
+def test_lower_tabs_are_lazy(demo_db: Path) -> None:
+    at = open_page(demo_db, PAGE, "en")
+    assert [len(tab.children) > 0 for tab in at.tabs] == [True, False, False, False]  # only the open tab ran
+    open_tab(at, "rollout", "en")
+    assert [len(tab.children) > 0 for tab in at.tabs] == [False, True, False, False]
+    assert at.tabs[1].caption[0].value == text("adoption.rollout.caption", "en")
