@@ -1,0 +1,299 @@
+"""Row-level checks of a staged table: rows that are not data, refused values, rule breaches, duplicate keys,
+and the grand-total cross-check. Every problem goes into the file's report; nothing stops at the first.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from loaders import coerce, readers, store
+from loaders.datasets import Dataset
+from loaders.errors import Problem, Report
+from loaders.headers import HeaderChoice
+
+MAX_PROBLEMS = 2000
+
+
+def check_totals(
+    mem: duckdb.DuckDBPyConnection, ds: Dataset, choice: HeaderChoice, report: Report, name: str, sheet: str | None
+) -> None:
+    """A single grand-total row is cross-checked against the sum of the data; a mismatch is a warning."""
+    totals = [p.row for p in report.warnings if p.row is not None and p.message.startswith("合计/小计行")]
+    if len(totals) != 1:
+        return
+    for fld, idx in choice.mapped.items():
+        if ds.field(fld).kind not in ("money", "number"):
+            continue
+        q = store.quote_ident(f"c{idx}")
+        raw = mem.execute(f"SELECT {q} FROM raw WHERE _row = ?", [totals[0]]).fetchone()  # noqa: S608
+        if not raw or raw[0] is None:
+            continue
+        try:
+            unit = coerce.unit_from_header(choice.columns[idx].header) if ds.field(fld).kind == "money" else 1.0
+            stated = coerce.parse_money(str(raw[0]).strip(), unit)
+        except coerce.CoerceError:
+            continue
+        row = mem.execute(f"SELECT sum({store.quote_ident(fld)}) FROM typed").fetchone()  # noqa: S608
+        summed = float(row[0]) if row and row[0] is not None else 0.0
+        if abs(stated - summed) > max(0.01, abs(summed) * 1e-6):
+            report.add(
+                Problem(
+                    name,
+                    sheet,
+                    totals[0],
+                    choice.columns[idx].header,
+                    str(raw[0]),
+                    f"合计行为 {stated:,.2f}，但明细合计为 {summed:,.2f}，请核对。 / The total row says {stated:,.2f};"
+                    f" the rows add up to {summed:,.2f}.",
+                    "warning",
+                )
+            )
+
+
+LABEL_HINT = r"(?i)([合总小][\s\x{3000}]*计|total|sum|注|说明|单位|图例|来源|note|legend|source|n\.?b|※|#|\*)"
+
+
+def non_data_rows(
+    mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice, name: str, report: Report
+) -> list[int]:
+    """Blank rows, total rows (合计/总计/小计/Total), notes and legends: left out and reported."""
+    width = len(choice.columns)
+    mapped_cols = [f"c{i}" for i in choice.mapped.values()]
+    all_cols = [f"c{i}" for i in range(width)]
+    empty_mapped = " AND ".join(f"({store.quote_ident(c)} IS NULL)" for c in mapped_cols) or "TRUE"
+    blanks = [
+        r[0]
+        for r in mem.execute(f"SELECT _row FROM raw WHERE {empty_mapped}").fetchall()  # noqa: S608
+    ]
+    # total and note labels are looked for in the first few text columns; each distinct text is checked once
+    label_cols = all_cols[: min(width, 6)]
+    out = set(blanks)
+    totals: list[tuple[int, str]] = []
+    notes: list[tuple[int, str]] = []
+    for c in label_cols:
+        q = store.quote_ident(c)
+        # a cheap vectorised pre-filter; the exact rules in coerce run on the few candidates
+        texts = [
+            r[0]
+            for r in mem.execute(
+                f"SELECT DISTINCT {q} FROM raw WHERE {q} IS NOT NULL AND regexp_matches({q}, ?)",  # noqa: S608
+                [LABEL_HINT],
+            ).fetchall()
+        ]
+        tot = [t for t in texts if coerce.is_total_label(t)]
+        note = [t for t in texts if coerce.is_note_label(t)]
+        for label_list, sink in ((tot, totals), (note, notes)):
+            if label_list:
+                for row_no, text in mem.execute(
+                    f"SELECT _row, {q} FROM raw WHERE {q} IN (SELECT unnest(?::VARCHAR[]))",  # noqa: S608
+                    [label_list],
+                ).fetchall():
+                    if row_no not in out:
+                        sink.append((int(row_no), str(text)))
+                        out.add(int(row_no))
+    # header rows repeated below the header (vertically merged headers, paged exports)
+    header_match = [f"({store.quote_ident(f'c{i}')} = ?)" for i in choice.mapped.values() if choice.columns[i].header]
+    header_vals: list[object] = [
+        choice.columns[i].header.split("/")[-1].strip() for i in choice.mapped.values() if choice.columns[i].header
+    ]
+    if header_match:
+        need = max(1, len(header_match) // 2)
+        cond = " + ".join(f"CAST(coalesce({m}, false) AS INTEGER)" for m in header_match)
+        for (row_no,) in mem.execute(f"SELECT _row FROM raw WHERE ({cond}) >= {need}", header_vals).fetchall():  # noqa: S608
+            if row_no not in out:
+                out.add(int(row_no))
+                notes.append((int(row_no), "(表头重复行 / repeated header)"))
+    # a footer (legend, notes) after the last complete row and a blank gap is not data
+    required = [f"c{choice.mapped[f]}" for f in choice.dataset.required if f in choice.mapped]
+    if required:
+        complete = " AND ".join(f"{store.quote_ident(c)} IS NOT NULL" for c in required)
+        last = mem.execute(f"SELECT max(_row) FROM raw WHERE {complete}").fetchone()  # noqa: S608
+        last_row = int(last[0]) if last and last[0] is not None else None
+        if last_row is not None:
+            gap = mem.execute(
+                f"SELECT min(_row) FROM raw WHERE _row > ? AND ({empty_mapped})",  # noqa: S608
+                [last_row],  # noqa: S608
+            ).fetchone()
+            if gap and gap[0] is not None:
+                footer = [
+                    int(r[0])
+                    for r in mem.execute(
+                        f"SELECT _row FROM raw WHERE _row > ? AND NOT ({empty_mapped})",  # noqa: S608
+                        [gap[0]],
+                    ).fetchall()
+                ]
+                footer = [r for r in footer if r not in out]
+                if footer:
+                    out.update(footer)
+                    report.add(
+                        Problem(
+                            name,
+                            grid.sheet,
+                            footer[0],
+                            None,
+                            None,
+                            f"表格下方第 {footer[0]}–{footer[-1]} 行是说明或图例，未导入。 / Footer rows {footer[0]}–{footer[-1]} (notes, legend) left out.",
+                            "warning",
+                        )
+                    )
+    for row_no, text in totals:
+        report.add(
+            Problem(name, grid.sheet, row_no, None, text, "合计/小计行，未计入数据。 / Total row left out.", "warning")
+        )
+    for row_no, text in notes:
+        report.add(
+            Problem(
+                name, grid.sheet, row_no, None, text[:80], "说明/图例行，未计入数据。 / Note row left out.", "warning"
+            )
+        )
+    # blank rows that hold stray text in unmapped columns only are reported; fully blank ones are not
+    if blanks:
+        n = len(blanks)
+        report.add(
+            Problem(
+                name,
+                grid.sheet,
+                None,
+                None,
+                None,
+                f"跳过 {n} 个空行(必填列均为空)。 / {n} blank rows skipped.",
+                "warning",
+            )
+        )
+    return sorted(out)
+
+
+ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
+    # (condition that marks a bad row, field it concerns, message)
+    "tasks": [
+        (
+            "finish IS NOT NULL AND start IS NOT NULL AND finish < start",
+            "finish",
+            "完成时间早于开始时间 / finish before start",
+        ),
+        (
+            "baseline_finish IS NOT NULL AND baseline_start IS NOT NULL AND baseline_finish < baseline_start",
+            "baseline_finish",
+            "基线完成时间早于基线开始时间 / baseline finish before baseline start",
+        ),
+    ],
+    "budget": [("amount < 0", "amount", "预算金额为负数 / negative budget")],
+    "changes": [
+        ("decided IS NOT NULL AND decided < requested", "decided", "审批日期早于申请日期 / decided before requested")
+    ],
+    "usage": [
+        ("active_users < 0", "active_users", "活跃用户数为负数 / negative count"),
+        ("eligible_users < 0", "eligible_users", "应用人数为负数 / negative count"),
+        (
+            "eligible_users IS NOT NULL AND active_users > eligible_users",
+            "active_users",
+            "活跃用户数大于应用人数 / more active than eligible users",
+        ),
+    ],
+}
+
+
+def row_problems(
+    mem: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    headers: dict[str, str],
+    name: str,
+    sheet: str | None,
+    report: Report,
+    error_maps: list[tuple[str, str, str]],
+) -> set[int]:
+    bad: set[int] = set()
+    count = 0
+
+    def add(row: int, fld: str | None, value: object, message: str) -> None:
+        nonlocal count
+        bad.add(int(row))
+        count += 1
+        if count <= MAX_PROBLEMS:
+            report.add(
+                Problem(
+                    name, sheet, int(row), headers.get(fld or "", fld), None if value is None else str(value), message
+                )
+            )
+
+    mapped = set(headers)
+    rules = [
+        (cond, fld, message)
+        for cond, fld, message in ROW_RULES.get(ds.name, [])
+        if set(re.findall(r"[a-z_]+", cond)) & {f.name for f in ds.fields} <= mapped
+    ]
+    # values the coercion refused: only the maps that hold a refusal are joined back to find their rows
+    for fld, colname, mtab in error_maps:
+        c, m = store.quote_ident(colname), store.quote_ident(mtab)
+        for row, raw, err in mem.execute(
+            f"SELECT d._row, d.{c}, m.err FROM data d JOIN {m} m ON d.{c} = m.raw "  # noqa: S608
+            "WHERE m.err IS NOT NULL ORDER BY d._row"
+        ).fetchall():
+            add(row, fld, raw, err)
+    # one scan finds whether any row breaks a rule; the detailed queries below run only when one does
+    checks = [f"{store.quote_ident(f.name)} IS NULL" for f in ds.fields if f.name in mapped and f.required]
+    checks += [f"coalesce({cond}, false)" for cond, _, _ in rules]
+    any_bad = mem.execute(f"SELECT count(*) FROM typed WHERE {' OR '.join(checks) or 'FALSE'}").fetchone()  # noqa: S608
+    for f in ds.fields:
+        if not any_bad or not any_bad[0]:
+            break
+        if f.name in mapped and f.required:
+            q = store.quote_ident(f.name)
+            for (row,) in mem.execute(f"SELECT row_no FROM typed WHERE {q} IS NULL ORDER BY row_no").fetchall():  # noqa: S608
+                if row not in bad:
+                    add(row, f.name, None, f"必填字段「{headers[f.name]}」为空 / required value missing")
+    for cond, fld, message in rules if any_bad and any_bad[0] else []:
+        for (row,) in mem.execute(f"SELECT row_no FROM typed WHERE {cond} ORDER BY row_no").fetchall():  # noqa: S608
+            add(row, fld, None, message)
+    # duplicate business keys: same key with different values is an error; exact repeats are warnings
+    key = [k for k in ds.key if k in mapped]
+    if key and len(key) == len([k for k in ds.key if k != "project" or "project" in mapped]):
+        fields = [store.quote_ident(f.name) for f in ds.fields if f.name in mapped]
+        kq = ", ".join(store.quote_ident(k) for k in key)
+        sql = (
+            f"WITH dup AS (SELECT {kq} FROM typed GROUP BY {kq} HAVING count(*) > 1) "  # noqa: S608
+            f"SELECT {kq}, list(row_no ORDER BY row_no) AS rows_, count(DISTINCT ({', '.join(fields)})) AS variants "
+            f"FROM typed JOIN dup USING ({kq}) WHERE row_no NOT IN (SELECT unnest(?::BIGINT[])) GROUP BY {kq} "
+            "HAVING count(*) > 1"
+        )
+        for rec in mem.execute(sql, [sorted(bad)]).fetchall():
+            rows_ = rec[len(key)]
+            variants = rec[len(key) + 1]
+            label = " / ".join(str(v) for v in rec[: len(key)])
+            listed = "、".join(f"第 {r} 行" for r in rows_[:10])
+            if variants > 1:
+                for r in rows_:
+                    add(
+                        r,
+                        key[-1],
+                        label,
+                        f"编号 {label} 在{listed}重复且内容不同 / duplicate key with different values",
+                    )
+            else:
+                for r in rows_[1:]:
+                    bad.add(int(r))
+                report.add(
+                    Problem(
+                        name,
+                        sheet,
+                        int(rows_[1]),
+                        headers.get(key[-1]),
+                        label,
+                        f"完全相同的重复行({listed})，只保留一行。 / exact duplicate rows, one kept.",
+                        "warning",
+                    )
+                )
+    if count > MAX_PROBLEMS:
+        report.add(
+            Problem(
+                name,
+                sheet,
+                None,
+                None,
+                None,
+                f"另有 {count - MAX_PROBLEMS} 个问题未列出。 / {count - MAX_PROBLEMS} more problems.",
+            )
+        )
+    return bad
