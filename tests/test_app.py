@@ -17,7 +17,7 @@ from loaders import store
 from metrics import overview
 from metrics.scope import Scope
 from pages.components import nav
-from pages.components.i18n import LANGS, catalogue
+from pages.components.i18n import LANGS, catalogue, column_keys
 from tests import storekit
 from tests.conftest import ROOT, app_test
 
@@ -28,6 +28,12 @@ DEFAULT_PAGE = "pages/overview.py"
 def text(key: str, lang: str) -> str:
     zh, en = catalogue()[key]
     return zh if lang == "zh" else en
+
+
+def headers(columns: object, lang: str) -> list[str]:
+    """Download headers as the page writes them: each column's catalogue label in `lang`, else its name."""
+    keys = column_keys()
+    return [text(keys[c], lang) if c in keys else str(c) for c in columns]  # type: ignore[attr-defined]
 
 
 def open_page(db: Path, page: str, lang: str) -> AppTest:

@@ -24,7 +24,7 @@ from metrics.scope import Scope
 from pages.components.filters import default_dates
 from pages.components.i18n import LANGS
 from tests import storekit
-from tests.test_app import assert_clean, open_page, text
+from tests.test_app import assert_clean, headers, open_page, text
 from tests.test_pages_schedule import downloads  # noqa: F401 - fixture
 
 PAGE = "pages/money.py"
@@ -216,9 +216,10 @@ def test_ledger_lines_download_keeps_formulas_as_text(demo_db: Path, downloads: 
     sheet = book.active
     assert sheet is not None
     rows = list(sheet.iter_rows())
-    assert [c.value for c in rows[0]] == list(lines.columns)
+    assert [c.value for c in rows[0]] == headers(lines.columns, "zh")  # headed in the user's language
     assert len(rows) - 1 == len(lines)
     cells = [c for row in rows[1:] for c in row if c.value == HOSTILE]
     assert len(cells) == 1 and cells[0].data_type == "s"  # a string cell: Excel never runs it
     csv = pd.read_csv(io.BytesIO(downloads["cost_lines.csv"]), encoding="utf-8-sig", dtype=str)
-    assert "'" + HOSTILE in csv["description"].tolist() and HOSTILE not in csv["description"].tolist()
+    described = csv[headers(["description"], "zh")[0]].tolist()
+    assert "'" + HOSTILE in described and HOSTILE not in described

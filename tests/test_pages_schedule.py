@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from metrics import schedule
 from metrics.scope import Scope
 from pages.components.i18n import LANGS
-from tests.test_app import assert_clean, open_page, text
+from tests.test_app import assert_clean, headers, open_page, text
 
 PAGE = "pages/schedule.py"
 
@@ -150,7 +150,7 @@ def test_milestones_download_holds_the_rows_shown(demo_db: Path, downloads: dict
     sheet = openpyxl.load_workbook(io.BytesIO(downloads["milestones.xlsx"])).active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == list(due.columns)
+    assert list(rows[0]) == headers(due.columns, "en")  # headed in the user's language
     assert [(r[0], str(r[1])) for r in rows[1:]] == list(zip(due["project"], due["task_id"].astype(str), strict=True))
     csv = pd.read_csv(io.BytesIO(downloads["milestones.csv"]), encoding="utf-8-sig", dtype=str)
-    assert csv["name"].tolist() == due["name"].tolist()
+    assert csv[headers(["name"], "en")[0]].tolist() == due["name"].tolist()

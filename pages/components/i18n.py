@@ -63,3 +63,20 @@ def t(key: str, **kwargs: object) -> str:
         return key  # visible but harmless; tests/test_i18n.py fails on missing keys
     text = pair[0] if lang() == "zh" else pair[1]
     return text.format(**kwargs) if kwargs else text
+
+
+@lru_cache(maxsize=1)
+def column_keys() -> dict[str, str]:
+    """Column name -> the first catalogue key that labels it (`<area>.col.<name>`)."""
+    found: dict[str, str] = {}
+    for key in catalogue():
+        area, sep, column = key.partition(".col.")
+        if sep and area and column and "." not in column:
+            found.setdefault(column, key)
+    return found
+
+
+def column_label(name: str) -> str:
+    """A data column's header in the user's language (the column name itself when no label is known)."""
+    key = column_keys().get(name)
+    return t(key) if key else name

@@ -11,7 +11,7 @@ import streamlit as st
 from loaders.errors import CockpitError
 from metrics import export
 from pages.components import nav, store
-from pages.components.i18n import t
+from pages.components.i18n import column_label, t
 
 LIGHTS = {"green": "🟢", "amber": "🟡", "red": "🔴", "none": "⚪"}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -79,8 +79,11 @@ def light(status: str) -> str:
 
 
 def download(df: pd.DataFrame, name: str, money_columns: tuple[str, ...] = (), key: str | None = None) -> None:
-    """Excel (.xlsx, formula-safe, money formatted) and CSV download buttons for `df`."""
+    """Excel (.xlsx, formula-safe, money formatted) and CSV download buttons for `df`, headed in the user's language."""
     key = key or f"dl_{name}"
+    labels = {c: column_label(str(c)) for c in df.columns}
+    df = df.rename(columns=labels)
+    money_columns = tuple(labels.get(c, c) for c in money_columns)
     left, right = st.columns(2)
     left.download_button(
         t("common.download.xlsx"),
