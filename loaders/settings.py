@@ -30,6 +30,11 @@ SETTINGS: dict[str, Setting] = {
     "min_free_mb": Setting("COCKPIT_MIN_FREE_MB", "200", "Imports are refused when the store's disk has less free."),
     "eac_threshold": Setting("COCKPIT_EAC_THRESHOLD", "0.05", "Warn when EAC exceeds BAC by more than this share."),
     "usage_target": Setting("COCKPIT_USAGE_TARGET", "0.80", "Default usage-rate target per system."),
+    "risk_bands": Setting(
+        "COCKPIT_RISK_BANDS",
+        "5,10,20",
+        "Lowest score of the medium, high and critical risk bands (likelihood x impact).",
+    ),
     "anonymous": Setting(
         "COCKPIT_ANONYMOUS", "0", "1 = the adoption page hides other departments' names (median only) for everyone."
     ),

@@ -16,8 +16,14 @@ from metrics.scope import Scope
 # The risks page's definitions, so the overview and the register never disagree: a risk is critical from the
 # critical band's floor; a change request is pending when its status says so; statuses compare without case or
 # spaces (metrics.risks.normalise_status).
-CRITICAL_SCORE = risks.DEFAULT_BANDS.critical
 CLOSED_RISK = tuple(sorted(risks.CLOSED_STATUSES))
+
+
+def critical_score() -> int:
+    """The score from which a risk counts as critical (the risk bands setting)."""
+    return risks.configured_bands().critical
+
+
 PENDING_CHANGE = tuple(sorted(risks.PENDING_CHANGE_STATUSES))
 _STATUS = "regexp_replace(lower(coalesce(status, '')), '\\s+', '', 'g')"
 
@@ -139,7 +145,7 @@ def project_summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFram
     """  # noqa: S608
     params: list[object] = [
         *tasks_params, today,
-        *risks_params, CRITICAL_SCORE, list(CLOSED_RISK),
+        *risks_params, critical_score(), list(CLOSED_RISK),
         *changes_params, list(PENDING_CHANGE),
         *proj_params,
         *proj_params, cut,

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from loaders import settings
 from metrics.scope import Scope
 
 BAND_NAMES: tuple[str, ...] = ("low", "medium", "high", "critical")
@@ -61,6 +62,16 @@ class Bands:
 
 
 DEFAULT_BANDS = Bands()
+
+
+def configured_bands() -> Bands:
+    """The hospital's band floors from the `risk_bands` setting (COCKPIT_RISK_BANDS="5,10,20": medium, high,
+    critical); the defaults when the setting is absent or malformed."""
+    try:
+        medium, high, critical = (int(x) for x in settings.get("risk_bands").split(","))
+        return Bands(medium, high, critical)
+    except ValueError:
+        return DEFAULT_BANDS
 
 
 def band(score: float | None, bands: Bands = DEFAULT_BANDS) -> str | None:

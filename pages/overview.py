@@ -40,7 +40,7 @@ def tiles(row: Mapping[Any, Any]) -> None:
             fmt.num(row["open_risks"]),
             delta=t("overview.critical", n=critical) if critical else None,
             good=False if critical else None,
-            help=t("overview.critical_help", score=overview.CRITICAL_SCORE),
+            help=t("overview.critical_help", score=overview.critical_score()),
         )
     with cols[3]:
         ui.tile(t("overview.pending_changes"), fmt.num(row["pending_changes"]))

@@ -12,7 +12,7 @@ from pages.components.i18n import lang, t
 
 CELL = "risks_cell"  # the chosen (likelihood, impact) cell, kept across reruns and filter changes
 GEN = "risks_heatmap_gen"  # bumped by "clear" so the chart starts with no selection
-BANDS = m.DEFAULT_BANDS
+BANDS = m.configured_bands()
 REVIEW_DAYS = 30
 
 

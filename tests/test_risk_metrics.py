@@ -343,3 +343,16 @@ def test_load_history_and_changes(store: Any) -> None:
     out = m.decisions_waiting(changes, m.load_register(store, Scope()), TODAY)
     assert out.set_index("id").loc["C1"]["age_days"] == 23
     assert m.load_register(storekit.new_store(), Scope()).empty
+
+
+def test_band_floors_come_from_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from metrics import risks as rm
+
+    monkeypatch.setenv("COCKPIT_RISK_BANDS", "4,9,16")
+    bands = rm.configured_bands()
+    assert (bands.medium, bands.high, bands.critical) == (4, 9, 16)
+    assert bands.band(16) == "critical" and bands.band(12) == "high" and bands.band(3) == "low"
+    monkeypatch.setenv("COCKPIT_RISK_BANDS", "not,a,band")
+    assert rm.configured_bands() == rm.DEFAULT_BANDS  # a malformed setting falls back to 5, 10, 20
+    monkeypatch.setenv("COCKPIT_RISK_BANDS", "20,10,5")
+    assert rm.configured_bands() == rm.DEFAULT_BANDS  # floors that do not rise are refused too
