@@ -976,6 +976,12 @@ def _supersede(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int) -
     ds = DATASETS[prep.dataset]
     if ds.mode != "periodic":
         return 0
+    earlier = con.execute(
+        "SELECT count(*) FROM import_log WHERE dataset = ? AND status = 'loaded' AND import_id <> ?",
+        [prep.dataset, import_id],
+    ).fetchall()
+    if not earlier or not earlier[0][0]:
+        return 0  # the first load of this dataset replaces nothing
     table = store.quote_ident(store.RAW_TABLES[prep.dataset])
     if prep.dataset == "costs":
         match = "(o.project = n.project AND date_trunc('month', o.date) = date_trunc('month', n.date))"

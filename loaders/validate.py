@@ -74,11 +74,11 @@ def non_data_rows(
     notes: list[tuple[int, str]] = []
     for c in label_cols:
         q = store.quote_ident(c)
-        # a cheap vectorised pre-filter; the exact rules in coerce run on the few candidates
+        # a vectorised pre-filter on the distinct texts; the exact rules in coerce run on the few candidates
         texts = [
             r[0]
             for r in mem.execute(
-                f"SELECT DISTINCT {q} FROM raw WHERE {q} IS NOT NULL AND regexp_matches({q}, ?)",  # noqa: S608
+                f"SELECT v FROM (SELECT DISTINCT {q} AS v FROM raw WHERE {q} IS NOT NULL) WHERE regexp_matches(v, ?)",  # noqa: S608
                 [LABEL_HINT],
             ).fetchall()
         ]
