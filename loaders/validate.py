@@ -101,7 +101,8 @@ def non_data_rows(
     if header_match:
         need = max(1, len(header_match) // 2)
         cond = " + ".join(f"CAST(coalesce({m}, false) AS INTEGER)" for m in header_match)
-        for (row_no,) in mem.execute(f"SELECT _row FROM raw WHERE ({cond}) >= {need}", header_vals).fetchall():  # noqa: S608
+        repeated = mem.execute(f"SELECT _row FROM raw WHERE ({cond}) >= ?", [*header_vals, need]).fetchall()  # noqa: S608
+        for (row_no,) in repeated:
             if row_no not in out:
                 out.add(int(row_no))
                 notes.append((int(row_no), "(表头重复行 / repeated header)"))
