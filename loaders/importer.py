@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from loaders import coerce, plans, readers, settings, sniff, store, validate
+from loaders import bulk, coerce, plans, readers, settings, sniff, store, validate
 from loaders.datasets import DATASETS, Dataset
 from loaders.errors import CockpitError, FileRefused, ImportBusy, Problem, Report, StoreUnavailable, ValidationFailed
 from loaders.headers import ColumnMap, HeaderChoice, choose_header, signature
@@ -131,10 +131,12 @@ class Prepared:
     staging: duckdb.DuckDBPyConnection | None = None
     stage_file: Path | None = None
     staged_rows: int = 0
+    # a big clean CSV on the bulk path is read straight from the file at commit (see loaders.bulk)
+    bulk: bulk.BulkPlan | None = None
 
     @property
     def row_count(self) -> int:
-        if self.staging is not None:
+        if self.staging is not None or self.bulk is not None:
             return self.staged_rows
         return len(self.frame)
 
@@ -152,6 +154,9 @@ class Prepared:
         if self.stage_file is not None:
             _drop_stage_file(self.stage_file)
             self.stage_file = None
+        if self.bulk is not None and self.bulk.temp_copy is not None:
+            self.bulk.temp_copy.unlink(missing_ok=True)
+            self.bulk.temp_copy = None
 
     @property
     def ok(self) -> bool:
@@ -872,7 +877,7 @@ def commit(
         msg = f"{len(prep.report.errors)} 个问题，整个文件未导入 / {len(prep.report.errors)} problems; nothing stored"
         record_refusal(con, prep.file_name, msg, dataset=prep.dataset, user=who)
         raise ValidationFailed(f"{prep.file_name}：{msg}", problems=prep.report.problems)
-    if prep.row_count == 0:
+    if prep.row_count == 0 and prep.bulk is None:
         msg = "没有可导入的数据行 / no data rows to load"
         record_refusal(con, prep.file_name, msg, dataset=prep.dataset, user=who)
         raise ValidationFailed(f"{prep.file_name}：{msg}", problems=prep.report.problems)
@@ -883,34 +888,37 @@ def commit(
         )
     store.IMPORT_LOCK.acquire(who, prep.file_name)
     committed = False
+    # the bulk path hashes the file while its rows load; the same-file check then runs before COMMIT
+    hashing = prep.bulk is not None and prep.bulk.sha is not None
     try:
-        same = con.execute(
-            "SELECT import_id FROM import_log WHERE sha256 = ? AND dataset = ? AND sheet IS NOT DISTINCT FROM ?"
-            " AND status = 'loaded' AND (as_of IS NOT DISTINCT FROM ?) ORDER BY import_id DESC LIMIT 1",
-            [prep.sha256, prep.dataset, prep.sheet, prep.as_of],
-        ).fetchone()
-        if same:
-            return ImportResult(
-                prep.file_name,
-                prep.sheet,
-                prep.dataset,
-                "skipped",
-                0,
-                int(same[0]),
-                f"同一文件已导入(导入 #{same[0]})，未重复计入。 / Same file already loaded as #{same[0]}.",
-            )
-        stored = _keep_original(db_file, prep)
+        stored: str | None = None
+        if not hashing:
+            skipped = _already_loaded(con, prep)
+            if skipped:
+                return skipped
+            stored = _keep_original(db_file, prep)
         con.execute("BEGIN")
-        skipped = len(prep.invalid_rows)
+        skipped_rows = len(prep.invalid_rows)
         message = (
             "已导入"
-            + (f"，跳过 {skipped} 个无效行" if skipped else "")
-            + f" / loaded{f', {skipped} invalid rows skipped' if skipped else ''}"
+            + (f"，跳过 {skipped_rows} 个无效行" if skipped_rows else "")
+            + f" / loaded{f', {skipped_rows} invalid rows skipped' if skipped_rows else ''}"
         )
         import_id = _record(
             con, prep, status="loaded", message=message, user=who, rows=prep.row_count, stored_file=stored
         )
         _insert(con, prep, import_id, progress)
+        if prep.bulk is not None:
+            if prep.bulk.sha is not None:
+                prep.sha256 = bulk.file_hash(prep.bulk)
+                skipped = _already_loaded(con, prep)
+                if skipped:
+                    return skipped  # the finally rolls the rows back
+                stored = _keep_original(db_file, prep)
+            con.execute(
+                "UPDATE import_log SET rows = ?, sha256 = ?, stored_file = ? WHERE import_id = ?",
+                [prep.row_count, prep.sha256, stored, import_id],
+            )
         superseded = _supersede(con, prep, import_id)
         if superseded:
             con.execute(
@@ -940,8 +948,35 @@ def commit(
         store.IMPORT_LOCK.release()
 
 
+def _already_loaded(con: duckdb.DuckDBPyConnection, prep: Prepared) -> ImportResult | None:
+    """The result for a file whose exact bytes were loaded before (same dataset, sheet and as-of date)."""
+    same = con.execute(
+        "SELECT import_id FROM import_log WHERE sha256 = ? AND dataset = ? AND sheet IS NOT DISTINCT FROM ?"
+        " AND status = 'loaded' AND (as_of IS NOT DISTINCT FROM ?) ORDER BY import_id DESC LIMIT 1",
+        [prep.sha256, prep.dataset, prep.sheet, prep.as_of],
+    ).fetchone()
+    if not same:
+        return None
+    return ImportResult(
+        prep.file_name,
+        prep.sheet,
+        prep.dataset,
+        "skipped",
+        0,
+        int(same[0]),
+        f"同一文件已导入(导入 #{same[0]})，未重复计入。 / Same file already loaded as #{same[0]}.",
+    )
+
+
 def _insert(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int, progress: Progress | None) -> None:
     """Append the prepared rows batch by batch (memory stays bounded whatever the row count)."""
+    if prep.bulk is not None:
+        if progress:
+            progress(0, 0)
+        prep.staged_rows = bulk.insert(con, DATASETS[prep.dataset], prep.bulk, import_id)
+        if progress:
+            progress(prep.staged_rows, prep.staged_rows)
+        return
     table = store.quote_ident(store.RAW_TABLES[prep.dataset])
     snapshot = DATASETS[prep.dataset].mode == "snapshot"
     extra_cols = ", import_id" + (", as_of" if snapshot else "")
@@ -1072,8 +1107,22 @@ def import_file(
     user: str | None = None,
     progress: Progress | None = None,
 ) -> list[ImportResult]:
-    """Prepare and commit every table of a file. Refusals are recorded and returned, not raised."""
+    """Prepare and commit every table of a file. Refusals are recorded and returned, not raised.
+
+    A big clean CSV takes the bulk path (one statement from the file); when it is not clean, nothing of that
+    attempt remains and the checked path below reads, reports and stores it."""
     name = display_name or Path(path).name
+    if not dry_run and sheet is None:
+        quick = _bulk_prepared(Path(path), name, dataset, project, con)
+        if quick is not None:
+            try:
+                return [commit(con, quick, skip_invalid=skip_invalid, user=user, progress=progress)]
+            except bulk.NotClean:
+                pass
+            except (ValidationFailed, ImportBusy, StoreUnavailable) as exc:
+                return [ImportResult(quick.file_name, None, quick.dataset, "refused", 0, None, exc.message)]
+            finally:
+                quick.discard()
     try:
         preps = prepare(path, display_name=name, dataset=dataset, project=project, as_of=as_of, sheet=sheet, con=con)
     except FileRefused as exc:
@@ -1085,6 +1134,52 @@ def import_file(
     finally:
         for p in preps:
             p.discard()
+
+
+def _bulk_prepared(
+    p: Path, display_name: str, dataset: str | None, project: str | None, con: duckdb.DuckDBPyConnection
+) -> Prepared | None:
+    """A Prepared for the bulk path, or None when the file is small, not a CSV, or needs the checked path."""
+    try:
+        if dataset is not None and dataset not in DATASETS or p.stat().st_size <= readers.PYTHON_PARSE_BYTES:
+            return None
+        name = sniff.safe_name(display_name)
+        if sniff.sniff(p, name) != "csv":
+            return None
+        # the head decides the encoding; DuckDB checks the rest as it reads (bad bytes: the checked path)
+        grid = readers.read_csv_head(p, name, whole=False)
+    except (FileRefused, OSError):
+        return None  # the checked path explains it
+    temp = grid.csv_path if grid.csv_path is not None and grid.csv_path != p else None
+    bp: bulk.BulkPlan | None = None
+    choice: HeaderChoice | None = None
+    if grid.truncated and grid.csv_path is not None:
+        candidates = [DATASETS[dataset]] if dataset else list(DATASETS.values())
+        choice = choose_header(grid.rows, candidates, saved=_saved_mappings(con), sheet=None, user_mapping=None)
+        if choice is not None and not _missing(choice, project):
+            hdr = choice.header_row
+            skip = grid.line_of_record[hdr] if hdr < len(grid.line_of_record) else 0
+            bp = bulk.plan(choice, grid.csv_path, grid.delimiter, skip)
+    if bp is None or choice is None:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+        return None
+    bp.temp_copy = temp
+    bp.sha = bulk.hash_in_background(p)
+    return Prepared(
+        file_name=name,
+        sheet=None,
+        dataset=choice.dataset.name,
+        path=p,
+        sha256="",
+        header_row=grid.first_row + choice.header_row,
+        columns=choice.columns,
+        frame=pd.DataFrame(columns=["row_no", *bp.fields]),
+        report=Report(),
+        encoding=grid.encoding,
+        signature=signature(None, [c.header for c in choice.columns]),
+        bulk=bp,
+    )
 
 
 def _commit_all(

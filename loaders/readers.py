@@ -32,6 +32,8 @@ HEAD_RECORDS = 60
 HEAD_ROWS = 60
 # Files up to this size are decoded whole in Python; bigger ones are streamed.
 WHOLE_DECODE_BYTES = 50_000_000
+# The head of a big text is parsed from this many leading characters (more when they hold too few records).
+_HEAD_CHARS = 1_000_000
 # Files up to this size are parsed whole by Python's csv module; bigger ones by DuckDB's parallel reader.
 PYTHON_PARSE_BYTES = 8_000_000
 
@@ -199,6 +201,12 @@ def _detect_encoding_head(head: bytes) -> str:
 
 
 def _records(text: str, delimiter: str, limit: int) -> tuple[list[list[str]], list[int]]:
+    if len(text) > 2 * _HEAD_CHARS and limit <= HEAD_RECORDS:
+        # the head of a big text: parse a prefix (no copy of the whole file); a record cut at the end of the
+        # prefix is never among the first `limit` unless the prefix holds fewer, then parse it all
+        head = _records(text[:_HEAD_CHARS], delimiter, limit)
+        if len(head[0]) >= limit:
+            return head
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -213,15 +221,16 @@ def _records(text: str, delimiter: str, limit: int) -> tuple[list[list[str]], li
     return rows, lines
 
 
-def read_csv_head(path: Path, display_name: str) -> Grid:
+def read_csv_head(path: Path, display_name: str, *, whole: bool = True) -> Grid:
     """The first records of a text file (for header detection), and how DuckDB should read the rest.
 
-    Small files are decoded whole; a non-UTF-8 file is transcoded to a temporary UTF-8 copy for DuckDB.
+    Small files are decoded whole (unless `whole` is False: then only the head decides the encoding, as for
+    big files); a non-UTF-8 file is transcoded to a temporary UTF-8 copy for DuckDB.
     """
     from loaders import sniff
 
     size = path.stat().st_size
-    if size <= WHOLE_DECODE_BYTES:
+    if size <= WHOLE_DECODE_BYTES and (whole or size <= PYTHON_PARSE_BYTES):
         # decoding the whole file proves its encoding; only the head is parsed in Python, DuckDB reads the rest
         text, encoding = sniff.decode_text(path, display_name)
         if text.startswith("\ufeff"):

@@ -251,12 +251,17 @@ def row_problems(
     # duplicate business keys: same key with different values is an error; exact repeats are warnings
     key = [k for k in ds.key if k in mapped]
     if key and len(key) == len([k for k in ds.key if k != "project" or "project" in mapped]):
-        fields = [store.quote_ident(f.name) for f in ds.fields if f.name in mapped]
+        fields = [f"t.{store.quote_ident(f.name)}" for f in ds.fields if f.name in mapped]
         kq = ", ".join(store.quote_ident(k) for k in key)
+        # an empty key part (a hospital-wide KPI has no department) is a value like any other here
+        same_key = " AND ".join(
+            f"t.{store.quote_ident(k)} IS NOT DISTINCT FROM dup.{store.quote_ident(k)}" for k in key
+        )
+        tk = ", ".join(f"t.{store.quote_ident(k)}" for k in key)
         sql = (
             f"WITH dup AS (SELECT {kq} FROM typed GROUP BY {kq} HAVING count(*) > 1) "  # noqa: S608
-            f"SELECT {kq}, list(row_no ORDER BY row_no) AS rows_, count(DISTINCT ({', '.join(fields)})) AS variants "
-            f"FROM typed JOIN dup USING ({kq}) WHERE row_no NOT IN (SELECT unnest(?::BIGINT[])) GROUP BY {kq} "
+            f"SELECT {tk}, list(t.row_no ORDER BY t.row_no) AS rows_, count(DISTINCT ({', '.join(fields)})) AS variants "
+            f"FROM typed t JOIN dup ON {same_key} WHERE t.row_no NOT IN (SELECT unnest(?::BIGINT[])) GROUP BY {tk} "
             "HAVING count(*) > 1"
         )
         for rec in mem.execute(sql, [sorted(bad)]).fetchall():

@@ -1,0 +1,370 @@
+"""The bulk path: a big, clean periodic CSV goes from the file into the store in one DuckDB statement.
+
+The checked path (importer.prepare) stages every cell as text, coerces each distinct value in Python and
+reports every problem with its row. That costs several passes over a 10M-row export. Most big exports are
+machine-written and clean, so `import_file` first tries this path:
+
+1. plan: only when every mapped column has a kind DuckDB can convert exactly as loaders.coerce would
+   (ISO dates, canonical integers, plain decimals, text) and the first label columns are all mapped;
+2. one INSERT ... SELECT from read_csv inside the import transaction; any value the native conversion does not
+   take exactly (a 合计 label, 2025/3/5, 1,234, an empty required cell) aborts it through `error()`;
+3. checks on the inserted rows: rule breaches, duplicate keys, total/note labels and repeated headers in text
+   columns, the row limit. Text is trimmed like the checked path does.
+
+Anything unusual raises NotClean: the transaction rolls back and the checked path runs, so what is reported
+and stored is exactly what the checked path would report and store. Nothing is ever half-loaded. The one
+difference: rows stored by this path have no row_no (numbering rows in file order would cost a second pass;
+a clean file has no row to point at).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import re
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from loaders import coerce, settings, store, validate
+from loaders.datasets import Dataset
+from loaders.headers import HeaderChoice
+
+SENTINEL = "cockpit-bulk-not-clean"
+# kinds with an exact native conversion (see _value_sql)
+NATIVE_KINDS = ("date", "int", "number", "money", "text", "code")
+# the duplicate-key check uses a bitmap over dense key codes up to this many bits, else a hash aggregate
+BITMAP_BITS = 1 << 28
+# text columns with up to this many distinct values are fetched once (labels, key codes); others are
+# checked in DuckDB (label pre-filter, hash aggregate for duplicate keys)
+LIST_MAX = 200_000
+_PLAIN_DECIMAL = r"-?\d{1,15}(\.\d+)?"
+
+
+class NotClean(Exception):
+    """The file needs the checked path: rolled back, nothing stored."""
+
+
+@dataclass
+class BulkPlan:
+    csv_path: Path
+    delimiter: str
+    skip: int  # physical lines before the first data record
+    width: int
+    fields: list[str]  # dataset fields stored, in order
+    values: list[str]  # SQL expression per field over the staging columns c0..cN
+    date_columns: set[int] = field(default_factory=set)  # columns read_csv reads as DATE
+    date_fields: list[str] = field(default_factory=list)
+    text_fields: list[str] = field(default_factory=list)
+    label_fields: list[str] = field(default_factory=list)  # text fields among the first columns
+    header_texts: dict[str, str] = field(default_factory=dict)  # text field -> its header (repeated headers)
+    header_need: int = 1
+    temp_copy: Path | None = None  # a transcoded copy to delete afterwards
+    sha: Future[str] | None = None  # the file's SHA-256, computed while the rows load
+
+
+_HASHER: ThreadPoolExecutor | None = None
+
+
+def hash_in_background(path: Path) -> Future[str]:
+    """Start hashing a file on a worker thread (hashlib releases the GIL while DuckDB loads the rows)."""
+    global _HASHER
+    if _HASHER is None:
+        _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cockpit-sha256")
+    return _HASHER.submit(_sha256, path)
+
+
+def file_hash(bp: BulkPlan) -> str:
+    """The hash started by hash_in_background; a file that could not be read sends it to the checked path."""
+    assert bp.sha is not None
+    try:
+        return bp.sha.result()
+    except OSError as exc:
+        raise NotClean(f"hash: {exc}") from exc
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _fail(reason: str) -> str:
+    return f"error('{SENTINEL}: {reason}')"
+
+
+def _value_sql(kind: str, col: str, header: str, required: bool) -> str:
+    """The native conversion of one column; `error()` for anything the checked path might read differently."""
+    c = store.quote_ident(col)
+    if kind in ("text", "code"):
+        # trimmed afterwards (see _normalise_text): empty cells are NULL already
+        expr = c
+    elif kind == "date":
+        # read as DATE by read_csv with the format %Y-%m-%d (1- or 2-digit month and day, spaces around,
+        # exactly what the checked path reads the same way; anything else is a conversion error); the
+        # year range is checked on the inserted rows (see _check_dates)
+        expr = c
+    elif kind == "int":
+        # canonical integers only ("00012", "+5", "12.0" and "1e3" go to the checked path)
+        expr = (
+            f"CASE WHEN {c} IS NULL THEN NULL WHEN CAST(try_cast({c} AS BIGINT) AS VARCHAR) = {c} "
+            f"THEN try_cast({c} AS BIGINT) ELSE {_fail('int')} END"
+        )
+    else:  # number, money: the plain decimals loaders.importer._coercer reads with float()
+        unit = coerce.unit_from_header(header) if kind == "money" else 1.0
+        scale = "" if unit == 1.0 else f" * {float(unit)!r}"
+        expr = (
+            f"CASE WHEN {c} IS NULL THEN NULL WHEN regexp_full_match({c}, '{_PLAIN_DECIMAL}') "
+            f"THEN CAST({c} AS DOUBLE){scale} ELSE {_fail('number')} END"
+        )
+    if required:
+        expr = f"coalesce({expr}, {_fail('required')})"
+    return expr
+
+
+def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> BulkPlan | None:
+    """A bulk plan for a recognised header, or None when the file needs the checked path."""
+    ds = choice.dataset
+    if ds.mode != "periodic" or choice.duplicates or any(m.how == "duplicate" for m in choice.columns):
+        return None
+    width = len(choice.columns)
+    mapped = choice.mapped
+    label_cols = range(min(width, 6))
+    if any(not choice.columns[i].field for i in label_cols):
+        return None  # a total label in an unmapped column is only seen by the checked path
+    fields: list[str] = []
+    values: list[str] = []
+    text_fields: list[str] = []
+    date_fields: list[str] = []
+    for f in ds.fields:
+        if f.name not in mapped:
+            continue
+        if f.kind not in NATIVE_KINDS:
+            return None
+        idx = mapped[f.name]
+        fields.append(f.name)
+        values.append(_value_sql(f.kind, f"c{idx}", choice.columns[idx].header, f.required))
+        if f.kind in ("text", "code"):
+            text_fields.append(f.name)
+        if f.kind == "date":
+            date_fields.append(f.name)
+    headers = {fld: choice.columns[idx].header for fld, idx in mapped.items() if choice.columns[idx].header}
+    return BulkPlan(
+        csv_path=csv_path,
+        delimiter=delimiter,
+        skip=skip,
+        width=width,
+        fields=fields,
+        values=values,
+        text_fields=text_fields,
+        date_fields=date_fields,
+        date_columns={mapped[f] for f in date_fields},
+        label_fields=[f for f in text_fields if mapped[f] in label_cols],
+        header_texts={f: headers[f].split("/")[-1].strip() for f in text_fields if f in headers},
+        header_need=max(1, len(headers) // 2),
+    )
+
+
+def insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id: int) -> int:
+    """Insert the file's rows under `import_id` (inside the caller's transaction) and check them.
+
+    Returns the row count; raises NotClean when the checked path must decide. Any DuckDB error here (a value
+    the native conversion refused, a cell that trims to empty in a NOT NULL column, a full disk), or anything
+    else that goes wrong here, also hands the file to the checked path, which explains it. The tests show which
+    path stored a file (bulk rows carry no row_no), so a fault here cannot hide as a slow import."""
+    try:
+        return _insert(con, ds, bp, import_id)
+    except NotClean:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever it is, the checked path reads the file and explains it
+        raise NotClean(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+
+
+def _insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id: int) -> int:
+    table = store.quote_ident(store.RAW_TABLES[ds.name])
+    cols = [f"c{i}" for i in range(bp.width)]
+    types = ["DATE" if i in bp.date_columns else "VARCHAR" for i in range(bp.width)]
+    columns = "{" + ", ".join(f"'{c}': '{t}'" for c, t in zip(cols, types, strict=True)) + "}"
+    names = ", ".join(store.quote_ident(f) for f in bp.fields)
+    sql = (
+        f"INSERT INTO {table} (import_id, {names}) SELECT ?, {', '.join(bp.values)} "  # noqa: S608
+        f"FROM read_csv(?, delim = ?, header = false, skip = ?, columns = {columns}, null_padding = true, "
+        "quote = '\"', escape = '\"', strict_mode = false, ignore_errors = false, dateformat = '%Y-%m-%d')"
+    )
+    con.execute(sql, [import_id, str(bp.csv_path), bp.delimiter, bp.skip])
+    mine = f"FROM {table} WHERE import_id = ?"  # noqa: S608
+    counted = con.execute(f"SELECT count(*) {mine}", [import_id]).fetchone()  # noqa: S608
+    rows = int(counted[0]) if counted else 0
+    if not rows or rows > settings.get_int("max_rows"):
+        raise NotClean("row count")
+    _normalise_text(con, table, bp, import_id)
+    _check_rows(con, ds, table, bp, import_id)
+    key = [k for k in ds.key if k in bp.fields]
+    key = key if len(key) == len(ds.key) else []
+    prof = _profile(con, table, bp, key, import_id)
+    _check_dates(bp, prof)
+    _check_labels(con, table, bp, prof, import_id)
+    _check_duplicates(con, ds, table, bp, prof, key, import_id)
+    return rows
+
+
+def _normalise_text(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, import_id: int) -> None:
+    """Text as the checked path stores it: runs of spaces, tabs and ideographic spaces made one, trimmed."""
+    for f in bp.text_fields:
+        q = store.quote_ident(f)
+        norm = (
+            f"nullif(trim(CASE WHEN contains({q}, '  ') OR contains({q}, chr(9)) OR contains({q}, chr(12288)) "
+            f"THEN regexp_replace({q}, '[ \\t\u3000]+', ' ', 'g') ELSE {q} END), '')"
+        )
+        con.execute(
+            f"UPDATE {table} SET {q} = {norm} WHERE import_id = ? AND ({q} <> trim({q}) OR contains({q}, '  ') "  # noqa: S608
+            f"OR contains({q}, chr(9)) OR contains({q}, chr(12288)))",
+            [import_id],
+        )
+
+
+def _check_rows(con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int) -> None:
+    """Required values (after trimming) and the dataset's row rules."""
+    present = set(bp.fields)
+    checks = [f"{store.quote_ident(f.name)} IS NULL" for f in ds.fields if f.name in present and f.required]
+    checks += [
+        f"coalesce({cond}, false)"
+        for cond, _, _ in validate.ROW_RULES.get(ds.name, [])
+        if set(re.findall(r"[a-z_]+", cond)) & {f.name for f in ds.fields} <= present
+    ]
+    if bp.header_texts:
+        # a header repeated below the header (paged exports)
+        hits = " + ".join(f"CAST(coalesce({store.quote_ident(f)} = ?, false) AS INTEGER)" for f in bp.header_texts)
+        checks.append(f"({hits}) >= {int(bp.header_need)}")
+    if not checks:
+        return
+    found = con.execute(
+        f"SELECT count(*) FROM {table} WHERE import_id = ? AND ({' OR '.join(checks)})",  # noqa: S608
+        [import_id, *bp.header_texts.values()],
+    ).fetchone()
+    if found and found[0]:
+        raise NotClean("row rules")
+
+
+def _profile(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, key: list[str], import_id: int) -> Profile:
+    """One scan for the rough number of distinct texts and the key ranges, one for the distinct texts."""
+    prof = Profile()
+    aggs = [f"approx_count_distinct({store.quote_ident(f)})" for f in bp.text_fields]
+    ranged = [*bp.date_fields, *(k for k in key if k not in bp.text_fields and k not in bp.date_fields)]
+    aggs += [f"min({store.quote_ident(k)}), max({store.quote_ident(k)})" for k in ranged]
+    if not aggs:
+        return prof
+    row = con.execute(f"SELECT {', '.join(aggs)} FROM {table} WHERE import_id = ?", [import_id]).fetchone()  # noqa: S608
+    assert row is not None
+    small = [f for f, n in zip(bp.text_fields, row, strict=False) if int(n or 0) <= LIST_MAX]
+    for i, k in enumerate(ranged):
+        prof.ranges[k] = (row[len(bp.text_fields) + 2 * i], row[len(bp.text_fields) + 2 * i + 1])
+    if small:
+        lists = con.execute(
+            f"SELECT {', '.join(f'list(DISTINCT {store.quote_ident(f)}) FILTER ({store.quote_ident(f)} IS NOT NULL)' for f in small)} FROM {table} "  # noqa: S608
+            "WHERE import_id = ?",
+            [import_id],
+        ).fetchone()
+        assert lists is not None
+        prof.distinct = {f: sorted(v or []) for f, v in zip(small, lists, strict=True)}
+    return prof
+
+
+@dataclass
+class Profile:
+    distinct: dict[str, list[str]] = field(default_factory=dict)  # text field -> its distinct values (if few)
+    ranges: dict[str, tuple[object, object]] = field(default_factory=dict)  # date/int field -> (min, max)
+
+
+def _check_dates(bp: BulkPlan, prof: Profile) -> None:
+    """Years outside the plausible range (0025-03-05, 1900-01-01) are refused by the checked path."""
+    lo, hi = dt.date(coerce._MIN_YEAR, 1, 1), dt.date(coerce._MAX_YEAR, 12, 31)
+    for f in bp.date_fields:
+        first, last = prof.ranges.get(f, (None, None))
+        if isinstance(first, dt.date) and isinstance(last, dt.date) and (first < lo or last > hi):
+            raise NotClean("implausible year")
+
+
+def _is_label(text: str) -> bool:
+    return coerce.is_total_label(text) or coerce.is_note_label(text)
+
+
+def _check_labels(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, prof: Profile, import_id: int) -> None:
+    """Total and note labels (合计, 注：…) in the first text columns. Each distinct text is looked at once;
+    a column with very many distinct texts is pre-filtered in DuckDB (the pattern is a literal, so it is
+    compiled once)."""
+    hint = "'" + validate.LABEL_HINT.replace("'", "''") + "'"
+    for f in bp.label_fields:
+        if f in prof.distinct:
+            texts = prof.distinct[f]
+        else:
+            q = store.quote_ident(f)
+            texts = [
+                r[0]
+                for r in con.execute(
+                    f"SELECT DISTINCT {q} FROM {table} WHERE import_id = ? AND regexp_matches({q}, {hint})",  # noqa: S608
+                    [import_id],
+                ).fetchall()
+            ]
+        if any(_is_label(t) for t in texts):
+            raise NotClean("labels")
+
+
+def _check_duplicates(
+    con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, prof: Profile, key: list[str], import_id: int
+) -> None:
+    """Any two rows with the same business key send the file to the checked path (it tells exact repeats,
+    kept once with a warning, from conflicting rows). Dense key codes make this one bitmap aggregate."""
+    if not key:
+        return
+    parts: list[tuple[str, int]] = []  # (code expression, number of codes)
+    joins: list[str] = []
+    params: list[object] = []  # in statement order: the code expressions' bounds, then each join's list
+    join_params: list[object] = []
+    for n, k in enumerate(key):
+        q = store.quote_ident(k)
+        kind = ds.field(k).kind
+        if k in prof.ranges:
+            lo, hi = prof.ranges[k]
+            if lo is None or hi is None:
+                parts.append(("0", 1))
+                continue
+            span = (hi - lo).days if kind == "date" else int(hi - lo)  # type: ignore[operator]
+            cast = "DATE" if kind == "date" else "BIGINT"
+            parts.append((f"coalesce(CAST(t.{q} - ?::{cast} AS BIGINT) + 1, 0)", span + 2))
+            params.append(lo)
+        elif k in prof.distinct:
+            values = prof.distinct[k]
+            alias = f"k{n}"
+            joins.append(
+                f"LEFT JOIN (SELECT unnest(?::VARCHAR[]) AS v, unnest(range(1, ?)) AS code) {alias} "
+                f"ON t.{q} = {alias}.v"
+            )
+            join_params += [values, len(values) + 1]
+            parts.append((f"coalesce({alias}.code, 0)", len(values) + 1))
+        else:
+            parts = []
+            break
+    total = math.prod(size for _, size in parts) if parts else 0
+    if parts and total <= BITMAP_BITS:
+        expr, stride = "0", 1
+        for code, size in parts:
+            expr = f"{expr} + ({code}) * {stride}"
+            stride *= size
+        row = con.execute(
+            f"SELECT count(*), bit_count(bitstring_agg({expr}, 0, {total - 1})) FROM {table} t "  # noqa: S608
+            f"{' '.join(joins)} WHERE t.import_id = ?",
+            [*params, *join_params, import_id],
+        ).fetchone()
+        if row and int(row[0]) != int(row[1]):
+            raise NotClean("duplicate keys")
+        return
+    kq = ", ".join(store.quote_ident(k) for k in key)
+    row = con.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE import_id = ? GROUP BY {kq} HAVING count(*) > 1)",  # noqa: S608
+        [import_id],
+    ).fetchone()
+    if row and row[0]:
+        raise NotClean("duplicate keys")
