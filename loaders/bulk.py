@@ -295,7 +295,6 @@ def _check_labels(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, prof
     """Total and note labels (合计, 注：…) in the first text columns. Each distinct text is looked at once;
     a column with very many distinct texts is pre-filtered in DuckDB (the pattern is a literal, so it is
     compiled once)."""
-    hint = "'" + validate.LABEL_HINT.replace("'", "''") + "'"
     for f in bp.label_fields:
         if f in prof.distinct:
             texts = prof.distinct[f]
@@ -304,7 +303,7 @@ def _check_labels(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, prof
             texts = [
                 r[0]
                 for r in con.execute(
-                    f"SELECT DISTINCT {q} FROM {table} WHERE import_id = ? AND regexp_matches({q}, {hint})",  # noqa: S608
+                    f"SELECT DISTINCT {q} FROM {table} WHERE import_id = ? AND regexp_matches({q}, {validate.LABEL_HINT_SQL})",  # noqa: S608
                     [import_id],
                 ).fetchall()
             ]

@@ -508,6 +508,74 @@ def _coercer(ds: Dataset, fld: str, header: str, values: list[str]) -> Callable[
     return coerce.COERCERS[kind]
 
 
+# plain numbers (what Excel number cells and most exports hold) are converted by DuckDB exactly as
+# _coercer converts them with float()/int(); every other text goes through the Python rules
+_NATIVE_PLAIN = {
+    "money": (r"-?\d{1,15}(\.\d+)?", "DOUBLE"),
+    "number": (r"-?\d{1,15}(\.\d+)?", "DOUBLE"),
+    "int": (r"-?\d{1,15}", "BIGINT"),
+}
+
+
+def _value_map(mem: duckdb.DuckDBPyConnection, ds: Dataset, fld: str, colname: str, header: str, mtab: str) -> bool:
+    """Build `mtab(raw, val, err)`: every distinct text of a column with its value or why it was refused.
+
+    Returns whether any value was refused."""
+    kind = ds.field(fld).kind
+    q, m = store.quote_ident(colname), store.quote_ident(mtab)
+    sql_type = SQL_TYPES[kind]
+    native = _NATIVE_PLAIN.get(kind)
+    if native is None:
+        values = _distinct(mem, colname)
+        mem.execute(f"CREATE TABLE {m} (raw VARCHAR, val {sql_type}, err VARCHAR)")
+    else:
+        pattern, cast = native
+        unit = coerce.unit_from_header(header) if kind == "money" else 1.0
+        scale = "" if unit == 1.0 else f" * {float(unit)!r}"
+        d = store.quote_ident(mtab + "_d")
+        mem.execute(f"CREATE TEMP TABLE {d} AS SELECT DISTINCT {q} AS raw FROM data WHERE {q} IS NOT NULL")  # noqa: S608
+        mem.execute(
+            f"CREATE TABLE {m} AS SELECT raw, CAST(CAST(trim(raw) AS {cast}){scale} AS {sql_type}) AS val, "  # noqa: S608
+            f"NULL::VARCHAR AS err FROM {d} WHERE regexp_full_match(trim(raw), '{pattern}')"
+        )
+        values = [
+            r[0]
+            for r in mem.execute(
+                f"SELECT raw FROM {d} WHERE NOT regexp_full_match(trim(raw), '{pattern}')"  # noqa: S608
+            ).fetchall()
+        ]
+        mem.execute(f"DROP TABLE {d}")
+    if not values:
+        return False
+    fn = _coercer(ds, fld, header, values)
+    vals: list[object] = []
+    errs: list[str | None] = []
+    for v in values:
+        text = v.strip()
+        if not text:
+            vals.append(None)
+            errs.append(None)
+            continue
+        code = coerce.excel_error(text)
+        if code:
+            vals.append(None)
+            errs.append(f"是 Excel 错误值 {code}")
+            continue
+        try:
+            vals.append(fn(text))
+            errs.append(None)
+        except coerce.CoerceError as exc:
+            vals.append(None)
+            errs.append(exc.message)
+    frame = pa.table(
+        {"raw": pa.array(values, pa.string()), "val": _arrow_values(vals, kind), "err": pa.array(errs, pa.string())}
+    )
+    mem.register(mtab + "_a", frame)
+    mem.execute(f"INSERT INTO {m} SELECT raw, CAST(val AS {sql_type}), err FROM {store.quote_ident(mtab + '_a')}")  # noqa: S608
+    mem.unregister(mtab + "_a")
+    return any(e is not None for e in errs)
+
+
 def _prepare_grid(
     grid: readers.Grid,
     choice: HeaderChoice,
@@ -580,48 +648,12 @@ def _prepare_grid(
                     f"THEN regexp_replace(d.{q}, '[ \\t\u3000]+', ' ', 'g') ELSE d.{q} END), '') AS {store.quote_ident(fld)}"
                 )
                 continue
-            values = _distinct(mem, colname)
-            fn = _coercer(ds, fld, choice.columns[idx].header, values)
-            raws: list[str] = []
-            vals: list[object] = []
-            errs: list[str | None] = []
-            for v in values:
-                raws.append(v)
-                text = v.strip()
-                if not text:
-                    vals.append(None)
-                    errs.append(None)
-                    continue
-                code = coerce.excel_error(text)
-                if code:
-                    vals.append(None)
-                    errs.append(f"是 Excel 错误值 {code}")
-                    continue
-                try:
-                    vals.append(fn(text))
-                    errs.append(None)
-                except coerce.CoerceError as exc:
-                    vals.append(None)
-                    errs.append(exc.message)
             mtab = f"m_{fld}"
-            sql_type = SQL_TYPES[kind]
-            frame = pa.table(
-                {
-                    "raw": pa.array(raws, pa.string()),
-                    "val": _arrow_values(vals, kind),
-                    "err": pa.array(errs, pa.string()),
-                }
-            )
-            mem.register(mtab + "_a", frame)
-            mem.execute(
-                f"CREATE TABLE {store.quote_ident(mtab)} AS SELECT raw, CAST(val AS {sql_type}) AS val, err FROM {store.quote_ident(mtab + '_a')}"  # noqa: S608
-            )  # noqa: S608
-            mem.unregister(mtab + "_a")
+            if _value_map(mem, ds, fld, colname, choice.columns[idx].header, mtab):
+                error_maps.append((fld, colname, mtab))
             alias = store.quote_ident("j_" + fld)
             joins.append(f"LEFT JOIN {store.quote_ident(mtab)} {alias} ON d.{q} = {alias}.raw")
             selects.append(f"{alias}.val AS {store.quote_ident(fld)}")
-            if any(e is not None for e in errs):
-                error_maps.append((fld, colname, mtab))
         # a big staged table keeps `typed` as a view: the joins against the small value maps are cheap to
         # repeat, writing 10M rows once more is not
         typed_kind = "VIEW" if big_csv else "TABLE"

@@ -53,6 +53,7 @@ def check_totals(
 
 
 LABEL_HINT = r"(?i)([合总小][\s\x{3000}]*计|total|sum|注|说明|单位|图例|来源|note|legend|source|n\.?b|※|#|\*)"
+LABEL_HINT_SQL = "'" + LABEL_HINT.replace("'", "''") + "'"
 
 
 def non_data_rows(
@@ -75,11 +76,11 @@ def non_data_rows(
     for c in label_cols:
         q = store.quote_ident(c)
         # a vectorised pre-filter on the distinct texts; the exact rules in coerce run on the few candidates
+        # the pattern is a literal: a bound one would be compiled again for every row the filter reaches
         texts = [
             r[0]
             for r in mem.execute(
-                f"SELECT v FROM (SELECT DISTINCT {q} AS v FROM raw WHERE {q} IS NOT NULL) WHERE regexp_matches(v, ?)",  # noqa: S608
-                [LABEL_HINT],
+                f"SELECT v FROM (SELECT DISTINCT {q} AS v FROM raw WHERE {q} IS NOT NULL) WHERE regexp_matches(v, {LABEL_HINT_SQL})"  # noqa: S608
             ).fetchall()
         ]
         tot = [t for t in texts if coerce.is_total_label(t)]

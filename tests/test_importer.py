@@ -672,3 +672,42 @@ def test_large_periodic_tables_stay_staged_until_commit(
     (cancelled,) = importer.prepare(xlsx(tmp_path / "m.xlsx", rows))
     cancelled.discard()
     assert cancelled.staging is None and counts(con)["costs"] == 3
+
+
+def test_plain_numbers_converted_in_duckdb_match_the_python_rules(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    from loaders import coerce
+
+    amounts = [
+        "1000",
+        "1,000.50",
+        " 250 ",
+        "-3",
+        "(40)",
+        "0.1",
+        "12345678901234567",
+        "12.5万",
+        "-0",
+        "0.30000000000000004",
+    ]
+    header = [*LEDGER_HEADER[:4], "金额(万元)", *LEDGER_HEADER[5:]]
+    rows = [header, *[["2026-01-05", "HIS", "硬件", "华为", a, "已付款", f"R{i}", "x"] for i, a in enumerate(amounts)]]
+    (res,) = importer.import_file(con, write_csv(tmp_path / "c.csv", rows), skip_invalid=True)
+    got = dict(con.execute("SELECT reference, amount FROM costs").fetchall())
+    assert len(got) >= 9, messages([res])
+    for i, a in enumerate(amounts):
+        try:
+            want: float | None = coerce.parse_money(a.strip(), 1e4)
+        except coerce.CoerceError:
+            want = None
+        assert got.get(f"R{i}") == want, (a, got.get(f"R{i}"), want, messages([res]))
+    usage = [
+        ["统计日期", "科室", "系统", "活跃用户数"],
+        ["2026-01-05", "内科", "HIS", "00012"],
+        ["2026-01-05", "外科", "HIS", "7"],
+    ]
+    importer.import_file(con, write_csv(tmp_path / "u.csv", usage))
+    assert con.execute("SELECT list(active_users ORDER BY department) FROM usage").fetchone() == (
+        [12, 7],
+    )  # 内科 (00012), 外科
