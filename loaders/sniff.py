@@ -585,7 +585,8 @@ def _cell_extent(region: bytes) -> tuple[int, int]:
 
     Row tags give the row extent; cells only matter when their ref is far (7+ digit row, or a column beyond
     about 500), so the common case is two literal-prefixed regex scans."""
-    usual = b"r='" not in region and b"r =" not in region and b"r= " not in region  # r ='/r = " contain "r ="
+    # quotes other than " and spaces around = are rare; a single-byte scan rules out the first
+    usual = (b"'" not in region or b"r='" not in region) and b"r =" not in region and b"r= " not in region
     rows: list[bytes] = []
     if usual:
         # rows come in order, so the last row tag gives the extent; a far row out of order is caught below
@@ -641,9 +642,9 @@ def _scan_worksheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, sheet
     head = b""
     prefix = b""
     for chunk in _iter_member(zf, info, name):
-        window = dtd_tail + chunk
-        # "<!" in any encoding is rare in sheet XML; the case-insensitive regex runs only where it appears
-        if (b"<!" in window or b"<\x00!" in window or b"\x00<\x00!" in window) and _BYTES_DTD_RE.search(window):
+        # a DTD in any encoding holds a "!" byte, which sheet XML rarely has (one fast byte scan); the
+        # case-insensitive regex runs only on a chunk that has one
+        if (b"!" in chunk or b"!" in dtd_tail) and _BYTES_DTD_RE.search(dtd_tail + chunk):
             raise _dtd_refusal(name, info.filename)
         dtd_tail = chunk[-_DTD_OVERLAP:]
         if not dim_checked:
@@ -713,7 +714,7 @@ def _formulas_without_value(region: bytes, prefix: bytes, close: bytes, sheet: S
 
 
 def _error_cells(region: bytes, prefix: bytes, sheet: SheetInfo) -> None:
-    if b'"e"' not in region and b"'e'" not in region:
+    if b'"e"' not in region and (b"'" not in region or b"'e'" not in region):
         return
     cell_re = re.compile(
         b"<" + re.escape(prefix) + rb"c\s([^>]*?\bt\s*=\s*[\"']e[\"'][^>]*)>(.*?)</" + re.escape(prefix) + b"c>", re.S

@@ -241,6 +241,36 @@ def test_b12_far_cell_without_dimension(tmp_path: Path) -> None:
     _refused(p, "16384", fn="scan")
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [b"<c r='XFD5'><v>1</v></c>", b'<c r = "XFD5"><v>1</v></c>', b'<c r= "A1048576"><v>1</v></c>'],
+    ids=["single-quoted", "spaced", "spaced-row"],
+)
+def test_b12_far_cell_in_unusual_attribute_spelling(tmp_path: Path, cell: bytes) -> None:
+    """Hand-made XML (single quotes, spaces around =) takes the exact scan, which still finds the far cell."""
+    sheet = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        b'<row r="1"><c r="A1"><v>1</v></c></row><row r="5">' + cell + b"</row></sheetData></worksheet>"
+    )
+    p = _write(tmp_path, "odd.xlsx", _replace_member(_xlsx_bytes(), "xl/worksheets/sheet1.xml", sheet))
+    _refused(p, "超过上限", fn="scan")
+
+
+@pytest.mark.parametrize("where", ["utf-16", "chunk-boundary"])
+def test_b8_dtd_found_in_utf16_parts_and_across_chunks(tmp_path: Path, where: str) -> None:
+    from loaders import sniff as sniff_module
+
+    body = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
+    if where == "utf-16":
+        part = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "b">]>'.encode("utf-16-le") + body
+    else:  # the declaration straddles two streamed chunks
+        filler = os.urandom(sniff_module._CHUNK).hex().encode()[: sniff_module._CHUNK - 12]  # not a zip bomb
+        pad = b"<!-- " + filler + b" -->"
+        part = pad + b"<!DOCTYPE x []>" + body  # "<!D" ends the first chunk; the second has no "!"
+    p = _write(tmp_path, "evil.xlsx", _replace_member(_xlsx_bytes(), "xl/worksheets/sheet1.xml", part))
+    _refused(p, "DTD/实体声明", fn="scan")
+
+
 def test_b40_formula_without_cached_value(tmp_path: Path) -> None:
     p = _write(tmp_path, "f.xlsx", _xlsx_bytes(D7="=1/0", C3="=SUM(B1:B2)"))
     info = scan_xlsx(p, p.name)
