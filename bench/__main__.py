@@ -1,7 +1,9 @@
 """`make bench`: import throughput (100k-row .xlsx, 1M and 10M-row usage CSV) beside pandas and DuckDB, then the
 adoption queries on 10M usage rows. Each measurement runs in its own process, so peak memory is its own.
 
-Usage: python -m bench [--xlsx-rows N] [--csv-rows N,N] [--adoption-rows N] [--skip-adoption]
+Each import case runs --repeat times (default 3) and the median run is reported.
+
+Usage: python -m bench [--xlsx-rows N] [--csv-rows N,N] [--adoption-rows N] [--skip-adoption] [--repeat N]
 """
 
 from __future__ import annotations
@@ -22,6 +24,18 @@ def _case(*args: str) -> dict[str, float]:
     return result
 
 
+def _median(repeat: int, *args: str) -> dict[str, float]:
+    """The run with the median time of `repeat` runs (each import into a fresh store)."""
+    runs = []
+    for i in range(repeat):
+        run_args = list(args)
+        if args[0] == "cockpit_import" or args[0] == "duckdb_read_csv":
+            run_args[2] = f"{args[2]}.{i}"
+        runs.append(_case(*run_args))
+    runs.sort(key=lambda r: r["seconds"])
+    return runs[len(runs) // 2]
+
+
 def _line(label: str, r: dict[str, float]) -> str:
     rate = (r["rows"] or 0) / r["seconds"] if r["seconds"] else 0
     return f"| {label} | {r['rows']:,} | {r['seconds']:.2f} s | {rate:,.0f} rows/s | {r['peak_mb']:,.0f} MB |"
@@ -33,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--csv-rows", default="1000000,10000000")
     ap.add_argument("--adoption-rows", type=int, default=10_000_000)
     ap.add_argument("--skip-adoption", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per import case; the median is reported")
     args = ap.parse_args(argv)
     lines = ["| case | rows | time | throughput | peak memory |", "|---|---|---|---|---|"]
     ratios: list[str] = []
@@ -40,15 +55,15 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         xlsx = work / "ledger.xlsx"
         _case("make_xlsx", str(xlsx), str(args.xlsx_rows))
-        pandas_r = _case("pandas_read_excel", str(xlsx))
-        ours = _case("cockpit_import", str(xlsx), str(work / "x.duckdb"), "costs")
+        pandas_r = _median(args.repeat, "pandas_read_excel", str(xlsx))
+        ours = _median(args.repeat, "cockpit_import", str(xlsx), str(work / "x.duckdb"), "costs")
         lines += [_line("xlsx: pandas.read_excel (openpyxl)", pandas_r), _line("xlsx: cockpit import", ours)]
         ratios.append(f"xlsx import is {pandas_r['seconds'] / ours['seconds']:.1f}x faster than pandas.read_excel")
         for n in [int(x) for x in args.csv_rows.split(",") if x]:
             csv = work / f"usage_{n}.csv"
             _case("make_csv", str(csv), str(n))
-            duck = _case("duckdb_read_csv", str(csv), str(work / f"d{n}.duckdb"))
-            ours = _case("cockpit_import", str(csv), str(work / f"c{n}.duckdb"), "usage")
+            duck = _median(args.repeat, "duckdb_read_csv", str(csv), str(work / f"d{n}.duckdb"))
+            ours = _median(args.repeat, "cockpit_import", str(csv), str(work / f"c{n}.duckdb"), "usage")
             lines += [_line(f"csv {n:,}: DuckDB read_csv", duck), _line(f"csv {n:,}: cockpit import", ours)]
             ratios.append(
                 f"csv {n:,} rows: cockpit import takes {ours['seconds'] / duck['seconds']:.1f}x DuckDB's read_csv"

@@ -237,12 +237,12 @@ def _check_rows(con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: Bul
     if bp.header_texts:
         # a header repeated below the header (paged exports)
         hits = " + ".join(f"CAST(coalesce({store.quote_ident(f)} = ?, false) AS INTEGER)" for f in bp.header_texts)
-        checks.append(f"({hits}) >= {int(bp.header_need)}")
+        checks.append(f"({hits}) >= ?")
     if not checks:
         return
     found = con.execute(
         f"SELECT count(*) FROM {table} WHERE import_id = ? AND ({' OR '.join(checks)})",  # noqa: S608
-        [import_id, *bp.header_texts.values()],
+        [import_id, *bp.header_texts.values(), *([bp.header_need] if bp.header_texts else [])],
     ).fetchone()
     if found and found[0]:
         raise NotClean("row rules")

@@ -1,7 +1,8 @@
 """The importer: prepare a file (read, map, coerce, validate — nothing stored), then commit it in one transaction.
 
 Staging and coercion run in a private in-memory DuckDB: every distinct cell text of a column is coerced once
-in Python and joined back, so a 10M-row usage CSV is never held as Python objects.
+(plain numbers by DuckDB, the rest in Python) and joined back, so a 10M-row usage CSV is never held as Python
+objects. `import_file` tries the bulk path (loaders.bulk) first for a big clean CSV.
 """
 
 from __future__ import annotations
