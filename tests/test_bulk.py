@@ -245,3 +245,33 @@ def test_files_the_bulk_path_leaves_alone(tmp_path: Path, monkeypatch: pytest.Mo
     small = write(tmp_path / "s.csv", [USAGE_HEADER, *usage_rows()])
     monkeypatch.setattr(readers, "PYTHON_PARSE_BYTES", 10**9)
     assert importer._bulk_prepared(small, small.name, None, None, con) is None  # small files: checked path
+
+
+def test_a_real_big_export_end_to_end(tmp_path: Path) -> None:
+    """No switches: a 10 MB export over the real threshold, into a store on disk with its original kept."""
+    path = tmp_path / "usage_weekly.csv"
+    gen = duckdb.connect()
+    gen.execute(
+        "COPY (SELECT strftime(DATE '2025-01-06' + INTERVAL (7 * (i // 3000)) DAY, '%Y-%m-%d') AS \"统计日期\", "
+        '\'科室\' || (i % 60) AS "科室", \'SYS\' || ((i // 60) % 50) AS "系统", (i * 7919 % 150) AS "活跃用户数", '
+        '150 + (i % 50) AS "应用人数" FROM range(300000) t(i)) TO \'' + str(path) + "' (HEADER)"
+    )
+    assert path.stat().st_size > readers.PYTHON_PARSE_BYTES
+    con = store.open_store(tmp_path / "s.duckdb")
+    (res,) = importer.import_file(con, path)
+    assert (res.status, res.rows, res.dataset) == ("loaded", 300_000, "usage")
+    assert row_numbers(con, "usage") == [True]
+    sha, stored_file = con.execute("SELECT sha256, stored_file FROM imports").fetchone()  # type: ignore[misc]
+    assert sha == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert Path(stored_file).read_bytes() == path.read_bytes()
+    assert con.execute("SELECT sum(active_users), count(DISTINCT department) FROM usage").fetchone() == (
+        sum(i * 7919 % 150 for i in range(300_000)),
+        60,
+    )
+    # the same export with one bad last row: the checked path reports it by its line, nothing is added
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("2027-01-04,科室1,SYS1,200,150\n")
+    (bad,) = importer.import_file(con, path)
+    assert bad.status == "refused"
+    assert [(p.row, p.column) for p in bad.problems if p.severity == "error"] == [(300_002, "活跃用户数")]
+    assert con.execute("SELECT count(*) FROM usage").fetchone() == (300_000,)
