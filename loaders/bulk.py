@@ -41,7 +41,6 @@ BITMAP_BITS = 1 << 28
 # text columns with up to this many distinct values are fetched once (labels, key codes); others are
 # checked in DuckDB (label pre-filter, hash aggregate for duplicate keys)
 LIST_MAX = 200_000
-_PLAIN_DECIMAL = r"-?\d{1,15}(\.\d+)?"
 
 
 class NotClean(Exception):
@@ -115,8 +114,9 @@ def _value_sql(kind: str, col: str, header: str, required: bool) -> str:
     else:  # number, money: the plain decimals loaders.importer._coercer reads with float()
         unit = coerce.unit_from_header(header) if kind == "money" else 1.0
         scale = "" if unit == 1.0 else f" * {float(unit)!r}"
+        pattern = validate.PLAIN_NUMBER[kind][0]
         expr = (
-            f"CASE WHEN {c} IS NULL THEN NULL WHEN regexp_full_match({c}, '{_PLAIN_DECIMAL}') "
+            f"CASE WHEN {c} IS NULL THEN NULL WHEN regexp_full_match({c}, '{pattern}') "
             f"THEN CAST({c} AS DOUBLE){scale} ELSE {_fail('number')} END"
         )
     if required:
@@ -214,12 +214,8 @@ def _normalise_text(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, im
     """Text as the checked path stores it: runs of spaces, tabs and ideographic spaces made one, trimmed."""
     for f in bp.text_fields:
         q = store.quote_ident(f)
-        norm = (
-            f"nullif(trim(CASE WHEN contains({q}, '  ') OR contains({q}, chr(9)) OR contains({q}, chr(12288)) "
-            f"THEN regexp_replace({q}, '[ \\t\u3000]+', ' ', 'g') ELSE {q} END), '')"
-        )
         con.execute(
-            f"UPDATE {table} SET {q} = {norm} WHERE import_id = ? AND ({q} <> trim({q}) OR contains({q}, '  ') "  # noqa: S608
+            f"UPDATE {table} SET {q} = {validate.text_sql(q)} WHERE import_id = ? AND ({q} <> trim({q}) OR contains({q}, '  ') "  # noqa: S608
             f"OR contains({q}, chr(9)) OR contains({q}, chr(12288)))",
             [import_id],
         )

@@ -509,15 +509,6 @@ def _coercer(ds: Dataset, fld: str, header: str, values: list[str]) -> Callable[
     return coerce.COERCERS[kind]
 
 
-# plain numbers (what Excel number cells and most exports hold) are converted by DuckDB exactly as
-# _coercer converts them with float()/int(); every other text goes through the Python rules
-_NATIVE_PLAIN = {
-    "money": (r"-?\d{1,15}(\.\d+)?", "DOUBLE"),
-    "number": (r"-?\d{1,15}(\.\d+)?", "DOUBLE"),
-    "int": (r"-?\d{1,15}", "BIGINT"),
-}
-
-
 def _value_map(mem: duckdb.DuckDBPyConnection, ds: Dataset, fld: str, colname: str, header: str, mtab: str) -> bool:
     """Build `mtab(raw, val, err)`: every distinct text of a column with its value or why it was refused.
 
@@ -525,7 +516,7 @@ def _value_map(mem: duckdb.DuckDBPyConnection, ds: Dataset, fld: str, colname: s
     kind = ds.field(fld).kind
     q, m = store.quote_ident(colname), store.quote_ident(mtab)
     sql_type = SQL_TYPES[kind]
-    native = _NATIVE_PLAIN.get(kind)
+    native = validate.PLAIN_NUMBER.get(kind)  # converted by DuckDB; other texts by the Python rules
     if native is None:
         values = _distinct(mem, colname)
         mem.execute(f"CREATE TABLE {m} (raw VARCHAR, val {sql_type}, err VARCHAR)")
@@ -644,10 +635,7 @@ def _prepare_grid(
             kind = ds.field(fld).kind
             q = store.quote_ident(colname)
             if kind in ("text", "code"):
-                selects.append(
-                    f"nullif(trim(CASE WHEN contains(d.{q}, '  ') OR contains(d.{q}, chr(9)) OR contains(d.{q}, chr(12288)) "
-                    f"THEN regexp_replace(d.{q}, '[ \\t\u3000]+', ' ', 'g') ELSE d.{q} END), '') AS {store.quote_ident(fld)}"
-                )
+                selects.append(f"{validate.text_sql(f'd.{q}')} AS {store.quote_ident(fld)}")
                 continue
             mtab = f"m_{fld}"
             if _value_map(mem, ds, fld, colname, choice.columns[idx].header, mtab):

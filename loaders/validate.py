@@ -55,6 +55,24 @@ def check_totals(
 LABEL_HINT = r"(?i)([合总小][\s\x{3000}]*计|total|sum|注|说明|单位|图例|来源|note|legend|source|n\.?b|※|#|\*)"
 LABEL_HINT_SQL = "'" + LABEL_HINT.replace("'", "''") + "'"
 
+# Plain numbers (what Excel number cells and most exports hold), per kind: the pattern a trimmed text must match
+# in full, and the DuckDB type whose cast reads it exactly as float()/int() would.
+PLAIN_NUMBER = {
+    "money": (r"-?\d{1,15}(\.\d+)?", "DOUBLE"),
+    "number": (r"-?\d{1,15}(\.\d+)?", "DOUBLE"),
+    "int": (r"-?\d{1,15}", "BIGINT"),
+}
+
+
+def text_sql(col: str) -> str:
+    """How a text cell is stored: runs of spaces, tabs and ideographic spaces made one, trimmed, '' as NULL.
+
+    `col` is a quoted (and possibly qualified) column of our own."""
+    return (
+        f"nullif(trim(CASE WHEN contains({col}, '  ') OR contains({col}, chr(9)) OR contains({col}, chr(12288)) "
+        f"THEN regexp_replace({col}, '[ \\t\u3000]+', ' ', 'g') ELSE {col} END), '')"
+    )
+
 
 def non_data_rows(
     mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice, name: str, report: Report
