@@ -97,13 +97,11 @@ def _fail(reason: str) -> str:
 def _value_sql(kind: str, col: str, header: str, required: bool) -> str:
     """The native conversion of one column; `error()` for anything the checked path might read differently."""
     c = store.quote_ident(col)
-    if kind in ("text", "code"):
-        # trimmed afterwards (see _normalise_text): empty cells are NULL already
-        expr = c
-    elif kind == "date":
-        # read as DATE by read_csv with the format %Y-%m-%d (1- or 2-digit month and day, spaces around,
-        # exactly what the checked path reads the same way; anything else is a conversion error); the
-        # year range is checked on the inserted rows (see _check_dates)
+    if kind in ("text", "code", "date"):
+        # text is trimmed afterwards (see _normalise_text); empty cells are NULL already. Dates are read as DATE
+        # by read_csv with the format %Y-%m-%d (1- or 2-digit month and day, spaces around: what the checked
+        # path reads the same way; anything else is a conversion error); their years are checked afterwards
+        # (see _check_dates)
         expr = c
     elif kind == "int":
         # canonical integers only ("00012", "+5", "12.0" and "1e3" go to the checked path)
