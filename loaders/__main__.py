@@ -15,6 +15,7 @@ from pathlib import Path
 from loaders import coerce, importer, settings, store
 from loaders.datasets import DATASETS
 from loaders.errors import CockpitError
+from loaders.store import history as store_history
 
 
 def _date(text: str) -> dt.date:
@@ -81,10 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         con = store.open_store(db)
         try:
             if args.command == "history":
-                for row in con.execute(
-                    "SELECT import_id, imported_at, imported_by, dataset, file_name, sheet, rows, status, message"
-                    " FROM imports ORDER BY import_id"
-                ).fetchall():
+                for row in store_history.history_rows(con):
                     print(" | ".join("" if v is None else str(v) for v in row))
                 return 0
             if args.command == "undo":

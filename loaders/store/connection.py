@@ -1,4 +1,4 @@
-"""The DuckDB store: open it (schema applied idempotently), the data version, and the import lock.
+"""The embedded DuckDB store: open it (pending migrations applied once), the data version, and the import lock.
 
 One database object per process; every session or thread works on its own `cursor()` of it.
 """
@@ -16,19 +16,7 @@ import duckdb
 
 from loaders import settings
 from loaders.errors import ImportBusy, StoreUnavailable
-
-SCHEMA_FILE = Path(__file__).with_name("schema.sql")
-
-# Tables and columns that may appear as identifiers in SQL; everything else is a bound parameter.
-RAW_TABLES = {
-    "tasks": "task_rows",
-    "budget": "budget_rows",
-    "costs": "cost_rows",
-    "risks": "risk_rows",
-    "changes": "change_rows",
-    "usage": "usage_rows",
-    "kpis": "kpi_rows",
-}
+from loaders.store import migrations
 
 
 def quote_ident(name: str) -> str:
@@ -56,13 +44,28 @@ def _explain(exc: BaseException, path: Path) -> StoreUnavailable:
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+    """Bring the store to the newest schema version (pending migrations only; a current store is not touched)."""
+    migrations.migrate(con)
+
+
+def _check_version(con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool) -> None:
+    have, want = migrations.schema_version(con), migrations.latest_version()
+    if have > want:
+        raise StoreUnavailable(
+            f"数据库文件 {path} 由更新版本的驾驶舱写入(结构版本 {have}，本程序只认识到 {want})。请升级程序。"
+            f" / The store {path} was written by a newer release (schema {have} > {want}); upgrade the program."
+        )
+    if read_only and have < want:
+        raise StoreUnavailable(
+            f"数据库文件 {path} 需要升级(结构版本 {have} → {want})，只读打开无法升级。请先以读写方式打开一次"
+            f"(例如 `python -m loaders history`)。 / The store needs an upgrade ({have} → {want}); open it read-write once."
+        )
 
 
 def open_store(
     path: str | Path | None = None, *, read_only: bool = False, create: bool = True
 ) -> duckdb.DuckDBPyConnection:
-    """Open (or create) the store and apply the schema. Raises StoreUnavailable with an admin-facing message."""
+    """Open (or create) the store and apply pending migrations. Raises StoreUnavailable with an admin-facing message."""
     p = Path(path) if path is not None else settings.db_path()
     if not create and not p.exists():
         raise StoreUnavailable(
@@ -73,8 +76,13 @@ def open_store(
             p.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(p), read_only=read_only)
         con.execute("SET enable_progress_bar = false")
-        if not read_only:
-            apply_schema(con)
+        try:
+            _check_version(con, p, read_only=read_only)
+            if not read_only:
+                apply_schema(con)
+        except BaseException:
+            con.close()
+            raise
     except duckdb.Error as exc:
         raise _explain(exc, p) from exc
     except OSError as exc:
@@ -107,6 +115,12 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
 def has_data(con: duckdb.DuckDBPyConnection) -> bool:
     row = con.execute("SELECT count(*) FROM import_log WHERE status = 'loaded'").fetchone()
     return bool(row and row[0])
+
+
+def db_file_of(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The file behind a connection (None in memory)."""
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return str(row[0]) if row and row[0] else None
 
 
 def files_dir(db_file: str | Path | None) -> Path | None:
