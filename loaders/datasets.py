@@ -53,6 +53,9 @@ class Dataset:
     # then `derived` — columns the importer computes rather than reads, such as a plan row's is_summary)
     table: str = ""
     derived: tuple[str, ...] = ()
+    # periodic datasets whose replace_key is coarser than a row's identity (a ledger) replace only rows of the same
+    # source: the same export (sheet + headers), the same file-name pattern, or rows sharing these fields
+    row_key: tuple[str, ...] = ()
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -207,7 +210,8 @@ COSTS = Dataset(
     label_en="Cost ledger",
     mode="periodic",
     table="cost_rows",
-    replace_key=("project", "month"),
+    replace_key=("project", "month", "stage"),
+    row_key=("reference",),
     fields=(
         Field(
             "date", "date", required=True, aliases=("date", "日期", "发生日期", "记账日期", "凭证日期", "posting date")

@@ -38,6 +38,17 @@ SETTINGS: dict[str, Setting] = {
     "anonymous": Setting(
         "COCKPIT_ANONYMOUS", "0", "1 = the adoption page hides other departments' names (median only) for everyone."
     ),
+    "inbox_dir": Setting(
+        "COCKPIT_INBOX",
+        "",
+        "Folder export jobs drop files into for the running app to import (default: inbox/ beside the store; off = no inbox).",
+    ),
+    "inbox_poll": Setting("COCKPIT_INBOX_POLL", "2", "Seconds between two looks of the running app at the inbox."),
+    "inbox_settle": Setting(
+        "COCKPIT_INBOX_SETTLE",
+        "2",
+        "Seconds a dropped file must stay unchanged before it is imported (still being written).",
+    ),
     "user": Setting("COCKPIT_USER", os.environ.get("USER", "pmo"), "Name recorded as the importer of a file."),
 }
 

@@ -26,14 +26,47 @@ def quote_ident(name: str) -> str:
     return '"' + name + '"'
 
 
+class StoreLocked(StoreUnavailable):
+    """The store file is held by another process (`pid`, and `app` when that process is the dashboard)."""
+
+    def __init__(self, message: str, pid: int | None, app: bool) -> None:
+        super().__init__(message)
+        self.pid = pid
+        self.app = app
+
+
+def holder_of(pid: int) -> tuple[str, str, bool]:
+    """What process `pid` is, in words (zh, en), and whether it is the dashboard itself."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        cmd = " ".join(a.decode("utf-8", "replace") for a in argv if a)
+    except OSError:
+        cmd = ""
+    if "streamlit" in cmd:
+        return "驾驶舱应用本身(streamlit)", "the dashboard itself (streamlit)", True
+    if "loaders" in cmd and "python" in cmd:
+        return "另一个导入命令(python -m loaders)", "another import command (python -m loaders)", False
+    if re.search(r"(^|/)duckdb(\s|$)", cmd):
+        return "DuckDB 命令行", "the DuckDB command line", False
+    if cmd:
+        short = cmd[:80]
+        return f"另一个程序 “{short}” ", f"another program “{short}” ", False
+    return "另一个程序", "another program", False
+
+
 def _explain(exc: BaseException, path: Path) -> StoreUnavailable:
     text = str(exc)
     if "Could not set lock" in text or "Conflicting lock" in text:
-        pid = re.search(r"PID (\d+)", text)
-        who = f"(进程 PID {pid.group(1)})" if pid else ""
-        return StoreUnavailable(
-            f"数据库文件 {path} 正被另一个程序占用{who}。请关闭该程序(例如 DuckDB 命令行或备份工具)后重试。"
-            f" / The store {path} is locked by another program{who}; close it and retry."
+        m = re.search(r"PID (\d+)", text)
+        pid = int(m.group(1)) if m else None
+        zh, en, app = holder_of(pid) if pid else ("另一个程序", "another program", False)
+        who = f"(PID {pid})" if pid else ""
+        advice_zh = "导入请放入收件箱或稍后重试。" if app else "请关闭该程序后重试。"
+        advice_en = "hand imports to the inbox or retry later." if app else "close it and retry."
+        return StoreLocked(
+            f"数据库文件 {path} 正被{zh}{who}占用，{advice_zh} / The store {path} is held by {en}{who}; {advice_en}",
+            pid,
+            app,
         )
     if "No space left" in text or "disk is full" in text.lower():
         return StoreUnavailable(f"磁盘空间不足，无法写入 {path}。请清理磁盘后重试。 / Disk full.")
@@ -80,6 +113,9 @@ def open_store(
             _check_version(con, p, read_only=read_only)
             if not read_only:
                 apply_schema(con)
+                from loaders.store.history import mark_interrupted
+
+                mark_interrupted(con)
         except BaseException:
             con.close()
             raise
@@ -168,6 +204,9 @@ class ImportLock:
     def release(self) -> None:
         self.holder = None
         self._lock.release()
+
+    def busy(self) -> bool:
+        return self._lock.locked()
 
 
 IMPORT_LOCK = ImportLock()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 
 import duckdb
@@ -64,3 +66,30 @@ def stored_file(con: duckdb.DuckDBPyConnection, import_id: int) -> Path | None:
     if not path.is_relative_to(folder.resolve()) or not path.is_file():
         return None
     return path
+
+
+def mark_interrupted(con: duckdb.DuckDBPyConnection) -> int:
+    """Attempts left 'started' by a process that is gone (killed, power cut) become 'interrupted'.
+
+    Called when a process opens the store for writing. The embedded store is held by one process at a time, so
+    a 'started' row of another process on this host is dead; rows of this process (another thread) are left."""
+    rows = con.execute("SELECT import_id, pid, host FROM import_log WHERE status = 'started'").fetchall()
+    me, here = os.getpid(), socket.gethostname()
+    dead = [int(r[0]) for r in rows if not (r[1] == me and r[2] == here) and (r[2] in (None, here))]
+    if not dead:
+        return 0
+    con.execute("BEGIN")
+    try:
+        for import_id in dead:
+            con.execute(
+                "UPDATE import_log SET status = 'interrupted', rows = 0, message = ? WHERE import_id = ?",
+                [
+                    "导入被中断(进程已退出)，数据未改变 / import interrupted (the process ended); nothing stored",
+                    import_id,
+                ],
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return len(dead)

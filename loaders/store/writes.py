@@ -6,9 +6,14 @@ never disagree. What is stored and what is replaced is derived from the registry
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import errno
+import os
 import re
 import shutil
-from collections.abc import Callable, Iterable
+import socket
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -17,7 +22,7 @@ import pyarrow as pa
 
 from loaders import bulk, settings, store
 from loaders.errors import CockpitError, ImportBusy, Problem, StoreUnavailable, ValidationFailed
-from loaders.store import registry
+from loaders.store import registry, replace
 from loaders.store.connection import IMPORT_LOCK, bump_data_version, db_file_of, files_dir, quote_ident
 
 if TYPE_CHECKING:
@@ -38,14 +43,41 @@ class ImportResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"[0-9]+")
+BUSY_PREFIX = "已有导入正在进行"
+_VIA: contextvars.ContextVar[str | None] = contextvars.ContextVar("cockpit_import_via", default=None)
 
 
 def name_pattern(file_name: str | None) -> str | None:
-    """The file name with its dates and numbers blanked: `付款台账2025年3月.xlsx` -> `付款台账#年#月.xlsx`."""
+    """The file name with its dates and numbers blanked: `付款台账2025年3月.xlsx` -> `付款台账#年#月.xlsx`.
+
+    Migration 0002 computes the same for earlier imports (regexp_replace(lower(trim(file_name)), '[0-9]+', '#'))."""
     if not file_name:
         return None
     return _DIGITS.sub("#", file_name.strip().lower())
+
+
+@contextlib.contextmanager
+def via(way: str) -> Iterator[None]:
+    """Name the way imports in this block came in (web, cli, inbox, demo), recorded in the history."""
+    token = _VIA.set(way)
+    try:
+        yield
+    finally:
+        _VIA.reset(token)
+
+
+def result_lines(res: ImportResult, out: list[str]) -> None:
+    """The CLI's and the inbox report's lines for one result: the outcome, then each problem."""
+    where = res.file_name + (f" [{res.sheet}]" if res.sheet else "")
+    tag = {"loaded": "OK ", "skipped": "== ", "dry-run": "-- ", "undone": "<< "}.get(res.status, "XX ")
+    out.append(f"{tag}{where}: {res.dataset or '?'} {res.status}, {res.rows} rows. {res.message}")
+    for p in res.problems:
+        level = "错误" if p.severity == "error" else "提示"
+        out.append(
+            f"    [{level}] {p.file} / {p.sheet or '-'} / 行 {p.row if p.row is not None else '-'} / "
+            f"列 {p.column or '-'} / 值 {p.value if p.value is not None else '-'} / {p.message}"
+        )
 
 
 def _record(
@@ -66,8 +98,8 @@ def _record(
     name = file_name or (prep.file_name if prep else None)
     con.execute(
         "INSERT INTO import_log (import_id, dataset, file_name, sheet, sha256, rows, imported_at, imported_by, status,"
-        " message, as_of, encoding, stored_file, source, name_pattern)"
-        " VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)",
+        " message, as_of, encoding, stored_file, source, name_pattern, via, pid, host)"
+        " VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             import_id,
             dataset or (prep.dataset if prep else "unknown"),
@@ -83,9 +115,44 @@ def _record(
             stored_file,
             (prep.signature or None) if prep else None,
             name_pattern(name),
+            _VIA.get(),
+            os.getpid(),
+            socket.gethostname(),
         ],
     )
     return import_id
+
+
+def _start(con: duckdb.DuckDBPyConnection, prep: Prepared, user: str) -> int:
+    """Write the attempt as 'started' in its own transaction, before any work: a killed import leaves this row,
+    which the next start of the store turns into 'interrupted' (history.mark_interrupted)."""
+    con.execute("BEGIN")
+    try:
+        import_id = _record(
+            con, prep, status="started", message="导入进行中 / import running", user=user, rows=prep.row_count
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        _rollback(con)
+        raise
+    return import_id
+
+
+def _finish(con: duckdb.DuckDBPyConnection, import_id: int, status: str | None, message: str) -> None:
+    """Turn a 'started' row into its outcome (status None: the attempt is withdrawn, e.g. the bulk path handing
+    the file to the checked path, which records its own attempt)."""
+    try:
+        con.execute("BEGIN")
+        if status is None:
+            con.execute("DELETE FROM import_log WHERE import_id = ? AND status = 'started'", [import_id])
+        else:
+            con.execute(
+                "UPDATE import_log SET status = ?, message = ?, rows = 0 WHERE import_id = ? AND status = 'started'",
+                [status, message[:4000], import_id],
+            )
+        con.execute("COMMIT")
+    except duckdb.Error:
+        _rollback(con)  # the disk is full even for this: the next start marks the row interrupted
 
 
 def record_refusal(
@@ -120,11 +187,25 @@ def _keep_original(db_file: str | None, prep: Prepared) -> str | None:
     if folder is None:
         return None
     target = folder / prep.sha256[:2] / (prep.sha256 + prep.path.suffix.lower()[:8])
-    if not target.exists():
+    if target.exists():
+        return str(target)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.part")
+    try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".part")
         shutil.copyfile(prep.path, tmp)
-        tmp.replace(target)
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StoreUnavailable(
+                f"磁盘空间不足，无法保存原始文件到 {folder}，导入已取消，数据未改变。请清理磁盘后重试。"
+                f" / Disk full while keeping the original in {folder}; import refused, nothing changed."
+            ) from exc
+        raise StoreUnavailable(
+            f"无法保存原始文件到 {folder}({exc.strerror or exc})，导入已取消，数据未改变。"
+            f" / Cannot keep the original in {folder} ({exc.strerror or exc}); import refused, nothing changed."
+        ) from exc
     return str(target)
 
 
@@ -148,11 +229,16 @@ def commit(
         raise ValidationFailed(f"{prep.file_name}：{msg}", problems=prep.report.problems)
     db_file = db_file_of(con)
     if db_file and store.free_mb(db_file) < settings.get_float("min_free_mb"):
-        raise StoreUnavailable(
-            f"磁盘空间不足(少于 {settings.get('min_free_mb')} MB)，导入已取消，数据未改变。请清理磁盘。 / Disk nearly full; import refused."
+        msg = (
+            f"磁盘空间不足(少于 {settings.get('min_free_mb')} MB)，导入已取消，数据未改变。请清理磁盘。"
+            " / Disk nearly full; import refused."
         )
+        record_refusal(con, prep.file_name, msg, dataset=prep.dataset, user=who)
+        raise StoreUnavailable(msg)
     IMPORT_LOCK.acquire(who, prep.file_name)
     committed = False
+    attempt: int | None = None
+    outcome: tuple[str | None, str] = ("failed", "导入中断 / import stopped")
     # the bulk path hashes the file while its rows load; the same-file check then runs before COMMIT
     hashing = prep.bulk is not None and prep.bulk.sha is not None
     try:
@@ -161,6 +247,8 @@ def commit(
             skipped = _already_loaded(con, prep)
             if skipped:
                 return skipped
+        attempt = _start(con, prep, who)
+        if not hashing:
             stored = _keep_original(db_file, prep)
         con.execute("BEGIN")
         skipped_rows = len(prep.invalid_rows)
@@ -169,8 +257,10 @@ def commit(
             + (f"，跳过 {skipped_rows} 个无效行" if skipped_rows else "")
             + f" / loaded{f', {skipped_rows} invalid rows skipped' if skipped_rows else ''}"
         )
-        import_id = _record(
-            con, prep, status="loaded", message=message, user=who, rows=prep.row_count, stored_file=stored
+        import_id = attempt
+        con.execute(
+            "UPDATE import_log SET status = 'loaded', message = ?, rows = ?, stored_file = ? WHERE import_id = ?",
+            [message, prep.row_count, stored, import_id],
         )
         _insert(con, prep, import_id, progress)
         if prep.bulk is not None:
@@ -178,36 +268,53 @@ def commit(
                 prep.sha256 = bulk.file_hash(prep.bulk)
                 skipped = _already_loaded(con, prep)
                 if skipped:
-                    return skipped  # the finally rolls the rows back
+                    outcome = (None, "")
+                    return skipped  # the finally rolls the rows back and withdraws the attempt
                 stored = _keep_original(db_file, prep)
             con.execute(
                 "UPDATE import_log SET rows = ?, sha256 = ?, stored_file = ? WHERE import_id = ?",
                 [prep.row_count, prep.sha256, stored, import_id],
             )
-        superseded = _supersede(con, prep, import_id)
-        if superseded:
-            con.execute(
-                "UPDATE import_log SET message = message || ? WHERE import_id = ?",
-                [f"；替换了 {superseded} 行旧数据 / replaced {superseded} earlier rows", import_id],
-            )
+        replaced = _supersede(con, prep, import_id)
+        if replaced is not None and replaced.rows:
+            zh, en = replaced.statement("zh", done=True), replaced.statement("en", done=True)  # "替换了 12 行旧数据：…"
+            message += f"；{zh} / {en}"
+            con.execute("UPDATE import_log SET message = ? WHERE import_id = ?", [message[:4000], import_id])
         bump_data_version(con)
         con.execute("COMMIT")
         committed = True
         return ImportResult(
             prep.file_name, prep.sheet, prep.dataset, "loaded", prep.row_count, import_id, message, prep.report.problems
         )
+    except bulk.NotClean:
+        outcome = (None, "")  # the checked path reads the file again and records its own attempt
+        raise
     except duckdb.Error as exc:
         text = str(exc)
         if "No space left" in text or "disk" in text.lower() and "full" in text.lower():
-            raise StoreUnavailable(
+            failure = StoreUnavailable(
                 "磁盘空间不足，导入已回滚，数据未改变。 / Disk full; the import was rolled back."
-            ) from exc
-        raise StoreUnavailable(
-            f"写入数据库失败，导入已回滚，数据未改变：{text.splitlines()[0]} / Store write failed; rolled back."
-        ) from exc
+            )
+        else:
+            failure = StoreUnavailable(
+                f"写入数据库失败，导入已回滚，数据未改变：{text.splitlines()[0]} / Store write failed; rolled back."
+            )
+        outcome = ("refused", failure.message)
+        raise failure from exc
+    except CockpitError as exc:
+        outcome = ("refused", exc.message)
+        raise
+    except (KeyboardInterrupt, SystemExit):
+        outcome = ("interrupted", "导入被中止 / import interrupted")
+        raise
+    except Exception as exc:
+        outcome = ("failed", f"导入失败：{type(exc).__name__}: {exc} / import failed")
+        raise
     finally:
         if not committed:
             _rollback(con)
+            if attempt is not None:
+                _finish(con, attempt, *outcome)
         if committed:
             prep.discard()
         IMPORT_LOCK.release()
@@ -273,27 +380,36 @@ def _insert(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int, prog
             progress(done, total)
 
 
-def _supersede(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int) -> int:
-    """Periodic facts: earlier rows sharing the dataset's `replace_key` with this import's rows step aside."""
+def _supersede(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int) -> replace.Replacement | None:
+    """Periodic facts: the earlier rows this import replaces (loaders.store.replace) step aside.
+
+    Returns what was replaced (None for a snapshot dataset or the first load of a dataset)."""
     ds = registry.dataset(prep.dataset)
     if registry.is_snapshot(ds):
-        return 0
+        return None
     earlier = con.execute(
         "SELECT count(*) FROM import_log WHERE dataset = ? AND status = 'loaded' AND import_id <> ?",
         [prep.dataset, import_id],
     ).fetchall()
     if not earlier or not earlier[0][0]:
-        return 0  # the first load of this dataset replaces nothing
+        return None  # the first load of this dataset replaces nothing
+    source, pattern = prep.signature or None, name_pattern(prep.file_name)
+    plan = replace.stored_plan(con, ds, import_id, source, pattern)
+    if not plan.rows:
+        return plan
     table = quote_ident(registry.raw_table(ds))
-    match, key_cols = registry.replace_match(ds)
-    keys = ", ".join(quote_ident(k) for k in key_cols)
-    sql = (
-        f"UPDATE {table} AS o SET superseded_by = ? WHERE o.superseded_by IS NULL AND o.import_id <> ? "  # noqa: S608
-        f"AND o.import_id IN (SELECT import_id FROM import_log WHERE status = 'loaded') "
-        f"AND EXISTS (SELECT 1 FROM (SELECT DISTINCT {keys} FROM {table} WHERE import_id = ?) n WHERE {match})"
-    )
-    result = con.execute(sql, [import_id, import_id, import_id]).fetchone()
-    return int(result[0]) if result else 0
+    _, key_cols = registry.replace_match(ds)
+    cols = ", ".join(quote_ident(k) for k in replace.key_columns(ds))
+    new = f"(SELECT DISTINCT {cols} FROM {table} WHERE import_id = $import_id)"  # noqa: S608
+    sql = f"UPDATE {table} AS o SET superseded_by = $import_id WHERE {replace.where_replaced(ds, new)}"  # noqa: S608
+    params = {"import_id": import_id, "dataset": ds.name, "source": source, "pattern": pattern}
+    result = con.execute(sql, replace.used(sql, params)).fetchone()
+    done = int(result[0]) if result else 0
+    if done != plan.rows:
+        raise CockpitError(
+            f"替换行数与预告不符({done} ≠ {plan.rows})，导入已回滚。 / Replaced {done} rows, announced {plan.rows}."
+        )
+    return plan
 
 
 def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, user: str | None = None) -> ImportResult:
@@ -372,17 +488,12 @@ def commit_all(
         return results
     for p in preps:
         if dry_run:
+            msg = "检查通过，未写入(试运行) / checked, nothing written (dry run)"
+            plan = replace.replacement_plan(con, p)
+            if plan is not None and not registry.is_snapshot(p.dataset):
+                msg += f"；{plan.statement('zh')} / {plan.statement('en')}"
             results.append(
-                ImportResult(
-                    p.file_name,
-                    p.sheet,
-                    p.dataset,
-                    "dry-run",
-                    p.row_count,
-                    None,
-                    "检查通过，未写入(试运行) / checked, nothing written (dry run)",
-                    p.report.problems,
-                )
+                ImportResult(p.file_name, p.sheet, p.dataset, "dry-run", p.row_count, None, msg, p.report.problems)
             )
             continue
         try:
