@@ -8,8 +8,10 @@ import duckdb
 import pandas as pd
 
 from loaders import importer
+from loaders.datasets import DATASETS
 from loaders.headers import ColumnMap
 from loaders.store import history as store_history
+from loaders.store import replace
 from metrics.scope import Scope
 
 HISTORY_COLUMNS = store_history.HISTORY_COLUMNS
@@ -22,6 +24,15 @@ def history(con: duckdb.DuckDBPyConnection, scope: Scope | None = None, limit: i
     """The latest imports first (loads, refusals, undos). The log is programme-wide: `scope` does not narrow it."""
     del scope  # an import may span projects; the programme office sees every attempt
     return store_history.history(con, limit)
+
+
+def replacement_statement(con: duckdb.DuckDBPyConnection, prep: importer.Prepared, lang: str = "zh") -> str | None:
+    """What loading `prep` would replace, in `lang` ("将替换 3 月 HIS 项目来自《付款台账》的 12 行"); None for a
+    snapshot, or when it can only be known once the rows are read (a big CSV on the bulk path)."""
+    plan = replace.replacement_plan(con, prep)
+    if plan is None or plan.dataset not in DATASETS or DATASETS[plan.dataset].mode == "snapshot":
+        return None
+    return plan.statement("zh" if lang == "zh" else "en")
 
 
 def read_stored(path: str | Path) -> bytes:
