@@ -3,10 +3,13 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The group edition (DuckLake over PostgreSQL) pins DuckDB 1.5.5 in its own environment.
+GVENV := .venv-group
+GSTAMP := $(GVENV)/.installed
 DB ?= data/cockpit.duckdb
 PORT ?= 8501
 
-.PHONY: run test lint bench demo clean
+.PHONY: run test lint bench demo clean group-venv maintain
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PY) not found)"; exit 1; }
@@ -15,6 +18,16 @@ $(BIN)/python:
 $(STAMP): requirements.txt requirements-dev.txt $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
+
+$(GVENV)/bin/python:
+	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PY) not found)"; exit 1; }
+	$(PY) -m venv $(GVENV)
+
+$(GSTAMP): requirements-group.txt $(GVENV)/bin/python
+	$(GVENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-group.txt
+	@touch $(GSTAMP)
+
+group-venv: $(GSTAMP)
 
 # Loads the demo exports into an empty store, then serves the dashboard on localhost.
 run: $(STAMP)
@@ -27,8 +40,14 @@ lint: $(STAMP)
 	$(BIN)/mypy loaders metrics charts
 	$(BIN)/mypy pages app.py
 
-test: lint
+# The whole suite, then the store contract against the group store (its own PostgreSQL on a loopback port).
+test: lint $(GSTAMP)
 	$(BIN)/python -m pytest -q -rs -p no:cacheprovider
+	$(GVENV)/bin/python -m pytest -q -rs -p no:cacheprovider grouptests
+
+# Group store upkeep (schedule weekly): compaction, snapshot expiry, old file cleanup. Needs COCKPIT_STORE.
+maintain: $(GSTAMP)
+	$(GVENV)/bin/python -m loaders maintain
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -37,4 +56,4 @@ demo: $(STAMP)
 	$(BIN)/python data/demo/generate.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache tests/artifacts
+	rm -rf $(VENV) $(GVENV) .mypy_cache .ruff_cache tests/artifacts

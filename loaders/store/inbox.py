@@ -48,6 +48,8 @@ def inbox_dir(db_file: str | Path | None = None) -> Path:
     configured = settings.get("inbox_dir")
     if configured and enabled():
         return Path(configured)
+    if db_file is not None and str(db_file).startswith("ducklake:"):
+        return Path(settings.get("data_path") or ".") / "inbox"  # the group store: on the shared data path
     base = Path(db_file) if db_file is not None and str(db_file) != ":memory:" else settings.db_path()
     return base.parent / "inbox"
 

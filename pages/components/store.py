@@ -58,7 +58,7 @@ def cursor() -> duckdb.DuckDBPyConnection:
     db = _database(database_path())
     held = st.session_state.get(_CURSOR_KEY)
     if not held or held[0] != id(db):
-        held = (id(db), db.cursor())
+        held = (id(db), _store.session_cursor(db, db.cursor()))
         st.session_state[_CURSOR_KEY] = held
     return held[1]
 
