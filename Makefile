@@ -49,8 +49,9 @@ test: lint $(GSTAMP)
 maintain: $(GSTAMP)
 	$(GVENV)/bin/python -m loaders maintain
 
-bench: $(STAMP)
+bench: $(STAMP) $(GSTAMP)
 	$(BIN)/python -m bench
+	$(GVENV)/bin/python -m bench.group_bench --rows 10000000
 
 demo: $(STAMP)
 	$(BIN)/python data/demo/generate.py

@@ -86,7 +86,9 @@ def open_lake(spec: LakeSpec) -> duckdb.DuckDBPyConnection:
                 con.execute(f"LOAD '{_quote(str(_loadable(name, extension_file(name))))}'")
             if "://" not in spec.data_path:
                 Path(spec.data_path).mkdir(parents=True, exist_ok=True)
-            con.execute(f"ATTACH '{_quote(spec.attach)}' AS {CATALOG} (DATA_PATH '{_quote(spec.data_path)}')")
+            con.execute(
+                f"ATTACH '{_quote(spec.attach)}' AS {CATALOG} (DATA_PATH '{_quote(spec.data_path)}', DATA_INLINING_ROW_LIMIT 0)"
+            )
             con.execute(f"USE {CATALOG}")
         except duckdb.Error as exc:
             con.close()

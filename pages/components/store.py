@@ -50,6 +50,10 @@ def _database(path: str) -> duckdb.DuckDBPyConnection:
 
 
 def database_path() -> str:
+    """The store this app serves: the group store's COCKPIT_STORE (ducklake:postgres:...), else the file."""
+    chosen = settings.get("store")
+    if chosen.startswith("ducklake:"):
+        return chosen
     return str(db_path().resolve())
 
 
