@@ -58,6 +58,11 @@ SETTINGS: dict[str, Setting] = {
         "2",
         "Seconds a dropped file must stay unchanged before it is imported (still being written).",
     ),
+    "hospital": Setting(
+        "COCKPIT_HOSPITAL",
+        "",
+        "Group store: the hospital whose imports this app or import job records (its rows' key).",
+    ),
     "user": Setting("COCKPIT_USER", os.environ.get("USER", "pmo"), "Name recorded as the importer of a file."),
 }
 

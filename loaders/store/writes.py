@@ -98,8 +98,8 @@ def _record(
     name = file_name or (prep.file_name if prep else None)
     con.execute(
         "INSERT INTO import_log (import_id, dataset, file_name, sheet, sha256, rows, imported_at, imported_by, status,"
-        " message, as_of, encoding, stored_file, source, name_pattern, via, pid, host)"
-        " VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " message, as_of, encoding, stored_file, source, name_pattern, via, pid, host, hospital)"
+        " VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             import_id,
             dataset or (prep.dataset if prep else "unknown"),
@@ -118,6 +118,7 @@ def _record(
             _VIA.get(),
             os.getpid(),
             socket.gethostname(),
+            settings.get("hospital") or None,
         ],
     )
     return import_id
@@ -339,8 +340,9 @@ def _already_loaded(con: duckdb.DuckDBPyConnection, prep: Prepared) -> ImportRes
     """The result for a file whose exact bytes were loaded before (same dataset, sheet and as-of date)."""
     same = con.execute(
         "SELECT import_id FROM import_log WHERE sha256 = ? AND dataset = ? AND sheet IS NOT DISTINCT FROM ?"
-        " AND status = 'loaded' AND (as_of IS NOT DISTINCT FROM ?) ORDER BY import_id DESC LIMIT 1",
-        [prep.sha256, prep.dataset, prep.sheet, prep.as_of],
+        " AND status = 'loaded' AND (as_of IS NOT DISTINCT FROM ?) AND hospital IS NOT DISTINCT FROM ?"
+        " ORDER BY import_id DESC LIMIT 1",
+        [prep.sha256, prep.dataset, prep.sheet, prep.as_of, settings.get("hospital") or None],
     ).fetchone()
     if not same:
         return None
@@ -403,8 +405,9 @@ def _supersede(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int) -
     if registry.is_snapshot(ds):
         return None
     earlier = con.execute(
-        "SELECT count(*) FROM import_log WHERE dataset = ? AND status = 'loaded' AND import_id <> ?",
-        [prep.dataset, import_id],
+        "SELECT count(*) FROM import_log WHERE dataset = ? AND status = 'loaded' AND import_id <> ?"
+        " AND hospital IS NOT DISTINCT FROM ?",
+        [prep.dataset, import_id, settings.get("hospital") or None],
     ).fetchall()
     if not earlier or not earlier[0][0]:
         return None  # the first load of this dataset replaces nothing
@@ -417,7 +420,7 @@ def _supersede(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int) -
     cols = ", ".join(quote_ident(k) for k in replace.key_columns(ds))
     new = f"(SELECT DISTINCT {cols} FROM {table} WHERE import_id = $import_id)"  # noqa: S608
     sql = f"UPDATE {table} AS o SET superseded_by = $import_id WHERE {replace.where_replaced(ds, new)}"  # noqa: S608
-    params = {"import_id": import_id, "dataset": ds.name, "source": source, "pattern": pattern}
+    params = replace.params(ds, import_id, source, pattern)
     result = con.execute(sql, replace.used(sql, params)).fetchone()
     done = int(result[0]) if result else 0
     if done != plan.rows:
