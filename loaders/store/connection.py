@@ -64,7 +64,7 @@ def _explain(exc: BaseException, path: Path) -> StoreUnavailable:
         advice_zh = "导入请放入收件箱或稍后重试。" if app else "请关闭该程序后重试。"
         advice_en = "hand imports to the inbox or retry later." if app else "close it and retry."
         return StoreLocked(
-            f"数据库文件 {path} 正被{zh}{who}占用，{advice_zh} / The store {path} is held by {en}{who}; {advice_en}",
+            f"数据库文件 {path} 正被{zh}{who}占用，{advice_zh} / The store {path} is locked by {en}{who}; {advice_en}",
             pid,
             app,
         )

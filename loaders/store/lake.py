@@ -101,6 +101,9 @@ def open_lake(spec: LakeSpec) -> duckdb.DuckDBPyConnection:
         _LOCAL.depth = 1
         try:
             migrations.migrate(con, dialect=lake_sql)
+            from loaders.store.history import mark_interrupted
+
+            mark_interrupted(con)  # attempts of replicas on this host that died mid-import
         finally:
             _LOCAL.depth = 0
     return con

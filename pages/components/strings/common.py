@@ -45,6 +45,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.error.FileRefused": ("文件被拒绝", "File refused"),
     "common.error.ValidationFailed": ("数据校验未通过", "Validation failed"),
     "common.error.StoreUnavailable": ("数据库不可用", "The data store is unavailable"),
+    "common.error.StoreLocked": ("数据库不可用", "The data store is unavailable"),
     "common.error.ImportBusy": ("已有导入正在进行", "An import is running"),
     # downloads
     "common.download.xlsx": ("下载 Excel", "Download Excel"),
