@@ -1,0 +1,529 @@
+"""The schedule engine: links with type and lag, working-day calendars and MS Project's rules for the critical path.
+
+Times are on each plan's working-day axis (metrics.workcal): a task on days 3..5 runs from x=2 to x=5. Early and late
+dates, total and free float (working days) per leaf task; a completed task is never critical; actual dates replace
+the plan; constraint dates bound the passes; critical = total float <= 0, near-critical up to a setting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from metrics.workcal import Calendar, calendar_for
+
+LINK_TYPES = ("FS", "SS", "FF", "SF")
+NEAR_CRITICAL_ENV = "COCKPIT_NEAR_CRITICAL_DAYS"
+NEAR_CRITICAL_DEFAULT = 2.0
+_TOL = 1e-6
+NOTES_ATTR = "schedule_notes"
+
+# --------------------------------------------------------------------------------------------- link text
+_TYPE_WORDS = {
+    "FS": "FS",
+    "SS": "SS",
+    "FF": "FF",
+    "SF": "SF",
+    "完成-开始": "FS",
+    "开始-开始": "SS",
+    "完成-完成": "FF",
+    "开始-完成": "SF",
+    "完成开始": "FS",
+    "开始开始": "SS",
+    "完成完成": "FF",
+    "开始完成": "SF",
+}
+# unit word -> (kind, factor): kind d = working days, ed = elapsed (calendar) days, % = share of the predecessor
+_UNITS: dict[str, tuple[str, float]] = {}
+for _words, _kind, _factor in (
+    (("", "d", "day", "days", "dy", "天", "日", "工作日", "个工作日", "wd", "工日"), "d", 1.0),
+    (("w", "wk", "week", "weeks", "周", "个工作周", "工作周", "星期"), "d", 5.0),
+    (("h", "hr", "hrs", "hour", "hours", "小时", "个工时", "工时"), "d", 1 / 8),
+    (("mo", "mon", "month", "months", "月", "个月", "工作月"), "d", 20.0),
+    (("ed", "eday", "edays", "elapsed day", "elapsed days", "历天", "日历天", "个日历天", "日历日", "e天"), "ed", 1.0),
+    (("ew", "ewk", "eweek", "eweeks", "日历周", "个日历周"), "ed", 7.0),
+    (("eh", "ehr", "ehour", "ehours", "日历小时"), "ed", 1 / 24),
+    (("%",), "%", 1.0),
+):
+    for _w in _words:
+        _UNITS[_w] = (_kind, _factor)
+
+_TYPE_RE = "|".join(sorted((re.escape(k) for k in _TYPE_WORDS), key=len, reverse=True))
+_LINK_RE = re.compile(
+    rf"^(?P<id>.+?)\s*(?:(?P<type>{_TYPE_RE})\s*(?:(?P<sign>[+\-－＋])\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[^\d\s].*?)?)?)?\s*$",
+    re.IGNORECASE,
+)
+_SPLIT = re.compile(r"[,;，；、]")
+
+
+@dataclass(frozen=True)
+class Link:
+    """One predecessor link of a task: predecessor id, type, lag and the lag's unit (d, ed or %)."""
+
+    pred: str
+    type: str = "FS"
+    lag: float = 0.0
+    unit: str = "d"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.pred, "type": self.type, "lag": self.lag, "unit": self.unit}
+
+
+class LinkError(ValueError):
+    """A predecessor cell whose lag unit is not understood (the importer names the cell)."""
+
+
+def _clean_id(ident: str) -> str:
+    ident = ident.strip()
+    if ident.endswith(".0") and ident[:-2].isdigit():  # ids that went through a float column in Excel
+        ident = ident[:-2]
+    return ident
+
+
+def parse_links(text: object) -> list[Link]:
+    """Links in an MS Project predecessor cell: `3`, `3FS+2 个工作日`, `5SS`, `7FF-1d`, `4SF+3ed`, `2FS+50%`.
+
+    Separators , ; 、 (also full-width). Lags in working days (d, 天, 个工作日, w = 5 days, h = 1/8 day), elapsed
+    days (ed, 日历天, ew = 7) or percent of the predecessor's duration. An unknown unit raises LinkError.
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return []
+    links: list[Link] = []
+    for part in _SPLIT.split(str(text)):
+        part = part.strip()
+        if not part:
+            continue
+        m = _LINK_RE.match(part)
+        if m is None:
+            links.append(Link(_clean_id(part)))
+            continue
+        kind = _TYPE_WORDS.get((m.group("type") or "FS").upper(), _TYPE_WORDS.get(m.group("type") or "", "FS"))
+        lag, unit = 0.0, "d"
+        if m.group("num") is not None:
+            word = (m.group("unit") or "").strip().lower().rstrip("?")
+            if word not in _UNITS:
+                raise LinkError(f"无法识别的间隔单位「{m.group('unit')}」(于「{part}」) / unknown lag unit in '{part}'")
+            unit, factor = _UNITS[word]
+            lag = float(m.group("num")) * factor * (-1.0 if m.group("sign") in ("-", "－") else 1.0)
+        ident = _clean_id(m.group("id"))
+        if ident:
+            links.append(Link(ident, kind, lag, unit))
+    return links
+
+
+def links_json(links: Sequence[Link]) -> str | None:
+    """The canonical text kept in the store (task_rows.links): a JSON list of {id, type, lag, unit}."""
+    return json.dumps([lk.as_dict() for lk in links], ensure_ascii=False) if links else None
+
+
+def links_of(row_links: object, predecessors: object) -> list[Link]:
+    """A task's links: the stored canonical JSON when there is one, else parsed from the predecessor text."""
+    if isinstance(row_links, str) and row_links.strip():
+        try:
+            data = json.loads(row_links)
+            return [
+                Link(str(d["id"]), str(d.get("type", "FS")), float(d.get("lag", 0.0)), str(d.get("unit", "d")))
+                for d in data
+            ]
+        except (ValueError, KeyError, TypeError):
+            pass
+    try:
+        return parse_links(predecessors)
+    except LinkError:
+        return [Link(lk.pred) for lk in _ids_only(predecessors)]
+
+
+def _ids_only(text: object) -> list[Link]:
+    out = []
+    for part in _SPLIT.split(str(text)):
+        m = re.match(rf"^(.+?)\s*(?:{_TYPE_RE})", part.strip(), re.IGNORECASE)
+        ident = _clean_id(m.group(1) if m else part)
+        if ident:
+            out.append(Link(ident))
+    return out
+
+
+def near_critical_days() -> float:
+    """Total float (working days) up to which an open task counts as near-critical (setting; default 2)."""
+    try:
+        return float(os.environ.get(NEAR_CRITICAL_ENV, NEAR_CRITICAL_DEFAULT))
+    except ValueError:
+        return NEAR_CRITICAL_DEFAULT
+
+
+# --------------------------------------------------------------------------------------------- graph
+def acyclic_order(n: int, succs: list[list[int]]) -> tuple[list[int], set[tuple[int, int]], list[list[int]]]:
+    """A topological order by iterative DFS; back edges (the links that close a cycle) are dropped and returned."""
+    colour = [0] * n  # 0 new, 1 on the current path, 2 finished
+    post: list[int] = []
+    dropped: set[tuple[int, int]] = set()
+    cycles: list[list[int]] = []
+    for root in range(n):
+        if colour[root]:
+            continue
+        path = [root]
+        nexts = [0]
+        colour[root] = 1
+        while path:
+            v = path[-1]
+            i = nexts[-1]
+            if i < len(succs[v]):
+                nexts[-1] += 1
+                w = succs[v][i]
+                if colour[w] == 0:
+                    colour[w] = 1
+                    path.append(w)
+                    nexts.append(0)
+                elif colour[w] == 1:
+                    dropped.add((v, w))
+                    cycles.append(path[path.index(w) :])
+            else:
+                colour[v] = 2
+                post.append(v)
+                path.pop()
+                nexts.pop()
+    return post[::-1], dropped, cycles
+
+
+@dataclass
+class Network:
+    """One project's leaf tasks as arrays on its working-day axis, with links as index lists (pred, succ, ...)."""
+
+    cal: Calendar
+    rows: list[int]  # positions in the input frame
+    planned_start: npt.NDArray[np.float64]
+    dur: npt.NDArray[np.float64]
+    done: npt.NDArray[np.bool_]
+    started: npt.NDArray[np.bool_]
+    fixed_start: npt.NDArray[np.float64]  # actual start (started or done), NaN otherwise
+    fixed_finish: npt.NDArray[np.float64]  # actual finish (done), NaN otherwise
+    lower_start: npt.NDArray[np.float64]  # constraint floor on the early start (NaN = none)
+    upper_finish: npt.NDArray[np.float64]  # constraint ceiling on the late finish (NaN = none)
+    must_start: npt.NDArray[np.float64]  # MSO / MFO expressed as a start (NaN = none)
+    link_pred: list[int]
+    link_succ: list[int]
+    link_type: list[str]
+    link_lag: list[float]
+    link_unit: list[str]
+    order: list[int]
+    milestone: npt.NDArray[np.bool_]
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    return df[name] if name in df.columns else pd.Series([None] * len(df), index=df.index, dtype=object)
+
+
+def build_network(
+    df: pd.DataFrame, positions: Sequence[int], notes: list[dict[str, str]], in_cycle: npt.NDArray[np.bool_]
+) -> Network:
+    """Arrays and links of one project's usable rows (positions into `df`, a prepared plan frame)."""
+    part = df.iloc[list(positions)]
+    cal_text = next((c for c in _col(part, "calendar") if isinstance(c, str) and c.strip()), None)
+    cal = calendar_for(cal_text)
+    n = len(part)
+    milestone = part["is_milestone"].to_numpy(dtype=bool)
+    s = cal.start_x(part["start"].to_numpy())
+    e = cal.end_x(part["finish"].to_numpy())
+    a_s = cal.start_x(pd.to_datetime(_col(part, "actual_start"), errors="coerce").to_numpy())
+    a_f = cal.end_x(pd.to_datetime(_col(part, "actual_finish"), errors="coerce").to_numpy())
+    pct = part["percent_complete"].to_numpy(dtype=float)
+    done = (pct >= 100) | ~np.isnan(a_f)
+    started = ~done & ((pct > 0) | ~np.isnan(a_s))
+    begin = np.where(np.isnan(a_s), s, a_s)
+    finish = np.where(np.isnan(a_f), e, a_f)
+    dur = np.where(milestone, 0.0, np.maximum(finish - begin, 0.0))
+    dur = np.where(milestone | done | started, dur, np.maximum(e - s, 0.0))
+    fixed_start = np.where(done | started, begin, np.nan)
+    fixed_finish = np.where(done, np.where(milestone, begin, finish), np.nan)
+
+    lower = np.full(n, np.nan)
+    upper = np.full(n, np.nan)
+    must = np.full(n, np.nan)
+    ctype = [str(c).upper() if isinstance(c, str) else "" for c in _col(part, "constraint_type")]
+    cdate = pd.to_datetime(_col(part, "constraint_date"), errors="coerce").to_numpy()
+    c_s = cal.start_x(cdate)
+    c_e = cal.end_x(cdate)
+    for i, kind in enumerate(ctype):
+        if not kind or np.isnan(c_s[i]):
+            continue
+        if kind in ("SNET", "START_NO_EARLIER_THAN"):
+            lower[i] = c_s[i]
+        elif kind in ("FNET", "FINISH_NO_EARLIER_THAN"):
+            lower[i] = c_e[i] - dur[i]
+        elif kind in ("SNLT", "START_NO_LATER_THAN"):
+            upper[i] = c_s[i] + dur[i]
+        elif kind in ("FNLT", "FINISH_NO_LATER_THAN"):
+            upper[i] = c_e[i]
+        elif kind in ("MSO", "MUST_START_ON"):
+            must[i] = c_s[i]
+        elif kind in ("MFO", "MUST_FINISH_ON"):
+            must[i] = c_e[i] - dur[i]
+
+    ids = [str(t) for t in part["task_id"]]
+    by_id: dict[str, int] = {}
+    for i, t in enumerate(ids):
+        by_id.setdefault(t, i)
+    lp: list[int] = []
+    ls_: list[int] = []
+    lt: list[str] = []
+    lg: list[float] = []
+    lu: list[str] = []
+    succs: list[list[int]] = [[] for _ in range(n)]
+    seen: set[tuple[int, int]] = set()
+    project = str(part["project"].iloc[0]) if n else ""
+    for i, (stored, text) in enumerate(zip(_col(part, "links"), part["predecessors"], strict=True)):
+        for lk in links_of(stored, text):
+            j = by_id.get(lk.pred)
+            if j is None:
+                notes.append({"kind": "unknown_predecessor", "project": project, "task_id": ids[i], "detail": lk.pred})
+                continue
+            if (j, i) in seen or j == i:
+                continue
+            seen.add((j, i))
+            lp.append(j)
+            ls_.append(i)
+            lt.append(lk.type if lk.type in LINK_TYPES else "FS")
+            lg.append(lk.lag)
+            lu.append(lk.unit)
+            succs[j].append(i)
+    order, dropped, cycles = acyclic_order(n, succs)
+    for cycle in cycles:
+        cyc_ids = [ids[i] for i in cycle]
+        notes.append(
+            {"kind": "cycle", "project": project, "task_id": cyc_ids[0], "detail": " → ".join([*cyc_ids, cyc_ids[0]])}
+        )
+        for i in cycle:
+            in_cycle[positions[i]] = True
+    keep = [k for k in range(len(lp)) if (lp[k], ls_[k]) not in dropped]
+    return Network(
+        cal=cal,
+        rows=list(positions),
+        planned_start=s,
+        dur=dur,
+        done=done,
+        started=started,
+        fixed_start=fixed_start,
+        fixed_finish=fixed_finish,
+        lower_start=lower,
+        upper_finish=upper,
+        must_start=must,
+        link_pred=[lp[k] for k in keep],
+        link_succ=[ls_[k] for k in keep],
+        link_type=[lt[k] for k in keep],
+        link_lag=[lg[k] for k in keep],
+        link_unit=[lu[k] for k in keep],
+        order=order,
+        milestone=milestone,
+    )
+
+
+def _forward_bound(net: Network, k: int, es_p: float, ef_p: float, dur_p: float, dur_s: float) -> float:
+    """The earliest start link k allows its successor."""
+    kind, lag, unit = net.link_type[k], net.link_lag[k], net.link_unit[k]
+    from_end = kind in ("FS", "FF")
+    point = ef_p if from_end else es_p
+    if unit == "ed":
+        point = net.cal.shift_elapsed(point, lag, from_end=from_end)
+    else:
+        point += lag * dur_p / 100.0 if unit == "%" else lag
+    return point - dur_s if kind in ("FF", "SF") else point
+
+
+def _backward_bound(net: Network, k: int, ls_s: float, lf_s: float, dur_p: float) -> float:
+    """The latest finish link k allows its predecessor."""
+    kind, lag, unit = net.link_type[k], net.link_lag[k], net.link_unit[k]
+    to_end = kind in ("FF", "SF")
+    point = lf_s if to_end else ls_s
+    if unit == "ed":
+        point = net.cal.shift_elapsed(point, -lag, from_end=to_end)
+    else:
+        point -= lag * dur_p / 100.0 if unit == "%" else lag
+    return point if kind in ("FS", "FF") else point + dur_p
+
+
+@dataclass
+class Passes:
+    es: npt.NDArray[np.float64]
+    ef: npt.NDArray[np.float64]
+    ls: npt.NDArray[np.float64]
+    lf: npt.NDArray[np.float64]
+    free: npt.NDArray[np.float64]
+    has_pred: npt.NDArray[np.bool_]
+    end: float
+
+
+def passes(net: Network, dur: npt.NDArray[np.float64] | None = None) -> Passes:
+    """Forward and backward pass over one project's network (durations `dur` override the plan's)."""
+    n = net.n
+    d = net.dur if dur is None else dur
+    preds_of: list[list[int]] = [[] for _ in range(n)]
+    succs_of: list[list[int]] = [[] for _ in range(n)]
+    for k in range(len(net.link_pred)):
+        preds_of[net.link_succ[k]].append(k)
+        succs_of[net.link_pred[k]].append(k)
+    project_start = float(np.nanmin(net.planned_start)) if n else 0.0
+    es = np.zeros(n)
+    ef = np.zeros(n)
+    has_pred = np.zeros(n, dtype=bool)
+    for v in net.order:
+        if not np.isnan(net.fixed_start[v]):
+            es[v] = net.fixed_start[v]
+            ef[v] = net.fixed_finish[v] if net.done[v] else es[v] + d[v]
+            has_pred[v] = bool(preds_of[v])
+            continue
+        start = project_start
+        for k in preds_of[v]:
+            p = net.link_pred[k]
+            start = max(start, _forward_bound(net, k, es[p], ef[p], d[p], d[v]))
+        has_pred[v] = bool(preds_of[v])
+        if not preds_of[v] and np.isnan(net.lower_start[v]) and np.isnan(net.must_start[v]):
+            start = max(start, net.planned_start[v])  # an unlinked task keeps the start the plan gives it
+        if not np.isnan(net.lower_start[v]):
+            start = max(start, net.lower_start[v])
+        if not np.isnan(net.must_start[v]):
+            start = net.must_start[v]
+        es[v] = start
+        ef[v] = start + d[v]
+    end = float(ef.max()) if n else 0.0
+    lf = np.full(n, end)
+    free = np.full(n, np.inf)
+    for v in reversed(net.order):
+        for k in succs_of[v]:
+            w = net.link_succ[k]
+            lf[v] = min(lf[v], _backward_bound(net, k, lf[w] - d[w], lf[w], d[v]))
+            free[v] = min(free[v], es[w] - _forward_bound(net, k, es[v], ef[v], d[v], d[w]))
+        if not np.isnan(net.upper_finish[v]):
+            lf[v] = min(lf[v], net.upper_finish[v])
+        if not np.isnan(net.must_start[v]):
+            lf[v] = net.must_start[v] + d[v]
+        if net.done[v]:
+            lf[v] = ef[v]
+        if not succs_of[v]:
+            free[v] = end - ef[v]
+    ls = lf - d
+    return Passes(es, ef, ls, lf, free, has_pred, end)
+
+
+CPM_COLUMNS = (
+    "early_start",
+    "early_finish",
+    "late_start",
+    "late_finish",
+    "total_float",
+    "free_float",
+    "critical",
+    "near_critical",
+    "in_cycle",
+    "work_days",
+)
+
+
+def _dates(cal: Calendar, x: npt.NDArray[np.float64], milestone: npt.NDArray[np.bool_], *, end: bool) -> Any:
+    if end:
+        regular = cal.date_of_end(x)
+        return np.where(milestone, cal.date_of_end(x), regular)
+    return cal.date_of_start(x)
+
+
+def schedule(df: pd.DataFrame, near_days: float | None = None) -> pd.DataFrame:
+    """Early/late dates, total and free float (working days), `critical`, `near_critical`, `in_cycle` per task.
+
+    `df` is a prepared plan (metrics.schedule.prepare). Summary and undated rows get NaN float and are never
+    critical. Unknown predecessors and cycles (broken at the closing link) are listed in attrs["schedule_notes"].
+    """
+    near = near_critical_days() if near_days is None else near_days
+    out = df.reset_index(drop=True).copy()
+    n_all = len(out)
+    cols: dict[str, Any] = {
+        "early_start": np.full(n_all, np.datetime64("NaT"), dtype="datetime64[ns]"),
+        "early_finish": np.full(n_all, np.datetime64("NaT"), dtype="datetime64[ns]"),
+        "late_start": np.full(n_all, np.datetime64("NaT"), dtype="datetime64[ns]"),
+        "late_finish": np.full(n_all, np.datetime64("NaT"), dtype="datetime64[ns]"),
+        "total_float": np.full(n_all, np.nan),
+        "free_float": np.full(n_all, np.nan),
+        "work_days": np.full(n_all, np.nan),
+    }
+    critical = np.zeros(n_all, dtype=bool)
+    near_crit = np.zeros(n_all, dtype=bool)
+    in_cycle = np.zeros(n_all, dtype=bool)
+    notes: list[dict[str, str]] = []
+    usable = (~out["is_summary"].to_numpy(dtype=bool)) & out["start"].notna().to_numpy()
+    for _project, positions in out.groupby("project", sort=False, dropna=False).indices.items():
+        rows = [int(p) for p in positions if usable[p]]
+        if not rows:
+            continue
+        net = build_network(out, rows, notes, in_cycle)
+        pas = passes(net)
+        tf = pas.lf - pas.ef
+        tf = np.where(net.done, 0.0, tf)
+        free = np.where(net.done, 0.0, np.minimum(np.maximum(pas.free, 0.0), np.maximum(tf, 0.0)))
+        ms = net.milestone
+        shift = ms & pas.has_pred  # a milestone after work closes on its predecessor's last day
+        idx = np.asarray(rows)
+        cols["early_start"][idx] = np.where(shift, net.cal.date_of_end(pas.es), net.cal.date_of_start(pas.es))
+        cols["early_finish"][idx] = np.where(ms, cols["early_start"][idx], net.cal.date_of_end(pas.ef))
+        cols["late_start"][idx] = np.where(shift, net.cal.date_of_end(pas.ls), net.cal.date_of_start(pas.ls))
+        cols["late_finish"][idx] = np.where(ms, cols["late_start"][idx], net.cal.date_of_end(pas.lf))
+        cols["total_float"][idx] = tf
+        cols["free_float"][idx] = free
+        cols["work_days"][idx] = net.dur
+        critical[idx] = (tf <= _TOL) & ~net.done
+        near_crit[idx] = (tf > _TOL) & (tf <= near + _TOL) & ~net.done
+    for name, values in cols.items():
+        out[name] = values
+    out["critical"] = critical
+    out["near_critical"] = near_crit
+    out["in_cycle"] = in_cycle
+    out.index = df.index if len(df.index) == n_all else out.index
+    out.attrs[NOTES_ATTR] = notes
+    return out
+
+
+# --------------------------------------------------------------------------------------------- chain
+CHAIN_COLUMNS = ("project", "task_id", "name", "early_start", "early_finish", "total_float", "is_milestone")
+
+
+def critical_chain(plan: pd.DataFrame) -> pd.DataFrame:
+    """The critical tasks of each project in early-start order (the chain a president should watch)."""
+    if plan.empty or "critical" not in plan.columns:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in CHAIN_COLUMNS})
+    chain = plan[plan["critical"]].sort_values(["project", "early_start", "early_finish"], kind="stable")
+    return chain.loc[:, list(CHAIN_COLUMNS)].reset_index(drop=True)
+
+
+DRIVEN_COLUMNS = ("project", "task_id", "name", "finish", "critical_tasks")
+
+
+def driven_milestones(plan: pd.DataFrame) -> pd.DataFrame:
+    """Per project, the milestone the critical chain drives: its latest critical milestone, else its last task."""
+    rows: list[dict[str, Any]] = []
+    if not plan.empty and "critical" in plan.columns:
+        for project, grp in plan[plan["critical"]].groupby("project", sort=True):
+            ms = grp[grp["is_milestone"]]
+            pick = (ms if not ms.empty else grp).sort_values(["early_finish", "task_id"], kind="stable").iloc[-1]
+            rows.append(
+                {
+                    "project": project,
+                    "task_id": pick["task_id"],
+                    "name": pick["name"],
+                    "finish": pick["early_finish"],
+                    "critical_tasks": len(grp),
+                }
+            )
+    if not rows:
+        return pd.DataFrame(
+            {c: pd.Series([], dtype="datetime64[ns]" if c == "finish" else object) for c in DRIVEN_COLUMNS}
+        )
+    return pd.DataFrame(rows, columns=list(DRIVEN_COLUMNS))
