@@ -166,6 +166,13 @@ TASKS = Dataset(
             aliases=("resource names", "owner", "资源名称", "负责人", "责任人", "责任方", "assigned", "assignee"),
         ),
         Field("outline_level", "int", aliases=("outline level", "大纲级别", "层级", "level")),
+        Field("actual_start", "date", aliases=("actual start", "实际开始时间", "实际开始", "实际开始日期")),
+        Field("actual_finish", "date", aliases=("actual finish", "实际完成时间", "实际完成", "实际完成日期")),
+        Field("constraint_type", "text", aliases=("constraint type", "限制类型", "约束类型")),
+        Field("constraint_date", "date", aliases=("constraint date", "限制日期", "约束日期")),
+        Field("duration_optimistic", "duration", aliases=("optimistic duration", "乐观工期", "最短工期")),
+        Field("duration_likely", "duration", aliases=("most likely duration", "最可能工期", "可能工期")),
+        Field("duration_pessimistic", "duration", aliases=("pessimistic duration", "悲观工期", "最长工期")),
     ),
 )
 

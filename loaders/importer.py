@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from loaders import bulk, coerce, plans, readers, settings, sniff, store, validate
+from loaders import bulk, coerce, mpp, plans, readers, settings, sniff, store, validate
 from loaders.datasets import DATASETS, Dataset
 from loaders.errors import CockpitError, FileRefused, ImportBusy, Problem, Report, StoreUnavailable, ValidationFailed
 from loaders.headers import ColumnMap, HeaderChoice, choose_header, signature
@@ -65,6 +65,16 @@ STORE_COLUMNS: dict[str, tuple[str, ...]] = {
         "owner",
         "outline_level",
         "is_summary",
+        "actual_start",
+        "actual_finish",
+        "constraint_type",
+        "constraint_date",
+        "duration_optimistic",
+        "duration_likely",
+        "duration_pessimistic",
+        "links",
+        "calendar",
+        "baselines",
     ),
     "budget": ("row_no", "project", "category", "period", "amount"),
     "costs": ("row_no", "date", "project", "category", "vendor", "amount", "stage", "reference", "description"),
@@ -230,6 +240,8 @@ def prepare(
     name = sniff.safe_name(display_name or p.name)
     if dataset is not None and dataset not in DATASETS:
         raise FileRefused(f"未知的数据类型「{dataset}」，可选：{', '.join(DATASETS)} / Unknown dataset.")
+    if mpp.is_plan_file(p, name):  # .mpp, .mpx, .xer, .pod ...: read by MPXJ in its worker process
+        return [_prepare_project_xml(p, name, "mpxj", file_sha256(p), project, as_of)]
     kind = sniff.sniff(p, name)
     sha = file_sha256(p)
     if kind in ("mspdi", "gan"):
@@ -757,7 +769,13 @@ def _prepare_project_xml(
 ) -> Prepared:
     from loaders import project_xml  # type: ignore[attr-defined,unused-ignore]
 
-    if kind == "mspdi":
+    if kind == "mpxj":
+        plan = mpp.read_plan(path, name)
+        tasks = mpp.plan_tasks(plan)
+        proj = project or plan["title"] or project_from_name(name)
+        status = plan.get("status_date")
+        as_of = as_of or (status.date() if isinstance(status, dt.datetime) else None)
+    elif kind == "mspdi":
         tasks = project_xml.read_mspdi(path, name)
         proj = project or project_xml.mspdi_project_name(path) or project_from_name(name)
     else:

@@ -11,8 +11,8 @@ import datetime as dt
 import importlib.util
 import json
 import os
-import shutil
 import select
+import shutil
 import subprocess
 import sys
 import threading
@@ -163,7 +163,12 @@ def _calendar(cal: Any, first: dt.date, last: dt.date) -> dict[str, Any]:
         if flag != week[day.weekday()]:
             (work if flag else off).append(day.isoformat())
         day += dt.timedelta(days=1)
-    return {"name": str(cal.getName() or ""), "week": "".join("1" if w else "0" for w in week), "off": off, "work": work}
+    return {
+        "name": str(cal.getName() or ""),
+        "week": "".join("1" if w else "0" for w in week),
+        "off": off,
+        "work": work,
+    }
 
 
 def _read(path: str) -> dict[str, Any]:
@@ -238,7 +243,9 @@ def _read(path: str) -> dict[str, Any]:
                 "baselines": baselines,
                 "owners": owners,
                 "ms_critical": bool(t.getCritical()),
-                "ms_total_slack": None if slack is None else float(slack.convertUnits(_days_unit(), props).getDuration()),
+                "ms_total_slack": None
+                if slack is None
+                else float(slack.convertUnits(_days_unit(), props).getDuration()),
                 "ms_free_slack": None if free is None else float(free.convertUnits(_days_unit(), props).getDuration()),
             }
         )

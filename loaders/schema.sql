@@ -57,6 +57,18 @@ CREATE TABLE IF NOT EXISTS task_rows (
     outline_level    INTEGER,
     is_summary       BOOLEAN
 );
+-- Schedule engine columns (added; older stores get them below): actual dates, constraint, three-point durations,
+-- links as JSON [{id, type FS/SS/FF/SF, lag, unit d/ed/%}], the plan's calendar and every baseline as JSON.
+ALTER TABLE task_rows ADD COLUMN IF NOT EXISTS actual_start DATE;
+ALTER TABLE task_rows ADD COLUMN IF NOT EXISTS actual_finish DATE;
+ALTER TABLE task_rows ADD COLUMN IF NOT EXISTS constraint_type VARCHAR;
+ALTER TABLE task_rows ADD COLUMN IF NOT EXISTS constraint_date DATE;
+ALTER TABLE task_rows ADD COLUMN IF NOT EXISTS duration_optimistic DOUBLE;
+ALTER TABLE task_rows ADD COLUMN IF NOT EXISTS duration_likely DOUBLE;
+ALTER TABLE task_rows ADD COLUMN IF NOT EXISTS duration_pessimistic DOUBLE;
+ALTER TABLE task_rows ADD COLUMN IF NOT EXISTS links VARCHAR;
+ALTER TABLE task_rows ADD COLUMN IF NOT EXISTS calendar VARCHAR;
+ALTER TABLE task_rows ADD COLUMN IF NOT EXISTS baselines VARCHAR;
 
 CREATE TABLE IF NOT EXISTS budget_rows (
     import_id     BIGINT NOT NULL,
@@ -159,8 +171,20 @@ WITH latest AS (
 )
 SELECT t.project, t.task_id, t.wbs, t.name, t.phase, t.start, t.finish, t.baseline_start, t.baseline_finish,
        t.percent_complete, t.is_milestone, t.predecessors, t.owner,
-       t.is_gate, t.duration_days, t.outline_level, t.is_summary, t.as_of, t.import_id, t.row_no
+       t.is_gate, t.duration_days, t.outline_level, t.is_summary, t.as_of, t.import_id, t.row_no,
+       t.actual_start, t.actual_finish, t.constraint_type, t.constraint_date, t.duration_optimistic,
+       t.duration_likely, t.duration_pessimistic, t.links, t.calendar, t.baselines
 FROM task_snapshots t JOIN latest l USING (project, import_id);
+
+-- Every link of the latest plans with its type and lag (unit d = working days, ed = elapsed days, % = share of
+-- the predecessor's duration); the predecessors text stays as the user wrote it.
+CREATE OR REPLACE VIEW task_links AS
+SELECT t.project, t.task_id, l.link.id AS predecessor_id, l.link.type AS link_type, l.link.lag AS lag,
+       l.link.unit AS lag_unit, t.as_of, t.import_id
+FROM tasks t,
+     LATERAL (SELECT unnest(from_json(t.links, '[{"id":"VARCHAR","type":"VARCHAR","lag":"DOUBLE","unit":"VARCHAR"}]'))
+              AS link) l
+WHERE t.links IS NOT NULL;
 
 CREATE OR REPLACE VIEW risk_snapshots AS
 SELECT r.*, r.likelihood * r.impact AS score,
