@@ -38,9 +38,22 @@ TASK_COLUMNS: tuple[str, ...] = (
     "is_summary",
     "as_of",
     "row_no",
+    "actual_start",
+    "actual_finish",
+    "constraint_type",
+    "constraint_date",
+    "duration_optimistic",
+    "duration_likely",
+    "duration_pessimistic",
+    "links",
+    "calendar",
+    "baselines",
 )
-DATE_COLUMNS = ("start", "finish", "baseline_start", "baseline_finish", "as_of")
-TEXT_COLUMNS = ("project", "task_id", "wbs", "name", "phase", "predecessors", "owner")
+DATE_COLUMNS = ("start", "finish", "baseline_start", "baseline_finish", "as_of", "actual_start", "actual_finish",
+                "constraint_date")  # fmt: skip
+TEXT_COLUMNS = ("project", "task_id", "wbs", "name", "phase", "predecessors", "owner", "constraint_type", "links",
+                "calendar", "baselines")  # fmt: skip
+NUMBER_COLUMNS = ("duration_days", "duration_optimistic", "duration_likely", "duration_pessimistic")
 FLAG_COLUMNS = ("is_milestone", "is_gate", "is_summary")
 STATUSES = ("done", "on_track", "late", "not_started")
 
@@ -74,7 +87,8 @@ def prepare(df: pd.DataFrame) -> pd.DataFrame:
     out.loc[swapped, "finish"] = out.loc[swapped, "start"]
     out["percent_complete"] = pd.to_numeric(out["percent_complete"], errors="coerce").fillna(0.0).clip(0, 100)
     out["percent_complete"] = out["percent_complete"].astype(float)
-    out["duration_days"] = pd.to_numeric(out["duration_days"], errors="coerce").astype(float)
+    for col in NUMBER_COLUMNS:
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
     for col in FLAG_COLUMNS:
         out[col] = out[col].astype("boolean").fillna(False).astype(bool)
     for col in TEXT_COLUMNS:

@@ -1,0 +1,302 @@
+"""When will it really finish? A seeded Monte Carlo over each plan's remaining work, on the schedule engine's network.
+
+Durations: triangular (optimistic, most likely, pessimistic) where the plan has three-point columns; otherwise the
+plan's duration times a triangular multiplier: DEFAULT_SPREAD (0.9, 1.0, 1.3) or, with at least MIN_HISTORY tasks
+seen in two snapshots, the spread of how this plan's tasks actually grew between its first and latest snapshot:
+(min(P10, 0.95), max(P50, 1), max(P90, mode + 0.1)) of the ratio latest / first working days, each clipped to 0.5..3.
+Done work is fixed; a started task samples only its remaining share. Vectorised over iterations, task by task in
+topological order. Results: P50/P80 finish, the chance of meeting the baseline finish, criticality index per task.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from metrics import cpm, schedule
+from metrics.scope import Scope
+
+DEFAULT_SPREAD = (0.9, 1.0, 1.3)
+MIN_HISTORY = 10
+ITERATIONS = 5000
+SEED = 20261201
+_CHUNK = 2000
+Array = npt.NDArray[np.float64]
+
+PROJECT_COLUMNS = (
+    "project",
+    "planned_finish",
+    "p50_finish",
+    "p80_finish",
+    "baseline_finish",
+    "p_meet_baseline",
+    "p50_slip_days",
+    "p80_slip_days",
+    "method",
+    "iterations",
+)
+MILESTONE_COLUMNS = ("project", "task_id", "name", "planned_finish", "p50_finish", "p80_finish", "baseline_finish",
+                     "p_meet_baseline")  # fmt: skip
+CRITICALITY_COLUMNS = ("project", "task_id", "name", "criticality", "critical")
+
+
+@dataclass(frozen=True)
+class FinishForecast:
+    """Per project (P50/P80, baseline odds), per open milestone, criticality per task, and the raw finish samples
+    (working days on the project's axis) with their dates for the distribution chart."""
+
+    projects: pd.DataFrame
+    milestones: pd.DataFrame
+    criticality: pd.DataFrame
+    distribution: pd.DataFrame  # project, finish (date), share (of iterations), cumulative
+    samples: dict[str, Array] = field(default_factory=dict)
+
+
+def triangular_quantile(a: float, c: float, b: float, q: float) -> float:
+    """The q-quantile of a triangular(a, mode c, b) distribution (closed form; used by tests and the docs)."""
+    if b <= a:
+        return a
+    fc = (c - a) / (b - a)
+    if q <= fc:
+        return float(a + np.sqrt(q * (b - a) * (c - a)))
+    return float(b - np.sqrt((1 - q) * (b - a) * (b - c)))
+
+
+def history_spread(snapshots: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
+    """Per project, the duration multiplier spread observed between its first and latest snapshot (see module doc)."""
+    out: dict[str, tuple[float, float, float]] = {}
+    if snapshots.empty:
+        return out
+    snaps = snapshots[~snapshots["is_summary"] & ~snapshots["is_milestone"]]
+    for project, grp in snaps.groupby("project", sort=False):
+        dates = sorted(grp["as_of"].dropna().unique())
+        if len(dates) < 2:
+            continue
+        first = grp[grp["as_of"] == dates[0]].drop_duplicates("task_id").set_index("task_id")
+        last = grp[grp["as_of"] == dates[-1]].drop_duplicates("task_id").set_index("task_id")
+        both = first.index.intersection(last.index)
+        if len(both) < MIN_HISTORY:
+            continue
+        span0 = (first.loc[both, "finish"] - first.loc[both, "start"]).dt.days + 1
+        span1 = (last.loc[both, "finish"] - last.loc[both, "start"]).dt.days + 1
+        ratio = (span1 / span0.where(span0 > 0)).dropna().clip(0.5, 3.0).to_numpy(dtype=float)
+        if len(ratio) < MIN_HISTORY:
+            continue
+        p10, p50, p90 = np.quantile(ratio, [0.1, 0.5, 0.9])
+        mode = max(float(p50), 1.0)
+        out[str(project)] = (min(float(p10), 0.95), mode, max(float(p90), mode + 0.1))
+    return out
+
+
+def _sample_durations(
+    net: cpm.Network, part: pd.DataFrame, spread: tuple[float, float, float], rng: np.random.Generator, size: int
+) -> Array:
+    """(size, n) sampled durations: fixed for done tasks, the remaining share sampled for started ones."""
+    n = net.n
+    base = net.dur.astype(float)
+    opt = pd.to_numeric(part.get("duration_optimistic"), errors="coerce").to_numpy(dtype=float)
+    lik = pd.to_numeric(part.get("duration_likely"), errors="coerce").to_numpy(dtype=float)
+    pes = pd.to_numeric(part.get("duration_pessimistic"), errors="coerce").to_numpy(dtype=float)
+    three = ~np.isnan(opt) & ~np.isnan(pes) & (pes >= opt)
+    lik = np.where(np.isnan(lik), (opt + pes) / 2, np.clip(lik, opt, pes))
+    u = rng.random((size, n))
+    a, c, b = spread
+    mult = np.where(u < (c - a) / (b - a), a + np.sqrt(u * (b - a) * (c - a)), b - np.sqrt((1 - u) * (b - a) * (b - c)))
+    sampled = base * mult
+    if three.any():
+        lo, mo, hi = opt[three], lik[three], pes[three]
+        width = np.where(hi > lo, hi - lo, 1.0)
+        fc = (mo - lo) / width
+        uu = u[:, three]
+        tri = np.where(uu < fc, lo + np.sqrt(uu * width * (mo - lo)), hi - np.sqrt((1 - uu) * width * (hi - mo)))
+        sampled[:, three] = np.where(hi > lo, tri, lo)
+    pct = np.clip(part["percent_complete"].to_numpy(dtype=float), 0, 100) / 100.0
+    started = net.started
+    sampled = np.where(started, base * pct + sampled * (1 - pct), sampled)
+    return np.where(net.done | net.milestone, base, sampled)
+
+
+def _simulate(net: cpm.Network, durations: Array) -> tuple[Array, Array, npt.NDArray[np.bool_]]:
+    """Forward and backward passes over a chunk of iterations: (early finish per task, project end, critical)."""
+    size, n = durations.shape
+    preds_of: list[list[int]] = [[] for _ in range(n)]
+    succs_of: list[list[int]] = [[] for _ in range(n)]
+    for k in range(len(net.link_pred)):
+        preds_of[net.link_succ[k]].append(k)
+        succs_of[net.link_pred[k]].append(k)
+    det = cpm.passes(net)
+    # an elapsed lag is taken as the working days it spans in the deterministic plan
+    lag_x = np.array(
+        [(_lag_const(net, k, det) if net.link_unit[k] == "ed" else net.link_lag[k]) for k in range(len(net.link_pred))]
+    )
+    pct_lag = [net.link_unit[k] == "%" for k in range(len(net.link_pred))]
+    project_start = float(np.nanmin(net.planned_start))
+    es = np.empty((size, n))
+    ef = np.empty((size, n))
+    for v in net.order:
+        d = durations[:, v]
+        if not np.isnan(net.fixed_start[v]):
+            es[:, v] = net.fixed_start[v]
+            ef[:, v] = net.fixed_finish[v] if net.done[v] else net.fixed_start[v] + d
+            continue
+        start = np.full(size, max(project_start, det.es[v] if not preds_of[v] else project_start))
+        for k in preds_of[v]:
+            p = net.link_pred[k]
+            kind = net.link_type[k]
+            lag = lag_x[k] * durations[:, p] / 100.0 if pct_lag[k] else lag_x[k]
+            point = (ef[:, p] if kind in ("FS", "FF") else es[:, p]) + lag
+            np.maximum(start, point - d if kind in ("FF", "SF") else point, out=start)
+        if not np.isnan(net.lower_start[v]):
+            np.maximum(start, net.lower_start[v], out=start)
+        if not np.isnan(net.must_start[v]):
+            start[:] = net.must_start[v]
+        es[:, v] = start
+        ef[:, v] = start + d
+    end = ef.max(axis=1)
+    lf = np.repeat(end[:, None], n, axis=1)
+    for v in reversed(net.order):
+        for k in succs_of[v]:
+            w = net.link_succ[k]
+            kind = net.link_type[k]
+            lag = lag_x[k] * durations[:, v] / 100.0 if pct_lag[k] else lag_x[k]
+            point = (lf[:, w] if kind in ("FF", "SF") else lf[:, w] - durations[:, w]) - lag
+            np.minimum(lf[:, v], point if kind in ("FS", "FF") else point + durations[:, v], out=lf[:, v])
+    critical = ((lf - ef) <= 1e-6) & ~net.done[None, :]
+    return ef, end, critical
+
+
+def _lag_const(net: cpm.Network, k: int, det: cpm.Passes) -> float:
+    p, kind = net.link_pred[k], net.link_type[k]
+    from_end = kind in ("FS", "FF")
+    point = det.ef[p] if from_end else det.es[p]
+    return net.cal.shift_elapsed(point, net.link_lag[k], from_end=from_end) - point
+
+
+def forecast_plan(
+    plan: pd.DataFrame,
+    spreads: dict[str, tuple[float, float, float]] | None = None,
+    iterations: int = ITERATIONS,
+    seed: int = SEED,
+) -> FinishForecast:
+    """The finish forecast of a prepared plan (pure: tests feed hand-made plans). Same data + seed = same figures."""
+    d = schedule.prepare(plan).reset_index(drop=True)
+    usable = (~d["is_summary"].to_numpy(dtype=bool)) & d["start"].notna().to_numpy()
+    rng = np.random.default_rng(seed)
+    proj_rows: list[dict[str, object]] = []
+    ms_rows: list[dict[str, object]] = []
+    crit_rows: list[dict[str, object]] = []
+    dist_rows: list[dict[str, object]] = []
+    samples: dict[str, Array] = {}
+    for project, positions in d.groupby("project", sort=True).indices.items():
+        rows = [int(p) for p in positions if usable[p]]
+        if not rows:
+            continue
+        notes: list[dict[str, str]] = []
+        net = cpm.build_network(d, rows, notes, np.zeros(len(d), dtype=bool))
+        part = d.iloc[rows]
+        spread = (spreads or {}).get(str(project), DEFAULT_SPREAD)
+        method = "three_point" if part["duration_optimistic"].notna().any() else (
+            "history" if spreads and str(project) in spreads else "default")  # fmt: skip
+        ends: list[Array] = []
+        crit_count = np.zeros(net.n)
+        ef_chunks: list[Array] = []
+        done_iter = 0
+        while done_iter < iterations:
+            size = min(_CHUNK, iterations - done_iter)
+            durations = _sample_durations(net, part, spread, rng, size)
+            ef, end, critical = _simulate(net, durations)
+            ends.append(end)
+            crit_count += critical.sum(axis=0)
+            ef_chunks.append(ef[:, net.milestone & ~net.done])
+            done_iter += size
+        end_x = np.concatenate(ends)
+        samples[str(project)] = end_x
+        det = cpm.passes(net)
+        cal = net.cal
+        q50, q80 = np.quantile(end_x, [0.5, 0.8])
+        base = pd.to_datetime(part["baseline_finish"]).max()
+        base_x = float(cal.end_x([base])[0]) if pd.notna(base) else np.nan
+        proj_rows.append(
+            {
+                "project": project,
+                "planned_finish": cal.date_of_end(np.array([det.end]))[0],
+                "p50_finish": cal.date_of_end(np.array([q50]))[0],
+                "p80_finish": cal.date_of_end(np.array([q80]))[0],
+                "baseline_finish": base if pd.notna(base) else pd.NaT,
+                "p_meet_baseline": float(np.mean(end_x <= base_x + 1e-9)) if not np.isnan(base_x) else np.nan,
+                "p50_slip_days": float(np.ceil(q50 - det.end - 1e-9)),
+                "p80_slip_days": float(np.ceil(q80 - det.end - 1e-9)),
+                "method": method,
+                "iterations": int(iterations),
+            }
+        )
+        finishes = pd.Series(cal.date_of_end(np.ceil(end_x - 1e-9)))
+        counts = finishes.value_counts(normalize=True).sort_index()
+        cum = counts.cumsum()
+        for day, share in counts.items():
+            dist_rows.append({"project": project, "finish": day, "share": float(share), "cumulative": float(cum[day])})
+        ms_idx = np.flatnonzero(net.milestone & ~net.done)
+        if len(ms_idx):
+            ms_ef = np.concatenate(ef_chunks)
+            for j, i in enumerate(ms_idx):
+                row = part.iloc[i]
+                m50, m80 = np.quantile(ms_ef[:, j], [0.5, 0.8])
+                mb = row["baseline_finish"]
+                mb_x = float(cal.end_x([mb])[0]) if pd.notna(mb) else np.nan
+                ms_rows.append(
+                    {
+                        "project": project,
+                        "task_id": row["task_id"],
+                        "name": row["name"],
+                        "planned_finish": row["finish"],
+                        "p50_finish": cal.date_of_end(np.array([m50]))[0],
+                        "p80_finish": cal.date_of_end(np.array([m80]))[0],
+                        "baseline_finish": mb if pd.notna(mb) else pd.NaT,
+                        "p_meet_baseline": float(np.mean(ms_ef[:, j] <= mb_x + 1e-9)) if not np.isnan(mb_x) else np.nan,
+                    }
+                )
+        for i in range(net.n):
+            row = part.iloc[i]
+            share = float(crit_count[i] / iterations)
+            crit_rows.append(
+                {
+                    "project": project,
+                    "task_id": row["task_id"],
+                    "name": row["name"],
+                    "criticality": share,
+                    "critical": False,
+                }  # fmt: skip
+            )
+    projects = pd.DataFrame(proj_rows, columns=list(PROJECT_COLUMNS))
+    crit = pd.DataFrame(crit_rows, columns=list(CRITICALITY_COLUMNS))
+    if not crit.empty:
+        crit = crit.sort_values(["project", "criticality"], ascending=[True, False], kind="stable")
+        crit = crit.reset_index(drop=True)
+    return FinishForecast(
+        projects=projects,
+        milestones=pd.DataFrame(ms_rows, columns=list(MILESTONE_COLUMNS)),
+        criticality=crit,
+        distribution=pd.DataFrame(dist_rows, columns=["project", "finish", "share", "cumulative"]),
+        samples=samples,
+    )
+
+
+def finish_forecast(
+    con: duckdb.DuckDBPyConnection, scope: Scope, iterations: int = ITERATIONS, seed: int = SEED
+) -> FinishForecast:
+    """The finish forecast of the scoped projects' latest plans (the figure the overview quotes: `.projects`
+    has P50/P80 finish dates and the probability of meeting the baseline finish per project)."""
+    plan = schedule.load_tasks(con, scope)
+    spreads = history_spread(schedule.load_snapshots(con, scope))
+    return forecast_plan(plan, spreads, iterations, seed)
+
+
+def as_date(value: object) -> dt.date | None:
+    """A forecast date as a plain date (None when missing)."""
+    ts = pd.Timestamp(value) if value is not None else pd.NaT  # type: ignore[arg-type]
+    return None if pd.isna(ts) else ts.date()
