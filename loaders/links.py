@@ -85,6 +85,9 @@ def parse_links(text: object) -> list[Link]:
         part = part.strip()
         if not part:
             continue
+        if part.isdigit():  # the common case: a plain task number, finish-to-start
+            links.append(Link(part))
+            continue
         m = _LINK_RE.match(part)
         if m is None:
             links.append(Link(clean_id(part)))

@@ -25,7 +25,7 @@ DEFAULT_SPREAD = (0.9, 1.0, 1.3)
 MIN_HISTORY = 10
 ITERATIONS = 5000
 SEED = 20261201
-_CHUNK = 2000
+_CHUNK = 2500
 Array = npt.NDArray[np.float64]
 
 PROJECT_COLUMNS = (
@@ -96,77 +96,98 @@ def history_spread(snapshots: pd.DataFrame) -> dict[str, tuple[float, float, flo
 def _sample_durations(
     net: cpm.Network, part: pd.DataFrame, spread: tuple[float, float, float], rng: np.random.Generator, size: int
 ) -> Array:
-    """(size, n) sampled durations: fixed for done tasks, the remaining share sampled for started ones."""
+    """(n, size) sampled durations (one row per task): fixed for done tasks, the remaining share for started ones."""
     n = net.n
     base = net.dur.astype(float)
-    opt = pd.to_numeric(part.get("duration_optimistic"), errors="coerce").to_numpy(dtype=float)
-    lik = pd.to_numeric(part.get("duration_likely"), errors="coerce").to_numpy(dtype=float)
-    pes = pd.to_numeric(part.get("duration_pessimistic"), errors="coerce").to_numpy(dtype=float)
+    opt = pd.to_numeric(part["duration_optimistic"], errors="coerce").to_numpy(dtype=float)
+    lik = pd.to_numeric(part["duration_likely"], errors="coerce").to_numpy(dtype=float)
+    pes = pd.to_numeric(part["duration_pessimistic"], errors="coerce").to_numpy(dtype=float)
     three = ~np.isnan(opt) & ~np.isnan(pes) & (pes >= opt)
     lik = np.where(np.isnan(lik), (opt + pes) / 2, np.clip(lik, opt, pes))
-    u = rng.random((size, n))
+    fixed = net.done | net.milestone
     a, c, b = spread
-    mult = np.where(u < (c - a) / (b - a), a + np.sqrt(u * (b - a) * (c - a)), b - np.sqrt((1 - u) * (b - a) * (b - c)))
-    sampled = base * mult
-    if three.any():
-        lo, mo, hi = opt[three], lik[three], pes[three]
-        width = np.where(hi > lo, hi - lo, 1.0)
-        fc = (mo - lo) / width
-        uu = u[:, three]
-        tri = np.where(uu < fc, lo + np.sqrt(uu * width * (mo - lo)), hi - np.sqrt((1 - uu) * width * (hi - mo)))
-        sampled[:, three] = np.where(hi > lo, tri, lo)
+    # every row drawn with the plan's spread in one call (cheap), then fixed and three-point rows overwritten
+    out = rng.triangular(a, c, b, size=(n, size))
+    out *= base[:, None]
+    keep = np.flatnonzero(fixed)
+    out[keep] = base[keep, None]
     pct = np.clip(part["percent_complete"].to_numpy(dtype=float), 0, 100) / 100.0
-    started = net.started
-    sampled = np.where(started, base * pct + sampled * (1 - pct), sampled)
-    return np.where(net.done | net.milestone, base, sampled)
+    tri = np.flatnonzero(~fixed & three & (pes > opt))
+    if len(tri):
+        out[tri] = rng.triangular(opt[tri, None], lik[tri, None], pes[tri, None], size=(len(tri), size))
+    flat = np.flatnonzero(~fixed & three & (pes <= opt))
+    out[flat] = opt[flat, None]
+    started = np.flatnonzero(net.started & ~fixed)
+    if len(started):
+        share = pct[started, None]
+        out[started] = base[started, None] * share + out[started] * (1 - share)
+    return out
 
 
-def _simulate(net: cpm.Network, durations: Array) -> tuple[Array, Array, npt.NDArray[np.bool_]]:
-    """Forward and backward passes over a chunk of iterations: (early finish per task, project end, critical)."""
-    size, n = durations.shape
-    preds_of: list[list[int]] = [[] for _ in range(n)]
-    succs_of: list[list[int]] = [[] for _ in range(n)]
+def _simulate(net: cpm.Network, durations: Array, det: cpm.Passes) -> tuple[Array, Array, npt.NDArray[np.bool_]]:
+    """Forward and backward passes over a chunk of iterations, one contiguous row per task:
+    (early finish per task, project end, critical per task and iteration)."""
+    n, size = durations.shape
+    fwd: list[list[tuple[int, bool, bool, float, bool]]] = [[] for _ in range(n)]
+    bwd: list[list[tuple[int, bool, bool, float, bool]]] = [[] for _ in range(n)]
     for k in range(len(net.link_pred)):
-        preds_of[net.link_succ[k]].append(k)
-        succs_of[net.link_pred[k]].append(k)
-    det = cpm.passes(net)
-    # an elapsed lag is taken as the working days it spans in the deterministic plan
-    lag_x = np.array(
-        [(_lag_const(net, k, det) if net.link_unit[k] == "ed" else net.link_lag[k]) for k in range(len(net.link_pred))]
-    )
-    pct_lag = [net.link_unit[k] == "%" for k in range(len(net.link_pred))]
+        p, w, kind, unit = net.link_pred[k], net.link_succ[k], net.link_type[k], net.link_unit[k]
+        # an elapsed lag is taken as the working days it spans in the deterministic plan
+        lag = _lag_const(net, k, det) if unit == "ed" else net.link_lag[k]
+        fwd[w].append((p, kind in ("FS", "FF"), kind in ("FF", "SF"), lag, unit == "%"))
+        bwd[p].append((w, kind in ("FF", "SF"), kind in ("SS", "SF"), lag, unit == "%"))
+    fixed_start = net.fixed_start.tolist()
+    fixed_finish = net.fixed_finish.tolist()
+    lower = net.lower_start.tolist()
+    must = net.must_start.tolist()
+    done = net.done.tolist()
+    det_es = det.es.tolist()
     project_start = float(np.nanmin(net.planned_start))
-    es = np.empty((size, n))
-    ef = np.empty((size, n))
+    es = np.empty((n, size))
+    ef = np.empty((n, size))
     for v in net.order:
-        d = durations[:, v]
-        if not np.isnan(net.fixed_start[v]):
-            es[:, v] = net.fixed_start[v]
-            ef[:, v] = net.fixed_finish[v] if net.done[v] else net.fixed_start[v] + d
+        d = durations[v]
+        if fixed_start[v] == fixed_start[v]:
+            es[v] = fixed_start[v]
+            ef[v] = fixed_finish[v] if done[v] else fixed_start[v] + d
             continue
-        start = np.full(size, max(project_start, det.es[v] if not preds_of[v] else project_start))
-        for k in preds_of[v]:
-            p = net.link_pred[k]
-            kind = net.link_type[k]
-            lag = lag_x[k] * durations[:, p] / 100.0 if pct_lag[k] else lag_x[k]
-            point = (ef[:, p] if kind in ("FS", "FF") else es[:, p]) + lag
-            np.maximum(start, point - d if kind in ("FF", "SF") else point, out=start)
-        if not np.isnan(net.lower_start[v]):
-            np.maximum(start, net.lower_start[v], out=start)
-        if not np.isnan(net.must_start[v]):
-            start[:] = net.must_start[v]
-        es[:, v] = start
-        ef[:, v] = start + d
-    end = ef.max(axis=1)
-    lf = np.repeat(end[:, None], n, axis=1)
+        links = fwd[v]
+        start = es[v]
+        start.fill(det_es[v] if not links else project_start)
+        for p, from_end, minus, lag, pct in links:
+            anchor = ef[p] if from_end else es[p]
+            if not minus and not pct and lag == 0.0:
+                np.maximum(start, anchor, out=start)  # plain finish-to-start: no temporary array
+                continue
+            point = anchor + (durations[p] * (lag / 100.0) if pct else lag)
+            if minus:
+                point -= d
+            np.maximum(start, point, out=start)
+        if lower[v] == lower[v]:
+            np.maximum(start, lower[v], out=start)
+        if must[v] == must[v]:
+            start.fill(must[v])
+        np.add(start, d, out=ef[v])
+    end = ef.max(axis=0)
+    lf = np.empty((n, size))
+    ls = np.empty((n, size))
     for v in reversed(net.order):
-        for k in succs_of[v]:
-            w = net.link_succ[k]
-            kind = net.link_type[k]
-            lag = lag_x[k] * durations[:, v] / 100.0 if pct_lag[k] else lag_x[k]
-            point = (lf[:, w] if kind in ("FF", "SF") else lf[:, w] - durations[:, w]) - lag
-            np.minimum(lf[:, v], point if kind in ("FS", "FF") else point + durations[:, v], out=lf[:, v])
-    critical = ((lf - ef) <= 1e-6) & ~net.done[None, :]
+        late = lf[v]
+        late[:] = end
+        for w, to_end, plus, lag, pct in bwd[v]:
+            anchor = lf[w] if to_end else ls[w]
+            if not plus and not pct and lag == 0.0:
+                np.minimum(late, anchor, out=late)
+                continue
+            point = anchor - (durations[v] * (lag / 100.0) if pct else lag)
+            if plus:
+                point += durations[v]
+            np.minimum(late, point, out=late)
+        if done[v]:
+            late[:] = ef[v]
+        np.subtract(late, durations[v], out=ls[v])
+    lf -= ef
+    critical = (lf <= 1e-6) & ~net.done[:, None]
     return ef, end, critical
 
 
@@ -202,6 +223,7 @@ def forecast_plan(
         spread = (spreads or {}).get(str(project), DEFAULT_SPREAD)
         method = "three_point" if part["duration_optimistic"].notna().any() else (
             "history" if spreads and str(project) in spreads else "default")  # fmt: skip
+        det = cpm.passes(net)
         ends: list[Array] = []
         crit_count = np.zeros(net.n)
         ef_chunks: list[Array] = []
@@ -209,14 +231,13 @@ def forecast_plan(
         while done_iter < iterations:
             size = min(_CHUNK, iterations - done_iter)
             durations = _sample_durations(net, part, spread, rng, size)
-            ef, end, critical = _simulate(net, durations)
+            ef, end, critical = _simulate(net, durations, det)
             ends.append(end)
-            crit_count += critical.sum(axis=0)
-            ef_chunks.append(ef[:, net.milestone & ~net.done])
+            crit_count += critical.sum(axis=1)
+            ef_chunks.append(ef[net.milestone & ~net.done].T)
             done_iter += size
         end_x = np.concatenate(ends)
         samples[str(project)] = end_x
-        det = cpm.passes(net)
         cal = net.cal
         q50, q80 = np.quantile(end_x, [0.5, 0.8])
         base = pd.to_datetime(part["baseline_finish"]).max()
@@ -260,18 +281,12 @@ def forecast_plan(
                         "p_meet_baseline": float(np.mean(ms_ef[:, j] <= mb_x + 1e-9)) if not np.isnan(mb_x) else np.nan,
                     }
                 )
-        for i in range(net.n):
-            row = part.iloc[i]
-            share = float(crit_count[i] / iterations)
-            crit_rows.append(
-                {
-                    "project": project,
-                    "task_id": row["task_id"],
-                    "name": row["name"],
-                    "criticality": share,
-                    "critical": False,
-                }  # fmt: skip
+        crit_rows.extend(
+            {"project": project, "task_id": tid, "name": name, "criticality": float(cnt / iterations), "critical": cr}
+            for tid, name, cnt, cr in zip(
+                part["task_id"], part["name"], crit_count, (det.lf - det.ef <= 1e-6) & ~net.done, strict=True
             )
+        )
     projects = pd.DataFrame(proj_rows, columns=list(PROJECT_COLUMNS))
     crit = pd.DataFrame(crit_rows, columns=list(CRITICALITY_COLUMNS))
     if not crit.empty:

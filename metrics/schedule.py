@@ -53,6 +53,7 @@ DATE_COLUMNS = ("start", "finish", "baseline_start", "baseline_finish", "as_of",
                 "constraint_date")  # fmt: skip
 TEXT_COLUMNS = ("project", "task_id", "wbs", "name", "phase", "predecessors", "owner", "constraint_type", "links",
                 "calendar", "baselines")  # fmt: skip
+_PREPARED = "schedule_prepared"  # attrs key: the row count of a frame prepare() returned
 NUMBER_COLUMNS = ("duration_days", "duration_optimistic", "duration_likely", "duration_pessimistic")
 FLAG_COLUMNS = ("is_milestone", "is_gate", "is_summary")
 STATUSES = ("done", "on_track", "late", "not_started")
@@ -73,8 +74,11 @@ def empty_tasks() -> pd.DataFrame:
 def prepare(df: pd.DataFrame) -> pd.DataFrame:
     """A typed copy of a plan: dates as datetime64, percent 0..100 (missing = 0), flags as bool, phase ''.
 
-    A missing finish takes the start (and vice versa), so every dated task has both ends.
+    A missing finish takes the start (and vice versa), so every dated task has both ends. A frame this function
+    returned (marked in attrs) is returned as it is.
     """
+    if df.attrs.get(_PREPARED) == len(df) and all(c in df.columns for c in TASK_COLUMNS):
+        return df
     out = df.copy()
     for col in TASK_COLUMNS:
         if col not in out.columns:
@@ -95,6 +99,7 @@ def prepare(df: pd.DataFrame) -> pd.DataFrame:
         out[col] = out[col].astype(object).where(out[col].notna(), None)
     out["phase"] = out["phase"].fillna("").astype(object)
     out["task_id"] = out["task_id"].map(lambda v: "" if v is None else str(v)).astype(object)
+    out.attrs[_PREPARED] = len(out)
     return out
 
 
