@@ -124,9 +124,12 @@ def _sample_durations(
     return out
 
 
-def _simulate(net: cpm.Network, durations: Array, det: cpm.Passes) -> tuple[Array, Array, npt.NDArray[np.bool_]]:
+def _simulate(
+    net: cpm.Network, durations: Array, det: cpm.Passes, status: float = np.nan, done_work: Array | None = None
+) -> tuple[Array, Array, npt.NDArray[np.bool_]]:
     """Forward and backward passes over a chunk of iterations, one contiguous row per task:
-    (early finish per task, project end, critical per task and iteration)."""
+    (early finish per task, project end, critical per task and iteration). With a status date (x), the remaining
+    work of a started task ends no earlier than status + remaining (`done_work` = the share already done, days)."""
     n, size = durations.shape
     fwd: list[list[tuple[int, bool, bool, float, bool]]] = [[] for _ in range(n)]
     bwd: list[list[tuple[int, bool, bool, float, bool]]] = [[] for _ in range(n)]
@@ -150,6 +153,8 @@ def _simulate(net: cpm.Network, durations: Array, det: cpm.Passes) -> tuple[Arra
         if fixed_start[v] == fixed_start[v]:
             es[v] = fixed_start[v]
             ef[v] = fixed_finish[v] if done[v] else fixed_start[v] + d
+            if not done[v] and status == status and done_work is not None:
+                np.maximum(ef[v], d + (status - float(done_work[v])), out=ef[v])
             continue
         links = fwd[v]
         start = es[v]
@@ -194,8 +199,8 @@ def _simulate(net: cpm.Network, durations: Array, det: cpm.Passes) -> tuple[Arra
 def _lag_const(net: cpm.Network, k: int, det: cpm.Passes) -> float:
     p, kind = net.link_pred[k], net.link_type[k]
     from_end = kind in ("FS", "FF")
-    point = det.ef[p] if from_end else det.es[p]
-    return net.cal.shift_elapsed(point, net.link_lag[k], from_end=from_end) - point
+    point = float(det.ef[p] if from_end else det.es[p])
+    return float(net.cal.shift_elapsed(point, net.link_lag[k], from_end=from_end) - point)
 
 
 def forecast_plan(
@@ -203,8 +208,13 @@ def forecast_plan(
     spreads: dict[str, tuple[float, float, float]] | None = None,
     iterations: int = ITERATIONS,
     seed: int = SEED,
+    status: dt.date | None = None,
 ) -> FinishForecast:
-    """The finish forecast of a prepared plan (pure: tests feed hand-made plans). Same data + seed = same figures."""
+    """The finish forecast of a prepared plan (pure: tests feed hand-made plans). Same data + seed = same figures.
+
+    With a status date, no remaining work is forecast before it (open tasks start on or after it; a started task's
+    remaining share ends no earlier than status date + remaining), as MS Project reschedules uncompleted work.
+    """
     d = schedule.prepare(plan).reset_index(drop=True)
     usable = (~d["is_summary"].to_numpy(dtype=bool)) & d["start"].notna().to_numpy()
     rng = np.random.default_rng(seed)
@@ -223,6 +233,12 @@ def forecast_plan(
         spread = (spreads or {}).get(str(project), DEFAULT_SPREAD)
         method = "three_point" if part["duration_optimistic"].notna().any() else (
             "history" if spreads and str(project) in spreads else "default")  # fmt: skip
+        plain = cpm.passes(net)
+        status_x = float(net.cal.start_x([status])[0]) if status is not None else np.nan
+        done_work = net.dur * np.clip(part["percent_complete"].to_numpy(dtype=float), 0, 100) / 100.0
+        if status is not None:
+            open_ = ~net.done & ~net.started
+            net.lower_start = np.where(open_, np.fmax(net.lower_start, status_x), net.lower_start)
         det = cpm.passes(net)
         ends: list[Array] = []
         crit_count = np.zeros(net.n)
@@ -231,7 +247,7 @@ def forecast_plan(
         while done_iter < iterations:
             size = min(_CHUNK, iterations - done_iter)
             durations = _sample_durations(net, part, spread, rng, size)
-            ef, end, critical = _simulate(net, durations, det)
+            ef, end, critical = _simulate(net, durations, det, status_x, done_work)
             ends.append(end)
             crit_count += critical.sum(axis=1)
             ef_chunks.append(ef[net.milestone & ~net.done].T)
@@ -245,13 +261,13 @@ def forecast_plan(
         proj_rows.append(
             {
                 "project": project,
-                "planned_finish": cal.date_of_end(np.array([det.end]))[0],
+                "planned_finish": cal.date_of_end(np.array([plain.end]))[0],
                 "p50_finish": cal.date_of_end(np.array([q50]))[0],
                 "p80_finish": cal.date_of_end(np.array([q80]))[0],
                 "baseline_finish": base if pd.notna(base) else pd.NaT,
                 "p_meet_baseline": float(np.mean(end_x <= base_x + 1e-9)) if not np.isnan(base_x) else np.nan,
-                "p50_slip_days": float(np.ceil(q50 - det.end - 1e-9)),
-                "p80_slip_days": float(np.ceil(q80 - det.end - 1e-9)),
+                "p50_slip_days": float(np.ceil(q50 - plain.end - 1e-9)),
+                "p80_slip_days": float(np.ceil(q80 - plain.end - 1e-9)),
                 "method": method,
                 "iterations": int(iterations),
             }
@@ -259,8 +275,8 @@ def forecast_plan(
         finishes = pd.Series(cal.date_of_end(np.ceil(end_x - 1e-9)))
         counts = finishes.value_counts(normalize=True).sort_index()
         cum = counts.cumsum()
-        for day, share in counts.items():
-            dist_rows.append({"project": project, "finish": day, "share": float(share), "cumulative": float(cum[day])})
+        for day, share, total in zip(counts.index, counts.to_numpy(), cum.to_numpy(), strict=True):
+            dist_rows.append({"project": project, "finish": day, "share": float(share), "cumulative": float(total)})
         ms_idx = np.flatnonzero(net.milestone & ~net.done)
         if len(ms_idx):
             ms_ef = np.concatenate(ef_chunks)
@@ -304,11 +320,14 @@ def forecast_plan(
 def finish_forecast(
     con: duckdb.DuckDBPyConnection, scope: Scope, iterations: int = ITERATIONS, seed: int = SEED
 ) -> FinishForecast:
-    """The finish forecast of the scoped projects' latest plans (the figure the overview quotes: `.projects`
-    has P50/P80 finish dates and the probability of meeting the baseline finish per project)."""
+    """The finish forecast of the scoped projects' latest plans, status date = the scope's today (plan_today).
+
+    The figure the overview quotes: `.projects` has, per project, planned_finish, p50_finish, p80_finish,
+    baseline_finish, p_meet_baseline (0..1), p50/p80_slip_days (working days past the plan) and the method.
+    """
     plan = schedule.load_tasks(con, scope)
     spreads = history_spread(schedule.load_snapshots(con, scope))
-    return forecast_plan(plan, spreads, iterations, seed)
+    return forecast_plan(plan, spreads, iterations, seed, status=schedule.plan_today(scope))
 
 
 def as_date(value: object) -> dt.date | None:

@@ -118,3 +118,22 @@ def test_history_spread_from_snapshots_through_the_store() -> None:
     # spans grew by 0..3 of 10 calendar days: ratios 1.0, 1.1, 1.2, 1.3 -> (0.95, max(P50, 1), P90)
     spread = forecast.history_spread(schedule.load_snapshots(con, Scope()))["H"]
     assert spread[0] == 0.95 and spread[1] == pytest.approx(1.15) and spread[2] == pytest.approx(1.3)
+
+
+def test_no_remaining_work_before_the_status_date() -> None:
+    plan = pd.DataFrame(
+        [
+            row("A", D(2026, 3, 2), D(2026, 3, 13), percent_complete=50),  # planned to end 13 Mar, half done
+            row("B", D(2026, 3, 16), D(2026, 3, 20), "A"),
+        ]
+    )
+    plain = forecast.forecast_plan(plan, iterations=2000, seed=3)
+    late = forecast.forecast_plan(plan, iterations=2000, seed=3, status=D(2026, 3, 30))
+    assert (
+        plain.projects.iloc[0]["planned_finish"] == late.projects.iloc[0]["planned_finish"] == pd.Timestamp(2026, 3, 20)
+    )
+    # status 30 Mar: A's remaining 5 days (x 0.9..1.3) from 30 Mar, then B's 5 days: no finish before 13 Apr
+    assert late.projects.iloc[0]["p50_finish"] >= pd.Timestamp(2026, 4, 9)
+    origin = workcal.calendar_for(MON_FRI).start_x([D(2026, 3, 30)])[0]
+    assert (late.samples["P"] - origin).min() >= 0.9 * 5 + 0.9 * 5 - 1e-9
+    assert late.projects.iloc[0]["p50_slip_days"] > 10
