@@ -22,6 +22,7 @@ from metrics import cpm, schedule
 from metrics.scope import Scope
 
 DEFAULT_SPREAD = (0.9, 1.0, 1.3)
+METHODS = ("three_point", "history", "default")  # codes in FinishForecast.projects["method"]
 MIN_HISTORY = 10
 ITERATIONS = 5000
 SEED = 20261201
