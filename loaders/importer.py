@@ -242,7 +242,7 @@ def prepare(
         raise FileRefused(f"未知的数据类型「{dataset}」，可选：{', '.join(DATASETS)} / Unknown dataset.")
     if mpp.is_plan_file(p, name):  # .mpp, .mpx, .xer, .pod ...: read by MPXJ in its worker process
         return [_prepare_project_xml(p, name, "mpxj", file_sha256(p), project, as_of)]
-    kind = sniff.sniff(p, name)
+    kind = sniff.sniff(p, name)  # MS Project XML is sniffed (DTDs refused) before MPXJ reads it
     sha = file_sha256(p)
     if kind in ("mspdi", "gan"):
         return [_prepare_project_xml(p, name, kind, sha, project, as_of)]
@@ -769,15 +769,12 @@ def _prepare_project_xml(
 ) -> Prepared:
     from loaders import project_xml  # type: ignore[attr-defined,unused-ignore]
 
-    if kind == "mpxj":
+    if kind in ("mpxj", "mspdi"):  # MSPDI through MPXJ: link types and lags, calendars, actuals, all baselines
         plan = mpp.read_plan(path, name)
         tasks = mpp.plan_tasks(plan)
         proj = project or plan["title"] or project_from_name(name)
         status = plan.get("status_date")
         as_of = as_of or (status.date() if isinstance(status, dt.datetime) else None)
-    elif kind == "mspdi":
-        tasks = project_xml.read_mspdi(path, name)
-        proj = project or project_xml.mspdi_project_name(path) or project_from_name(name)
     else:
         tasks = project_xml.read_gan(path, name)
         proj = project or project_xml.gan_project_name(path) or project_from_name(name)

@@ -109,3 +109,12 @@ def parse_links(text: object) -> list[Link]:
 def links_json(links: Sequence[Link]) -> str | None:
     """The canonical text kept in the store (task_rows.links): a JSON list of {id, type, lag, unit}."""
     return json.dumps([lk.as_dict() for lk in links], ensure_ascii=False) if links else None
+
+
+def link_text(link: dict[str, Any]) -> str:
+    """MS Project's own grid form of a link {id, type, lag, unit}: `12`, `12SS`, `12FS+2d`, `12FF-1ed`, `12SF+50%`."""
+    lag = float(link["lag"])
+    kind = str(link["type"])
+    if lag == 0:
+        return str(link["id"]) + ("" if kind == "FS" else kind)
+    return f"{link['id']}{kind}{lag:+g}{link['unit']}"

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from loaders.errors import FileRefused, Problem
+from loaders.links import link_text
 
 Task = dict[str, object]
 
@@ -442,20 +443,19 @@ def plan_tasks(plan: dict[str, Any]) -> list[Task]:
         return day
 
     calendar_json = None if plan.get("calendar") is None else json.dumps(plan["calendar"], ensure_ascii=False)
-    uids = {str(t["uid"]) for t in plan["tasks"]}
+    named = [t for t in plan["tasks"] if t["name"] and str(t["name"]).strip()]
+    uids = {str(t["uid"]) for t in named}
     out: list[Task] = []
-    for t in plan["tasks"]:
-        if not t["name"]:
-            continue
+    for t in named:
         ms = bool(t["milestone"])
         links = [lk for lk in t["links"] if lk["id"] in uids]
         base = next((b for b in t["baselines"] if b["n"] == 0), None)
-        preds = ",".join(_link_text(lk) for lk in links) or None
+        preds = ",".join(link_text(lk) for lk in links) or None
         out.append(
             {
                 "task_id": str(t["uid"]),
                 "wbs": t["wbs"] or t["outline_number"],
-                "name": t["name"],
+                "name": str(t["name"]).strip(),
                 "phase": None,
                 "start": start_day(t["start"], ms),
                 "finish": finish_day(t["finish"], ms),
@@ -515,17 +515,6 @@ def _constraint_day(t: dict[str, Any], start_day: Any, finish_day: Any) -> dt.da
     if kind in ("FNET", "FNLT", "MFO"):
         return finish_day(t["constraint_date"], False)  # type: ignore[no-any-return]
     return start_day(t["constraint_date"], False)  # type: ignore[no-any-return]
-
-
-def _link_text(link: dict[str, Any]) -> str:
-    """MS Project's own grid form of a link: `12`, `12SS`, `12FS+2d`, `12FF-1ed`, `12SF+50%`."""
-    lag = float(link["lag"])
-    kind = str(link["type"])
-    if lag == 0:
-        return str(link["id"]) + ("" if kind == "FS" else kind)
-    unit = {"d": "d", "ed": "ed", "%": "%"}[str(link["unit"])]
-    number = f"{lag:+g}"
-    return f"{link['id']}{kind}{number}{unit}"
 
 
 def _phases(tasks: list[Task]) -> None:
