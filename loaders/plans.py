@@ -6,6 +6,7 @@ phases) from WBS numbers, an outline-level column or indented names.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pandas as pd
 
@@ -58,6 +59,72 @@ def outline_levels(df: pd.DataFrame) -> pd.Series:
         return pd.Series(float("nan"), index=df.index)
     unit = steps[0]
     return (indent // unit + 1).astype(float)
+
+
+INDENT_HEADER = "(缩进层级 / indent level)"
+
+
+def claim_outline_column(choice: Any, grid: Any) -> None:
+    """The outline before cells are cleaned (`choice` is a headers.HeaderChoice, `grid` a readers.Grid):
+
+    - a second id column (MS Project's `Unique ID`/`标识号` beside `№`/`ID`) that holds outline numbers (1, 2.1,
+      2.1.1) becomes the WBS instead of being dropped as a duplicate;
+    - with no WBS or outline-level column, names indented with leading spaces give each row's level, added to
+      the grid as a derived column (the preview shows it) before the names are trimmed.
+    """
+    if choice.dataset.name != "tasks" or (grid.csv_path is not None and grid.truncated):
+        return
+    rows: list[list[str]] = grid.rows
+    _claim_unique_id(choice, rows)
+    mapped = choice.mapped
+    if "wbs" in mapped or "outline_level" in mapped or "name" not in mapped:
+        return
+    col = mapped["name"]
+    body = range(choice.header_row + 1, len(rows))
+    indent = []
+    for i in body:
+        cell = rows[i][col] if col < len(rows[i]) else ""
+        text = cell.replace("\u3000", "  ")
+        indent.append(len(text) - len(text.lstrip(" ")) if text.strip() else -1)
+    steps = sorted({n for n in indent if n > 0})
+    if not steps:
+        return
+    unit = steps[0]
+    new = max(len(r) for r in rows)
+    for r in rows:
+        r.extend([""] * (new - len(r)))
+    for i, n in zip(body, indent, strict=True):
+        rows[i].append("" if n < 0 else str(n // unit + 1))
+    for i in range(choice.header_row + 1):
+        rows[i].append(INDENT_HEADER if i == choice.header_row else "")
+    if grid.table is not None:  # an Arrow-read sheet is staged from its table: the derived column goes there too
+        import pyarrow as pa
+
+        table = grid.table
+        while table.num_columns < new - grid.col_offset:
+            table = table.append_column(f"_pad{table.num_columns}", pa.nulls(table.num_rows, pa.string()))
+        levels = [(r[new] or None) if i < len(rows) else None for i, r in enumerate(rows[: table.num_rows])]
+        levels += [None] * (table.num_rows - len(levels))
+        grid.table = table.append_column("_indent_level", pa.array(levels, pa.string()))
+    from loaders.headers import ColumnMap
+
+    choice.columns.append(ColumnMap(new, INDENT_HEADER, "outline_level", "alias"))
+
+
+def _claim_unique_id(choice: Any, rows: list[list[str]]) -> None:
+    if "wbs" in choice.mapped:
+        return
+    from loaders.headers import match_field
+
+    body = rows[choice.header_row + 1 : choice.header_row + 501]
+    for cm in choice.columns:
+        if cm.how != "duplicate" or match_field("tasks", cm.header) != "task_id":
+            continue
+        values = [r[cm.index].strip() for r in body if cm.index < len(r) and r[cm.index].strip()]
+        outline = [v for v in values if _OUTLINE.match(v)]
+        if values and len(outline) >= 0.8 * len(values) and any("." in v for v in outline):
+            cm.field, cm.how = "wbs", "alias"
+            return
 
 
 def finish_tasks(df: pd.DataFrame) -> None:

@@ -20,6 +20,7 @@ def read_mspdi(p: Path) -> tuple[str | None, list[dict[str, object]]]:
     plan = mpp.read_plan(p, p.name)
     return plan["title"], mpp.plan_tasks(plan)
 
+
 PLANS = Path(__file__).parents[1].parent / "shared" / "realdata" / "plans"
 
 MSPDI = """<?xml version="1.0" encoding="UTF-8"?>
