@@ -3,7 +3,8 @@ adoption queries on 10M usage rows. Each measurement runs in its own process, so
 
 Each import case runs --repeat times (default 3) and the median run is reported.
 
-Usage: python -m bench [--xlsx-rows N] [--csv-rows N,N] [--adoption-rows N] [--skip-adoption] [--repeat N]
+Usage: python -m bench [--xlsx-rows N] [--csv-rows N,N] [--adoption-rows N] [--skip-adoption] [--skip-schedule]
+       [--repeat N]
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--csv-rows", default="1000000,10000000")
     ap.add_argument("--adoption-rows", type=int, default=10_000_000)
     ap.add_argument("--skip-adoption", action="store_true")
+    ap.add_argument("--skip-schedule", action="store_true")
     ap.add_argument("--repeat", type=int, default=3, help="runs per import case; the median is reported")
     args = ap.parse_args(argv)
     lines = ["| case | rows | time | throughput | peak memory |", "|---|---|---|---|---|"]
@@ -72,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(lines))
     print()
     print("\n".join(ratios))
+    if not args.skip_schedule:
+        from bench import schedule_bench
+
+        print()
+        schedule_bench.main([])
     if not args.skip_adoption:
         from bench import adoption_bench
 

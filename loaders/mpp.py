@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from loaders import settings
 from loaders.errors import FileRefused, Problem
 from loaders.links import link_text
 
@@ -186,6 +187,8 @@ def _read(path: str) -> dict[str, Any]:
     end_time = props.getDefaultEndTime()
     day_start = str(start_time.toString()) if start_time is not None else "08:00"
     day_end = str(end_time.toString()) if end_time is not None else "17:00"
+    # baselines 1-10 are read only when the file says it saved them (each getter is a call into the JVM)
+    saved = [0] + [i for i in range(1, 11) if props.getBaselineDate(i) is not None]
     tasks: list[dict[str, Any]] = []
     for t in project.getTasks():
         uid = t.getUniqueID()
@@ -205,7 +208,7 @@ def _read(path: str) -> dict[str, Any]:
                 }
             )
         baselines = []
-        for i in range(11):
+        for i in saved:
             bs = _date(t.getBaselineStart(i) if i else t.getBaselineStart())
             bf = _date(t.getBaselineFinish(i) if i else t.getBaselineFinish())
             if bs is not None or bf is not None:
@@ -277,7 +280,7 @@ class PlanWorker:
     """One worker process with a JVM, reused for every file; killed and restarted after a timeout or a crash."""
 
     def __init__(self, heap_mb: int | None = None) -> None:
-        self.heap_mb = heap_mb or int(os.environ.get(HEAP_MB_ENV, "768"))
+        self.heap_mb = heap_mb or settings.get_int("plan_worker_mb")
         self._proc: subprocess.Popen[str] | None = None
         self._lock = threading.Lock()
 
@@ -321,7 +324,7 @@ class PlanWorker:
 
     def read(self, path: Path, timeout: float | None = None) -> dict[str, Any]:
         """The plan in `path`, read by the worker; TimeoutError / RuntimeError when it fails or takes too long."""
-        limit = timeout if timeout is not None else float(os.environ.get(TIMEOUT_ENV, "60"))
+        limit = timeout if timeout is not None else settings.get_float("plan_timeout_s")
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
                 self._spawn(max(limit, 30.0))

@@ -38,6 +38,16 @@ SETTINGS: dict[str, Setting] = {
     "anonymous": Setting(
         "COCKPIT_ANONYMOUS", "0", "1 = the adoption page hides other departments' names (median only) for everyone."
     ),
+    "near_critical_days": Setting(
+        "COCKPIT_NEAR_CRITICAL_DAYS", "2", "Open tasks with total float up to this many working days are near-critical."
+    ),
+    "calendar_file": Setting(
+        "COCKPIT_CALENDAR_FILE",
+        "",
+        "A hospital calendar (CSV date,工作日/休息日) overriding days of the default China calendar.",
+    ),
+    "plan_worker_mb": Setting("COCKPIT_PLAN_WORKER_MB", "768", "JVM heap of the MPXJ plan reader (address cap +2 GB)."),
+    "plan_timeout_s": Setting("COCKPIT_PLAN_TIMEOUT_S", "60", "Longest time the MPXJ reader may spend on one file."),
     "user": Setting("COCKPIT_USER", os.environ.get("USER", "pmo"), "Name recorded as the importer of a file."),
 }
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from loaders import settings
 from loaders.links import _SPLIT, _TYPE_RE, Link, LinkError, clean_id, links_json, parse_links
 from metrics.workcal import Calendar, calendar_for
 
@@ -61,7 +61,7 @@ def _ids_only(text: object) -> list[Link]:
 def near_critical_days() -> float:
     """Total float (working days) up to which an open task counts as near-critical (setting; default 2)."""
     try:
-        return float(os.environ.get(NEAR_CRITICAL_ENV, NEAR_CRITICAL_DEFAULT))
+        return settings.get_float("near_critical_days")
     except ValueError:
         return NEAR_CRITICAL_DEFAULT
 

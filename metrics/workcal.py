@@ -10,13 +10,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from loaders import settings
 
 _ORIGIN = dt.date(1990, 1, 1)
 _DAYS = 366 * 120  # 1990 .. 2110: every plan date fits; beyond it the engine clips
@@ -106,7 +107,7 @@ def read_calendar_file(path: Path) -> dict[dt.date, bool]:
 def default_spec() -> CalendarSpec:
     """Mon-Fri + China's holidays and 调休, then the hospital file's days (when COCKPIT_CALENDAR_FILE is set)."""
     exc = china_exceptions()
-    path = os.environ.get(CALENDAR_FILE_ENV, "").strip()
+    path = settings.get("calendar_file").strip()
     if path:
         exc.update(read_calendar_file(Path(path)))
     return CalendarSpec(WEEKDAYS_MON_FRI, exc, "china")
