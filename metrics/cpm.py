@@ -429,6 +429,7 @@ def schedule(df: pd.DataFrame, near_days: float | None = None) -> pd.DataFrame:
         cols["work_days"][idx] = net.dur
         critical[idx] = (tf <= _TOL) & ~net.done
         near_crit[idx] = (tf > _TOL) & (tf <= near + _TOL) & ~net.done
+    _roll_up(out, cols, critical, near_crit)
     for name, values in cols.items():
         out[name] = values
     out["critical"] = critical
@@ -437,6 +438,41 @@ def schedule(df: pd.DataFrame, near_days: float | None = None) -> pd.DataFrame:
     out.index = df.index if len(df.index) == n_all else out.index
     out.attrs[NOTES_ATTR] = notes
     return out
+
+
+def _roll_up(
+    plan: pd.DataFrame, cols: dict[str, Any], critical: npt.NDArray[np.bool_], near: npt.NDArray[np.bool_]
+) -> None:
+    """Summary rows take their children's span (earliest start, latest finish), the smallest total float and
+    `critical` when any child is (MS Project's roll-up); children are the rows under them in outline order."""
+    summary = plan["is_summary"].to_numpy(dtype=bool)
+    if not summary.any():
+        return
+    level = pd.to_numeric(plan["outline_level"], errors="coerce").fillna(1).to_numpy(dtype=float)
+    projects = plan["project"].tolist()
+    members: dict[int, list[int]] = {}
+    stack: list[int] = []
+    for i in range(len(plan)):
+        while stack and (level[stack[-1]] >= level[i] or projects[stack[-1]] != projects[i]):
+            stack.pop()
+        if not summary[i]:
+            for s in stack:
+                members.setdefault(s, []).append(i)
+        else:
+            stack.append(i)
+    tf = cols["total_float"]
+    for s, kids in members.items():
+        k = np.asarray(kids)
+        k = k[~np.isnan(tf[k])]
+        if not len(k):
+            continue
+        cols["early_start"][s] = cols["early_start"][k].min()
+        cols["late_start"][s] = cols["late_start"][k].min()
+        cols["early_finish"][s] = cols["early_finish"][k].max()
+        cols["late_finish"][s] = cols["late_finish"][k].max()
+        tf[s] = tf[k].min()
+        critical[s] = bool(critical[k].any())
+        near[s] = bool(near[k].any()) and not critical[s]
 
 
 # --------------------------------------------------------------------------------------------- chain

@@ -48,6 +48,11 @@ def test_critical_set_and_total_float_equal_ms_project(path: Path) -> None:
         ms = oracle[task["task_id"]]
         assert bool(task["critical"]) == ms["ms_critical"], (task["task_id"], task["name"])
         assert task["total_float"] == pytest.approx(ms["ms_total_slack"], abs=1e-6), (task["task_id"], task["name"])
+    # summary rows roll up from their children as MS Project's do: smallest float, critical when a child is
+    for _, task in ours[ours["is_summary"]].iterrows():
+        ms = oracle[task["task_id"]]
+        assert bool(task["critical"]) == ms["ms_critical"], (task["task_id"], task["name"])
+        assert task["total_float"] == pytest.approx(ms["ms_total_slack"], abs=1e-6), (task["task_id"], task["name"])
     # the links kept their type and lag in the store
     links = con.execute("SELECT link_type, lag, lag_unit FROM task_links").fetchall()
     assert len(links) == sum(len(t["links"]) for t in plan["tasks"] if not t["summary"])
