@@ -3,7 +3,9 @@
 Durations: triangular (optimistic, most likely, pessimistic) where the plan has three-point columns; otherwise the
 plan's duration times a triangular multiplier: DEFAULT_SPREAD (0.9, 1.0, 1.3) or, with at least MIN_HISTORY tasks
 seen in two snapshots, the spread of how this plan's tasks actually grew between its first and latest snapshot:
-(min(P10, 0.95), max(P50, 1), max(P90, mode + 0.1)) of the ratio latest / first working days, each clipped to 0.5..3.
+(min(P10, 0.95), max(P50, 1), max(P90, mode + 0.1)) of the ratio (latest finish - first start) / (first finish -
+first start) in calendar days, each clipped to 0.5..3: how much later than planned, relative to its length, a task
+ends.
 Done work is fixed; a started task samples only its remaining share. Vectorised over iterations, task by task in
 topological order. Results: P50/P80 finish, the chance of meeting the baseline finish, criticality index per task.
 """
@@ -83,8 +85,9 @@ def history_spread(snapshots: pd.DataFrame) -> dict[str, tuple[float, float, flo
         both = first.index.intersection(last.index)
         if len(both) < MIN_HISTORY:
             continue
+        # how late each task now ends against its first plan, in units of its first planned length
         span0 = (first.loc[both, "finish"] - first.loc[both, "start"]).dt.days + 1
-        span1 = (last.loc[both, "finish"] - last.loc[both, "start"]).dt.days + 1
+        span1 = (last.loc[both, "finish"] - first.loc[both, "start"]).dt.days + 1
         ratio = (span1 / span0.where(span0 > 0)).dropna().clip(0.5, 3.0).to_numpy(dtype=float)
         if len(ratio) < MIN_HISTORY:
             continue
