@@ -205,3 +205,21 @@ def test_hospital_calendar_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     finally:
         monkeypatch.delenv(workcal.CALENDAR_FILE_ENV)
         workcal.reset_cache()
+
+
+def test_summaries_roll_up_from_their_children() -> None:
+    cp = plan(
+        [
+            task("S1", D(2026, 3, 2), D(2026, 3, 6), is_summary=True, outline_level=1),
+            task("A", D(2026, 3, 2), D(2026, 3, 6), outline_level=2),
+            task("B", D(2026, 3, 2), D(2026, 3, 3), outline_level=2),
+            task("S2", D(2026, 3, 2), D(2026, 3, 3), is_summary=True, outline_level=1),
+            task("C", D(2026, 3, 2), D(2026, 3, 3), outline_level=2),
+        ]
+    )
+    # A (5 d) drives the end; B and C (2 d) have 3 days of float each
+    assert cp.loc["S1", "total_float"] == 0.0 and cp.loc["S1", "critical"]
+    assert cp.loc["S2", "total_float"] == 3.0 and not cp.loc["S2", "critical"]
+    assert cp.loc["S1", "early_start"] == pd.Timestamp(2026, 3, 2)
+    assert cp.loc["S1", "early_finish"] == pd.Timestamp(2026, 3, 6)
+    assert cp.loc["S2", "late_finish"] == pd.Timestamp(2026, 3, 6)
