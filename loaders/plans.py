@@ -80,32 +80,36 @@ def claim_outline_column(choice: Any, grid: Any) -> None:
     if "wbs" in mapped or "outline_level" in mapped or "name" not in mapped:
         return
     col = mapped["name"]
-    body = range(choice.header_row + 1, len(rows))
-    indent = []
-    for i in body:
-        cell = rows[i][col] if col < len(rows[i]) else ""
-        text = cell.replace("\u3000", "  ")
-        indent.append(len(text) - len(text.lstrip(" ")) if text.strip() else -1)
+    first = choice.header_row + 1
+    # every data row's name: an Arrow-read sheet keeps only its head in `rows`, the rest is in its table
+    if grid.table is not None and 0 <= col - grid.col_offset < grid.table.num_columns:
+        cells = grid.table.column(col - grid.col_offset).to_pylist()
+        total = grid.table.num_rows
+    else:
+        cells = [r[col] if col < len(r) else "" for r in rows]
+        total = len(rows)
+    indent = [-1] * total
+    for i in range(first, total):
+        text = (cells[i] or "").replace("\u3000", "  ")
+        if text.strip():
+            indent[i] = len(text) - len(text.lstrip(" "))
     steps = sorted({n for n in indent if n > 0})
     if not steps:
         return
     unit = steps[0]
+    levels = [None if i < first or n < 0 else str(n // unit + 1) for i, n in enumerate(indent)]
     new = max(len(r) for r in rows)
-    for r in rows:
-        r.extend([""] * (new - len(r)))
-    for i, n in zip(body, indent, strict=True):
-        rows[i].append("" if n < 0 else str(n // unit + 1))
-    for i in range(choice.header_row + 1):
-        rows[i].append(INDENT_HEADER if i == choice.header_row else "")
-    if grid.table is not None:  # an Arrow-read sheet is staged from its table: the derived column goes there too
+    if grid.table is not None:  # an Arrow-read sheet is staged from its table: the derived column goes there
         import pyarrow as pa
 
+        new = max(new, grid.col_offset + grid.table.num_columns)
         table = grid.table
         while table.num_columns < new - grid.col_offset:
             table = table.append_column(f"_pad{table.num_columns}", pa.nulls(table.num_rows, pa.string()))
-        levels = [(r[new] or None) if i < len(rows) else None for i, r in enumerate(rows[: table.num_rows])]
-        levels += [None] * (table.num_rows - len(levels))
         grid.table = table.append_column("_indent_level", pa.array(levels, pa.string()))
+    for i, r in enumerate(rows):
+        r.extend([""] * (new - len(r)))
+        r.append(INDENT_HEADER if i == choice.header_row else (levels[i] or "") if i < len(levels) else "")
     from loaders.headers import ColumnMap
 
     choice.columns.append(ColumnMap(new, INDENT_HEADER, "outline_level", "alias"))

@@ -124,3 +124,17 @@ def test_real_msproject_vba_export_outline() -> None:
     assert f.loc["5", "phase"] == "Software system development project"
     assert bool(f.loc["1", "is_milestone"])  # "0 days"
     assert not any("Unique ID" in str(p.column) for p in prep.report.problems)
+
+
+def test_indented_names_beyond_the_head_rows(tmp_path: Path) -> None:
+    # a long plan: the reader keeps only the first rows as Python text; every row must still get its level
+    rows: list[list[object]] = []
+    for k in range(60):
+        rows.append([f"阶段{k}", D(2026, 3, 2), D(2026, 3, 6), 0, 5])
+        rows.append([f"    任务{k}", D(2026, 3, 2), D(2026, 3, 6), 0, 5])
+    path = write(tmp_path / "long.xlsx", ["任务名称", "开始时间", "完成时间", "完成百分比", "工期"], rows)
+    records, _con = load(path)
+    t = by_name(records)
+    assert len(records) == 120
+    assert all(t[f"阶段{k}"]["is_summary"] and t[f"任务{k}"]["outline_level"] == 2 for k in range(60))
+    assert t["任务59"]["phase"] == "阶段59"
