@@ -28,8 +28,6 @@ Task = dict[str, object]
 # extensions MPXJ reads that no other reader here handles (content is checked by MPXJ itself)
 MPXJ_EXTENSIONS = (".mpp", ".mpt", ".mpx", ".xer", ".pmxml", ".pod", ".pp", ".gnt", ".planner", ".fts", ".pep", ".sp")
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-HEAP_MB_ENV = "COCKPIT_PLAN_WORKER_MB"
-TIMEOUT_ENV = "COCKPIT_PLAN_TIMEOUT_S"
 INSTALL_HINT_ZH = "读取 .mpp 等项目文件需要 Java 17 或更高版本：请运行 `apt-get install openjdk-17-jre-headless`，并安装 requirements.txt 中的 mpxj 与 JPype1。"
 INSTALL_HINT_EN = (
     "Reading .mpp and other project files needs Java 17 or newer: run `apt-get install openjdk-17-jre-headless` "

@@ -25,7 +25,6 @@ from metrics.workcal import Calendar, calendar_for
 __all__ = ["Link", "LinkError", "links_json", "parse_links"]
 
 LINK_TYPES = ("FS", "SS", "FF", "SF")
-NEAR_CRITICAL_ENV = "COCKPIT_NEAR_CRITICAL_DAYS"
 NEAR_CRITICAL_DEFAULT = 2.0
 _TOL = 1e-6
 NOTES_ATTR = "schedule_notes"
