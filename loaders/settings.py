@@ -48,6 +48,17 @@ SETTINGS: dict[str, Setting] = {
     ),
     "plan_worker_mb": Setting("COCKPIT_PLAN_WORKER_MB", "768", "JVM heap of the MPXJ plan reader (address cap +2 GB)."),
     "plan_timeout_s": Setting("COCKPIT_PLAN_TIMEOUT_S", "60", "Longest time the MPXJ reader may spend on one file."),
+    "inbox_dir": Setting(
+        "COCKPIT_INBOX",
+        "",
+        "Folder export jobs drop files into for the running app to import (default: inbox/ beside the store; off = no inbox).",
+    ),
+    "inbox_poll": Setting("COCKPIT_INBOX_POLL", "2", "Seconds between two looks of the running app at the inbox."),
+    "inbox_settle": Setting(
+        "COCKPIT_INBOX_SETTLE",
+        "2",
+        "Seconds a dropped file must stay unchanged before it is imported (still being written).",
+    ),
     "user": Setting("COCKPIT_USER", os.environ.get("USER", "pmo"), "Name recorded as the importer of a file."),
 }
 
