@@ -38,6 +38,9 @@ SETTINGS: dict[str, Setting] = {
     "anonymous": Setting(
         "COCKPIT_ANONYMOUS", "0", "1 = the adoption page hides other departments' names (median only) for everyone."
     ),
+    "money_unit_zh": Setting(
+        "COCKPIT_MONEY_UNIT_ZH", "wan", "Money in Chinese tables and Excel: wan = 万元 (two decimals), yuan = 元."
+    ),
     "user": Setting("COCKPIT_USER", os.environ.get("USER", "pmo"), "Name recorded as the importer of a file."),
 }
 

@@ -767,7 +767,7 @@ def evm_detail_frame(e: evm_maths.Evm, lang: str = "zh") -> pd.DataFrame:
         {
             "metric": m.upper(),
             "value": value_text(m, getattr(e, m), lang),
-            "light": e.lights.get(m, "none"),
+            "light": e.lights.get(m),  # None: this figure has no light
             "meaning": evm_maths.meaning(m, e, lang),
         }
         for m in evm_maths.METRICS

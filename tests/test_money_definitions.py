@@ -12,17 +12,17 @@ from typing import Any
 import duckdb
 import pytest
 
-from metrics import evm
-from metrics import money
+from metrics import evm, money
 from metrics.scope import Scope
 from tests import storekit
 
 D = dt.date
 TODAY = D(2026, 6, 30)
 SCOPE = Scope(today=TODAY)
+FEB_1 = D(2026, 2, 1)
 
 
-def _line(ref: str | None, stage: str, amount: float, day: dt.date = D(2026, 1, 10), **kw: Any) -> dict[str, Any]:
+def _line(ref: str | None, stage: str, amount: float, day: dt.date = dt.date(2026, 1, 10), **kw: Any) -> dict[str, Any]:
     return {"date": day, "project": "HIS", "category": "硬件", "vendor": "华为", "reference": ref, "stage": stage,
             "amount": amount, "description": "x", **kw}  # fmt: skip
 
@@ -108,7 +108,7 @@ def test_demo_his_committed_is_what_was_signed(demo_db: Path) -> None:
     assert (row["original_budget"], row["budget"]) == (35_000_000, 38_115_000)
 
 
-def _store(committed: float, ac: float, approved: float = 0.0, decided: dt.date = D(2026, 2, 1)) -> Any:
+def _store(committed: float, ac: float, approved: float = 0.0, decided: dt.date = FEB_1) -> Any:
     """Project P: budget 100,000 over Jan-Apr (25,000 a month); plan 50 % done; a contract signed for
     `committed`, invoiced `ac`; one approved change of `approved` decided on `decided`."""
     c = storekit.new_store()

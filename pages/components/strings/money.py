@@ -3,24 +3,56 @@
 STRINGS: dict[str, tuple[str, str]] = {
     "money.title": ("预算与支出", "Budget & spend"),
     "money.caption": (
-        "截至 {day}。实际支出(AC)= 已验收开票金额；已签约 = 合同承诺；已付款 = 现金流出。",
-        "As of {day}. Actual cost (AC) = accepted and invoiced; committed = contracts signed; paid = cash out.",
+        "{who}，截至 {day}。实际支出(AC)= 已验收开票金额；已签约 = 每份合同的签约金额加补充协议(开票更多时按开票)；"
+        "已付款 = 现金流出。当前预算 = 原始预算 + 已批准变更，挣值、EAC、VAC、使用率和超支都按当前预算计算。",
+        "{who}, as of {day}. Actual cost (AC) = accepted and invoiced; committed = each contract's signed amount "
+        "plus its supplementary agreements (or what was invoiced, when more); paid = cash out. Current budget = "
+        "original + approved changes: earned value, EAC, VAC, budget used and overruns all use it.",
     ),
     "money.empty": ("当前筛选条件下没有预算或费用数据。", "No budget or cost data for these filters."),
     "money.eac_method": (
-        "EAC = BAC ÷ CPI(按当前成本效率完成其余工作)；另一算法 AC + (BAC − EV) 见表中“另一算法”。",
-        "EAC = BAC ÷ CPI (the rest at today's cost efficiency); the alternative AC + (BAC − EV) is in the table.",
+        "EAC = 当前预算 ÷ CPI(按当前成本效率完成其余工作)，且不低于已签约金额；另一算法 AC + (BAC − EV) 也不低于已签约金额。",
+        "EAC = current budget ÷ CPI (the rest at today's cost efficiency), never below what is already signed; "
+        "the alternative AC + (BAC − EV) likewise.",
     ),
     # tiles
-    "money.tile.bac": ("总预算 BAC", "Budget (BAC)"),
+    "money.tile.original": ("原始预算", "Original budget"),
+    "money.tile.bac": ("当前预算 BAC(含已批准变更)", "Current budget BAC (approved changes in)"),
+    "money.tile.bac_help": ("原始预算 + 已批准变更 {changes}。", "Original budget + approved changes {changes}."),
     "money.tile.ac": ("实际支出 AC", "Actual cost (AC)"),
     "money.tile.committed": ("已签约", "Committed"),
-    "money.tile.remaining": ("剩余预算", "Remaining"),
-    "money.tile.share_used": ("预算使用率", "Budget used"),
+    "money.tile.committed_help": (
+        "每份合同：签约金额 + 已签补充协议；开票金额更高时按开票金额。",
+        "Per contract: signed amount + signed supplementary agreements; the invoiced amount when that is higher.",
+    ),
+    "money.tile.over_committed": (
+        "超额承诺：已签约超出当前预算 {amount}",
+        "Over-committed: {amount} above the current budget",
+    ),
+    "money.tile.remaining": ("剩余(当前预算 − 实际支出)", "Remaining (budget − actual)"),
+    "money.tile.remaining_help": ("尚未花出的当前预算。", "Current budget not yet spent."),
+    "money.tile.uncommitted": ("未签约余额(当前预算 − 已签约)", "Uncommitted (budget − committed)"),
+    "money.tile.uncommitted_help": (
+        "尚未签约的当前预算；为负数即超额承诺。",
+        "Current budget not yet signed away; negative means over-committed.",
+    ),
+    "money.tile.share_used": ("预算使用率(实际 ÷ 当前预算)", "Budget used (actual ÷ current budget)"),
+    "money.tile.share_help": ("实际支出占当前预算的比例。", "Actual cost as a share of the current budget."),
     "money.tile.eac": ("预测完工成本 EAC", "Forecast (EAC)"),
     "money.tile.eac_help": (
-        "预测完工成本高于预算超过 {threshold} 时为红色。",
-        "Red when the forecast exceeds the budget by more than {threshold}.",
+        "按当前预算判断：不超出为正常，超出不到 {threshold} 为关注，超出 {threshold} 以上为预警。",
+        "Against the current budget: within it on track, over by up to {threshold} watch, more than {threshold} alert.",
+    ),
+    "money.tile.eac_floored": ("(已按已签约金额下限)", "(raised to what is already signed)"),
+    "money.tile.in_range": ("区间内支出 {start} – {end}", "Spent {start} – {end}"),
+    "money.budget_basis.project": (
+        "按项目：原始预算、已批准变更与当前预算并列；剩余和未签约余额按当前预算计算。",
+        "By project: original budget, approved changes and current budget side by side; remaining and "
+        "uncommitted against the current budget.",
+    ),
+    "money.budget_basis.category": (
+        "按费用类别：已批准变更未分配到类别，因此这里按原始预算计算。",
+        "By category: approved changes are not allocated to categories, so this table uses the original budget.",
     ),
     # sections
     "money.tab.budget": ("预算与实际", "Budget vs actual"),
@@ -43,8 +75,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "money.burn.s_curve": ("累计曲线(S 曲线)：PV、EV、AC 与完工预测", "S-curve: PV, EV, AC and the forecast"),
     "money.warnings.none": ("没有超支预警。", "No overrun warnings."),
     "money.warnings.rules": (
-        "规则：实际支出高于预算；EAC 高于预算超过 {threshold}；连续三个月支出高于月度计划。",
-        "Rules: actual above budget; EAC above budget by more than {threshold}; spend above the monthly plan three months in a row.",
+        "规则：实际支出高于当前预算(类别按原始预算)；已签约高于当前预算(超额承诺)；EAC 高于当前预算超过 {threshold}；连续三个月支出高于月度计划。",
+        "Rules: actual above the current budget (categories: the original); committed above the current budget "
+        "(over-committed); EAC above the current budget by more than {threshold}; spend above the monthly plan "
+        "three months in a row.",
     ),
     "money.changes.by_status": ("变更申请(按状态)", "Change requests by status"),
     "money.changes.register": ("变更台账", "Change register"),
@@ -67,16 +101,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     # column headers
     "money.col.project": ("项目", "Project"),
     "money.col.category": ("费用类别", "Category"),
-    "money.col.budget": ("预算", "Budget"),
+    "money.col.budget": ("当前预算", "Current budget"),
+    "money.col.original_budget": ("原始预算", "Original budget"),
+    "money.col.uncommitted": ("未签约余额(预算−已签约)", "Uncommitted (budget − committed)"),
+    "money.col.committed_share": ("签约占预算", "Committed share"),
     "money.col.committed": ("已签约", "Committed"),
     "money.col.invoiced": ("已开票", "Invoiced"),
     "money.col.paid": ("已付款", "Paid"),
     "money.col.actual": ("实际支出", "Actual"),
     "money.col.due": ("应付未付", "Due"),
-    "money.col.remaining": ("剩余", "Remaining"),
+    "money.col.remaining": ("剩余(预算−实际)", "Remaining (budget − actual)"),
     "money.col.share_used": ("使用率", "Used"),
     "money.col.percent_complete": ("完成率", "% complete"),
-    "money.col.bac": ("BAC 总预算", "BAC"),
+    "money.col.bac": ("BAC 当前预算", "BAC (current budget)"),
     "money.col.pv": ("PV 计划价值", "PV"),
     "money.col.ev": ("EV 挣值", "EV"),
     "money.col.ac": ("AC 实际成本", "AC"),
@@ -89,10 +126,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "money.col.etc": ("ETC 完工尚需", "ETC"),
     "money.col.vac": ("VAC 完工偏差", "VAC"),
     "money.col.tcpi": ("TCPI", "TCPI"),
-    "money.col.spi_light": ("进度", "Schedule"),
-    "money.col.cpi_light": ("成本", "Cost"),
-    "money.col.eac_light": ("预测", "Forecast"),
-    "money.col.tcpi_light": ("TCPI 灯", "TCPI light"),
+    "money.col.spi_light": ("进度状态", "Schedule status"),
+    "money.col.cpi_light": ("成本状态", "Cost status"),
+    "money.col.eac_light": ("预测状态", "Forecast status"),
+    "money.col.tcpi_light": ("TCPI 状态", "TCPI status"),
     "money.col.note": ("说明", "In plain words"),
     "money.col.metric": ("指标", "Figure"),
     "money.col.value": ("数值", "Value"),
