@@ -24,7 +24,7 @@ from metrics.scope import Scope
 from pages.components.filters import default_dates
 from pages.components.i18n import LANGS
 from tests import storekit
-from tests.test_app import assert_clean, headers, open_page, text
+from tests.test_app import assert_clean, open_page, text
 from tests.test_pages_schedule import downloads  # noqa: F401 - fixture
 
 PAGE = "pages/money.py"
