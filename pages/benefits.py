@@ -51,7 +51,7 @@ def tile(row: dict[Any, Any], its: m.Its) -> None:
     status = "" if on is None or pd.isna(on) else " · " + t("benefits.on_target" if on else "benefits.off_target")
     st.caption(t("benefits.tile.line", baseline=number(row["baseline"]), target=target) + status)
     go_live = None if pd.isna(row["go_live"]) else row["go_live"]
-    fig = charts.sparkline(its.series, go_live, row["change_good"])
+    fig = charts.sparkline(its.series, go_live, charts.improved(row["improvement"]))
     st.plotly_chart(fig, width="stretch", key=f"benefits_spark_{row['kpi']}", config={"displayModeBar": False})
 
 
