@@ -20,7 +20,7 @@ def ranking() -> pd.DataFrame:
 
 
 def test_ranking_bar_colours_target_and_arrows() -> None:
-    fig = c.ranking_bar(ranking(), "en")
+    fig = c.ranking_bar(ranking(), "en", bottom_n=2)
     bar = fig.data[0]
     assert list(bar.y) == ["A", "&lt;b&gt;B&lt;/b&gt;", "C", "D"]  # rank order, data text escaped, no-rate left out
     # colours follow the target (0.8), not the rank: 0.9, 0.85 green; 0.7 amber (within 10 points); 0.6 red
