@@ -288,6 +288,23 @@ def mask_departments(df: pd.DataFrame, visible: Sequence[str], order: str | None
     return out
 
 
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "phase": {"live": ("已上线", "Live"), "pilot": ("试点", "Pilot"), "planned": ("计划中", "Planned"),
+              "none": ("未计划", "Not planned")},
+    "issue": {"over_100": ("使用率超过 100%", "Rate above 100 %"),
+              "no_eligible": ("没有应用人数", "No eligible users")},
+}  # fmt: skip
+
+
+def labelled(df: pd.DataFrame, column: str, lang: str) -> pd.DataFrame:
+    """The frame with `<column>_label`: the code of `column` (phase, issue) in words in `lang`."""
+    out = df.copy()
+    table = LABELS[column]
+    words = [table[str(v)][0 if lang == "zh" else 1] if str(v) in table else v for v in out[column]]
+    out[f"{column}_label"] = pd.Series(words, index=out.index, dtype=object)
+    return out
+
+
 def combined_target(target: Target, systems: Sequence[str], weights: Weights) -> float:
     """The target of the weighted mean across systems: the same weighted mean of the per-system targets."""
     if not systems:
