@@ -16,13 +16,11 @@ BANDS = m.configured_bands()
 REVIEW_DAYS = 30
 
 
-def labels(df: pd.DataFrame) -> dict[str, str]:
-    """Column headers in the user's language (column_config accepts a plain label)."""
-    return {c: t(f"risks.col.{c}") for c in df.columns}
-
-
-def show(df: pd.DataFrame) -> None:
-    st.dataframe(df, column_config=labels(df), hide_index=True, width="stretch")
+def show(df: pd.DataFrame, name: str | None = None, shade: str | None = None) -> None:
+    """A table headed in the user's language (money in 万元 / CNY with its unit); downloadable as shown."""
+    money = [c for c in ("cost_impact",) if c in df.columns]
+    ui.table(df.reset_index(drop=True), name or "", area="risks", money=money, key=f"risks_dl_{name}",
+             download_too=name is not None, shade=shade)  # fmt: skip
 
 
 def clear_cell() -> None:
@@ -37,9 +35,10 @@ def decisions_waiting(decisions: pd.DataFrame, band_labels: dict[str, str]) -> N
         st.info(t("risks.decisions.none"))
         return
     kind_labels = {k: t(f"risks.kind.{k}") for k in ("change", "risk")}
-    listing = m.relabel(m.relabel(decisions, "kind", kind_labels), "band", band_labels)
-    show(listing)
-    ui.download(listing, "decisions_waiting", money_columns=("cost_impact",), key="risks_dl_decisions")
+    listing = m.relabel(m.relabel(decisions, "kind", kind_labels), "band", band_labels).rename(
+        columns={"title": "item"}
+    )
+    show(listing, "decisions_waiting")
 
 
 st.title(t("risks.title"))
@@ -120,8 +119,7 @@ if table.empty:
     ui.empty("common.empty.filtered")
 else:
     st.caption(t("risks.register.overdue_note"))
-    st.dataframe(charts.highlight_overdue(table), column_config=labels(table), hide_index=True, width="stretch")
-    ui.download(table, "risk_register", key="risks_dl_register")
+    show(table, "risk_register", shade="overdue")
 
 # ---------------------------------------------------------------- movement since the previous snapshot
 st.subheader(t("risks.move.header"))

@@ -124,6 +124,11 @@ def table_frame(
         if name in money:
             out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64") / divisor
             heads[name] = t("common.unit.header", label=heads[name], unit=unit)
+        elif pd.api.types.is_bool_dtype(out[c]) or _all_bool(out[c]):
+            words = {True: t("common.yes"), False: t("common.no")}
+            out[c] = pd.Series(
+                [words.get(v) if isinstance(v, bool) else None for v in out[c]], index=out.index, dtype=object
+            )
         elif name in lights:
             out[c] = pd.Series(
                 [None if v is None else light_word(str(v)) for v in out[c]], index=out.index, dtype=object
@@ -133,6 +138,11 @@ def table_frame(
                 [None if pd.isna(v) else export.cell_value(v) for v in out[c]], index=out.index, dtype=object
             )
     return out.rename(columns=heads), heads
+
+
+def _all_bool(col: pd.Series) -> bool:
+    values = [v for v in col if v is not None and not (isinstance(v, float) and v != v)]
+    return bool(values) and all(isinstance(v, bool) for v in values)
 
 
 def _styled(
@@ -166,10 +176,18 @@ def table(
     lights: Sequence[str] = (),
     key: str | None = None,
     download_too: bool = True,
+    shade: str | None = None,
 ) -> None:
-    """A table and its downloads, both showing exactly the same columns under the same headers and units."""
+    """A table and its downloads, both showing exactly the same columns under the same headers and units.
+    `shade`: a boolean column of `df` whose true rows are shaded (e.g. reviews overdue)."""
     frame, heads = table_frame(df, area, columns, money, lights)
-    st.dataframe(_styled(frame, heads, money, percent, index, lights), hide_index=True, width="stretch")
+    styler = _styled(frame, heads, money, percent, index, lights)
+    if shade is not None and shade in df.columns:
+        marked = [bool(v) is True and not pd.isna(v) for v in df[shade]]
+        styler = styler.apply(
+            lambda row: ["background-color: #fff3cd" if marked[row.name] else "" for _ in row], axis=1
+        )
+    st.dataframe(styler, hide_index=True, width="stretch")
     if download_too:
         _buttons(frame, name, key, [heads[c] for c in money if c in heads], [heads[c] for c in percent if c in heads],
                  [heads[c] for c in index if c in heads])  # fmt: skip

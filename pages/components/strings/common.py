@@ -51,6 +51,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.light.amber": ("关注", "Watch"),
     "common.light.red": ("预警", "Alert"),
     "common.light.none": ("无数据", "No data"),
+    "common.yes": ("是", "Yes"),
+    "common.no": ("否", "No"),
     "common.unit.header": ("{label}({unit})", "{label} ({unit})"),
     # downloads
     "common.download.xlsx": ("下载 Excel", "Download Excel"),
