@@ -22,7 +22,7 @@ PICK_REQUEST = "money_project_request"  # set by a click on a bar, applied befor
 
 
 def table(df: pd.DataFrame, name: str, columns: list[str] | None = None) -> None:
-    """Headers in the user's language, money in 万元 / CNY with the unit in the header, shares as percentages."""
+    """Headers in the user's language, money in the user's unit (named in the header), shares as percentages."""
     cols = [str(c) for c in (columns or df.columns)]
     pick = [c for c in cols if c in df.columns]
     ui.table(df, name, area="money", columns=pick, money=[c for c in pick if c in MONEY], key=f"money_dl_{name}",

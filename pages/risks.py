@@ -17,7 +17,7 @@ REVIEW_DAYS = 30
 
 
 def show(df: pd.DataFrame, name: str | None = None, shade: str | None = None) -> None:
-    """A table headed in the user's language (money in 万元 / CNY with its unit); downloadable as shown."""
+    """A table headed in the user's language (money in the user's unit, named); downloadable as shown."""
     money = [c for c in ("cost_impact",) if c in df.columns]
     ui.table(df.reset_index(drop=True), name or "", area="risks", money=money, key=f"risks_dl_{name}",
              download_too=name is not None, shade=shade)  # fmt: skip
