@@ -50,6 +50,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "status_red": ("低于目标超过 {near} 个百分点", "More than {near} points below target"),
     "bottom_n": ("末位 {n} 名(黑框)", "Bottom {n} (dark outline)"),
     "bottom_mark": ("末位", "bottom"),
+    "points": ("个百分点", "pp"),
 }
 
 
@@ -114,7 +115,7 @@ def ranking_bar(ranking: pd.DataFrame, lang: str = "zh", near: float = 0.10, bot
     n = df["n_ranked"].astype("int64").tolist() if "n_ranked" in df.columns else [len(df)] * len(df)
     hover = [
         f"{escape(d)}<br>{_l('rank', lang)} {int(k)} / {total}<br>{_l('rate', lang)} {_pct(r, 1)}"
-        f"<br>{_l('gap', lang)} {'+' if g >= 0 else ''}{g * 100:.1f} pp"
+        f"<br>{_l('gap', lang)} {'+' if g >= 0 else ''}{g * 100:.1f} {_l('points', lang)}"
         for d, k, r, g, total in zip(df["department"], df["rank"], df["rate"], df["gap"], n, strict=True)
     ]
     fig.add_trace(
