@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from charts.axes import date_axis
 from metrics import schedule
 
 Group = Literal["task", "phase", "project"]
@@ -432,7 +433,7 @@ def gantt(
         font={"color": TODAY_COLOR},
         name="today",
     )
-    xaxis: dict[str, Any] = {"type": "date", "showgrid": True}
+    xaxis: dict[str, Any] = {"type": "date", "showgrid": True, **date_axis(lang)}  # 中文 dates in zh
     if zoom in ZOOM_DAYS:
         before, after = ZOOM_DAYS[str(zoom)]
         t0 = pd.Timestamp(today)

@@ -50,7 +50,9 @@ def open_everything(db: Path, page: str, lang: str) -> AppTest:
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("page", PAGES)
-def test_every_download_is_headed_as_its_table(demo_db: Path, downloads: dict[str, bytes], page: str, lang: str) -> None:  # noqa: F811
+def test_every_download_is_headed_as_its_table(
+    demo_db: Path, downloads: dict[str, bytes], page: str, lang: str
+) -> None:  # noqa: F811
     at = open_everything(demo_db, page, lang)
     tables = shown_tables(at)
     books = {name: data for name, data in downloads.items() if name.endswith(".xlsx")}
@@ -75,7 +77,9 @@ def test_every_download_is_headed_as_its_table(demo_db: Path, downloads: dict[st
         assert b" 00:00:00" not in with_csv, name
 
 
-def test_money_exports_in_wan_with_two_decimals_and_excel_percentages(demo_db: Path, downloads: dict[str, bytes]) -> None:  # noqa: F811
+def test_money_exports_in_wan_with_two_decimals_and_excel_percentages(
+    demo_db: Path, downloads: dict[str, bytes]
+) -> None:  # noqa: F811
     open_everything(demo_db, "pages/money.py", "zh")
     heads, rows = xlsx_headers_and_rows(downloads["budget_vs_actual_project.xlsx"])
     assert heads[:4] == ["项目", "原始预算(万元)", "已批准变更(万元)", "当前预算(万元)"]
