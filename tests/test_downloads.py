@@ -17,8 +17,9 @@ from streamlit.testing.v1 import AppTest
 
 from pages.components.i18n import LANGS
 from tests.test_app import assert_clean, open_page, text
-from tests.test_pages_schedule import downloads  # noqa: F401 - fixture
+from tests import test_pages_schedule
 
+downloads = test_pages_schedule.downloads  # the fixture, collected here too
 PAGES = ("pages/money.py", "pages/risks.py", "pages/adoption.py", "pages/benefits.py")
 INTERNAL = re.compile(r"^[a-z][a-z0-9_]*$")  # previous_rank, below_target, over_100 ...
 UNIT = {"zh": "(万元)", "en": "(CNY)"}
@@ -52,7 +53,7 @@ def open_everything(db: Path, page: str, lang: str) -> AppTest:
 @pytest.mark.parametrize("page", PAGES)
 def test_every_download_is_headed_as_its_table(
     demo_db: Path, downloads: dict[str, bytes], page: str, lang: str
-) -> None:  # noqa: F811
+) -> None:
     at = open_everything(demo_db, page, lang)
     tables = shown_tables(at)
     books = {name: data for name, data in downloads.items() if name.endswith(".xlsx")}
@@ -79,7 +80,7 @@ def test_every_download_is_headed_as_its_table(
 
 def test_money_exports_in_wan_with_two_decimals_and_excel_percentages(
     demo_db: Path, downloads: dict[str, bytes]
-) -> None:  # noqa: F811
+) -> None:
     open_everything(demo_db, "pages/money.py", "zh")
     heads, rows = xlsx_headers_and_rows(downloads["budget_vs_actual_project.xlsx"])
     assert heads[:4] == ["项目", "原始预算(万元)", "已批准变更(万元)", "当前预算(万元)"]
@@ -96,7 +97,7 @@ def test_money_exports_in_wan_with_two_decimals_and_excel_percentages(
     assert all(re.fullmatch(r"—|-?\d+\.\d{2}|-?[\d,]+\.\d{2} 万元", str(v)) for v in values), values
 
 
-def test_risk_register_export_is_headed_as_a_risk_register(demo_db: Path, downloads: dict[str, bytes]) -> None:  # noqa: F811
+def test_risk_register_export_is_headed_as_a_risk_register(demo_db: Path, downloads: dict[str, bytes]) -> None:
     open_everything(demo_db, "pages/risks.py", "zh")
     heads, _ = xlsx_headers_and_rows(downloads["risk_register.xlsx"])
     assert heads[:4] == ["项目", "编号", "风险", "类别"]  # not 变更内容 / 费用类别
@@ -105,7 +106,7 @@ def test_risk_register_export_is_headed_as_a_risk_register(demo_db: Path, downlo
     assert "费用影响(万元)" in heads
 
 
-def test_ranking_export_has_no_internal_columns(demo_db: Path, downloads: dict[str, bytes]) -> None:  # noqa: F811
+def test_ranking_export_has_no_internal_columns(demo_db: Path, downloads: dict[str, bytes]) -> None:
     open_everything(demo_db, "pages/adoption.py", "zh")
     heads, rows = xlsx_headers_and_rows(downloads["usage_ranking.xlsx"])
     assert heads == ["名次", "参与排名科室数", "名次变化", "科室", "使用率", "距目标", "无应用人数记录"]
