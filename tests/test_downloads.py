@@ -16,8 +16,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pages.components.i18n import LANGS
-from tests.test_app import assert_clean, open_page, text
 from tests import test_pages_schedule
+from tests.test_app import assert_clean, open_page, text
 
 downloads = test_pages_schedule.downloads  # the fixture, collected here too
 PAGES = ("pages/money.py", "pages/risks.py", "pages/adoption.py", "pages/benefits.py")
