@@ -27,7 +27,7 @@ def table(df: pd.DataFrame, name: str, columns: list[str] | None = None) -> None
     pick = [c for c in cols if c in df.columns]
     ui.table(df, name, area="money", columns=pick, money=[c for c in pick if c in MONEY], key=f"money_dl_{name}",
              percent=[c for c in pick if c in SHARES], index=[c for c in pick if c in INDICES],
-             lights=[c for c in pick if c in LIGHTS])  # fmt: skip
+             lights=[c for c in pick if c in LIGHTS], widths={"title": "medium", "description": "medium", "requested_by": "small"})  # fmt: skip
 
 
 st.title(t("money.title"))
@@ -82,12 +82,15 @@ with tabs[0]:
     if points and points[0].get("customdata") not in (None, project):
         st.session_state[PICK_REQUEST] = points[0]["customdata"]
         st.rerun()
-    drop = {"invoiced", "due"}
-    table(spend, f"budget_vs_actual_{by}", [c for c in spend.columns if c not in drop])
+    key = [c for c in ("project", "category") if c in spend.columns]  # two tables, so each fits at 1440 px
+    base = "budget" if by == "project" else "original_budget"
+    signed = ["original_budget", "approved_changes", "budget", "committed", "committed_share", "uncommitted"]
+    table(spend, f"budget_committed_{by}", key + [c for c in signed if c in spend.columns])
+    table(spend, f"budget_spent_{by}", [*key, base, "actual", "share_used", "remaining", "paid", "due"])
 
 with tabs[1]:
     st.caption(t("money.eac_method"))
-    table(evm, "earned_value", ["project", "percent_complete", "bac", "pv", "ev", "ac", "eac", "etc", "vac"])
+    table(evm, "earned_value", ["project", "percent_complete", "bac", "pv", "ev", "ac", "eac", "vac"])
     table(evm, "earned_value_indices", ["project", "spi", "spi_light", "cpi", "cpi_light", "eac_light", "tcpi", "note"])
     st.subheader(t("money.evm.detail"))
     table(store.load(m.evm_detail, scope, project=project, lang=L, threshold=threshold), "earned_value_meanings")

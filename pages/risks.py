@@ -1,6 +1,5 @@
 """Risks and decisions: the 5×5 heatmap (click a cell to list its risks), the register with review hygiene,
-movement since the previous snapshot, open risks by band per week, and the decisions waiting for the president.
-"""
+movement since the previous snapshot, open risks by band per week, and the decisions waiting for the president."""
 
 import pandas as pd
 import streamlit as st
@@ -14,13 +13,17 @@ CELL = "risks_cell"  # the chosen (likelihood, impact) cell, kept across reruns 
 GEN = "risks_heatmap_gen"  # bumped by "clear" so the chart starts with no selection
 BANDS = m.configured_bands()
 REVIEW_DAYS = 30
+NARROW = {c: "medium" for c in ("title", "item", "mitigation", "contingency")}  # long texts: whole on hover
+REGISTER = ["project", "risk_id", "title", "band", "score", "owner", "status", "last_review", "days_since_review"]
+RESPONSES = ["risk_id", "title", "category", "likelihood", "impact", "residual_score", "residual_band", "mitigation"]
 
 
-def show(df: pd.DataFrame, name: str | None = None, shade: str | None = None) -> None:
+def show(df: pd.DataFrame, name: str | None = None, shade: str | None = None, cols: list[str] | None = None) -> None:
     """A table headed in the user's language (money in the user's unit, named); downloadable as shown."""
     money = [c for c in ("cost_impact",) if c in df.columns]
     ui.table(df.reset_index(drop=True), name or "", area="risks", money=money, key=f"risks_dl_{name}",
-             download_too=name is not None, shade=shade)  # fmt: skip
+             download_too=name is not None, shade=shade, widths=NARROW,
+             columns=[c for c in cols if c in df.columns] if cols else None)  # fmt: skip
 
 
 def clear_cell() -> None:
@@ -34,11 +37,9 @@ def decisions_waiting(decisions: pd.DataFrame, band_labels: dict[str, str]) -> N
     if decisions.empty:
         st.info(t("risks.decisions.none"))
         return
-    kind_labels = {k: t(f"risks.kind.{k}") for k in ("change", "risk")}
-    listing = m.relabel(m.relabel(decisions, "kind", kind_labels), "band", band_labels).rename(
-        columns={"title": "item"}
-    )
-    show(listing, "decisions_waiting")
+    listing = m.relabel(m.relabel(decisions, "kind", {k: t(f"risks.kind.{k}") for k in ("change", "risk")}), "band",
+                        band_labels).rename(columns={"title": "item"})  # fmt: skip
+    show(listing, "decisions_waiting", cols=["kind", "project", "id", "item", "age_days", "cost_impact", "band"])
 
 
 st.title(t("risks.title"))
@@ -119,7 +120,8 @@ if table.empty:
     ui.empty("common.empty.filtered")
 else:
     st.caption(t("risks.register.overdue_note"))
-    show(table, "risk_register", shade="overdue")
+    show(table, "risk_register", shade="overdue", cols=REGISTER)  # two tables, so each fits at 1440 px
+    show(table, "risk_responses", cols=[*RESPONSES, "contingency"])
 
 # ---------------------------------------------------------------- movement since the previous snapshot
 st.subheader(t("risks.move.header"))

@@ -82,9 +82,11 @@ def test_money_exports_in_wan_with_two_decimals_and_excel_percentages(
     demo_db: Path, downloads: dict[str, bytes]
 ) -> None:
     open_everything(demo_db, "pages/money.py", "zh")
-    heads, rows = xlsx_headers_and_rows(downloads["budget_vs_actual_project.xlsx"])
-    assert heads[:4] == ["项目", "原始预算(万元)", "已批准变更(万元)", "当前预算(万元)"]
-    assert "剩余(预算−实际)(万元)" in heads and "未签约余额(预算−已签约)(万元)" in heads
+    heads, rows = xlsx_headers_and_rows(downloads["budget_committed_project.xlsx"])
+    assert heads == ["项目", "原始预算(万元)", "已批准变更(万元)", "当前预算(万元)", "已签约(万元)", "签约占预算",
+                     "未签约余额(万元)"]  # fmt: skip
+    spent, _ = xlsx_headers_and_rows(downloads["budget_spent_project.xlsx"])
+    assert spent[:5] == ["项目", "当前预算(万元)", "实际支出(万元)", "使用率", "未花余额(万元)"]  # remaining, two ways
     his = next(r for r in rows if r[0].value == "HIS系统替换")
     cell = {h: c for h, c in zip(heads, his, strict=True)}
     assert cell["原始预算(万元)"].value == pytest.approx(3_500)
@@ -100,8 +102,10 @@ def test_money_exports_in_wan_with_two_decimals_and_excel_percentages(
 def test_risk_register_export_is_headed_as_a_risk_register(demo_db: Path, downloads: dict[str, bytes]) -> None:
     open_everything(demo_db, "pages/risks.py", "zh")
     heads, _ = xlsx_headers_and_rows(downloads["risk_register.xlsx"])
-    assert heads[:4] == ["项目", "编号", "风险", "类别"]  # not 变更内容 / 费用类别
+    assert heads[:4] == ["项目", "编号", "风险", "等级"]  # not 变更内容
     assert "状态" in heads and "结果" not in heads and "变更内容" not in heads
+    heads, _ = xlsx_headers_and_rows(downloads["risk_responses.xlsx"])
+    assert heads[:3] == ["编号", "风险", "类别"] and "应对措施" in heads  # not 费用类别
     heads, _ = xlsx_headers_and_rows(downloads["decisions_waiting.xlsx"])
     assert "费用影响(万元)" in heads
 

@@ -77,7 +77,7 @@ def test_demo_register_heatmap_and_tiles(demo_db: Path, lang: str) -> None:
     tiles = {e.label: e.value for e in at.main.metric}
     assert tiles[text("risks.tile.open", lang)] == f"{len(open_now):,}"
     assert tiles[text("risks.tile.critical", lang)] == str(m.band_counts(open_now)["critical"])
-    (shown,) = frame_with(at, "risk_id", "title", "overdue")  # the register; no cell chosen yet
+    (shown,) = frame_with(at, "risk_id", "title", "days_since_review")  # the register; no cell chosen yet
     assert len(shown) == len(register)
     assert HOSTILE in shown["title"].tolist()  # the title as typed: a value, not markup
     spec = json.loads(heatmap_spec(at))
@@ -148,7 +148,7 @@ def test_single_snapshot_has_no_movement(tmp_path: Path, lang: str) -> None:
     assert not at.main.tabs  # no new/closed/worsened/improved tabs without a previous snapshot
     tiles = {e.label: e.value for e in at.main.metric}
     assert tiles[text("risks.tile.open", lang)] == "2" and tiles[text("risks.tile.critical", lang)] == "1"
-    (shown,) = frame_with(at, "risk_id", "overdue")
+    (shown,) = frame_with(at, "risk_id", "days_since_review")
     assert sorted(shown["risk_id"]) == ["R1", "R2", "R3"]
 
 

@@ -177,9 +177,12 @@ def table(
     key: str | None = None,
     download_too: bool = True,
     shade: str | None = None,
+    widths: dict[str, Literal["small", "medium", "large"] | int] | None = None,
 ) -> None:
     """A table and its downloads, both showing exactly the same columns under the same headers and units.
-    `shade`: a boolean column of `df` whose true rows are shaded (e.g. reviews overdue)."""
+    `shade`: a boolean column of `df` whose true rows are shaded (e.g. reviews overdue). `widths`: columns kept
+    narrow (long text is cut in the cell, whole on hover) so the table fits the page at 1440 px. A column's
+    `<area>.help.<name>` string, when there is one, is its header's tooltip."""
     frame, heads = table_frame(df, area, columns, money, lights)
     styler = _styled(frame, heads, money, percent, index, lights)
     if shade is not None and shade in df.columns:
@@ -187,7 +190,13 @@ def table(
         styler = styler.apply(
             lambda row: ["background-color: #fff3cd" if marked[row.name] else "" for _ in row], axis=1
         )
-    st.dataframe(styler, hide_index=True, width="stretch")
+    config: dict[str, Any] = {}
+    for c, head in heads.items():
+        tip = f"{area}.help.{c}"
+        width = (widths or {}).get(c)
+        if width is not None or tip in catalogue():
+            config[head] = st.column_config.Column(help=t(tip) if tip in catalogue() else None, width=width)
+    st.dataframe(styler, hide_index=True, width="stretch", column_config=config or None)
     if download_too:
         _buttons(frame, name, key, [heads[c] for c in money if c in heads], [heads[c] for c in percent if c in heads],
                  [heads[c] for c in index if c in heads])  # fmt: skip
