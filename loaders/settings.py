@@ -41,6 +41,17 @@ SETTINGS: dict[str, Setting] = {
     "money_unit_zh": Setting(
         "COCKPIT_MONEY_UNIT_ZH", "wan", "Money in Chinese tables and Excel: wan = 万元 (two decimals), yuan = 元."
     ),
+    "inbox_dir": Setting(
+        "COCKPIT_INBOX",
+        "",
+        "Folder export jobs drop files into for the running app to import (default: inbox/ beside the store; off = no inbox).",
+    ),
+    "inbox_poll": Setting("COCKPIT_INBOX_POLL", "2", "Seconds between two looks of the running app at the inbox."),
+    "inbox_settle": Setting(
+        "COCKPIT_INBOX_SETTLE",
+        "2",
+        "Seconds a dropped file must stay unchanged before it is imported (still being written).",
+    ),
     "user": Setting("COCKPIT_USER", os.environ.get("USER", "pmo"), "Name recorded as the importer of a file."),
 }
 

@@ -10,6 +10,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from loaders.store import latest_snapshot
 from metrics import risks
 from metrics.scope import Scope
 
@@ -65,17 +66,7 @@ def snapshot_dates(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, ...]:
 def _snapshot_cte(view: str, scope: Scope) -> tuple[str, list[object]]:
     """The latest snapshot per project of `view` at the as-of date (or the latest of all), project-filtered."""
     where, params = scope.project_clause("project")
-    cutoff = "TRUE"
-    if scope.as_of is not None:
-        cutoff = "as_of <= ?"
-        params = [*params, scope.as_of]
-    sql = (
-        f"SELECT s.* FROM {view} s JOIN ("  # noqa: S608
-        f" SELECT project, arg_max(import_id, (as_of, import_id)) AS import_id FROM {view}"
-        f" WHERE {where} AND {cutoff} GROUP BY project"
-        ") l USING (project, import_id)"
-    )
-    return sql, params
+    return latest_snapshot(view, where, params, scope.as_of)
 
 
 def project_summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
