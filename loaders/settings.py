@@ -48,6 +48,9 @@ SETTINGS: dict[str, Setting] = {
     ),
     "plan_worker_mb": Setting("COCKPIT_PLAN_WORKER_MB", "768", "JVM heap of the MPXJ plan reader (address cap +2 GB)."),
     "plan_timeout_s": Setting("COCKPIT_PLAN_TIMEOUT_S", "60", "Longest time the MPXJ reader may spend on one file."),
+    "money_unit_zh": Setting(
+        "COCKPIT_MONEY_UNIT_ZH", "wan", "Money in Chinese tables and Excel: wan = 万元 (two decimals), yuan = 元."
+    ),
     "inbox_dir": Setting(
         "COCKPIT_INBOX",
         "",
