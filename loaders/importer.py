@@ -99,6 +99,7 @@ STORE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "usage": ("row_no", "period", "department", "system", "active_users", "eligible_users"),
     "kpis": ("row_no", "period", "kpi", "department", "value", "unit"),
+    "targets": ("row_no", "kind", "name", "department", "baseline", "target", "unit", "direction", "system"),
 }
 
 # Periodic tables with more rows than this stay in DuckDB until commit instead of becoming a pandas frame.

@@ -211,3 +211,31 @@ CREATE OR REPLACE VIEW kpis AS
 SELECT k.period, k.kpi, k.department, k.value, k.unit, k.import_id
 FROM kpi_rows k JOIN import_log i USING (import_id)
 WHERE i.status = 'loaded' AND k.superseded_by IS NULL;
+
+-- ---------------------------------------------------------------- targets (issue 15, additive)
+-- KPI baselines/targets and usage-rate targets: each import is the whole table as of its date.
+CREATE TABLE IF NOT EXISTS target_rows (
+    import_id   BIGINT NOT NULL,
+    as_of       DATE NOT NULL,
+    row_no      BIGINT,
+    kind        VARCHAR NOT NULL,   -- kpi | usage (效益指标 | 使用率), normalised by metrics.targets
+    name        VARCHAR NOT NULL,   -- the KPI, or the system
+    department  VARCHAR,            -- NULL = hospital-wide / every department
+    baseline    DOUBLE,
+    target      DOUBLE NOT NULL,
+    unit        VARCHAR,
+    direction   VARCHAR,            -- lower | higher (越低越好 | 越高越好)
+    system      VARCHAR             -- kpi rows: the system whose go-live the KPI is measured against
+);
+
+-- Every targets table ever loaded, with its as-of date.
+CREATE OR REPLACE VIEW target_snapshots AS
+SELECT t.*
+FROM target_rows t JOIN import_log i USING (import_id)
+WHERE i.status = 'loaded';
+
+-- The targets in force: the import with the greatest (as_of, import_id).
+CREATE OR REPLACE VIEW targets AS
+SELECT t.kind, t.name, t.department, t.baseline, t.target, t.unit, t.direction, t.system, t.as_of, t.import_id
+FROM target_snapshots t
+WHERE t.import_id = (SELECT arg_max(import_id, (as_of, import_id)) FROM target_snapshots);

@@ -28,6 +28,7 @@ RAW_TABLES = {
     "changes": "change_rows",
     "usage": "usage_rows",
     "kpis": "kpi_rows",
+    "targets": "target_rows",
 }
 
 

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from loaders import settings
+from metrics import targets
 from metrics.scope import Scope
 
 Period = Literal["week", "month"]
@@ -313,6 +314,8 @@ def usage_ranking(
     (one system only; NaN for the mean), no_eligible_rows, period, previous_period, movement (▲2/▼1/–).
     `target` is a float, a dict per system, or None for the `usage_target` setting.
     """
+    if target is None:  # the targets dataset in force at the as-of week (issue 15)
+        target = targets.system_targets(con, scope.as_of)
     recent = _recent_rates(con, scope, period, system, per_system=False)
     if recent.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in _RANK_COLUMNS})
@@ -704,6 +707,8 @@ def my_department(
 ) -> MyDepartment:
     """A department head's view. It compares with every department, whatever the department filter says."""
     everyone = dataclasses.replace(scope, departments=None)
+    if target is None:  # the targets dataset in force at the as-of week (issue 15)
+        target = targets.system_targets(con, scope.as_of)
     recent = _recent_rates(con, everyone, period, None, per_system=True)
     standing = department_standing(recent, department, target)
     overall = overall_from_recent(recent, weights, target)
