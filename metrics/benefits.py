@@ -238,8 +238,8 @@ def tiles_from_series(
     for c in ("change_good", "on_target"):  # True / False / None (no news), never numpy bools
         out[c] = pd.Series([None if v is None else bool(v) for v in out[c]], index=out.index, dtype=object)
     known = [k for k in order if k in set(out["kpi"])]
-    order = {k: i for i, k in enumerate(known)}
-    out["_o"] = out["kpi"].map(lambda k: order.get(k, len(order)))
+    rank = {k: i for i, k in enumerate(known)}
+    out["_o"] = out["kpi"].map(lambda k: rank.get(k, len(rank)))
     return out.sort_values(["_o", "kpi"], kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
