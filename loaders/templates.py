@@ -136,7 +136,7 @@ EXAMPLES: dict[str, dict[str, Cell]] = {
     "targets": {
         "kind": "效益指标",
         "name": "门诊患者平均等候时间",
-        "department": "",
+        "department": "门诊部",
         "baseline": 45,
         "target": 20,
         "unit": "分钟",
