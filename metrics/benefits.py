@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics import adoption, targets
+from metrics import adoption, definitions, targets
 from metrics.scope import Scope
 
 Direction = Literal["lower", "higher"]
@@ -209,7 +209,7 @@ def tiles_from_series(
         target = cfg.target
         on_target: bool | None = None
         if target is not None:
-            on_target = bool(current <= target) if cfg.direction == "lower" else bool(current >= target)
+            on_target = definitions.kpi_on_target(current, target, cfg.direction)
         rows.append(
             {
                 "kpi": name,
