@@ -633,6 +633,8 @@ class Week:
     kpis: pd.DataFrame
     rules: StatusRules
     late: pd.DataFrame  # the late tasks themselves (definitions.late_mask), most overdue first
+    red_risks: pd.DataFrame  # open critical risks: project, risk_id, title, owner, score
+    below_target: pd.DataFrame  # live department x system pairs below their usage target
 
 
 def week_view(
@@ -654,4 +656,22 @@ def week_view(
         kpis=headline_kpis(con, scope),
         rules=rules,
         late=schedule.late_tasks(plan[~plan["is_summary"]], today),
+        red_risks=critical_risks(con, scope),
+        below_target=below_target(con, scope),
     )
+
+
+def critical_risks(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """The open critical risks at the week (definitions.is_critical_risk), highest score first."""
+    reg = risks.load_register(con, definitions.week_scope(scope))
+    cols = ["project", "risk_id", "title", "owner", "score"]
+    if reg.empty:
+        return reg.reindex(columns=cols)
+    keep = [definitions.is_critical_risk(sc, st) for sc, st in zip(reg["score"], reg["status"], strict=True)]
+    return reg.loc[keep, cols].sort_values(["score", "project"], ascending=[False, True]).reset_index(drop=True)
+
+
+def below_target(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Live department x system pairs below their usage target at the week, lowest rate first."""
+    s = usage_standing(con, definitions.week_scope(scope))
+    return s[s["below_target"].astype(bool)].sort_values(["rate", "department"]).reset_index(drop=True)
