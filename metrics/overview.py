@@ -318,6 +318,7 @@ def programme_totals(summary: pd.DataFrame) -> dict[str, float | None]:
     Plan % complete of the programme is the budget-weighted mean of the projects' (equal weights without budgets)."""
     if summary.empty:
         return {k: None for k in FACT_COLUMNS if k != "project"} | {"projects": 0.0}
+    summary = summary.reindex(columns=FACT_COLUMNS)  # a hand-made frame may hold only some figures
     budget = summary["budget"].dropna()
     pc = summary[["plan_complete", "budget"]].dropna(subset=["plan_complete"])
     w = pc["budget"].fillna(0.0).astype(float)
@@ -640,7 +641,12 @@ class Week:
 def week_view(
     con: duckdb.DuckDBPyConnection, scope: Scope, forecasts: tuple[tuple[str, dt.date], ...] | None = None
 ) -> Week:
-    """The overview of one week: pass `scope.as_of` to reproduce a past week exactly."""
+    """The overview of one week: pass `scope.as_of` to reproduce a past week exactly. Without one, the week is
+    the latest snapshot date on or before today, so "this week" and "last week" are both weeks of data."""
+    if scope.as_of is None:
+        dates = [d for d in snapshot_dates(con) if d <= scope.today_or_now()]
+        if dates:
+            scope = dataclasses.replace(scope, as_of=dates[0])
     scope = definitions.week_scope(scope)
     rules = status_rules()
     facts = with_status(project_facts(con, scope), rules, dict(forecasts or ()))
