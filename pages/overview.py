@@ -8,6 +8,7 @@ from pages.components import filters, fmt, store, ui
 from pages.components import overview_parts as parts
 from pages.components.i18n import t
 
+parts.follow()  # a "what changed" item was clicked: open its page with the filters set
 st.title(t("overview.title"))
 if not ui.require_data():
     st.stop()

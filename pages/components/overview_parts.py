@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics import overview
-from pages.components import fmt, nav, store, ui
+from pages.components import filters, fmt, nav, store, ui
 from pages.components.i18n import lang, t
 
 BADGE = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
@@ -113,13 +113,39 @@ def change_label(row: Mapping[Any, Any]) -> str:
     return ui.escape_markdown(" · ".join(parts) + (f" ({moved})" if moved else ""))
 
 
+_FILTERS = {"projects": filters.PROJECTS, "depts": filters.DEPARTMENTS, "asof": filters.AS_OF}
+_GO = "overview_go"
+
+
+def _open(page: str, params: tuple[tuple[str, str], ...]) -> None:
+    """Button callback: set the sidebar filters the change names (before the widgets draw), then go there."""
+    for key, value in params:
+        target = _FILTERS[key]
+        st.session_state[target] = value if key == "asof" else [value]
+    st.session_state[_GO] = page
+
+
+def follow() -> None:
+    """Open the page a "what changed" item asked for (st.switch_page cannot run inside a callback)."""
+    page = st.session_state.pop(_GO, None)
+    if page:
+        # only the unbound language goes in query_params: the bound filters take their values from the state
+        st.switch_page(str(nav.PAGES_DIR / f"{page}.py"), query_params={"lang": lang()})
+
+
 def changes(week: overview.Week) -> None:
     st.header(t("overview.changes"), help=t("overview.changes_help"))
     if week.changes.empty:
         st.info(t("overview.no_changes"))
-    for r in week.changes.to_dict("records"):
-        params = {**dict(r["params"]), "lang": lang()}
-        st.page_link(str(nav.PAGES_DIR / f"{r['page']}.py"), label=change_label(r), query_params=params)
+    for i, r in enumerate(week.changes.to_dict("records")):
+        st.button(
+            change_label(r),
+            key=f"overview_change_{i}",
+            type="tertiary",
+            icon=":material/arrow_forward:",
+            on_click=_open,
+            args=(str(r["page"]), tuple(r["params"])),
+        )
 
 
 def decisions(week: overview.Week) -> None:
