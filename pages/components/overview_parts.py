@@ -83,6 +83,9 @@ def programme(week: overview.Week) -> None:
     with st.container(border=True):
         st.subheader(t("overview.programme"))
         light_badge(str(worst))
+        with st.container(horizontal=True):  # every project's light first, then the figures
+            for p, status in zip(week.projects["project"], week.projects["status"], strict=True):
+                st.badge(ui.escape_markdown(f"{p} · {t(f'overview.light.{status}')}"), color=BADGE[status])  # type: ignore[arg-type]
         tiles(week.totals)
 
 
