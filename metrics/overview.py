@@ -217,15 +217,16 @@ def usage_standing(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
     return df[cols].reset_index(drop=True)
 
 
-def project_facts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    """One row per project at the week (see FACT_COLUMNS), every figure by metrics.definitions."""
+def project_facts(con: duckdb.DuckDBPyConnection, scope: Scope, led: money.Ledger | None = None) -> pd.DataFrame:
+    """One row per project at the week (see FACT_COLUMNS), every figure by metrics.definitions. `led`: the
+    week's money ledger when the caller has it already."""
     scope = definitions.week_scope(scope)
     today = definitions.reference_day(scope)
     plan = schedule.load_tasks(con, scope)
     work = plan[~plan["is_summary"]]
     register = risks.load_register(con, scope)
     changes = risks.load_changes(con, scope)
-    led = money.ledger(con, scope)
+    led = led or money.ledger(con, scope)
     late = definitions.late_count_by_project(work, today)
     pct = definitions.plan_percent_by_project(plan)
     crit: dict[str, int] = {}
@@ -522,8 +523,20 @@ def previous_week(scope: Scope) -> Scope:
     return dataclasses.replace(scope, as_of=day, today=day)
 
 
-def what_changed(con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 10) -> pd.DataFrame:
-    """The `top` largest changes across every dataset between the week and seven days before it."""
+def money_facts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Per project with money: budget and EAC at the week (what the overrun comparison needs, no more)."""
+    led = money.ledger(con, definitions.week_scope(scope))
+    rows = [
+        {"project": p, "budget": led.bac.get(p), "eac": definitions.project_money(led, p).eac} for p in led.projects
+    ]
+    return pd.DataFrame(rows, columns=["project", "budget", "eac"])
+
+
+def what_changed(
+    con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 10, facts: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The `top` largest changes across every dataset between the week and seven days before it. `facts`: this
+    week's project_facts when the caller has them already (they are not computed twice)."""
     now = definitions.week_scope(dataclasses.replace(scope, as_of=definitions.reference_day(scope)))
     before = previous_week(now)
     week = definitions.reference_day(now)
@@ -532,7 +545,8 @@ def what_changed(con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 10) ->
     bands = risks.configured_bands()
     rows += risk_changes(risks.movement(risks.load_register(con, now), risks.load_register(con, before), bands), week)
     rows += approved_changes(risks.load_changes(con, now), risks.load_changes(con, before), week)
-    rows += overrun_changes(project_facts(con, now), project_facts(con, before), week)
+    now_money = money_facts(con, now) if facts is None else facts
+    rows += overrun_changes(now_money, money_facts(con, before), week)
     rows += usage_rank_changes(adoption.usage_ranking(con, now), week)
     rows += kpi_changes(benefits.kpi_tiles(con, now), benefits.kpi_tiles(con, before), week)
     return rank_changes(rows, top)
@@ -543,7 +557,7 @@ DECISION_COLUMNS = ["kind", "project", "id", "title", "age_days", "cost_impact",
 ACCEPTANCE_WORDS = ("验收", "acceptance", "accepted", "sign-off", "签收")
 
 
-def decisions(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+def decisions(con: duckdb.DuckDBPyConnection, scope: Scope, led: money.Ledger | None = None) -> pd.DataFrame:
     """What waits for the president at the week: change requests pending the board (age, cost and schedule
     impact), critical risks without an owner or past their review date (30 days), quality gates due within 14
     days or overdue, and payments due to vendors of projects whose acceptance milestone is not yet reached."""
@@ -581,7 +595,7 @@ def decisions(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         if (r["is_milestone"] or r["is_gate"]) and any(w in name for w in ACCEPTANCE_WORDS):
             if float(r["percent_complete"]) < 100:
                 accepted_open.add(str(r["project"]))
-    payments = money.payments_due_frame(money.ledger(con, scope).contracts)
+    payments = money.payments_due_frame((led or money.ledger(con, scope)).contracts)
     for r in payments.to_dict("records"):
         if str(r["project"]) in accepted_open:
             first = _day(r["first_invoice"])
@@ -649,7 +663,8 @@ def week_view(
             scope = dataclasses.replace(scope, as_of=dates[0])
     scope = definitions.week_scope(scope)
     rules = status_rules()
-    facts = with_status(project_facts(con, scope), rules, dict(forecasts or ()))
+    led = money.ledger(con, scope)
+    facts = with_status(project_facts(con, scope, led), rules, dict(forecasts or ()))
     today = definitions.reference_day(scope)
     plan = schedule.load_tasks(con, scope)
     return Week(
@@ -657,8 +672,8 @@ def week_view(
         scope=scope,
         projects=facts,
         totals=programme_totals(facts),
-        changes=what_changed(con, scope),
-        decisions=decisions(con, scope),
+        changes=what_changed(con, scope, facts=facts),
+        decisions=decisions(con, scope, led),
         kpis=headline_kpis(con, scope),
         rules=rules,
         late=schedule.late_tasks(plan[~plan["is_summary"]], today),
