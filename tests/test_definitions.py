@@ -159,3 +159,26 @@ def test_targets_in_force_at_the_week(con: duckdb.DuckDBPyConnection) -> None:
     assert targets.usage_targets(con, None).target("P", "乙科") == 0.6  # the new table replaces the old whole
     assert isinstance(targets.load_targets(con, D(2025, 1, 1)), pd.DataFrame)
     assert targets.load_targets(con, D(2025, 1, 1)).empty
+
+
+def test_targets_edited_on_the_data_page_are_an_import(con: duckdb.DuckDBPyConnection) -> None:
+    from loaders import targets_io
+
+    table = targets.load_targets(con, None)
+    edited = table.copy()
+    edited.loc[edited["department"] == "乙科", "target"] = 0.95
+    edited.loc[len(edited)] = {"kind": "kpi", "name": "患者满意度", "department": None, "baseline": 90.5,
+                               "target": 96.0, "unit": "%", "direction": "higher", "system": None}  # fmt: skip
+    results = targets_io.save(con, edited, D(2026, 11, 30))
+    assert [r.status for r in results] == ["loaded"]
+    assert targets.usage_targets(con, None).target("P", "乙科") == 0.95
+    kpi = targets.kpi_targets(targets.load_targets(con, None))
+    assert [(k.kpi, k.baseline, k.target, k.direction) for k in kpi] == [("患者满意度", 90.5, 96.0, "higher")]
+    assert targets.usage_targets(con, WEEK).target("P", "乙科") == 0.9  # last week keeps the table of its time
+    history = con.execute("SELECT dataset, status, as_of FROM imports ORDER BY import_id DESC LIMIT 1").fetchone()
+    assert history == ("targets", "loaded", D(2026, 11, 30))
+    broken = edited.copy()
+    broken.loc[0, "target"] = None  # a target is required
+    refused = targets_io.save(con, broken, D(2026, 12, 7))
+    assert refused[0].status == "refused" and "目标" in refused[0].message + str(refused[0].problems)
+    assert targets.usage_targets(con, None).target("P", "乙科") == 0.95  # nothing stored
