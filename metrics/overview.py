@@ -217,22 +217,43 @@ def usage_standing(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
     return df[cols].reset_index(drop=True)
 
 
-def project_facts(con: duckdb.DuckDBPyConnection, scope: Scope, led: money.Ledger | None = None) -> pd.DataFrame:
-    """One row per project at the week (see FACT_COLUMNS), every figure by metrics.definitions. `led`: the
-    week's money ledger when the caller has it already."""
+@dataclass(frozen=True)
+class Inputs:
+    """What one week's figures are computed from, read once per week (the overview reads each dataset once)."""
+
+    plan: pd.DataFrame
+    register: pd.DataFrame
+    changes: pd.DataFrame
+    led: money.Ledger
+    standing: pd.DataFrame
+    tiles: pd.DataFrame
+
+
+def load_inputs(con: duckdb.DuckDBPyConnection, scope: Scope) -> Inputs:
+    scope = definitions.week_scope(scope)
+    return Inputs(
+        plan=schedule.load_tasks(con, scope),
+        register=risks.load_register(con, scope),
+        changes=risks.load_changes(con, scope),
+        led=money.ledger(con, scope),
+        standing=usage_standing(con, scope),
+        tiles=benefits.kpi_tiles(con, scope),
+    )
+
+
+def project_facts(con: duckdb.DuckDBPyConnection, scope: Scope, inputs: Inputs | None = None) -> pd.DataFrame:
+    """One row per project at the week (see FACT_COLUMNS), every figure by metrics.definitions. `inputs`: the
+    week's data when the caller has read it already."""
     scope = definitions.week_scope(scope)
     today = definitions.reference_day(scope)
-    plan = schedule.load_tasks(con, scope)
+    got = inputs or load_inputs(con, scope)
+    plan, register, changes, led, standing = got.plan, got.register, got.changes, got.led, got.standing
     work = plan[~plan["is_summary"]]
-    register = risks.load_register(con, scope)
-    changes = risks.load_changes(con, scope)
-    led = led or money.ledger(con, scope)
     late = definitions.late_count_by_project(work, today)
     pct = definitions.plan_percent_by_project(plan)
     crit: dict[str, int] = {}
     for p, g in work.groupby("project", sort=True):
         crit[str(p)] = int(definitions.critical_mask(g).sum())
-    standing = usage_standing(con, scope)
     owner = _project_systems(work, sorted({str(s) for s in standing["system"]}))
     projects = sorted(
         set(pct) | set(led.projects) | {str(p) for p in register.get("project", [])}
@@ -533,22 +554,30 @@ def money_facts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 
 
 def what_changed(
-    con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 10, facts: pd.DataFrame | None = None
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    top: int = 10,
+    facts: pd.DataFrame | None = None,
+    inputs: Inputs | None = None,
 ) -> pd.DataFrame:
-    """The `top` largest changes across every dataset between the week and seven days before it. `facts`: this
-    week's project_facts when the caller has them already (they are not computed twice)."""
+    """The `top` largest changes across every dataset between the week and seven days before it. `facts` and
+    `inputs`: this week's project_facts and data when the caller has them already (not read twice)."""
     now = definitions.week_scope(dataclasses.replace(scope, as_of=definitions.reference_day(scope)))
     before = previous_week(now)
     week = definitions.reference_day(now)
+    plan = inputs.plan if inputs else schedule.load_tasks(con, now)
+    register = inputs.register if inputs else risks.load_register(con, now)
+    changes = inputs.changes if inputs else risks.load_changes(con, now)
+    tiles = inputs.tiles if inputs else benefits.kpi_tiles(con, now)
     rows: list[dict[str, object]] = []
-    rows += milestone_changes(schedule.load_tasks(con, now), schedule.load_tasks(con, before), week)
+    rows += milestone_changes(plan, schedule.load_tasks(con, before), week)
     bands = risks.configured_bands()
-    rows += risk_changes(risks.movement(risks.load_register(con, now), risks.load_register(con, before), bands), week)
-    rows += approved_changes(risks.load_changes(con, now), risks.load_changes(con, before), week)
+    rows += risk_changes(risks.movement(register, risks.load_register(con, before), bands), week)
+    rows += approved_changes(changes, risks.load_changes(con, before), week)
     now_money = money_facts(con, now) if facts is None else facts
     rows += overrun_changes(now_money, money_facts(con, before), week)
     rows += usage_rank_changes(adoption.usage_ranking(con, now), week)
-    rows += kpi_changes(benefits.kpi_tiles(con, now), benefits.kpi_tiles(con, before), week)
+    rows += kpi_changes(tiles, benefits.kpi_tiles(con, before), week)
     return rank_changes(rows, top)
 
 
@@ -557,14 +586,14 @@ DECISION_COLUMNS = ["kind", "project", "id", "title", "age_days", "cost_impact",
 ACCEPTANCE_WORDS = ("验收", "acceptance", "accepted", "sign-off", "签收")
 
 
-def decisions(con: duckdb.DuckDBPyConnection, scope: Scope, led: money.Ledger | None = None) -> pd.DataFrame:
+def decisions(con: duckdb.DuckDBPyConnection, scope: Scope, inputs: Inputs | None = None) -> pd.DataFrame:
     """What waits for the president at the week: change requests pending the board (age, cost and schedule
     impact), critical risks without an owner or past their review date (30 days), quality gates due within 14
     days or overdue, and payments due to vendors of projects whose acceptance milestone is not yet reached."""
     scope = definitions.week_scope(scope)
     today = definitions.reference_day(scope)
-    register = risks.load_register(con, scope)
-    changes = risks.load_changes(con, scope)
+    register = inputs.register if inputs else risks.load_register(con, scope)
+    changes = inputs.changes if inputs else risks.load_changes(con, scope)
     rows: list[dict[str, object]] = []
     waiting = risks.decisions_waiting(changes, register, today, risks.configured_bands())
     for r in waiting.to_dict("records"):
@@ -580,7 +609,7 @@ def decisions(con: duckdb.DuckDBPyConnection, scope: Scope, led: money.Ledger | 
                 "kind": "risk_review", "project": r["project"], "id": r["risk_id"], "title": r["title"],
                 "age_days": r["days_since_review"], "cost_impact": None, "schedule_impact_days": None, "due": None,
             })  # fmt: skip
-    plan = schedule.load_tasks(con, scope)
+    plan = inputs.plan if inputs else schedule.load_tasks(con, scope)
     due = schedule.milestones_due(plan, today, 14)
     for r in due[due["is_gate"]].to_dict("records"):
         rows.append({
@@ -595,7 +624,7 @@ def decisions(con: duckdb.DuckDBPyConnection, scope: Scope, led: money.Ledger | 
         if (r["is_milestone"] or r["is_gate"]) and any(w in name for w in ACCEPTANCE_WORDS):
             if float(r["percent_complete"]) < 100:
                 accepted_open.add(str(r["project"]))
-    payments = money.payments_due_frame((led or money.ledger(con, scope)).contracts)
+    payments = money.payments_due_frame((inputs.led if inputs else money.ledger(con, scope)).contracts)
     for r in payments.to_dict("records"):
         if str(r["project"]) in accepted_open:
             first = _day(r["first_invoice"])
@@ -616,11 +645,11 @@ KPI_COLUMNS = ["kpi", "unit", "direction", "baseline", "target", "current", "cha
                "go_live", "period"]  # fmt: skip
 
 
-def headline_kpis(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+def headline_kpis(con: duckdb.DuckDBPyConnection, scope: Scope, inputs: Inputs | None = None) -> pd.DataFrame:
     """Per KPI: baseline, target, this week's value, the change since last week and since go-live (the first
     value on or after the system's go-live), and whether it is on target."""
     scope = definitions.week_scope(scope)
-    tiles = benefits.kpi_tiles(con, scope)
+    tiles = inputs.tiles if inputs else benefits.kpi_tiles(con, scope)
     if tiles.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in KPI_COLUMNS})
     series = benefits.kpi_series(con, benefits.history(scope))
@@ -663,28 +692,28 @@ def week_view(
             scope = dataclasses.replace(scope, as_of=dates[0])
     scope = definitions.week_scope(scope)
     rules = status_rules()
-    led = money.ledger(con, scope)
-    facts = with_status(project_facts(con, scope, led), rules, dict(forecasts or ()))
+    inputs = load_inputs(con, scope)
+    facts = with_status(project_facts(con, scope, inputs), rules, dict(forecasts or ()))
     today = definitions.reference_day(scope)
-    plan = schedule.load_tasks(con, scope)
+    plan = inputs.plan
     return Week(
         week=today,
         scope=scope,
         projects=facts,
         totals=programme_totals(facts),
-        changes=what_changed(con, scope, facts=facts),
-        decisions=decisions(con, scope, led),
-        kpis=headline_kpis(con, scope),
+        changes=what_changed(con, scope, facts=facts, inputs=inputs),
+        decisions=decisions(con, scope, inputs),
+        kpis=headline_kpis(con, scope, inputs),
         rules=rules,
         late=schedule.late_tasks(plan[~plan["is_summary"]], today),
-        red_risks=critical_risks(con, scope),
-        below_target=below_target(con, scope),
+        red_risks=critical_risks(con, scope, inputs.register),
+        below_target=below_target(con, scope, inputs.standing),
     )
 
 
-def critical_risks(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+def critical_risks(con: duckdb.DuckDBPyConnection, scope: Scope, register: pd.DataFrame | None = None) -> pd.DataFrame:
     """The open critical risks at the week (definitions.is_critical_risk), highest score first."""
-    reg = risks.load_register(con, definitions.week_scope(scope))
+    reg = register if register is not None else risks.load_register(con, definitions.week_scope(scope))
     cols = ["project", "risk_id", "title", "owner", "score"]
     if reg.empty:
         return reg.reindex(columns=cols)
@@ -692,7 +721,7 @@ def critical_risks(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
     return reg.loc[keep, cols].sort_values(["score", "project"], ascending=[False, True]).reset_index(drop=True)
 
 
-def below_target(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+def below_target(con: duckdb.DuckDBPyConnection, scope: Scope, standing: pd.DataFrame | None = None) -> pd.DataFrame:
     """Live department x system pairs below their usage target at the week, lowest rate first."""
-    s = usage_standing(con, definitions.week_scope(scope))
+    s = standing if standing is not None else usage_standing(con, definitions.week_scope(scope))
     return s[s["below_target"].astype(bool)].sort_values(["rate", "department"]).reset_index(drop=True)
