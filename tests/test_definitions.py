@@ -182,3 +182,11 @@ def test_targets_edited_on_the_data_page_are_an_import(con: duckdb.DuckDBPyConne
     refused = targets_io.save(con, broken, D(2026, 12, 7))
     assert refused[0].status == "refused" and "目标" in refused[0].message + str(refused[0].problems)
     assert targets.usage_targets(con, None).target("P", "乙科") == 0.95  # nothing stored
+
+
+def test_adoption_ranking_holds_each_department_to_its_target(con: duckdb.DuckDBPyConnection) -> None:
+    ranking = adoption.usage_ranking(con, definitions.week_scope(SCOPE), system="P").set_index("department")
+    assert ranking.loc["乙科", "target"] == 0.9 and bool(ranking.loc["乙科", "below_target"])  # 85 % < 90 %
+    assert ranking.loc["甲科", "target"] == 0.8 and bool(ranking.loc["甲科", "below_target"])  # 70 % < 80 %
+    week = overview.week_view(con, SCOPE)
+    assert set(week.below_target["department"]) <= {"甲科", "乙科"}
