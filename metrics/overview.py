@@ -252,8 +252,9 @@ def project_facts(con: duckdb.DuckDBPyConnection, scope: Scope, inputs: Inputs |
     late = definitions.late_count_by_project(work, today)
     pct = definitions.plan_percent_by_project(plan)
     crit: dict[str, int] = {}
-    for p, g in work.groupby("project", sort=True):
-        crit[str(p)] = int(definitions.critical_mask(g).sum())
+    if len(work):  # one pass over every project's plan (the schedule computes each project's path apart)
+        flags = definitions.critical_mask(work).to_numpy(dtype=bool)
+        crit = {str(p): int(n) for p, n in pd.Series(flags, index=work.index).groupby(work["project"]).sum().items()}
     owner = _project_systems(work, sorted({str(s) for s in standing["system"]}))
     projects = sorted(
         set(pct) | set(led.projects) | {str(p) for p in register.get("project", [])}
