@@ -138,7 +138,7 @@ def chart(week: overview.Week, lang: str) -> Drawing:
     height = 40 + 28 * max(1, len(names))
     d = Drawing(_WIDTH, height + 30)
     bc = HorizontalBarChart()
-    bc.x, bc.y, bc.width, bc.height = 110, 25, _WIDTH - 150, height - 20
+    bc.x, bc.y, bc.width, bc.height = 110, 40, _WIDTH - 150, height - 35
     bc.data = [used, plan]
     bc.categoryAxis.categoryNames = names
     bc.categoryAxis.labels.fontName = FONT
@@ -151,9 +151,8 @@ def chart(week: overview.Week, lang: str) -> Drawing:
     bc.bars[1].fillColor = colors.Color(0.55, 0.75, 0.45)
     d.add(bc)
     legend = Legend()
-    legend.x, legend.y = _WIDTH - 10, height + 22
+    legend.x, legend.y = 110, 12  # under the axis, clear of the title
     legend.fontName, legend.fontSize = FONT, 7
-    legend.alignment = "right"
     legend.columnMaximum = 1
     legend.colorNamePairs = [
         (bc.bars[0].fillColor, tr("chart.legend_budget", lang)),
