@@ -49,6 +49,13 @@ class Dataset:
     key: tuple[str, ...] = ()  # business key: duplicates with different values are refused
     replace_key: tuple[str, ...] = ()  # periodic datasets: rows sharing these values are replaced
     extra: dict[str, str] = field(default_factory=dict)
+    # the store's raw table (loaders/store reads every stored column from this registry: row_no, the fields,
+    # then `derived` — columns the importer computes rather than reads, such as a plan row's is_summary)
+    table: str = ""
+    derived: tuple[str, ...] = ()
+    # periodic datasets whose replace_key is coarser than a row's identity (a ledger) replace only rows of the same
+    # source: the same export (sheet + headers), the same file-name pattern, or rows sharing these fields
+    row_key: tuple[str, ...] = ()
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -69,6 +76,8 @@ TASKS = Dataset(
     label_zh="项目计划",
     label_en="Project plan",
     mode="snapshot",
+    table="task_rows",
+    derived=("is_summary",),
     key=("project", "task_id"),
     fields=(
         Field("project", "text", aliases=PROJECT_ALIASES),
@@ -174,6 +183,7 @@ BUDGET = Dataset(
     label_zh="预算",
     label_en="Budget",
     mode="periodic",
+    table="budget_rows",
     key=("project", "category", "period"),
     replace_key=("project", "period"),
     fields=(
@@ -199,7 +209,9 @@ COSTS = Dataset(
     label_zh="费用台账",
     label_en="Cost ledger",
     mode="periodic",
-    replace_key=("project", "month"),
+    table="cost_rows",
+    replace_key=("project", "month", "stage"),
+    row_key=("reference",),
     fields=(
         Field(
             "date", "date", required=True, aliases=("date", "日期", "发生日期", "记账日期", "凭证日期", "posting date")
@@ -239,6 +251,7 @@ RISKS = Dataset(
     label_zh="风险登记册",
     label_en="Risk register",
     mode="snapshot",
+    table="risk_rows",
     key=("project", "risk_id"),
     fields=(
         Field("risk_id", "code", required=True, aliases=("risk id", "id", "风险编号", "编号", "风险id", "序号")),
@@ -289,6 +302,7 @@ CHANGES = Dataset(
     label_zh="变更申请",
     label_en="Change requests",
     mode="snapshot",
+    table="change_rows",
     key=("project", "change_id"),
     fields=(
         Field("change_id", "code", required=True, aliases=("change id", "cr id", "id", "变更编号", "编号", "申请编号")),
@@ -327,6 +341,7 @@ USAGE = Dataset(
     label_zh="系统使用",
     label_en="System usage",
     mode="periodic",
+    table="usage_rows",
     key=("period", "department", "system"),
     replace_key=("period", "department", "system"),
     fields=(
@@ -354,6 +369,7 @@ KPIS = Dataset(
     label_zh="效益指标",
     label_en="Benefit KPIs",
     mode="periodic",
+    table="kpi_rows",
     key=("period", "kpi", "department"),
     replace_key=("period", "kpi", "department"),
     fields=(
@@ -372,6 +388,7 @@ TARGETS = Dataset(
     label_zh="目标值",
     label_en="Targets",
     mode="snapshot",
+    table="target_rows",
     key=("kind", "name", "department"),
     fields=(
         Field(

@@ -52,6 +52,17 @@ SETTINGS: dict[str, Setting] = {
     "smtp_starttls": Setting("COCKPIT_SMTP_STARTTLS", "0", "1 = STARTTLS before login."),
     "smtp_from": Setting("COCKPIT_SMTP_FROM", "cockpit@localhost", "Sender of the weekly brief."),
     "smtp_to": Setting("COCKPIT_SMTP_TO", "", "Recipients of the weekly brief, comma separated."),
+    "inbox_dir": Setting(
+        "COCKPIT_INBOX",
+        "",
+        "Folder export jobs drop files into for the running app to import (default: inbox/ beside the store; off = no inbox).",
+    ),
+    "inbox_poll": Setting("COCKPIT_INBOX_POLL", "2", "Seconds between two looks of the running app at the inbox."),
+    "inbox_settle": Setting(
+        "COCKPIT_INBOX_SETTLE",
+        "2",
+        "Seconds a dropped file must stay unchanged before it is imported (still being written).",
+    ),
     "user": Setting("COCKPIT_USER", os.environ.get("USER", "pmo"), "Name recorded as the importer of a file."),
 }
 

@@ -16,7 +16,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from loaders import settings
+from loaders import settings, store
 from metrics import targets
 from metrics.scope import Scope
 
@@ -513,12 +513,9 @@ def _milestones(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     if scope.as_of is None:
         sql = f"SELECT {cols} FROM tasks WHERE {cond}"  # noqa: S608
         return con.execute(sql, params).df()
-    sql = f"""
-        WITH snap AS (SELECT * FROM task_snapshots WHERE as_of <= ?),
-        latest AS (SELECT project, arg_max(import_id, (as_of, import_id)) AS import_id FROM snap GROUP BY project)
-        SELECT {cols} FROM snap JOIN latest USING (project, import_id) WHERE {cond}
-    """  # noqa: S608
-    return con.execute(sql, [scope.as_of, *params]).df()
+    snap, snap_params = store.latest_snapshot("task_snapshots", as_of=scope.as_of)
+    sql = f"SELECT {cols} FROM {snap} s WHERE {cond}"  # noqa: S608
+    return con.execute(sql, [*snap_params, *params]).df()
 
 
 def _names(con: duckdb.DuckDBPyConnection, scope: Scope, column: Literal["department", "system"]) -> list[str]:

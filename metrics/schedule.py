@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from loaders.store import quote_ident
+from loaders.store import latest_snapshot, quote_ident
 from metrics.scope import Scope
 
 TASK_COLUMNS: tuple[str, ...] = (
@@ -142,13 +142,8 @@ def load_tasks(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     if scope.as_of is None:
         sql = f"SELECT {_SELECT} FROM tasks WHERE {where} ORDER BY project, row_no, task_id"  # noqa: S608
     else:
-        sql = (
-            "WITH latest AS (SELECT project, arg_max(import_id, (as_of, import_id)) AS import_id"  # noqa: S608
-            f" FROM task_snapshots WHERE as_of <= ? AND {where} GROUP BY project)"
-            f" SELECT {_SELECT} FROM task_snapshots JOIN latest USING (project, import_id)"
-            " ORDER BY project, row_no, task_id"
-        )
-        params = [scope.as_of, *params]
+        snap, params = latest_snapshot("task_snapshots", where, params, scope.as_of)
+        sql = f"SELECT {_SELECT} FROM {snap} s ORDER BY project, row_no, task_id"  # noqa: S608
     return prepare(con.execute(sql, params).df())
 
 

@@ -9,7 +9,6 @@ from typing import Any
 import duckdb
 
 from loaders import store
-from loaders.datasets import DATASETS
 
 
 def new_store() -> duckdb.DuckDBPyConnection:
@@ -39,7 +38,7 @@ def insert_rows(
 ) -> int:
     """Insert rows (dicts of raw-table columns) as one loaded import of `dataset`; returns its import id."""
     table = store.RAW_TABLES[dataset]
-    snapshot = DATASETS[dataset].mode == "snapshot"
+    snapshot = store.is_snapshot(dataset)
     import_id = add_import(con, dataset, as_of=as_of if snapshot else None)
     for i, r in enumerate(rows, start=2):
         data = dict(r)

@@ -210,7 +210,7 @@ def preview_rows(prep: importer.Prepared) -> pd.DataFrame:
     return prep.head(PREVIEW_ROWS)
 
 
-def sheet_preview(prep: importer.Prepared) -> None:
+def sheet_preview(prep: importer.Prepared, con: duckdb.DuckDBPyConnection | None = None) -> None:
     st.caption(
         t(
             "data.file.summary",
@@ -223,6 +223,8 @@ def sheet_preview(prep: importer.Prepared) -> None:
     )
     if DATASETS[prep.dataset].mode == "snapshot":
         st.caption(t("data.file.snapshot", project=shown(prep.project or "—"), as_of=prep.as_of or "—"))
+    elif con is not None and (replaces := imports.replacement_statement(con, prep, lang())):
+        st.caption(replaces)  # "将替换 3 月 HIS 项目来自《付款台账》的 12 行", before anything is stored
     if prep.columns:
         st.markdown(f"**{t('data.preview.mapping')}**")
         mapping = mapping_frame(prep)
@@ -258,7 +260,7 @@ def file_panel(con: duckdb.DuckDBPyConnection, item: Item) -> None:
         else:
             st.success(t("data.file.warnings", warnings=warnings) if warnings else t("data.file.ok"))
         for prep in result:
-            sheet_preview(prep)
+            sheet_preview(prep, con)
             mapping_editor(item, prep.dataset, prep.columns, expanded=False)
         problems_table(item, problems)
         if item["mapping"]:
