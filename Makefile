@@ -37,7 +37,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy loaders metrics charts
+	$(BIN)/mypy loaders metrics charts reports
 	$(BIN)/mypy pages app.py
 
 # The whole suite, then the store contract against the group store (its own PostgreSQL on a loopback port).

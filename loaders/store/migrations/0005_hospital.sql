@@ -1,4 +1,4 @@
--- 0003: every row carries the hospital that loaded it (a hospital group shares one store). The hospital is a
+-- 0005: every row carries the hospital that loaded it (a hospital group shares one store). The hospital is a
 -- property of the import (COCKPIT_HOSPITAL, or --hospital on the command line), so it lives in import_log and every
 -- contract view shows it as `hospital` (NULL in a single-hospital store). The latest snapshot is now chosen per
 -- hospital and project, so two hospitals' plans of a project with the same name never hide each other.
@@ -21,7 +21,9 @@ WITH latest AS (
 )
 SELECT t.project, t.task_id, t.wbs, t.name, t.phase, t.start, t.finish, t.baseline_start, t.baseline_finish,
        t.percent_complete, t.is_milestone, t.predecessors, t.owner,
-       t.is_gate, t.duration_days, t.outline_level, t.is_summary, t.as_of, t.import_id, t.row_no, t.hospital
+       t.is_gate, t.duration_days, t.outline_level, t.is_summary, t.as_of, t.import_id, t.row_no,
+       t.actual_start, t.actual_finish, t.constraint_type, t.constraint_date, t.duration_optimistic,
+       t.duration_likely, t.duration_pessimistic, t.links, t.calendar, t.baselines, t.hospital
 FROM task_snapshots t JOIN latest l USING (project, import_id);
 
 CREATE OR REPLACE VIEW risk_snapshots AS
@@ -74,3 +76,15 @@ CREATE OR REPLACE VIEW kpis AS
 SELECT k.period, k.kpi, k.department, k.value, k.unit, k.import_id, i.hospital
 FROM kpi_rows k JOIN import_log i USING (import_id)
 WHERE i.status = 'loaded' AND k.superseded_by IS NULL;
+
+CREATE OR REPLACE VIEW target_snapshots AS
+SELECT t.*, i.hospital
+FROM target_rows t JOIN import_log i USING (import_id)
+WHERE i.status = 'loaded';
+
+-- the table in force: each hospital's latest targets import
+CREATE OR REPLACE VIEW targets AS
+SELECT t.kind, t.name, t.department, t.baseline, t.target, t.unit, t.direction, t.system, t.as_of, t.import_id,
+       t.hospital
+FROM target_snapshots t
+WHERE t.import_id IN (SELECT arg_max(import_id, (as_of, import_id)) FROM target_snapshots GROUP BY hospital);
