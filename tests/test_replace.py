@@ -238,4 +238,4 @@ def test_each_hospital_replaces_only_its_own_rows(tmp_path: Path, monkeypatch: p
     f = xlsx(tmp_path / "usage_总院_更正.xlsx", header, [["2026-02", "心内科", "EMR", 42, 50]])
     (res,) = importer.import_file(con, f)
     assert "替换了 1 行旧数据" in res.message
-    assert con.execute("SELECT hospital, active_users FROM usage ORDER BY 1").fetchall() == [("分院", 7), ("总院", 42)]
+    assert con.execute(by_hospital).fetchall() == [("分院", 7), ("总院", 42)]
