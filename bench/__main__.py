@@ -1,5 +1,6 @@
 """`make bench`: import throughput (100k-row .xlsx, 1M and 10M-row usage CSV) beside pandas and DuckDB, then the
-adoption queries on 10M usage rows. Each measurement runs in its own process, so peak memory is its own.
+adoption queries on 10M usage rows, then the overview's warm render and the weekly brief on the demo store plus
+10M usage rows. Each measurement runs in its own process, so peak memory is its own.
 
 Each import case runs --repeat times (default 3) and the median run is reported.
 
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--adoption-rows", type=int, default=10_000_000)
     ap.add_argument("--skip-adoption", action="store_true")
     ap.add_argument("--skip-schedule", action="store_true")
+    ap.add_argument("--skip-overview", action="store_true", help="skip the overview render and brief cases")
     ap.add_argument("--repeat", type=int, default=3, help="runs per import case; the median is reported")
     args = ap.parse_args(argv)
     lines = ["| case | rows | time | throughput | peak memory |", "|---|---|---|---|---|"]
@@ -79,12 +81,19 @@ def main(argv: list[str] | None = None) -> int:
 
         print()
         schedule_bench.main([])
+    status = 0
     if not args.skip_adoption:
         from bench import adoption_bench
 
         print()
-        return adoption_bench.main(["--rows", str(args.adoption_rows)])
-    return 0
+        status = adoption_bench.main(["--rows", str(args.adoption_rows)])
+    if not args.skip_overview:
+        print()
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.overview_bench", "--rows", str(args.adoption_rows)], check=False
+        )
+        status = status or out.returncode
+    return status
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from charts.axes import date_axis
 from metrics import cpm, schedule
 
 Group = Literal["task", "phase", "project"]
@@ -482,7 +483,7 @@ def gantt(
         font={"color": TODAY_COLOR},
         name="today",
     )
-    xaxis: dict[str, Any] = {"type": "date", "showgrid": True}
+    xaxis: dict[str, Any] = {"type": "date", "showgrid": True, **date_axis(lang)}  # 中文 dates in zh
     if window is not None:
         xaxis["range"] = [_iso(window[0]), _iso(window[1])]
     for flag, colour, width, text in (

@@ -302,7 +302,10 @@ def rollup_percent(df: pd.DataFrame, by: Sequence[str] = ("project", "phase")) -
     d = _work(prepare(df))
     if d.empty:
         return _empty(columns)
-    weight = _span_days(d).where(~d["is_milestone"], 0.0)
+    # the one plan % complete rule (metrics.definitions.plan_percent): the plan's duration in working days when
+    # it states one, else calendar days; milestones weigh nothing
+    span = _span_days(d).where(~d["is_milestone"], 0.0)
+    weight = d["duration_days"].clip(lower=0).where(d["duration_days"].notna(), span)
     d = d.assign(_w=weight, _wp=weight * d["percent_complete"])
     agg = d.groupby(keys, sort=False, dropna=False).agg(
         weight_days=("_w", "sum"),
