@@ -504,7 +504,7 @@ def _prepare_grid(
     report = Report()
     sheet = grid.sheet
     header_excel_row = grid.first_row + choice.header_row
-    plans.claim_outline_column(choice, grid)  # an id column holding the outline is the WBS, not a duplicate
+    plans.claim_outline_column(choice, grid, path)  # an id column holding the outline is the WBS, not a duplicate
     for text, dup_idx in choice.duplicates:
         dup_cols = [choice.columns[i] for i in dup_idx if i < len(choice.columns)]
         if any(m.field for m in dup_cols) or any(m.how == "duplicate" for m in dup_cols):
