@@ -77,7 +77,7 @@ TASKS = Dataset(
     label_en="Project plan",
     mode="snapshot",
     table="task_rows",
-    derived=("is_summary",),
+    derived=("is_summary", "links", "calendar", "baselines"),
     key=("project", "task_id"),
     fields=(
         Field("project", "text", aliases=PROJECT_ALIASES),
@@ -175,6 +175,13 @@ TASKS = Dataset(
             aliases=("resource names", "owner", "资源名称", "负责人", "责任人", "责任方", "assigned", "assignee"),
         ),
         Field("outline_level", "int", aliases=("outline level", "大纲级别", "层级", "level")),
+        Field("actual_start", "date", aliases=("actual start", "实际开始时间", "实际开始", "实际开始日期")),
+        Field("actual_finish", "date", aliases=("actual finish", "实际完成时间", "实际完成", "实际完成日期")),
+        Field("constraint_type", "text", aliases=("constraint type", "限制类型", "约束类型")),
+        Field("constraint_date", "date", aliases=("constraint date", "限制日期", "约束日期")),
+        Field("duration_optimistic", "duration", aliases=("optimistic duration", "乐观工期", "最短工期")),
+        Field("duration_likely", "duration", aliases=("most likely duration", "最可能工期", "可能工期")),
+        Field("duration_pessimistic", "duration", aliases=("pessimistic duration", "悲观工期", "最长工期")),
     ),
 )
 
@@ -381,7 +388,48 @@ KPIS = Dataset(
     ),
 )
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (TASKS, BUDGET, COSTS, RISKS, CHANGES, USAGE, KPIS)}
+# KPI baselines and targets, and usage-rate targets per system (and per department): a snapshot, each import
+# is the whole table as of its date; the overview and the brief read the table in force at the chosen week.
+TARGETS = Dataset(
+    name="targets",
+    label_zh="目标值",
+    label_en="Targets",
+    mode="snapshot",
+    table="target_rows",
+    key=("kind", "name", "department"),
+    fields=(
+        Field(
+            "kind",
+            "text",
+            required=True,
+            aliases=("kind", "type", "类型", "目标类型", "类别"),
+            help_zh="效益指标 或 使用率",
+            help_en="kpi or usage",
+        ),
+        Field(
+            "name",
+            "text",
+            required=True,
+            aliases=("name", "kpi", "system", "指标", "指标名称", "系统", "名称", "指标/系统"),
+            help_zh="指标名称（效益指标）或系统名称（使用率）",
+            help_en="KPI name (kpi) or system name (usage)",
+        ),
+        Field("department", "text", aliases=("department", "dept", "科室", "科室名称", "部门")),
+        Field("baseline", "number", aliases=("baseline", "基线", "基线值", "上线前")),
+        Field("target", "number", required=True, aliases=("target", "目标", "目标值")),
+        Field("unit", "text", aliases=("unit", "单位")),
+        Field(
+            "direction",
+            "text",
+            aliases=("direction", "better", "方向", "改善方向", "越低越好/越高越好"),
+            help_zh="越低越好 或 越高越好",
+            help_en="lower or higher is better",
+        ),
+        Field("system", "text", aliases=("related system", "关联系统", "所属系统")),
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (TASKS, BUDGET, COSTS, RISKS, CHANGES, USAGE, KPIS, TARGETS)}
 
 _STRIP = re.compile(r"[\s\u3000_\-:：()（）\[\]【】<>《》\"'`·.,，;；/\\*#]+")
 

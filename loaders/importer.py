@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from loaders import bulk, coerce, plans, readers, settings, sniff, store, validate
+from loaders import bulk, coerce, mpp, plans, readers, settings, sniff, store, validate
 from loaders.datasets import DATASETS, Dataset
 from loaders.errors import CockpitError, FileRefused, ImportBusy, Problem, Report, StoreUnavailable, ValidationFailed
 from loaders.headers import ColumnMap, HeaderChoice, choose_header, signature
@@ -151,7 +151,9 @@ def prepare(
     name = sniff.safe_name(display_name or p.name)
     if dataset is not None and dataset not in DATASETS:
         raise FileRefused(f"未知的数据类型「{dataset}」，可选：{', '.join(DATASETS)} / Unknown dataset.")
-    kind = sniff.sniff(p, name)
+    if mpp.is_plan_file(p, name):  # .mpp, .mpx, .xer, .pod ...: read by MPXJ in its worker process
+        return [_prepare_project_xml(p, name, "mpxj", file_sha256(p), project, as_of)]
+    kind = sniff.sniff(p, name)  # MS Project XML is sniffed (DTDs refused) before MPXJ reads it
     sha = file_sha256(p)
     if kind in ("mspdi", "gan"):
         return [_prepare_project_xml(p, name, kind, sha, project, as_of)]
@@ -502,6 +504,7 @@ def _prepare_grid(
     report = Report()
     sheet = grid.sheet
     header_excel_row = grid.first_row + choice.header_row
+    plans.claim_outline_column(choice, grid)  # an id column holding the outline is the WBS, not a duplicate
     for text, dup_idx in choice.duplicates:
         dup_cols = [choice.columns[i] for i in dup_idx if i < len(choice.columns)]
         if any(m.field for m in dup_cols) or any(m.how == "duplicate" for m in dup_cols):
@@ -678,9 +681,12 @@ def _prepare_project_xml(
 ) -> Prepared:
     from loaders import project_xml  # type: ignore[attr-defined,unused-ignore]
 
-    if kind == "mspdi":
-        tasks = project_xml.read_mspdi(path, name)
-        proj = project or project_xml.mspdi_project_name(path) or project_from_name(name)
+    if kind in ("mpxj", "mspdi"):  # MSPDI through MPXJ: link types and lags, calendars, actuals, all baselines
+        plan = mpp.read_plan(path, name)
+        tasks = mpp.plan_tasks(plan)
+        proj = project or plan["title"] or project_from_name(name)
+        status = plan.get("status_date")
+        as_of = as_of or (status.date() if isinstance(status, dt.datetime) else None)
     else:
         tasks = project_xml.read_gan(path, name)
         proj = project or project_xml.gan_project_name(path) or project_from_name(name)

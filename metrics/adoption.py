@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from loaders import settings, store
+from metrics import targets
 from metrics.scope import Scope
 
 Period = Literal["week", "month"]
@@ -378,6 +379,9 @@ def usage_ranking(
     (one system only; NaN for the mean), no_eligible_rows, period, previous_period, movement (▲2/▼1/–).
     `target` is a float, a dict per system, or None for the `usage_target` setting.
     """
+    in_force = targets.usage_targets(con, scope.as_of) if target is None else None
+    if in_force is not None:  # the targets dataset in force at the as-of week (issue 15)
+        target = in_force.by_system
     ranked_scope = dataclasses.replace(scope, departments=tuple(compare) if compare is not None else None)
     recent = _recent_rates(con, ranked_scope, period, system, per_system=False)
     if recent.empty:
@@ -402,6 +406,11 @@ def usage_ranking(
         systems = sorted(str(s) for s in cur_rows["system"].unique())
         tgt = combined_target(target, systems, weights)
     table = ranking_table(cur, prev, tgt, bottom_n)
+    if in_force is not None and system is not None and in_force.by_system_department:
+        # a department with its own target in the targets dataset is held to it (metrics.definitions)
+        table["target"] = [in_force.target(system, str(d)) for d in table["department"]]
+        table["gap"] = table["rate"].astype("float64") - table["target"]
+        table["below_target"] = table["rate"].lt(table["target"]).fillna(False).astype(bool)
     table["period"] = latest
     table["previous_period"] = prev_p if prev_p != latest else pd.NaT
     table["period"] = pd.to_datetime(table["period"])
@@ -792,6 +801,8 @@ def my_department(
     """A department head's view. It compares with every department the role may compare against (`compare`;
     None = all), whatever the department filter says."""
     everyone = dataclasses.replace(scope, departments=tuple(compare) if compare is not None else None)
+    if target is None:  # the targets dataset in force at the as-of week (issue 15)
+        target = targets.system_targets(con, scope.as_of)
     recent = _recent_rates(con, everyone, period, None, per_system=True)
     standing = department_standing(recent, department, target)
     overall = overall_from_recent(recent, weights, target)

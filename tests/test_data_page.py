@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from loaders import store
+from loaders.datasets import DATASETS
 from metrics import imports
 from pages.components.i18n import LANGS, catalogue
 from pages.components.upload import PENDING
@@ -97,7 +98,7 @@ def keys(at: AppTest, kind: str) -> list[str]:
 def test_upload_preview_load_and_history(empty_db: Path, lang: str) -> None:
     at = open_data(empty_db, lang)
     assert at.title[0].value == text("data.title", lang)
-    assert len(at.get("download_button")) == 7  # one template per dataset
+    assert len(at.get("download_button")) == len(DATASETS)  # one template per dataset
     upload(at, "EMR_计划.xlsx", xlsx_bytes(PLAN))
     assert_clean(at)
     assert state(empty_db)[:3] == (0, 0, None)  # the preview stores nothing
@@ -114,7 +115,7 @@ def test_upload_preview_load_and_history(empty_db: Path, lang: str) -> None:
     assert history(empty_db) == [("EMR_计划.xlsx", "loaded")]
     table = at.dataframe[0].value  # the history, on the page
     assert table["import_id"].tolist() == [latest] and table["status"].tolist() == [text("data.status.loaded", lang)]
-    assert len(at.get("download_button")) == 8  # the original file can be downloaded again
+    assert len(at.get("download_button")) == len(DATASETS) + 1  # the original file can be downloaded again
     assert PENDING not in at.session_state and not at.session_state["data.staged"]
 
 

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from loaders import importer, templates
+from loaders import importer, mpp, templates
 from loaders.datasets import DATASETS
 from loaders.errors import CockpitError, FileRefused, ImportBusy
 from loaders.headers import ColumnMap
@@ -28,7 +28,7 @@ PENDING = "data.pending"  # list[(file name, bytes)] waiting to be staged
 STAGED = "data.staged"  # list[dict]: one entry per staged file
 RESULTS = "data.results"  # list[(kind, text)] shown once after a load, cancel or undo
 CONFIRM_UNDO = "data.confirm_undo"
-TYPES = ["xlsx", "xlsm", "xls", "csv", "txt", "xml", "gan"]
+TYPES = ["xlsx", "xlsm", "xls", "csv", "txt", "xml", "gan", *(e.lstrip(".") for e in mpp.MPXJ_EXTENSIONS)]
 PREVIEW_ROWS = 20
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Item = dict[str, Any]
