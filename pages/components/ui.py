@@ -177,7 +177,7 @@ def table(
     key: str | None = None,
     download_too: bool = True,
     shade: str | None = None,
-    widths: dict[str, Literal["small", "medium", "large"] | int] | None = None,
+    widths: dict[str, Any] | None = None,
 ) -> None:
     """A table and its downloads, both showing exactly the same columns under the same headers and units.
     `shade`: a boolean column of `df` whose true rows are shaded (e.g. reviews overdue). `widths`: columns kept
