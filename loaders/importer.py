@@ -15,6 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from loaders import bulk, coerce, plans, readers, settings, sniff, store, validate
+from loaders import bulk, coerce, plans, readers, settings, sniff, store, units, validate
 from loaders.datasets import DATASETS, Dataset
 from loaders.errors import CockpitError, FileRefused, ImportBusy, Problem, Report, StoreUnavailable, ValidationFailed
 from loaders.headers import ColumnMap, HeaderChoice, choose_header, signature
@@ -134,6 +135,10 @@ class Prepared:
     staged_rows: int = 0
     # a big clean CSV on the bulk path is read straight from the file at commit (see loaders.bulk)
     bulk: bulk.BulkPlan | None = None
+    # facts the preview and the CLI state ("单位：万元（取自第 2 行）", a default stage, an unpivoted layout)
+    notes: list[str] = field(default_factory=list)
+    # fields filled with one value for the whole file (a cost ledger without a stage column: paid)
+    defaults: dict[str, str] = field(default_factory=dict)
 
     @property
     def row_count(self) -> int:
@@ -174,6 +179,7 @@ class ImportResult:
     import_id: int | None
     message: str
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------- prepare
@@ -224,12 +230,18 @@ def prepare(
     sheet: str | None = None,
     mapping: dict[str, str] | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    stage: str | None = None,
 ) -> list[Prepared]:
-    """Read and check a file; store nothing. Raises FileRefused when no table in it can be read."""
+    """Read and check a file; store nothing. Raises FileRefused when no table in it can be read.
+
+    `project` fills the project of every table without a project column; `stage` is the money stage of a cost
+    ledger without a stage column (default paid: a 报销台账 lists money paid)."""
     p = Path(path)
     name = sniff.safe_name(display_name or p.name)
     if dataset is not None and dataset not in DATASETS:
         raise FileRefused(f"未知的数据类型「{dataset}」，可选：{', '.join(DATASETS)} / Unknown dataset.")
+    if stage is not None and stage not in DATASETS["costs"].field("stage").allowed:
+        raise FileRefused(f"未知的资金状态「{stage}」 / Unknown stage.")
     kind = sniff.sniff(p, name)
     sha = file_sha256(p)
     if kind in ("mspdi", "gan"):
@@ -250,7 +262,7 @@ def prepare(
             if choice is not None and (best_missing is None or choice.score > best_missing[1].score):
                 best_missing = (g, choice)
             continue
-        prep = _prepare_grid(g, choice, p, name, sha, project, as_of)
+        prep = _prepare_grid(g, choice, p, name, sha, project, as_of, stage)
         prep.report.problems[:0] = [] if prepared else warnings
         prepared.append(prep)
     if not prepared:
@@ -331,6 +343,7 @@ def _read_grids(p: Path, name: str, kind: str, sheet: str | None) -> tuple[list[
             grids = [g for g in grids if not g.hidden]
     else:
         grids = [readers.read_csv_head(p, name)]
+        warnings += grids[0].warnings
     return grids, warnings
 
 
@@ -369,10 +382,13 @@ def _label(ds: Dataset, fld: str) -> str:
 
 
 def _missing(choice: HeaderChoice, project: str | None) -> list[str]:
-    # a plan or register without a project column takes the project from --project or the file name
+    # a plan or register without a project column takes the project from --project or the file name; any other
+    # table takes it from --project; a cost ledger without a stage column is money paid (the clerk may choose)
     miss = list(choice.missing)
-    if "project" in miss and choice.dataset.mode == "snapshot":
+    if "project" in miss and (choice.dataset.mode == "snapshot" or project):
         miss.remove("project")
+    if "stage" in miss and choice.dataset.name == "costs":
+        miss.remove("stage")
     return miss
 
 
@@ -408,11 +424,25 @@ def _as_of_from(grid: readers.Grid, header_idx: int, file_name: str) -> dt.date 
     return None
 
 
+# what a file name says about its contents, taken off the END of the name only, so the project's own words stay
+# (互联网医院项目计划表 → 互联网医院项目, 计划科信息化 keeps its 计划)
+_NAME_TAIL = re.compile(
+    r"(?:[_\-. ]*(?:进度计划|实施计划|工作计划|计划|进度|甘特图|风险登记册|风险登记表|风险清单|风险|变更申请|变更记录|变更"
+    r"|预算|台账|费用|报表|明细)(?:表|单|书|清单)?"
+    r"|[_\-. ]*(?:project\s*)?(?:plan|schedule|gantt|risks?|register|changes?|budget|ledger))$",
+    re.I,
+)
+
+
 def project_from_name(file_name: str) -> str:
+    """The project a file name states: dates and the trailing words naming the document type taken off."""
     stem = Path(file_name).stem
-    stem = _DATE_IN_NAME.sub("", stem)
-    stem = re.sub(r"(计划|进度计划|项目计划|风险登记册|变更申请|plan|schedule|risks?|register)", "", stem, flags=re.I)
-    stem = stem.strip(" _-.")
+    stem = _DATE_IN_NAME.sub("", stem).strip(" _-.")
+    for _ in range(3):  # 项目进度计划表_风险 → peel a few tails
+        cut = _NAME_TAIL.sub("", stem).strip(" _-.")
+        if not cut or cut == stem:
+            break
+        stem = cut
     return stem or Path(file_name).stem
 
 
@@ -489,27 +519,66 @@ _PLAIN_NUMBER = re.compile(r"-?\d{1,15}(?:\.\d+)?\Z")
 _PLAIN_INT = re.compile(r"-?\d{1,15}\Z")
 
 
-def _coercer(ds: Dataset, fld: str, header: str, values: list[str]) -> Callable[[str], object]:
+def _coercer(
+    ds: Dataset, fld: str, header: str, values: list[str], unit: units.Unit | None = None
+) -> Callable[[str], object]:
     kind = ds.field(fld).kind
     # plain digits (what Excel number cells become) skip the full rules, which handle 万元, brackets, separators
     if kind == "money":
-        unit = coerce.unit_from_header(header)
+        mult = unit.mult if unit is not None else 1.0
+        source, source_en = ("", "") if unit is None else (unit.where_zh(), unit.where_en())
 
         def money(v: str) -> object:
-            return float(v) * unit if _PLAIN_NUMBER.match(v) else coerce.parse_money(v, unit)
+            if _PLAIN_NUMBER.match(v):
+                return float(v) * mult
+            return coerce.parse_money(v, mult, declared=unit is not None, source=source, source_en=source_en)
 
         return money
+    if kind == "number" and ds.name == "kpis" and fld == "value":
+        return _kpi_value
     if kind == "number":
         return lambda v: float(v) if _PLAIN_NUMBER.match(v) else coerce.parse_number(v)
     if kind == "int":
         return lambda v: int(v) if _PLAIN_INT.match(v) else coerce.parse_int(v)
     if kind == "percent":
         fraction = coerce.column_is_fraction(values)
+        mixed = coerce.mixed_percent_scale(values)
+        if mixed is not None:
+            big, small = mixed
+
+            def ambiguous(v: str) -> object:
+                value = coerce.parse_percent(v)
+                if "%" not in v and 0 < value < 1:
+                    raise coerce.CoerceError(
+                        f"「{v}」与同列的「{big}」写法不一致：{v} 是 {float(value) * 100:g}% 还是 {v}%？"
+                        f"请统一写成百分数(如 {float(value) * 100:g} 或 {float(value) * 100:g}%)后再导入"
+                        f" / '{v}' and '{big}' in the same column: is {v} {float(value) * 100:g}% or {v}%?"
+                        " Write every value one way and import again"
+                    )
+                return value
+
+            return ambiguous
         return lambda v: coerce.parse_percent(v, fraction=fraction)
     return coerce.COERCERS[kind]
 
 
-def _value_map(mem: duckdb.DuckDBPyConnection, ds: Dataset, fld: str, colname: str, header: str, mtab: str) -> bool:
+def _kpi_value(v: str) -> object:
+    """A KPI value: a plain number, "12,345", or a percentage "95.2%" / "88 %" (the number; its unit becomes %)."""
+    s = v.strip()
+    if s.endswith(("%", "％")):
+        return coerce.parse_number(s[:-1])
+    return coerce.parse_number(s)
+
+
+def _value_map(
+    mem: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    fld: str,
+    colname: str,
+    header: str,
+    mtab: str,
+    unit: units.Unit | None = None,
+) -> bool:
     """Build `mtab(raw, val, err)`: every distinct text of a column with its value or why it was refused.
 
     Returns whether any value was refused."""
@@ -522,8 +591,8 @@ def _value_map(mem: duckdb.DuckDBPyConnection, ds: Dataset, fld: str, colname: s
         mem.execute(f"CREATE TABLE {m} (raw VARCHAR, val {sql_type}, err VARCHAR)")
     else:
         pattern, cast = native
-        unit = coerce.unit_from_header(header) if kind == "money" else 1.0
-        scale = "" if unit == 1.0 else f" * {float(unit)!r}"
+        mult = unit.mult if kind == "money" and unit is not None else 1.0
+        scale = "" if mult == 1.0 else f" * {float(mult)!r}"
         d = store.quote_ident(mtab + "_d")
         mem.execute(f"CREATE TEMP TABLE {d} AS SELECT DISTINCT {q} AS raw FROM data WHERE {q} IS NOT NULL")  # noqa: S608
         mem.execute(
@@ -539,7 +608,7 @@ def _value_map(mem: duckdb.DuckDBPyConnection, ds: Dataset, fld: str, colname: s
         mem.execute(f"DROP TABLE {d}")
     if not values:
         return False
-    fn = _coercer(ds, fld, header, values)
+    fn = _coercer(ds, fld, header, values, unit)
     vals: list[object] = []
     errs: list[str | None] = []
     for v in values:
@@ -576,9 +645,11 @@ def _prepare_grid(
     sha: str,
     project: str | None,
     as_of: dt.date | None,
+    stage: str | None = None,
 ) -> Prepared:
     ds = choice.dataset
     report = Report()
+    notes: list[str] = []
     sheet = grid.sheet
     header_excel_row = grid.first_row + choice.header_row
     for text, dup_idx in choice.duplicates:
@@ -626,6 +697,10 @@ def _prepare_grid(
             if row > header_excel_row and col < width and row not in non_data and choice.columns[col].field:
                 hdr = choice.columns[col].header
                 report.add(Problem(name, sheet, row, hdr, value, f"单元格 {ref} {msg}"))
+        # ------------------------------------------------------------ money units, values for the whole file
+        money_units = _money_units(mem, grid, choice, non_data, name, report)
+        _percent_formatted(mem, grid, choice, header_excel_row)
+        constants = _constants(ds, mapped, project, stage, notes)
         # ------------------------------------------------------------ coerce every distinct value once
         selects = ["d._row AS row_no"]
         joins: list[str] = []
@@ -635,14 +710,36 @@ def _prepare_grid(
             kind = ds.field(fld).kind
             q = store.quote_ident(colname)
             if kind in ("text", "code"):
-                selects.append(f"{validate.text_sql(f'd.{q}')} AS {store.quote_ident(fld)}")
+                text = validate.text_sql(f"d.{q}")
+                if ds.name == "kpis" and fld == "unit" and "value" in mapped:
+                    # a value written "95.2%" says its unit when the unit cell is empty
+                    vq = store.quote_ident(f"c{mapped['value']}")
+                    text = f"coalesce({text}, CASE WHEN regexp_matches(d.{vq}, '[%％]\\s*$') THEN '%' END)"
+                selects.append(f"{text} AS {store.quote_ident(fld)}")
                 continue
             mtab = f"m_{fld}"
-            if _value_map(mem, ds, fld, colname, choice.columns[idx].header, mtab):
+            unit = money_units.get(fld)
+            if _value_map(mem, ds, fld, colname, choice.columns[idx].header, mtab, unit):
                 error_maps.append((fld, colname, mtab))
+            if kind == "money":
+                _unit_note(mem, mtab, unit, choice.columns[idx].header, notes)
             alias = store.quote_ident("j_" + fld)
             joins.append(f"LEFT JOIN {store.quote_ident(mtab)} {alias} ON d.{q} = {alias}.raw")
             selects.append(f"{alias}.val AS {store.quote_ident(fld)}")
+        computed: set[str] = set()
+        if ds.name == "kpis" and "value" in mapped and "unit" not in mapped:
+            vq = store.quote_ident(f"c{mapped['value']}")
+            selects.append(f"CASE WHEN regexp_matches(d.{vq}, '[%％]\\s*$') THEN '%' END AS unit")
+            computed.add("unit")
+        if constants:
+            names = list(constants)
+            mem.execute(
+                "CREATE TABLE consts AS SELECT "  # noqa: S608
+                + ", ".join(f"?::VARCHAR AS {store.quote_ident(n)}" for n in names),
+                [constants[n] for n in names],
+            )
+            joins.append("CROSS JOIN consts")
+            selects += [f"consts.{store.quote_ident(n)}" for n in names]
         # a big staged table keeps `typed` as a view: the joins against the small value maps are cheap to
         # repeat, writing 10M rows once more is not
         typed_kind = "VIEW" if big_csv else "TABLE"
@@ -650,8 +747,9 @@ def _prepare_grid(
         headers = {fld: choice.columns[idx].header for fld, idx in mapped.items()}
         bad_rows = validate.row_problems(mem, ds, headers, name, sheet, report, error_maps)
         bad_rows |= {p.row for p in report.errors if p.row is not None and p.row > header_excel_row}
-        validate.check_totals(mem, ds, choice, report, name, sheet)
-        fields = [f.name for f in ds.fields if f.name in mapped]
+        validate.check_totals(mem, ds, choice, report, name, sheet, {f: u.mult for f, u in money_units.items() if u})
+        _wan_warning(mem, ds, mapped, money_units, choice, name, sheet, header_excel_row, report)
+        fields = [f.name for f in ds.fields if f.name in mapped or f.name in constants or f.name in computed]
         proj = project
         snap_as_of: dt.date | None = None
         if ds.mode == "snapshot":
@@ -698,10 +796,195 @@ def _prepare_grid(
         staging=mem if keep_staging else None,
         stage_file=stage_file if keep_staging else None,
         staged_rows=staged_rows,
+        notes=notes,
+        defaults={k: v for k, v in constants.items() if v is not None},
     )
     if prep.staging is None:
         _finish_frame(prep)
     return prep
+
+
+def _money_units(
+    mem: duckdb.DuckDBPyConnection,
+    grid: readers.Grid,
+    choice: HeaderChoice,
+    non_data: list[int],
+    name: str,
+    report: Report,
+) -> dict[str, units.Unit | None]:
+    """The unit of each money column: its header's, else the one a title line or a note row states.
+
+    Two statements that disagree (a title line 万元 and a header 元, or a title line and a note) are an error
+    naming both cells; the column then reads with no unit so every value is still checked."""
+    ds = choice.dataset
+    money = {f: i for f, i in choice.mapped.items() if ds.field(f).kind == "money"}
+    if not money:
+        return {}
+    header_excel_row = grid.first_row + choice.header_row
+    top = max(0, choice.header_row - choice.levels + 1)
+    stated = units.in_rows(grid.rows[:top], grid.first_row, "title")
+    if non_data:
+        width = min(len(choice.columns), 8)
+        cols = ", ".join(store.quote_ident(f"c{i}") for i in range(width))
+        below = mem.execute(
+            f"SELECT _row, {cols} FROM raw WHERE _row IN (SELECT unnest(?::BIGINT[])) ORDER BY _row",  # noqa: S608
+            [non_data],
+        ).fetchall()
+        for rec in below:
+            found = units.in_rows([[v or "" for v in rec[1:]]], int(rec[0]), "note")
+            stated += found
+    table: units.Unit | None = None
+    for u in stated:
+        if table is None:
+            table = u
+        elif u.mult != table.mult:
+            report.add(_unit_conflict(name, grid.sheet, table, u, None))
+            return dict.fromkeys(money)
+    out: dict[str, units.Unit | None] = {}
+    for fld, idx in money.items():
+        header = choice.columns[idx].header
+        own = units.in_header(header.split("/")[-1], header_excel_row, idx) or units.in_header(
+            header, header_excel_row, idx
+        )
+        if own is not None and table is not None and own.mult != table.mult:
+            report.add(_unit_conflict(name, grid.sheet, table, own, header))
+            out[fld] = None
+            continue
+        out[fld] = own or table
+    return out
+
+
+def _percent_formatted(
+    mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice, header_excel_row: int
+) -> None:
+    """A cell formatted as a percentage holds the fraction (1 shows 100 %): its text becomes what the user sees
+    ("100%"), so the percent rules read it as written on screen."""
+    if not grid.percent_cells or grid.table is None and grid.csv_path is not None:
+        return
+    ds = choice.dataset
+    for fld, idx in choice.mapped.items():
+        kind = ds.field(fld).kind
+        if kind != "percent" and not (ds.name == "kpis" and fld == "value"):
+            continue
+        rows = sorted(r for r, c in grid.percent_cells if c == idx and r > header_excel_row)
+        if not rows:
+            continue
+        col = store.quote_ident(f"c{idx}")
+        found = mem.execute(
+            f"SELECT _row, {col} FROM raw WHERE _row IN (SELECT unnest(?::BIGINT[])) AND {col} IS NOT NULL",  # noqa: S608
+            [rows],
+        ).fetchall()
+        fixed: list[tuple[int, str]] = []
+        for row, text in found:
+            try:
+                value = Decimal(str(text).strip())
+            except InvalidOperation:
+                continue  # text in a percent-formatted cell is read as typed
+            shown = format((value * 100).normalize(), "f")
+            fixed.append((int(row), f"{shown}%"))
+        if fixed:
+            mem.register("pct_fix", pa.table({"r": [r for r, _ in fixed], "v": [v for _, v in fixed]}))
+            mem.execute(f"UPDATE raw SET {col} = pct_fix.v FROM pct_fix WHERE raw._row = pct_fix.r")  # noqa: S608
+            mem.unregister("pct_fix")
+
+
+def _unit_conflict(name: str, sheet: str | None, a: units.Unit, b: units.Unit, header: str | None) -> Problem:
+    return Problem(
+        name,
+        sheet,
+        b.row,
+        header,
+        b.text,
+        f"金额单位矛盾：{a.where_zh()}写「{a.text}」({a.name})，{b.where_zh()}写「{b.text}」({b.name})。"
+        f"请只保留一个正确的单位后再导入，系统不会猜测。"
+        f" / Conflicting money units: {a.where_en()} says {a.name}, {b.where_en()} says {b.name}; keep one and"
+        " import again (never guessed).",
+    )
+
+
+def _unit_note(
+    mem: duckdb.DuckDBPyConnection, mtab: str, unit: units.Unit | None, header: str, notes: list[str]
+) -> None:
+    cell_units = False
+    if unit is None:
+        found = mem.execute(
+            f"SELECT count(*) FROM {store.quote_ident(mtab)} WHERE regexp_matches(raw, '[万元亿千]')"  # noqa: S608
+        ).fetchall()
+        cell_units = bool(found and found[0][0])
+    notes.append(units.note_zh_en(unit, header, cell_units))
+
+
+# every amount of a money column without a stated unit below this looks like 万元
+WAN_LOOKING_BELOW = 10_000.0
+
+
+def _wan_warning(
+    mem: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    mapped: dict[str, int],
+    money_units: dict[str, units.Unit | None],
+    choice: HeaderChoice,
+    name: str,
+    sheet: str | None,
+    header_row: int,
+    report: Report,
+) -> None:
+    """A budget or ledger with no unit anywhere whose amounts are all small was probably written in 万元."""
+    if ds.name not in ("budget", "costs"):
+        return
+    for fld, unit in money_units.items():
+        if unit is not None:
+            continue
+        col = store.quote_ident(f"c{mapped[fld]}")
+        with_unit = mem.execute(
+            f"SELECT count(*) FROM data WHERE regexp_matches({col}, '[万元亿千]')"  # noqa: S608
+        ).fetchall()
+        if with_unit and with_unit[0][0]:
+            continue
+        q = store.quote_ident(fld)
+        row = mem.execute(f"SELECT count({q}), max(abs({q})) FROM typed").fetchall()  # noqa: S608
+        n, biggest = (row[0][0], row[0][1]) if row else (0, None)
+        if not n or biggest is None or float(biggest) >= WAN_LOOKING_BELOW or float(biggest) == 0:
+            continue
+        header = choice.columns[mapped[fld]].header
+        report.add(
+            Problem(
+                name,
+                sheet,
+                header_row,
+                header,
+                f"{float(biggest):,.2f}",
+                f"文件没有写明金额单位，而「{header}」的 {n} 个金额都小于 {WAN_LOOKING_BELOW:,.0f}(最大 {float(biggest):,.2f})，"
+                f"看起来像以万元填写。已按元读取；若是万元，请在表头写明「{header}(万元)」后重新导入。"
+                f" / No money unit is stated and all {n} amounts of '{header}' are under {WAN_LOOKING_BELOW:,.0f}"
+                f" (largest {float(biggest):,.2f}): they look like 万元 (10k yuan). Read as yuan; if they are 万元,"
+                f" write '{header}(万元)' in the header and import again.",
+                "warning",
+            )
+        )
+
+
+def _constants(
+    ds: Dataset, mapped: dict[str, int], project: str | None, stage: str | None, notes: list[str]
+) -> dict[str, str | None]:
+    """Fields without a column that take one value for the whole file: the project (--project or the page's
+    project field) of a periodic table, and the stage of a cost ledger (paid unless the clerk chose another)."""
+    out: dict[str, str | None] = {}
+    names = {f.name for f in ds.fields}
+    if ds.mode == "periodic" and "project" in names and "project" not in mapped and project:
+        out["project"] = project
+        notes.append(
+            f"项目：{project}（文件没有项目列，整份文件按此项目导入） / Project: {project} (no project column)"
+        )
+    if ds.name == "costs" and "stage" not in mapped:
+        chosen = stage or "paid"
+        out["stage"] = chosen
+        zh = {"committed": "已签合同", "invoiced": "已开票", "paid": "已付款"}[chosen]
+        notes.append(
+            f"资金状态：{zh}（文件没有状态列，整份文件按{zh}导入，可在数据页改选） / Stage: {chosen} (no stage column;"
+            " the whole file is loaded so, choose another on the data page)"
+        )
+    return out
 
 
 def _drop_stage_file(path: Path) -> None:
@@ -950,7 +1233,15 @@ def commit(
         con.execute("COMMIT")
         committed = True
         return ImportResult(
-            prep.file_name, prep.sheet, prep.dataset, "loaded", prep.row_count, import_id, message, prep.report.problems
+            prep.file_name,
+            prep.sheet,
+            prep.dataset,
+            "loaded",
+            prep.row_count,
+            import_id,
+            message,
+            prep.report.problems,
+            prep.notes,
         )
     except duckdb.Error as exc:
         text = str(exc)
@@ -1125,6 +1416,7 @@ def import_file(
     sheet: str | None = None,
     skip_invalid: bool = False,
     dry_run: bool = False,
+    stage: str | None = None,
     user: str | None = None,
     progress: Progress | None = None,
 ) -> list[ImportResult]:
@@ -1133,7 +1425,7 @@ def import_file(
     A big clean CSV takes the bulk path (one statement from the file); when it is not clean, nothing of that
     attempt remains and the checked path below reads, reports and stores it."""
     name = display_name or Path(path).name
-    if not dry_run and sheet is None:
+    if not dry_run and sheet is None and stage is None:
         quick = _bulk_prepared(Path(path), name, dataset, project, con)
         if quick is not None:
             try:
@@ -1145,7 +1437,9 @@ def import_file(
             finally:
                 quick.discard()
     try:
-        preps = prepare(path, display_name=name, dataset=dataset, project=project, as_of=as_of, sheet=sheet, con=con)
+        preps = prepare(
+            path, display_name=name, dataset=dataset, project=project, as_of=as_of, sheet=sheet, con=con, stage=stage
+        )
     except FileRefused as exc:
         if not dry_run:
             record_refusal(con, sniff_safe(name), exc.message, dataset=dataset, user=user)
@@ -1169,7 +1463,7 @@ def _bulk_prepared(
             return None
         # the head decides the encoding; DuckDB checks the rest as it reads (bad bytes: the checked path)
         grid = readers.read_csv_head(p, name, whole=False)
-    except (FileRefused, OSError):
+    except (FileRefused, OSError, UnicodeError):
         return None  # the checked path explains it
     temp = grid.csv_path if grid.csv_path is not None and grid.csv_path != p else None
     bp: bulk.BulkPlan | None = None
@@ -1177,7 +1471,7 @@ def _bulk_prepared(
     if grid.truncated and grid.csv_path is not None:
         candidates = [DATASETS[dataset]] if dataset else list(DATASETS.values())
         choice = choose_header(grid.rows, candidates, saved=_saved_mappings(con), sheet=None, user_mapping=None)
-        if choice is not None and not _missing(choice, project):
+        if choice is not None and not _missing(choice, project) and _bulk_can_read(choice, grid):
             hdr = choice.header_row
             skip = grid.line_of_record[hdr] if hdr < len(grid.line_of_record) else 0
             bp = bulk.plan(choice, grid.csv_path, grid.delimiter, skip)
@@ -1203,6 +1497,20 @@ def _bulk_prepared(
     )
 
 
+def _bulk_can_read(choice: HeaderChoice, grid: readers.Grid) -> bool:
+    """The bulk path reads only what it reads exactly like the checked path: every required field in a column,
+    and money only under a header that states its unit (a unit in a title line or a note, a warning about
+    amounts that look like 万元, cells with their own units: the checked path decides)."""
+    ds = choice.dataset
+    if any(f not in choice.mapped for f in ds.required):
+        return False
+    for fld, idx in choice.mapped.items():
+        if ds.field(fld).kind == "money" and coerce.unit_from_header(choice.columns[idx].header) == 1.0:
+            return False
+    top = max(0, choice.header_row - choice.levels + 1)
+    return not units.in_rows(grid.rows[:top], grid.first_row, "title")
+
+
 def _commit_all(
     con: duckdb.DuckDBPyConnection,
     preps: list[Prepared],
@@ -1223,7 +1531,9 @@ def _commit_all(
             )
             if not dry_run:
                 record_refusal(con, p.file_name, msg, dataset=p.dataset, user=user)
-            results.append(ImportResult(p.file_name, p.sheet, p.dataset, "refused", 0, None, msg, p.report.problems))
+            results.append(
+                ImportResult(p.file_name, p.sheet, p.dataset, "refused", 0, None, msg, p.report.problems, p.notes)
+            )
         return results
     for p in preps:
         if dry_run:
@@ -1237,6 +1547,7 @@ def _commit_all(
                     None,
                     "检查通过，未写入(试运行) / checked, nothing written (dry run)",
                     p.report.problems,
+                    p.notes,
                 )
             )
             continue

@@ -21,7 +21,7 @@ import pyarrow as pa
 import python_calamine as pc
 
 from loaders import settings
-from loaders.errors import FileRefused
+from loaders.errors import FileRefused, Problem
 
 if TYPE_CHECKING:
     from loaders.sniff import XlsxInfo
@@ -60,6 +60,9 @@ class Grid:
     # `rows` then holds only the first HEAD_ROWS rows
     table: pa.Table | None = None
     col_offset: int = 0
+    # .xlsx: cells formatted as a percentage, as (excel_row, column_index): such a cell holding 1 is 100 %
+    percent_cells: set[tuple[int, int]] = field(default_factory=set)
+    warnings: list[Problem] = field(default_factory=list)  # reading findings to report (a damaged character)
 
 
 def cell_text(value: object) -> str:
@@ -110,7 +113,7 @@ def read_workbook(path: Path, display_name: str, info: XlsxInfo | None = None) -
     if info is not None:
         fast = _read_fast(path, display_name, info)
         if fast is not None:
-            return fast
+            return _with_formats(fast, info)
     try:
         wb = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError as exc:
@@ -145,6 +148,15 @@ def read_workbook(path: Path, display_name: str, info: XlsxInfo | None = None) -
         raise FileRefused(f"{display_name}：工作表无法读取({exc})。 / A sheet cannot be read.") from exc
     finally:
         wb.close()
+    return _with_formats(grids, info) if info is not None else grids
+
+
+def _with_formats(grids: list[Grid], info: XlsxInfo) -> list[Grid]:
+    by_name = {s.name: s for s in info.sheets}
+    for g in grids:
+        sheet = by_name.get(g.sheet or "")
+        if sheet is not None and sheet.percent_cells:
+            g.percent_cells = {(r + 1, c) for r, c in sheet.percent_cells}
     return grids
 
 
@@ -232,7 +244,7 @@ def read_csv_head(path: Path, display_name: str, *, whole: bool = True) -> Grid:
     size = path.stat().st_size
     if size <= WHOLE_DECODE_BYTES and (whole or size <= PYTHON_PARSE_BYTES):
         # decoding the whole file proves its encoding; only the head is parsed in Python, DuckDB reads the rest
-        text, encoding = sniff.decode_text(path, display_name)
+        text, encoding, damaged = sniff.decode_text_checked(path, display_name)
         if text.startswith("\ufeff"):
             text = text[1:]
         delimiter = sniff.sniff_delimiter(text[:65536])
@@ -240,7 +252,14 @@ def read_csv_head(path: Path, display_name: str, *, whole: bool = True) -> Grid:
         rows, lines = _records(text, delimiter, limit=10**9 if small else HEAD_RECORDS)
         if small:
             # Python's csv module is the most forgiving parser (bare LF inside quoted CRLF files, ragged rows)
-            return Grid(file_name=display_name, sheet=None, rows=rows, encoding=encoding, delimiter=delimiter)
+            return Grid(
+                file_name=display_name,
+                sheet=None,
+                rows=rows,
+                encoding=encoding,
+                delimiter=delimiter,
+                warnings=damaged,
+            )
         csv_path = path
         if encoding.replace("_", "-").lower() not in ("utf-8", "utf8", "ascii"):
             tmp = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", newline="")
@@ -256,6 +275,7 @@ def read_csv_head(path: Path, display_name: str, *, whole: bool = True) -> Grid:
             delimiter=delimiter,
             line_of_record=lines,
             truncated=True,
+            warnings=damaged,
         )
     # A big file: decide the encoding from its head, stream-transcode if it is not UTF-8.
     with path.open("rb") as fh:

@@ -17,7 +17,13 @@ MAX_PROBLEMS = 2000
 
 
 def check_totals(
-    mem: duckdb.DuckDBPyConnection, ds: Dataset, choice: HeaderChoice, report: Report, name: str, sheet: str | None
+    mem: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    choice: HeaderChoice,
+    report: Report,
+    name: str,
+    sheet: str | None,
+    money_units: dict[str, float] | None = None,
 ) -> None:
     """A single grand-total row is cross-checked against the sum of the data; a mismatch is a warning."""
     totals = [p.row for p in report.warnings if p.row is not None and p.message.startswith("合计/小计行")]
@@ -31,7 +37,7 @@ def check_totals(
         if not raw or raw[0] is None:
             continue
         try:
-            unit = coerce.unit_from_header(choice.columns[idx].header) if ds.field(fld).kind == "money" else 1.0
+            unit = (money_units or {}).get(fld, 1.0) if ds.field(fld).kind == "money" else 1.0
             stated = coerce.parse_money(str(raw[0]).strip(), unit)
         except coerce.CoerceError:
             continue

@@ -478,4 +478,6 @@ def test_realdata_never_crashes() -> None:
     assert kinds.get("ganttproject_HouseBuildingSample.gan") == "gan"
     assert kinds.get("mpxj_mspdi_sample_project2003.xml") == "mspdi"
     assert kinds.get("ganttproject_export_issue2519_pt.xls") == "xls"
-    assert all(k in ("xlsx", "xls", "csv", "mspdi", "gan") for k in kinds.values()), kinds
+    # binary MS Project .mpp plans are read by the schedule engine (MPXJ), not by these text/zip sniffers
+    others = {n: k for n, k in kinds.items() if not n.endswith(".mpp")}
+    assert all(k in ("xlsx", "xls", "csv", "mspdi", "gan") for k in others.values()), others

@@ -1,0 +1,424 @@
+"""Intake round 2: layouts hospital staff really save, each with the exact figures a correct import stores, and the
+refusals (in Chinese and English) where the importer cannot be sure."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import openpyxl
+import pytest
+
+from loaders import importer, store
+from tests.test_importer import messages, write_csv, xlsx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
+    row = con.execute(sql, params or []).fetchone()
+    assert row is not None
+    return row[0] if len(row) == 1 else row
+
+
+def loaded(results: list[importer.ImportResult]) -> importer.ImportResult:
+    assert len(results) == 1, messages(results)
+    assert results[0].status == "loaded", messages(results)
+    return results[0]
+
+
+def refused(results: list[importer.ImportResult]) -> str:
+    assert results and all(r.status == "refused" for r in results), messages(results)
+    return messages(results)
+
+
+# --------------------------------------------------------------------------------------------- money units
+
+
+def test_unit_in_a_title_line_above_the_header_scales_every_amount(tmp_path: Path) -> None:
+    f = xlsx(
+        tmp_path / "budget.xlsx",
+        [
+            ["2025 年信息化预算"],
+            ["单位：万元"],
+            ["项目", "预算科目", "月份", "预算金额"],
+            ["HIS", "硬件", "2025-01", 12.5],
+            ["HIS", "软件", "2025-01", "3"],
+            ["PACS", "硬件", "2025-02", 100],
+        ],
+    )
+    con = store.memory_store()
+    res = loaded(importer.import_file(con, f))
+    assert res.rows == 3
+    assert one(con, "SELECT sum(amount) FROM budget") == 1_155_000.0  # (12.5 + 3 + 100) × 10,000 yuan
+    assert one(con, "SELECT amount FROM budget WHERE category = '硬件' AND project = 'HIS'") == 125_000.0
+    assert any("单位：万元（取自第 2 行）" in n for n in res.notes), res.notes
+    assert any("unit: 万元 (from row 2)" in n for n in res.notes)
+
+
+def test_unit_in_a_note_row_below_a_csv_ledger(tmp_path: Path) -> None:
+    f = write_csv(
+        tmp_path / "付款台账.csv",
+        [
+            ["日期", "项目", "费用类别", "金额", "状态"],
+            ["2025-03-05", "HIS", "硬件", "1.5", "已付款"],
+            ["2025-03-09", "HIS", "服务", "0.25", "已报销"],
+            [],
+            ["注：以上金额单位均为万元", "", "", "", ""],
+        ],
+        encoding="gb18030",
+    )
+    con = store.memory_store()
+    res = loaded(importer.import_file(con, f))
+    assert one(con, "SELECT sum(amount) FROM costs") == 17_500.0
+    assert one(con, "SELECT count(*) FROM costs WHERE stage = 'paid'") == 2  # 已报销 is a stage word
+    assert any("单位：万元（取自第 5 行）" in n for n in res.notes), res.notes
+
+
+def test_title_and_header_that_disagree_are_refused_naming_both_cells(tmp_path: Path) -> None:
+    f = xlsx(
+        tmp_path / "budget.xlsx",
+        [["金额单位：万元"], ["项目", "预算科目", "月份", "预算(元)"], ["HIS", "硬件", "2025-01", 120000]],
+    )
+    con = store.memory_store()
+    text = refused(importer.import_file(con, f))
+    assert "金额单位矛盾" in text and "A1" in text and "D2" in text
+    assert "Conflicting money units" in text and "cell A1" in text and "cell D2" in text
+    assert one(con, "SELECT count(*) FROM budget") == 0
+
+
+def test_header_in_yuan_and_a_cell_in_wan_is_refused_never_multiplied(tmp_path: Path) -> None:
+    f = xlsx(
+        tmp_path / "budget.xlsx",
+        [
+            ["项目", "预算科目", "月份", "预算(元)"],
+            ["HIS", "硬件", "2025-01", 120000],
+            ["HIS", "软件", "2025-01", "12万"],
+        ],
+    )
+    con = store.memory_store()
+    text = refused(importer.import_file(con, f))
+    assert "单元格单位「万」与表头第 1 行(D1 单元格)写明的单位「元」冲突" in text
+    assert "conflicts with the unit (元)" in text
+    assert one(con, "SELECT count(*) FROM budget") == 0
+
+
+def test_a_title_line_in_yuan_refuses_a_cell_written_in_wan(tmp_path: Path) -> None:
+    f = write_csv(
+        tmp_path / "costs.csv",
+        [["(单位：元)"], ["日期", "项目", "类别", "金额", "状态"], ["2025-03-05", "HIS", "硬件", "12万", "已支付"]],
+    )
+    text = refused(importer.import_file(store.memory_store(), f))
+    assert "标题行第 1 行(A1 单元格)" in text and "the title line, row 1" in text
+
+
+def test_cells_with_their_own_units_and_no_stated_unit_convert_each(tmp_path: Path) -> None:
+    f = write_csv(
+        tmp_path / "costs.csv",
+        [
+            ["日期", "项目", "类别", "金额", "状态"],
+            ["2025-03-05", "HIS", "硬件", "12万", "已结算"],
+            ["2025-03-06", "HIS", "软件", "800元", "已开票"],
+        ],
+    )
+    con = store.memory_store()
+    res = loaded(importer.import_file(con, f))
+    assert sorted(r[0] for r in con.execute("SELECT amount FROM costs").fetchall()) == [800.0, 120_000.0]
+    assert sorted(r[0] for r in con.execute("SELECT stage FROM costs").fetchall()) == ["invoiced", "paid"]
+    assert any("各单元格" in n for n in res.notes)
+
+
+def test_small_amounts_with_no_unit_anywhere_get_a_warning(tmp_path: Path) -> None:
+    f = write_csv(
+        tmp_path / "budget.csv",
+        [["项目", "科目", "月份", "预算"], ["HIS", "硬件", "2025-01", "120"], ["HIS", "软件", "2025-01", "85.5"]],
+    )
+    con = store.memory_store()
+    res = loaded(importer.import_file(con, f))
+    assert one(con, "SELECT sum(amount) FROM budget") == 205.5  # read as yuan, as the warning says
+    warn = [p.message for p in res.problems if p.severity == "warning"]
+    assert any("看起来像以万元填写" in m and "they look like 万元" in m for m in warn), warn
+    assert any("单位：元（文件未写明单位）" in n for n in res.notes)
+
+
+def test_big_amounts_with_no_unit_get_no_warning(tmp_path: Path) -> None:
+    f = write_csv(tmp_path / "budget.csv", [["项目", "科目", "月份", "预算"], ["HIS", "硬件", "2025-01", "1200000"]])
+    res = loaded(importer.import_file(store.memory_store(), f))
+    assert not any("万元" in p.message for p in res.problems)
+
+
+# --------------------------------------------------------------------------------------------- defaults
+
+
+def test_a_cost_ledger_without_a_stage_column_loads_as_paid_or_as_chosen(tmp_path: Path) -> None:
+    rows = [
+        ["报销日期", "项目", "费用类别", "金额(元)"],
+        ["2025-04-01", "EMR", "差旅", "1,234.50"],
+        ["2025-04-02", "EMR", "培训", "(34.50)"],
+    ]
+    f = write_csv(tmp_path / "报销台账.csv", rows)
+    con = store.memory_store()
+    res = loaded(importer.import_file(con, f, dataset="costs"))
+    assert con.execute("SELECT stage, sum(amount) FROM costs GROUP BY stage").fetchall() == [("paid", 1200.0)]
+    assert any("资金状态：已付款" in n and "Stage: paid" in n for n in res.notes)
+    con2 = store.memory_store()
+    (prep,) = importer.prepare(f, dataset="costs", stage="invoiced")
+    assert prep.defaults["stage"] == "invoiced"
+    importer.commit(con2, prep)
+    assert con2.execute("SELECT DISTINCT stage FROM costs").fetchall() == [("invoiced",)]
+
+
+def test_project_option_fills_the_project_of_a_periodic_table(tmp_path: Path) -> None:
+    f = write_csv(
+        tmp_path / "budget.csv",
+        [["预算科目", "月份", "预算(万元)"], ["硬件", "2025-01", "2"], ["软件", "2025-02", "3"]],
+    )
+    con = store.memory_store()
+    text = refused(importer.import_file(con, f, dataset="budget"))
+    assert "项目" in text  # without --project the project column is still required
+    res = loaded(importer.import_file(con, f, dataset="budget", project="互联网医院"))
+    assert con.execute("SELECT project, sum(amount) FROM budget GROUP BY ALL").fetchall() == [("互联网医院", 50_000.0)]
+    assert any("项目：互联网医院" in n for n in res.notes)
+
+
+@pytest.mark.parametrize(
+    ("name", "project"),
+    [
+        ("互联网医院项目计划表.xlsx", "互联网医院项目"),
+        ("HIS系统替换_计划_2026-11-23.xlsx", "HIS系统替换"),
+        ("计划科信息化建设计划.xlsx", "计划科信息化建设"),
+        ("集成平台项目进度计划表.xlsx", "集成平台项目"),
+        ("PACS风险登记册.xlsx", "PACS"),
+        ("EMR_plan.xlsx", "EMR"),
+        ("计划.xlsx", "计划"),
+    ],
+)
+def test_project_name_from_a_file_name_keeps_its_words(name: str, project: str) -> None:
+    assert importer.project_from_name(name) == project
+
+
+# --------------------------------------------------------------------------------------------- KPI values
+
+
+def test_kpi_values_written_with_percent_signs_and_separators(tmp_path: Path) -> None:
+    f = write_csv(
+        tmp_path / "kpi.csv",
+        [
+            ["月份", "指标", "科室", "数值", "单位"],
+            ["2025-03", "门诊满意度", "", "95.2%", ""],
+            ["2025-03", "病历书写及时率", "心内科", "88 %", ""],
+            ["2025-03", "门诊人次", "", "12,345", "人次"],
+        ],
+    )
+    con = store.memory_store()
+    loaded(importer.import_file(con, f))
+    got = con.execute("SELECT kpi, value, unit FROM kpis ORDER BY value").fetchall()
+    assert got == [("病历书写及时率", 88.0, "%"), ("门诊满意度", 95.2, "%"), ("门诊人次", 12345.0, "人次")]
+
+
+# --------------------------------------------------------------------------------------------- CLI
+
+
+def test_cli_prints_the_unit_and_survives_a_closed_pipe(tmp_path: Path) -> None:
+    f = xlsx(
+        tmp_path / "budget.xlsx", [["单位：万元"], ["项目", "科目", "月份", "预算"], ["HIS", "硬件", "2025-01", 2]]
+    )
+    db = tmp_path / "s.duckdb"
+    out = subprocess.run(
+        [sys.executable, "-m", "loaders", "import", str(f), "--db", str(db), "--dry-run"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "单位：万元（取自第 1 行）" in out.stdout
+    # many lines into `head -1`: the reader leaves early; no BrokenPipe traceback
+    many = write_csv(
+        tmp_path / "bad.csv",
+        [["日期", "项目", "类别", "金额", "状态"]] + [["2025-13-01", "HIS", "x", "1", "已付"]] * 3000,
+    )
+    piped = subprocess.run(
+        f"{sys.executable} -m loaders import {many} --db {db} | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert "Traceback" not in piped.stderr and "BrokenPipe" not in piped.stderr, piped.stderr
+    assert piped.stdout.startswith("XX ")
+
+
+# --------------------------------------------------------------------------------------------- percent cells
+
+
+def test_a_cell_formatted_as_percentage_holding_1_is_100_percent(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["任务名称", "开始时间", "完成时间", "完成百分比"])
+    for name, pct in (("需求调研", 1), ("系统设计", 0.5), ("编码", 0), ("测试", 0.125)):
+        ws.append([name, "2025-03-01", "2025-03-10", pct])
+        ws.cell(ws.max_row, 4).number_format = "0%"
+    ws.append(["上线", "2025-04-01", "2025-04-01", 40])  # a plain cell written as 40: 40 %
+    f = tmp_path / "HIS计划.xlsx"
+    wb.save(f)
+    con = store.memory_store()
+    loaded(importer.import_file(con, f))
+    got = dict(con.execute("SELECT name, percent_complete FROM tasks").fetchall())
+    assert got == {"需求调研": 100.0, "系统设计": 50.0, "编码": 0.0, "测试": 12.5, "上线": 40.0}
+
+
+def test_a_percent_column_mixing_50_and_half_is_refused_never_half_a_percent(tmp_path: Path) -> None:
+    f = write_csv(
+        tmp_path / "plan.csv",
+        [
+            ["任务名称", "开始时间", "完成百分比"],
+            ["A", "2025-03-01", "50"],
+            ["B", "2025-03-01", "0.5"],
+            ["C", "2025-03-01", "100"],
+        ],
+    )
+    con = store.memory_store()
+    text = refused(importer.import_file(con, f, project="HIS"))
+    assert "「0.5」与同列的「50」写法不一致" in text and "is 0.5 50% or 0.5%?" in text
+    assert one(con, "SELECT count(*) FROM tasks") == 0
+
+
+def test_kpi_cells_formatted_as_percentages_keep_their_unit(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["统计月份", "指标名称", "指标值"])
+    ws.append(["2025-03", "门诊预约率", 0.952])
+    ws["C2"].number_format = "0.0%"
+    ws.append(["2025-03", "门诊人次", 12345])
+    f = tmp_path / "kpi.xlsx"
+    wb.save(f)
+    con = store.memory_store()
+    loaded(importer.import_file(con, f))
+    got = con.execute("SELECT kpi, value, unit FROM kpis ORDER BY kpi").fetchall()
+    assert got == [("门诊人次", 12345.0, None), ("门诊预约率", 95.2, "%")]
+
+
+# --------------------------------------------------------------------------------------------- lying zip headers
+
+
+def _lying_xlsx(tmp_path: Path, rows: int) -> Path:
+    """An .xlsx whose sheet part claims to be tiny (declared size and CRC of its first bytes) while its deflate
+    stream holds `rows` rows without r= attributes."""
+    import struct
+    import zipfile
+    import zlib
+
+    good = tmp_path / "good.xlsx"
+    xlsx(good, [["月份", "科室", "系统", "活跃用户"]])
+    with zipfile.ZipFile(good) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    body = b"".join(b'<row><c t="inlineStr"><is><t>x</t></is></c></row>' for _ in range(rows))
+    sheet = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:A2"/>'
+        b"<sheetData>" + body + b"</sheetData></worksheet>"
+    )
+    out = tmp_path / "lying.xlsx"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in parts.items():
+            zf.writestr(n, sheet if n == "xl/worksheets/sheet1.xml" else data)
+    # patch the sheet's declared sizes (local header and central directory) to claim 200 bytes
+    raw = bytearray(out.read_bytes())
+    with zipfile.ZipFile(out) as zf:
+        info = zf.getinfo("xl/worksheets/sheet1.xml")
+    claim = 200
+    crc = zlib.crc32(sheet[:claim])
+    name = info.filename.encode()
+    local = info.header_offset
+    struct.pack_into("<III", raw, local + 14, crc, info.compress_size, claim)
+    pos = raw.find(b"PK\x01\x02")
+    while pos >= 0:
+        n_len = struct.unpack_from("<H", raw, pos + 28)[0]
+        if bytes(raw[pos + 46 : pos + 46 + n_len]) == name:
+            struct.pack_into("<III", raw, pos + 16, crc, info.compress_size, claim)
+        pos = raw.find(b"PK\x01\x02", pos + 4)
+    out.write_bytes(bytes(raw))
+    return out
+
+
+def test_an_xlsx_whose_zip_entries_lie_about_their_size_is_refused(tmp_path: Path) -> None:
+    from loaders import sniff
+    from loaders.errors import FileRefused
+
+    f = _lying_xlsx(tmp_path, 200_000)
+    assert f.stat().st_size < 200_000
+    with pytest.raises(FileRefused) as err:
+        sniff.scan_xlsx(f, f.name)
+    assert "超过其声明的大小" in err.value.message and "inflates beyond its declared size" in err.value.message
+    con = store.memory_store()
+    text = refused(importer.import_file(con, f))
+    assert "疑似压缩炸弹" in text
+    assert one(con, "SELECT count(*) FROM imports WHERE status = 'refused'") == 1
+
+
+def test_rows_without_numbers_count_against_the_sheet_row_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loaders import sniff
+    from loaders.errors import FileRefused
+
+    monkeypatch.setenv("COCKPIT_MAX_SHEET_ROWS", "1000")
+    body = "".join('<row><c t="inlineStr"><is><t>x</t></is></c></row>' for _ in range(1500))
+    good = tmp_path / "g.xlsx"
+    xlsx(good, [["a"]])
+    import zipfile
+
+    with zipfile.ZipFile(good) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1"/>'
+        f"<sheetData>{body}</sheetData></worksheet>"
+    ).encode()
+    f = tmp_path / "many.xlsx"
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in parts.items():
+            zf.writestr(n, sheet if n == "xl/worksheets/sheet1.xml" else data)
+    with pytest.raises(FileRefused) as err:
+        sniff.scan_xlsx(f, f.name)
+    assert "第 1500 行" in err.value.message and "row 1500" in err.value.message
+
+
+# --------------------------------------------------------------------------------------------- encodings
+
+
+def _gbk_ledger(tmp_path: Path, bad: bytes, times: int = 1) -> Path:
+    text = "日期,项目,费用类别,金额,状态\r\n2025-03-05,互联网医院,硬件采购,1200,已付款\r\n"
+    text += "2025-03-06,互联网医院,软件服务,300,已付款\r\n"
+    data = text.encode("gbk")
+    # a damaged byte inside 软件服务 (its first byte cut), repeated on further lines for the refusal case
+    line = "2025-03-07,互联网医院,".encode("gbk") + bad + "件维护,50,已付款\r\n".encode("gbk")
+    f = tmp_path / "付款台账.csv"
+    f.write_bytes(data + line * times)
+    return f
+
+
+def test_gbk_file_with_one_bad_byte_loads_with_that_character_replaced_and_named(tmp_path: Path) -> None:
+    f = _gbk_ledger(tmp_path, b"\xff")
+    con = store.memory_store()
+    res = loaded(importer.import_file(con, f))
+    assert one(con, "SELECT sum(amount) FROM costs") == 1550.0
+    assert one(con, "SELECT encoding FROM imports") == "gb18030"
+    cats = {r[0] for r in con.execute("SELECT category FROM costs").fetchall()}
+    assert cats == {"硬件采购", "软件服务", "\ufffd件维护"}  # never cp1252 mojibake
+    warn = [p for p in res.problems if "无法解码的字节" in p.message]
+    assert len(warn) == 1 and warn[0].row == 4 and warn[0].value == "0xFF"
+    assert "line 4: undecodable byte 0xFF" in warn[0].message
+
+
+def test_gbk_file_with_many_bad_bytes_is_refused_naming_line_and_byte(tmp_path: Path) -> None:
+    f = _gbk_ledger(tmp_path, b"\xff", times=5)
+    con = store.memory_store()
+    text = refused(importer.import_file(con, f))
+    assert "第 4 行起含无法解码的字节 0xFF" in text and "undecodable byte 0xFF on line 4" in text
+    assert one(con, "SELECT count(*) FROM costs") == 0
