@@ -123,6 +123,17 @@ def word_match(dataset: str, header: str, taken: set[str]) -> list[tuple[str, fl
     return sorted(best.items(), key=lambda kv: -kv[1])
 
 
+def field_for(dataset: str, header: str) -> str | None:
+    """The field a single header names by alias, or by its words when that match is sure (no tie)."""
+    exact = match_field(dataset, header)
+    if exact is not None:
+        return exact
+    found = word_match(dataset, header, set())
+    if found and found[0][1] >= WORDS_ACCEPT and found[0][1] - (found[1][1] if len(found) > 1 else 0) > TIE_MARGIN:
+        return found[0][0]
+    return None
+
+
 def header_names(rows: list[list[str]], r: int, levels: int) -> list[str]:
     """Header texts of row r (and the row above when levels == 2), flattened as parent/child."""
     width = max((len(rows[i]) for i in range(max(0, r - levels + 1), r + 1)), default=0)

@@ -12,7 +12,6 @@ import hashlib
 import re
 import shutil
 import tempfile
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -23,10 +22,19 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from loaders import bulk, coerce, plans, readers, settings, sniff, store, units, validate
+from loaders import bulk, coerce, plans, readers, settings, sniff, staging, store, units, validate, wide
 from loaders.datasets import DATASETS, Dataset
 from loaders.errors import CockpitError, FileRefused, ImportBusy, Problem, Report, StoreUnavailable, ValidationFailed
-from loaders.headers import ColumnMap, HeaderChoice, choose_header, signature
+from loaders.headers import (
+    HEADER_SCAN_ROWS,
+    ColumnMap,
+    HeaderChoice,
+    choose_header,
+    field_for,
+    header_names,
+    match_field,
+    signature,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -236,7 +244,24 @@ def prepare(
 
     `project` fills the project of every table without a project column; `stage` is the money stage of a cost
     ledger without a stage column (default paid: a 报销台账 lists money paid)."""
-    p = Path(path)
+    token = staging.CURRENT.set(db_file_of(con) if con is not None else None)
+    try:
+        return _prepare(Path(path), display_name, dataset, project, as_of, sheet, mapping, con, stage)
+    finally:
+        staging.CURRENT.reset(token)
+
+
+def _prepare(
+    p: Path,
+    display_name: str | None,
+    dataset: str | None,
+    project: str | None,
+    as_of: dt.date | None,
+    sheet: str | None,
+    mapping: dict[str, str] | None,
+    con: duckdb.DuckDBPyConnection | None,
+    stage: str | None,
+) -> list[Prepared]:
     name = sniff.safe_name(display_name or p.name)
     if dataset is not None and dataset not in DATASETS:
         raise FileRefused(f"未知的数据类型「{dataset}」，可选：{', '.join(DATASETS)} / Unknown dataset.")
@@ -257,12 +282,23 @@ def prepare(
         readers.fill_merged(g) if g.csv_path is None else None
         choice = choose_header(g.rows, candidates, saved=saved, sheet=g.sheet, user_mapping=mapping)
         complete = choice is not None and not _missing(choice, project)
+        fixed: dict[str, str] = {}
+        wide_note: str | None = None
+        wide_skips: list[Problem] = []
+        if not complete:
+            found = _wide(g, candidates, saved, mapping, project, len(grids) > 1)
+            if found is not None:
+                g, choice, wide_note, fixed, wide_skips = found
+                complete = True
         if choice is None or not complete:
             unrecognised.append(g.sheet or name)
             if choice is not None and (best_missing is None or choice.score > best_missing[1].score):
                 best_missing = (g, choice)
             continue
-        prep = _prepare_grid(g, choice, p, name, sha, project, as_of, stage)
+        prep = _prepare_grid(g, choice, p, name, sha, project, as_of, stage, fixed)
+        if wide_note:
+            prep.notes.insert(0, wide_note)
+            prep.report.problems[:0] = wide_skips
         prep.report.problems[:0] = [] if prepared else warnings
         prepared.append(prep)
     if not prepared:
@@ -300,6 +336,89 @@ def prepare(
             )
             break
     return prepared
+
+
+def _wide(
+    g: readers.Grid,
+    candidates: list[Dataset],
+    saved: dict[str, tuple[str, dict[str, str]]],
+    mapping: dict[str, str] | None,
+    project: str | None,
+    several_sheets: bool,
+) -> tuple[readers.Grid, HeaderChoice, str, dict[str, str], list[Problem]] | None:
+    """A sheet with one column per period, unpivoted, with the dataset it then completes (KPIs, then a budget)."""
+    for value_header in wide.VALUE_HEADERS:
+        label = "指标" if value_header == wide.VALUE_HEADERS[0] else None
+        found = wide.unpivot(g, value_header, label, keep_if=_names_a_category)
+        if found is None:
+            break
+        choice = choose_header(found.grid.rows, candidates, saved=saved, sheet=g.sheet, user_mapping=mapping)
+        if choice is None or _missing(choice, project):
+            continue
+        mapped = choice.mapped
+        if "period" not in mapped or choice.columns[mapped["period"]].header != wide.PERIOD_HEADER:
+            continue
+        fixed: dict[str, str] = {}
+        dept = wide.sheet_department(g.sheet) if several_sheets else None
+        if choice.dataset.name == "kpis" and "department" not in mapped and dept:
+            fixed["department"] = dept
+        skips: list[Problem] = []
+        if found.empty_rows:
+            rows = found.empty_rows
+            listed = "、".join(str(r) for r in rows[:10]) + ("…" if len(rows) > 10 else "")
+            skips.append(
+                Problem(
+                    g.file_name,
+                    g.sheet,
+                    rows[0],
+                    None,
+                    None,
+                    f"{len(rows)} 行在所有期间都没有数值(第 {listed} 行)，未导入。"
+                    f" / {len(rows)} rows have no value in any period (rows {listed}); nothing to store.",
+                    "warning",
+                )
+            )
+        for r in found.repeated_headers:
+            skips.append(Problem(g.file_name, g.sheet, r, None, None, "(表头重复行 / repeated header)", "warning"))
+        return found.grid, choice, found.note, fixed, skips
+    return _wide_measures(g, candidates, project)
+
+
+def _names_a_category(header: str) -> bool:
+    """A wide sheet's label column that names a budget or cost category (预算科目) is not a KPI name."""
+    return match_field("budget", header) == "category" or match_field("costs", header) == "category"
+
+
+def _wide_measures(
+    g: readers.Grid, candidates: list[Dataset], project: str | None
+) -> tuple[readers.Grid, HeaderChoice, str, dict[str, str], list[Problem]] | None:
+    """A KPI sheet with one column per measure (Period | attendances | % within 4 hours | …), unpivoted."""
+    kpis = DATASETS["kpis"]
+    if kpis not in candidates:
+        return None
+    for r in range(min(len(g.rows), HEADER_SCAN_ROWS)):
+        levels = 2 if r > 0 and any(v.strip() for v in g.rows[r - 1]) else 1
+        names = header_names(g.rows, r, levels)
+        fields = {i: field_for("kpis", n.split("/")[-1]) for i, n in enumerate(names) if n.strip()}
+        keep = sorted(i for i, f in fields.items() if f in ("period", "department"))
+        if not any(fields.get(i) == "period" for i in keep) or any(f in ("kpi", "value") for f in fields.values()):
+            continue
+        named = readers.Grid(g.file_name, g.sheet, [*g.rows[:r], names, *g.rows[r + 1 :]], g.first_row)
+        named.table, named.col_offset, named.percent_cells = g.table, g.col_offset, g.percent_cells
+        if g.table is not None:  # the header row of the Arrow table becomes the flattened names
+            named.table = None
+            rows = wide._all_rows(g)
+            if rows is None:
+                return None
+            named.rows = [*rows[:r], names, *rows[r + 1 :]]
+        found = wide.unpivot_measures(named, r, keep, "指标", "数值")
+        if found is None:
+            continue
+        long_choice = choose_header(found.grid.rows, [kpis], sheet=g.sheet)
+        if long_choice is None or _missing(long_choice, project):
+            continue
+        return found.grid, long_choice, found.note, {}, []
+    return None
 
 
 def _read_grids(p: Path, name: str, kind: str, sheet: str | None) -> tuple[list[readers.Grid], list[Problem]]:
@@ -499,7 +618,8 @@ def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: Head
         return
     data = grid.rows[hdr + 1 :]
     first_row = grid.first_row + hdr + 1
-    arrays: dict[str, list[Any]] = {"_row": list(range(first_row, first_row + len(data)))}
+    numbers = grid.row_numbers if grid.row_numbers is not None else range(first_row, first_row + len(data))
+    arrays: dict[str, list[Any]] = {"_row": list(numbers)}
     for i, c in enumerate(cols):
         arrays[c] = [(r[i] if i < len(r) and r[i].strip() else None) for r in data]
     table = pa.table(arrays, schema=pa.schema([("_row", pa.int64())] + [(c, pa.string()) for c in cols]))
@@ -562,12 +682,22 @@ def _coercer(
     return coerce.COERCERS[kind]
 
 
+# a KPI value may carry its unit: 95.2%, 88 %, 3级 (the EMR level), 4.5分; the unit column takes it when empty
+_KPI_UNITS = ("%", "％", "级", "分", "人次", "人", "次", "天", "日", "元")
+_KPI_VALUE = re.compile(r"(.*?\d)\s*(" + "|".join(sorted(_KPI_UNITS, key=len, reverse=True)) + r")\s*$")
+_KPI_UNIT_SQL = (
+    "nullif(replace(regexp_extract({col}, '\\d\\s*("
+    + "|".join(sorted(_KPI_UNITS, key=len, reverse=True))
+    + ")\\s*$', 1), '％', '%'), '')"
+)
+
+
 def _kpi_value(v: str) -> object:
-    """A KPI value: a plain number, "12,345", or a percentage "95.2%" / "88 %" (the number; its unit becomes %)."""
-    s = v.strip()
-    if s.endswith(("%", "％")):
-        return coerce.parse_number(s[:-1])
-    return coerce.parse_number(s)
+    """A KPI value: a plain number, "12,345", or a number with its unit "95.2%" / "88 %" / "3级" (the number)."""
+    m = _KPI_VALUE.fullmatch(v.strip())
+    if m:
+        return coerce.parse_number(m.group(1))
+    return coerce.parse_number(v.strip())
 
 
 def _value_map(
@@ -646,6 +776,7 @@ def _prepare_grid(
     project: str | None,
     as_of: dt.date | None,
     stage: str | None = None,
+    fixed: dict[str, str] | None = None,
 ) -> Prepared:
     ds = choice.dataset
     report = Report()
@@ -673,7 +804,7 @@ def _prepare_grid(
     # a big CSV is staged in a private DuckDB file with a memory limit, so a 10M-row export stays well under
     # 2 GB; anything else is staged in memory
     big_csv = grid.truncated
-    stage_file = upload_dir() / f"stage-{uuid.uuid4().hex}.duckdb" if big_csv else None
+    stage_file = staging.new_file(".duckdb") if big_csv else None
     mem = duckdb.connect(str(stage_file) if stage_file else ":memory:")
     if big_csv:
         mem.execute("SET memory_limit = '768MB'")
@@ -701,6 +832,9 @@ def _prepare_grid(
         money_units = _money_units(mem, grid, choice, non_data, name, report)
         _percent_formatted(mem, grid, choice, header_excel_row)
         constants = _constants(ds, mapped, project, stage, notes)
+        for fld, value in (fixed or {}).items():
+            constants[fld] = value
+            notes.append(f"{_label(ds, fld)}：{value}（取自工作表名） / {fld}: {value} (from the sheet name)")
         # ------------------------------------------------------------ coerce every distinct value once
         selects = ["d._row AS row_no"]
         joins: list[str] = []
@@ -714,7 +848,7 @@ def _prepare_grid(
                 if ds.name == "kpis" and fld == "unit" and "value" in mapped:
                     # a value written "95.2%" says its unit when the unit cell is empty
                     vq = store.quote_ident(f"c{mapped['value']}")
-                    text = f"coalesce({text}, CASE WHEN regexp_matches(d.{vq}, '[%％]\\s*$') THEN '%' END)"
+                    text = f"coalesce({text}, {_KPI_UNIT_SQL.format(col=f'd.{vq}')})"
                 selects.append(f"{text} AS {store.quote_ident(fld)}")
                 continue
             mtab = f"m_{fld}"
@@ -729,7 +863,7 @@ def _prepare_grid(
         computed: set[str] = set()
         if ds.name == "kpis" and "value" in mapped and "unit" not in mapped:
             vq = store.quote_ident(f"c{mapped['value']}")
-            selects.append(f"CASE WHEN regexp_matches(d.{vq}, '[%％]\\s*$') THEN '%' END AS unit")
+            selects.append(f"{_KPI_UNIT_SQL.format(col=f'd.{vq}')} AS unit")
             computed.add("unit")
         if constants:
             names = list(constants)
@@ -747,7 +881,10 @@ def _prepare_grid(
         headers = {fld: choice.columns[idx].header for fld, idx in mapped.items()}
         bad_rows = validate.row_problems(mem, ds, headers, name, sheet, report, error_maps)
         bad_rows |= {p.row for p in report.errors if p.row is not None and p.row > header_excel_row}
-        validate.check_totals(mem, ds, choice, report, name, sheet, {f: u.mult for f, u in money_units.items() if u})
+        if grid.row_numbers is None:  # an unpivoted total row holds one total per period: not cross-checked
+            validate.check_totals(
+                mem, ds, choice, report, name, sheet, {f: u.mult for f, u in money_units.items() if u}
+            )
         _wan_warning(mem, ds, mapped, money_units, choice, name, sheet, header_excel_row, report)
         fields = [f.name for f in ds.fields if f.name in mapped or f.name in constants or f.name in computed]
         proj = project
@@ -1462,7 +1599,11 @@ def _bulk_prepared(
         if sniff.sniff(p, name) != "csv":
             return None
         # the head decides the encoding; DuckDB checks the rest as it reads (bad bytes: the checked path)
-        grid = readers.read_csv_head(p, name, whole=False)
+        token = staging.CURRENT.set(db_file_of(con))
+        try:
+            grid = readers.read_csv_head(p, name, whole=False)
+        finally:
+            staging.CURRENT.reset(token)
     except (FileRefused, OSError, UnicodeError):
         return None  # the checked path explains it
     temp = grid.csv_path if grid.csv_path is not None and grid.csv_path != p else None

@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import io
 import math
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import python_calamine as pc
 
-from loaders import settings
+from loaders import settings, staging
 from loaders.errors import FileRefused, Problem
 
 if TYPE_CHECKING:
@@ -63,6 +62,8 @@ class Grid:
     # .xlsx: cells formatted as a percentage, as (excel_row, column_index): such a cell holding 1 is 100 %
     percent_cells: set[tuple[int, int]] = field(default_factory=set)
     warnings: list[Problem] = field(default_factory=list)  # reading findings to report (a damaged character)
+    # a grid built from another (an unpivoted wide sheet): the Excel row of each row after the header
+    row_numbers: list[int] | None = None
 
 
 def cell_text(value: object) -> str:
@@ -262,7 +263,7 @@ def read_csv_head(path: Path, display_name: str, *, whole: bool = True) -> Grid:
             )
         csv_path = path
         if encoding.replace("_", "-").lower() not in ("utf-8", "utf8", "ascii"):
-            tmp = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", newline="")
+            tmp = staging.text_copy(".csv")
             with tmp:
                 tmp.write(text)
             csv_path = Path(tmp.name)
@@ -318,7 +319,7 @@ def _decode_head_fallback(head: bytes, display_name: str) -> tuple[str, str]:
 
 
 def _transcode(path: Path, encoding: str) -> Path:
-    tmp = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", newline="")
+    tmp = staging.text_copy(".csv")
     with tmp, path.open("r", encoding=encoding, newline="") as src:
         first = True
         for chunk in iter(lambda: src.read(1 << 20), ""):

@@ -6,6 +6,7 @@ AppTest cannot drive st.file_uploader, so tests put uploads where the uploader d
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import duckdb
@@ -102,8 +103,14 @@ def test_upload_preview_load_and_history(empty_db: Path, lang: str) -> None:
     assert_clean(at)
     assert state(empty_db)[:3] == (0, 0, None)  # the preview stores nothing
     mapping, rows = at.dataframe[0].value, at.dataframe[1].value
-    assert mapping.iloc[:, 0].tolist() == PLAN[0] and "name" in mapping.iloc[:, 1].tolist()
-    assert rows["name"].tolist() == ["需求调研", "系统上线"] and rows["percent_complete"].tolist() == [100.0, 40.0]
+    assert mapping["letter"].tolist() == ["A", "B", "C", "D", "E"] and mapping["source"].tolist() == PLAN[0]
+    name = "任务名称" if lang == "zh" else "Name"
+    assert name in mapping["field"].tolist() and set(mapping["confidence"]) == {"100%"}
+    # the preview is headed by the fields' labels, never by internal names (row_no, baseline_start, ...)
+    internal = {"row_no", "name", "percent_complete", "baseline_start", "task_id", "project", "stage"}
+    assert not internal & set(rows.columns) and not internal & set(mapping["field"])
+    pct = "完成百分比" if lang == "zh" else "% complete"
+    assert rows[name].tolist() == ["需求调研", "系统上线"] and rows[pct].tolist() == [100.0, 40.0]
     assert any(text("data.file.ok", lang) == s.value for s in at.success)
     assert not at.button(key="data_load_1").disabled and at.button(key="data_skip_1").disabled
     at.button(key="data_load_1").click().run()
@@ -153,7 +160,13 @@ def test_refused_files_show_their_report_and_store_nothing(empty_db: Path, kind:
         assert at.button(key="data_load_1").disabled and at.button(key="data_skip_1").disabled
         at.button(key="data_cancel_1").click().run()
     assert state(empty_db) == before
-    assert all(status == "refused" for _, status in history(empty_db))  # the attempt is in the history
+    assert history(empty_db) == []  # a preview (or cancelling it) records nothing; only a confirmed import is
+    # each message in the user's language only: no Chinese in English, no English gloss in Chinese
+    errors = " ".join(e.value for e in at.error)
+    if lang == "en":
+        assert not re.search(r"[\u4e00-\u9fff]", errors), errors
+    else:
+        assert "File '" not in errors and "required columns are missing" not in errors, errors
 
 
 def test_load_valid_rows_only(empty_db: Path) -> None:
@@ -194,7 +207,8 @@ def test_mapping_is_applied_remembered_and_reused(empty_db: Path) -> None:
     assert_clean(at)
     assert not [k for k in keys(at, "selectbox") if k.startswith("data_map_2")]
     mapping = at.dataframe[0].value
-    assert mapping.set_index(mapping.columns[0]).loc["钱款"].tolist() == ["amount", text("data.how.saved", "en")]
+    got = mapping.set_index("source").loc["钱款"]
+    assert got[["letter", "field", "how"]].tolist() == ["D", "Amount", text("data.how.saved", "en")]
 
 
 # ------------------------------------------------------------------------------------------ undo and faults

@@ -422,3 +422,206 @@ def test_gbk_file_with_many_bad_bytes_is_refused_naming_line_and_byte(tmp_path: 
     text = refused(importer.import_file(con, f))
     assert "第 4 行起含无法解码的字节 0xFF" in text and "undecodable byte 0xFF on line 4" in text
     assert one(con, "SELECT count(*) FROM costs") == 0
+
+
+# --------------------------------------------------------------------------------------------- wide layouts
+
+
+def test_one_column_per_month_is_unpivoted_into_a_budget(tmp_path: Path) -> None:
+    f = xlsx(
+        tmp_path / "互联网医院预算.xlsx",
+        [
+            ["2025 年度信息化预算(单位：万元)"],
+            ["预算科目", "2025年1月", "2025年2月", "2025年3月"],
+            ["一、硬件购置", None, None, None],
+            ["服务器", 10, 0, 5.5],
+            ["网络设备", 2, "3", None],
+            ["二、软件", None, None, None],
+            ["电子病历", 20, 20, 20],
+            ["合计", 32, 23, 25.5],
+        ],
+    )
+    con = store.memory_store()
+    res = loaded(importer.import_file(con, f, project="互联网医院"))
+    # 8 month cells with a value (the empty one is no value); 万元 from the title line
+    assert res.rows == 8
+    assert one(con, "SELECT sum(amount) FROM budget") == 805_000.0
+    got = con.execute("SELECT period, sum(amount) FROM budget GROUP BY period ORDER BY period").fetchall()
+    assert [(d.isoformat(), a) for d, a in got] == [
+        ("2025-01-01", 320_000.0),
+        ("2025-02-01", 230_000.0),
+        ("2025-03-01", 255_000.0),
+    ]
+    assert any("宽表" in n and "3 个期间列" in n and "B–D" in n for n in res.notes), res.notes
+    assert any("单位：万元（取自第 1 行）" in n for n in res.notes)
+    warn = {p.message for p in res.problems}
+    assert any("2 行在所有期间都没有数值(第 3、6 行)" in m for m in warn), warn  # 一、硬件购置 and 二、软件
+    assert "合计/小计行，未计入数据。 / Total row left out." in warn
+
+
+def test_heading_rows_between_groups_are_section_labels_not_errors(tmp_path: Path) -> None:
+    f = write_csv(
+        tmp_path / "合同台账.csv",
+        [
+            ["日期", "项目", "费用类别", "金额(元)", "状态"],
+            ["一、硬件购置", "", "", "", ""],
+            ["2025-03-01", "HIS", "服务器", "120,000.00", "已签约"],
+            ["二、软件", "", "", "", ""],
+            ["2025-03-02", "HIS", "电子病历", "300000", "合同"],
+        ],
+    )
+    con = store.memory_store()
+    res = loaded(importer.import_file(con, f))
+    assert con.execute("SELECT stage, sum(amount) FROM costs GROUP BY ALL").fetchall() == [("committed", 420_000.0)]
+    heads = [p for p in res.problems if p.message.startswith("分组标题行")]
+    assert [(p.row, p.value) for p in heads] == [(2, "一、硬件购置"), (4, "二、软件")]
+    assert all("Section heading left out" in p.message for p in heads)
+
+
+@pytest.mark.parametrize(
+    ("headers", "periods"),
+    [
+        (["Y2018", "Y2019", "Y2020"], ["2018-01-01", "2019-01-01", "2020-01-01"]),
+        (["2020年", "2019年", "2018年"], ["2020-01-01", "2019-01-01", "2018-01-01"]),
+        (["2025-03", "2025-04", "2025-05"], ["2025-03-01", "2025-04-01", "2025-05-01"]),
+        (["2025.04", "2025.05", "2025.06"], ["2025-04-01", "2025-05-01", "2025-06-01"]),
+        (["202503", "202504", "202505"], ["2025-03-01", "2025-04-01", "2025-05-01"]),
+        (["2025/3", "2025/4", "2025/5"], ["2025-03-01", "2025-04-01", "2025-05-01"]),
+        (["3月", "4月", "5月"], ["2025-03-01", "2025-04-01", "2025-05-01"]),  # the year is in the title
+    ],
+)
+def test_kpi_sheet_with_periods_as_columns_loads_as_kpis(
+    tmp_path: Path, headers: list[str], periods: list[str]
+) -> None:
+    f = xlsx(
+        tmp_path / "指标.xlsx",
+        [
+            ["2025年度绩效考核指标数据填报表"],
+            ["项目", "单位", "行次", *headers, "说明"],
+            ["栏次", "0", "0", "1", "2", "3", ""],
+            ["1.平均住院日", "天", "1", "8.5", 8.25, "8", ""],
+            ["2.门诊患者满意度▲", "%", "2", "95.2", "--", "", "问卷"],
+            ["3.住院患者满意度", "%", "3", "", "", "", "未开展"],
+        ],
+    )
+    con = store.memory_store()
+    res = loaded(importer.import_file(con, f))
+    got = con.execute("SELECT kpi, period, value, unit, department FROM kpis ORDER BY kpi, period").fetchall()
+    assert [(k, d.isoformat(), v, u, dep) for k, d, v, u, dep in got] == sorted(
+        [
+            ("1.平均住院日", periods[0], 8.5, "天", None),
+            ("1.平均住院日", periods[1], 8.25, "天", None),
+            ("1.平均住院日", periods[2], 8.0, "天", None),
+            ("2.门诊患者满意度▲", periods[0], 95.2, "%", None),
+        ]
+    )
+    assert any("没有数值" in p.message and p.row == 6 for p in res.problems)
+
+
+def test_one_sheet_per_department_names_the_department(tmp_path: Path) -> None:
+    rows = [
+        ["ID", "数据名", "单位", "Y2019", "Y2020"],
+        ["221", "CMI值", "", "0.95", "0.99"],
+        ["", "电子病历应用功能水平分级", "", "3级", "4级"],
+    ]
+    f = xlsx(tmp_path / "院内资料库.xlsx", rows, sheet="医院", extra={"心病一科 ": rows[:2]})
+    con = store.memory_store()
+    results = importer.import_file(con, f)
+    assert [r.status for r in results] == ["loaded", "loaded"], messages(results)
+    got = con.execute("SELECT department, kpi, year(period), value, unit FROM kpis ORDER BY ALL").fetchall()
+    assert got == [
+        ("心病一科", "CMI值", 2019, 0.95, None),
+        ("心病一科", "CMI值", 2020, 0.99, None),
+        (None, "CMI值", 2019, 0.95, None),
+        (None, "CMI值", 2020, 0.99, None),
+        (None, "电子病历应用功能水平分级", 2019, 3.0, "级"),
+        (None, "电子病历应用功能水平分级", 2020, 4.0, "级"),
+    ]
+
+
+def test_one_column_per_kpi_is_unpivoted(tmp_path: Path) -> None:
+    f = xlsx(
+        tmp_path / "急诊.xlsx",
+        [
+            ["急诊运行月报"],
+            [],
+            ["统计月份", "急诊人次", "4小时内离院比例"],
+            ["2025-01", 1200, 0.951],
+            ["2025-02", 1100, 0.96],
+        ],
+    )
+    wb = openpyxl.load_workbook(f)
+    ws = wb.active
+    assert ws is not None
+    ws["C4"].number_format = ws["C5"].number_format = "0.0%"
+    wb.save(f)
+    con = store.memory_store()
+    res = loaded(importer.import_file(con, f))
+    got = con.execute("SELECT period, kpi, value, unit FROM kpis ORDER BY period, kpi").fetchall()
+    assert [(d.isoformat(), k, v, u) for d, k, v, u in got] == [
+        ("2025-01-01", "4小时内离院比例", 95.1, "%"),
+        ("2025-01-01", "急诊人次", 1200.0, None),
+        ("2025-02-01", "4小时内离院比例", 96.0, "%"),
+        ("2025-02-01", "急诊人次", 1100.0, None),
+    ]
+    assert any("2 个指标列" in n for n in res.notes)
+
+
+def test_a_data_row_with_two_year_like_numbers_is_not_a_period_header(tmp_path: Path) -> None:
+    f = write_csv(
+        tmp_path / "x.csv",
+        [["编号", "名称", "城市", "年份", "邮编"], ["1215976675", "某医院", "Anniston", "2012", "2018"]],
+    )
+    text = refused(importer.import_file(store.memory_store(), f))
+    assert "宽表" not in text
+
+
+# --------------------------------------------------------------------------------------------- staging files
+
+
+def test_staging_files_live_in_the_store_folder_private_and_swept(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from loaders import staging
+
+    db = tmp_path / "cockpit.duckdb"
+    folder = tmp_path / "cockpit.staging"
+    folder.mkdir()
+    dead = folder / "stage-999999999-abc.duckdb"  # left by a process that was killed (no such pid)
+    dead.write_bytes(b"x")
+    mine = folder / f"stage-{os.getpid()}-keep.csv"
+    mine.write_bytes(b"x")
+    con = store.open_store(str(db))
+    try:
+        # a GBK CSV is transcoded to a UTF-8 copy: it is made in the store's staging folder, then removed
+        f = write_csv(
+            tmp_path / "台账.csv",
+            [["日期", "项目", "类别", "金额", "状态"], ["2025-03-05", "HIS", "硬件", "1", "已付款"]],
+            encoding="gb18030",
+        )
+        seen: list[Path] = []
+        real = staging.text_copy
+
+        def spy(suffix: str = ".csv", db_file: Any = None) -> Any:
+            fh = real(suffix, db_file)
+            seen.append(Path(fh.name))
+            return fh
+
+        staging.text_copy = spy  # type: ignore[assignment]
+        try:
+            big = tmp_path / "big.csv"
+            header = "日期,项目,类别,金额,状态\n".encode("gb18030")
+            big.write_bytes(header + "2025-03-05,HIS,硬件,1,已付款\n".encode("gb18030") * 450_000)
+            assert big.stat().st_size > 8_000_000
+            (prep,) = importer.prepare(big, con=con)
+            prep.discard()
+            loaded(importer.import_file(con, f))
+        finally:
+            staging.text_copy = real  # type: ignore[assignment]
+        assert seen and all(p.parent == folder for p in seen)
+        assert not any(p.exists() for p in seen)
+    finally:
+        con.close()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert not dead.exists() and mine.exists()
