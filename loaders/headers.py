@@ -142,6 +142,8 @@ def header_names(rows: list[list[str]], r: int, levels: int) -> list[str]:
         child = rows[r][c].strip() if c < len(rows[r]) else ""
         if levels == 2 and r >= 1:
             parent = rows[r - 1][c].strip() if c < len(rows[r - 1]) else ""
+            if parent.endswith((":", "：")):
+                parent = ""  # a key/value line above the header (项目名称：) is not a header level
             if parent and child and parent != child:
                 names.append(f"{parent}/{child}")
             else:
@@ -158,6 +160,13 @@ def _map_names(ds: Dataset, names: list[str], saved: dict[str, str] | None) -> H
     for i, name in enumerate(names):
         if name:
             by_text.setdefault(normalise_header(name), []).append(i)
+    # how many side-by-side columns share each column's parent (a merged parent spans adjacent columns)
+    parents = [n.partition("/")[0] if "/" in n else None for n in names]
+    spans = [
+        sum(1 for j in range(len(names)) if parents[j] == parents[i] and _adjacent(parents, i, j))
+        for i in range(len(names))
+    ]
+    field_names = {f.name for f in ds.fields}
     for i, name in enumerate(names):
         how = "none"
         fld: str | None = None
@@ -169,10 +178,13 @@ def _map_names(ds: Dataset, names: list[str], saved: dict[str, str] | None) -> H
         else:
             fld = match_field(ds.name, name)
             if fld is None and "/" in name:
-                # two-level header: try the child, then the parent
+                # two-level header: the child, else the parent when it heads this column alone (影响 over
+                # 范围/质量/进度/成本 does not say which one is the impact: asked, never guessed)
                 parent, _, child = name.partition("/")
-                fld = match_field(ds.name, child) or match_field(ds.name, parent)
+                fld = match_field(ds.name, child) or (match_field(ds.name, parent) if spans[i] == 1 else None)
             how = "alias" if fld else "none"
+        if fld and fld in used and f"residual_{fld}" in field_names and f"residual_{fld}" not in used:
+            fld = f"residual_{fld}"  # the same header again after an assessment: the residual one (R1 Likelihood)
         if fld and fld in used:
             how, fld = "duplicate", None
         if fld:
@@ -206,6 +218,11 @@ def _map_names(ds: Dataset, names: list[str], saved: dict[str, str] | None) -> H
         duplicates=dups,
         score=(int(not missing), required_found, len(used), exact),
     )
+
+
+def _adjacent(parents: list[str | None], i: int, j: int) -> bool:
+    lo, hi = min(i, j), max(i, j)
+    return all(parents[k] == parents[i] for k in range(lo, hi + 1))
 
 
 def signature(sheet: str | None, names: list[str]) -> str:

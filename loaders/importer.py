@@ -306,6 +306,26 @@ def _prepare(
             g, choice = best_missing
             miss = "、".join(f"「{_label(choice.dataset, m)}」" for m in _missing(choice, project))
             where = f"(sheet {g.sheet})" if g.sheet else ""
+            level_only = _level_only(choice, project)
+            if level_only is not None:
+                raise FileRefused(
+                    f"{name}：风险登记册只有「{level_only.header}」({level_only.letter} 列，如 高/中/低)，没有「可能性」和"
+                    f"「影响」两列。一个等级无法放入 5×5 矩阵(“高”可能是 4×5，也可能是 5×4)，系统不会猜测。请补充可能性和影响"
+                    f"两列(1–5 或 很低/低/中/高/很高)后再导入{where}。 / {name}: the risk register has only a level"
+                    f" ('{level_only.header}', column {level_only.letter}: High/Medium/Low) and no likelihood and impact"
+                    " columns. A level cannot be placed on the 5×5 grid (High may be 4×5 or 5×4) and is never guessed;"
+                    " add likelihood and impact (1–5 or Very low…Very high) and import again.",
+                    problems=[
+                        Problem(
+                            name,
+                            g.sheet,
+                            choice.header_row + g.first_row,
+                            level_only.header,
+                            None,
+                            "只有风险等级，缺少可能性和影响 / a level only, no likelihood and impact",
+                        )
+                    ],
+                )
             raise FileRefused(
                 f"{name}：看起来是{choice.dataset.label_zh}，但缺少必填列{miss}{where}。"
                 f" / Looks like {choice.dataset.label_en} but required columns are missing: "
@@ -509,6 +529,29 @@ def _missing(choice: HeaderChoice, project: str | None) -> list[str]:
     if "stage" in miss and choice.dataset.name == "costs":
         miss.remove("stage")
     return miss
+
+
+_LEVEL_HEADER = re.compile(
+    r"(风险等级|风险级别|等级|级别|risk\s*level|level|rating|severity|priority|优先级|严重程度)", re.I
+)
+
+
+def _level_only(choice: HeaderChoice, project: str | None) -> ColumnMap | None:
+    """A risk register refused for missing likelihood/impact that holds a level column (风险等级 高/中/低)."""
+    missing = set(_missing(choice, project))
+    if choice.dataset.name != "risks" or not missing & {"likelihood", "impact"}:
+        return None
+    return next(
+        (
+            c
+            for c in choice.columns
+            if c.field is None
+            and c.header
+            and _LEVEL_HEADER.search(c.header)
+            and not {"likelihood", "impact"} & set(c.candidates)  # Impact Level (1–5) may be the impact: asked
+        ),
+        None,
+    )
 
 
 def _split_ref(ref: str) -> tuple[int, int]:
@@ -785,7 +828,8 @@ def _prepare_grid(
     header_excel_row = grid.first_row + choice.header_row
     for text, dup_idx in choice.duplicates:
         dup_cols = [choice.columns[i] for i in dup_idx if i < len(choice.columns)]
-        if any(m.field for m in dup_cols) or any(m.how == "duplicate" for m in dup_cols):
+        # the same header on columns that map to different fields (Likelihood, then residual Likelihood) is fine
+        if any(m.how == "duplicate" for m in dup_cols):
             letters = "与".join(f"{readers.column_letter(i)} 列" for i in dup_idx)
             report.add(Problem(name, sheet, header_excel_row, text, None, f"列名重复「{text}」({letters})"))
     for cm in choice.columns:

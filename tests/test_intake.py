@@ -625,3 +625,77 @@ def test_staging_files_live_in_the_store_folder_private_and_swept(tmp_path: Path
         con.close()
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert not dead.exists() and mine.exists()
+
+
+# --------------------------------------------------------------------------------------------- risk registers
+
+
+def test_a_register_with_only_a_level_is_refused_saying_exactly_that(tmp_path: Path) -> None:
+    f = xlsx(
+        tmp_path / "PACS风险登记册.xlsx",
+        [["风险编号", "风险描述", "风险等级", "责任人"], ["R1", "接口延期", "高", "张三"]],
+    )
+    con = store.memory_store()
+    text = refused(importer.import_file(con, f))
+    assert "只有「风险等级」(C 列，如 高/中/低)，没有「可能性」和「影响」两列" in text
+    assert "has only a level ('风险等级', column C" in text and "never guessed" in text
+    assert one(con, "SELECT count(*) FROM risks") == 0
+
+
+def test_inherent_and_residual_columns_with_the_same_names_are_told_apart(tmp_path: Path) -> None:
+    f = xlsx(
+        tmp_path / "register.xlsx",
+        [
+            ["Project Risk Register"],
+            [
+                "Risk ID",
+                "Risk Description (There is a risk that….)",
+                "Likelihood",
+                "Impact/ Concequence",
+                "Strategy",
+                "Likelihood",
+                "Impact/ Concequence",
+            ],
+            ["1", "There is a risk that key staff leave", "Almost Certain", "Major", "Mitigate", "Unlikely", "Major"],
+            ["2", "There is a risk that the vendor is late", "Possible", "Catastrophic", "Accept", "Rare", "Moderate"],
+        ],
+    )
+    con = store.memory_store()
+    res = loaded(importer.import_file(con, f, project="HIS"))
+    assert res.rows == 2
+    got = con.execute(
+        "SELECT risk_id, likelihood, impact, residual_likelihood, residual_impact FROM risks ORDER BY 1"
+    ).fetchall()
+    assert got == [("1", 5, 4, 2, 4), ("2", 3, 5, 1, 3)]
+
+
+def test_a_header_that_merely_contains_a_word_is_matched_with_its_confidence(tmp_path: Path) -> None:
+    from loaders.headers import word_match
+
+    assert word_match("costs", "报销日期", set())[0] == ("date", 0.75)
+    assert word_match("usage", "所属科室", set())[0] == ("department", 0.75)
+    assert word_match("kpis", "统计月份", set())[0][0] == "period"
+    (prep,) = importer.prepare(
+        write_csv(
+            tmp_path / "l.csv",
+            [["报销日期", "项目", "费用类别", "金额（含税）", "状态"], ["2025-01-02", "HIS", "差旅", "10", "已付款"]],
+        )
+    )
+    how = {c.header: (c.field, c.how, c.confidence) for c in prep.columns}
+    assert how["报销日期"] == ("date", "words", 0.75)
+    assert how["金额（含税）"][0] == "amount"
+
+
+def test_a_doubtful_header_is_asked_never_guessed(tmp_path: Path) -> None:
+    rows = [
+        ["Risk ID", "Risk", "Impact Level Rate 1 (LOW) to 5 (HIGH)", "Probability Level Rate"],
+        ["R1", "x", "3", "2"],
+    ]
+    con = store.memory_store()
+    text = refused(importer.import_file(con, write_csv(tmp_path / "r.csv", rows)))
+    assert "缺少必填列" in text
+    guess = importer.guess_header(tmp_path / "r.csv", "r.csv")
+    assert guess is not None
+    cols = {c.header: c for c in guess[1]}
+    assert cols["Impact Level Rate 1 (LOW) to 5 (HIGH)"].how == "doubtful"
+    assert "impact" in cols["Impact Level Rate 1 (LOW) to 5 (HIGH)"].candidates
