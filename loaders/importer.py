@@ -328,8 +328,10 @@ def _prepare(
                 )
             raise FileRefused(
                 f"{name}：看起来是{choice.dataset.label_zh}，但缺少必填列{miss}{where}。"
+                "请在数据页把对应的列映射到这些字段(或用 --dataset 指定数据类型)，或在文件中补上这些列后重新导入。"
                 f" / Looks like {choice.dataset.label_en} but required columns are missing: "
-                + ", ".join(_missing(choice, project)),
+                + ", ".join(_missing(choice, project))
+                + ". Map the matching columns on the data page (or choose the dataset), or add them and import again.",
                 problems=[
                     Problem(
                         name, g.sheet, choice.header_row + g.first_row, _label(choice.dataset, m), None, "缺少必填列"
