@@ -1668,6 +1668,12 @@ def _bulk_prepared(
         return None
     bp.temp_copy = temp
     bp.sha = bulk.hash_in_background(p)
+    header_row = grid.first_row + choice.header_row
+    notes = [
+        units.note_zh_en(units.in_header(choice.columns[i].header, header_row, i), choice.columns[i].header, False)
+        for f, i in choice.mapped.items()
+        if choice.dataset.field(f).kind == "money"
+    ]
     return Prepared(
         file_name=name,
         sheet=None,
@@ -1681,6 +1687,7 @@ def _bulk_prepared(
         encoding=grid.encoding,
         signature=signature(None, [c.header for c in choice.columns]),
         bulk=bp,
+        notes=notes,
     )
 
 
