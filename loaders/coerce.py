@@ -557,6 +557,15 @@ def parse_datetime(text: str) -> dt.datetime:
     s = _norm(text).lower()
     _check_empty(s, "日期", "date")
     _check_excel_error(s)
+    if m := re.fullmatch(r"((?:19|20)\d\d)\.(\d{1,2})", s):
+        # 2025.04: a year and month (never a plausible Excel serial). 2025.1 may be a number cell that lost
+        # the 0 of 2025.10: January or October is asked, never guessed
+        if m.group(2) == "1":
+            raise CoerceError(
+                f"「{_show(text)}」是 1 月还是 10 月(数字 2025.10 会显示为 2025.1)？请写成 2025-01 或 2025-10"
+                f" / '{_show(text)}': January or October (2025.10 as a number shows as 2025.1)? Write 2025-01 or 2025-10"
+            )
+        return dt.datetime.combine(_make_date(text, int(m.group(1)), int(m.group(2)), 1), dt.time())
     if re.fullmatch(r"\d+(?:\.\d+)?", s):
         return _from_number(text, s)
     s = _TZ_TAIL.sub(r"\g<frac>", s).strip()

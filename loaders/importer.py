@@ -684,10 +684,22 @@ _PLAIN_NUMBER = re.compile(r"-?\d{1,15}(?:\.\d+)?\Z")
 _PLAIN_INT = re.compile(r"-?\d{1,15}\Z")
 
 
+_MONTH_ONLY = re.compile(r"\s*(\d{1,2})\s*月份?\s*")
+
+
 def _coercer(
-    ds: Dataset, fld: str, header: str, values: list[str], unit: units.Unit | None = None
+    ds: Dataset, fld: str, header: str, values: list[str], unit: units.Unit | None = None, year: int | None = None
 ) -> Callable[[str], object]:
     kind = ds.field(fld).kind
+    if kind == "date" and year is not None:
+        # 3月 in a sheet whose title (or name) states the year: the first of that month
+        def month(v: str) -> object:
+            m = _MONTH_ONLY.fullmatch(v)
+            if m and 1 <= int(m.group(1)) <= 12:
+                return dt.date(year, int(m.group(1)), 1)
+            return coerce.parse_date(v)
+
+        return month
     # plain digits (what Excel number cells become) skip the full rules, which handle 万元, brackets, separators
     if kind == "money":
         mult = unit.mult if unit is not None else 1.0
@@ -753,6 +765,7 @@ def _value_map(
     header: str,
     mtab: str,
     unit: units.Unit | None = None,
+    year: int | None = None,
 ) -> bool:
     """Build `mtab(raw, val, err)`: every distinct text of a column with its value or why it was refused.
 
@@ -783,7 +796,7 @@ def _value_map(
         mem.execute(f"DROP TABLE {d}")
     if not values:
         return False
-    fn = _coercer(ds, fld, header, values, unit)
+    fn = _coercer(ds, fld, header, values, unit, year)
     vals: list[object] = []
     errs: list[str | None] = []
     for v in values:
@@ -876,6 +889,8 @@ def _prepare_grid(
                 report.add(Problem(name, sheet, row, hdr, value, f"单元格 {ref} {msg}"))
         # ------------------------------------------------------------ money units, values for the whole file
         money_units = _money_units(mem, grid, choice, non_data, name, report)
+        top = max(0, choice.header_row - choice.levels + 1)
+        year = wide.year_stated(grid.rows[:top], grid.sheet, name)
         _percent_formatted(mem, grid, choice, header_excel_row)
         constants = _constants(ds, mapped, project, stage, notes)
         for fld, value in (fixed or {}).items():
@@ -899,7 +914,7 @@ def _prepare_grid(
                 continue
             mtab = f"m_{fld}"
             unit = money_units.get(fld)
-            if _value_map(mem, ds, fld, colname, choice.columns[idx].header, mtab, unit):
+            if _value_map(mem, ds, fld, colname, choice.columns[idx].header, mtab, unit, year):
                 error_maps.append((fld, colname, mtab))
             if kind == "money":
                 _unit_note(mem, mtab, unit, choice.columns[idx].header, notes)

@@ -281,7 +281,9 @@ def test_a_real_big_export_end_to_end(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ what the checked path learnt in round 2
 
 
-def test_a_unit_in_a_title_line_sends_the_file_to_the_checked_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_unit_in_a_title_line_sends_the_file_to_the_checked_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rows = [["HIS", "硬件", "2026-01-01", "12.5"], ["HIS", "软件", "2026-01-01", "3"]]
     header = ["项目名称", "费用类别", "月份", "预算金额"]
     fast, checked, a, b = both(write(tmp_path / "b.csv", [["单位：万元"], header, *rows]), monkeypatch)
@@ -294,7 +296,9 @@ def test_a_unit_in_a_title_line_sends_the_file_to_the_checked_path(tmp_path: Pat
 
 def test_amounts_without_a_unit_get_the_same_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = [["HIS", "硬件", "2026-01-01", "120"], ["HIS", "软件", "2026-01-01", "30"]]
-    fast, checked, a, b = both(write(tmp_path / "b.csv", [["项目名称", "费用类别", "月份", "预算金额"], *rows]), monkeypatch)
+    fast, checked, a, b = both(
+        write(tmp_path / "b.csv", [["项目名称", "费用类别", "月份", "预算金额"], *rows]), monkeypatch
+    )
     assert_same(fast, checked)
     assert any("看起来像以万元填写" in p.message for p in fast.problems)
     assert stored(a, "budget") == stored(b, "budget")

@@ -699,3 +699,44 @@ def test_a_doubtful_header_is_asked_never_guessed(tmp_path: Path) -> None:
     cols = {c.header: c for c in guess[1]}
     assert cols["Impact Level Rate 1 (LOW) to 5 (HIGH)"].how == "doubtful"
     assert "impact" in cols["Impact Level Rate 1 (LOW) to 5 (HIGH)"].candidates
+
+
+# --------------------------------------------------------------------------------------------- month forms
+
+
+def test_month_forms_in_a_long_table(tmp_path: Path) -> None:
+    f = write_csv(
+        tmp_path / "kpi.csv",
+        [
+            ["统计月份", "指标", "数值"],
+            ["2025年3月", "A", "1"],
+            ["2025-04", "A", "2"],
+            ["2025.05", "A", "3"],
+            ["202506", "A", "4"],
+            ["2025/7", "A", "5"],
+        ],
+    )
+    con = store.memory_store()
+    loaded(importer.import_file(con, f))
+    got = [d.isoformat() for (d,) in con.execute("SELECT period FROM kpis ORDER BY value").fetchall()]
+    assert got == ["2025-03-01", "2025-04-01", "2025-05-01", "2025-06-01", "2025-07-01"]
+
+
+def test_month_only_with_the_year_in_the_title(tmp_path: Path) -> None:
+    f = xlsx(tmp_path / "k.xlsx", [["2025年门诊指标"], ["月份", "指标", "数值"], ["3月", "A", 1], ["12月", "A", 2]])
+    con = store.memory_store()
+    loaded(importer.import_file(con, f))
+    got = [d.isoformat() for (d,) in con.execute("SELECT period FROM kpis ORDER BY value").fetchall()]
+    assert got == ["2025-03-01", "2025-12-01"]
+
+
+def test_month_only_without_a_year_anywhere_is_refused(tmp_path: Path) -> None:
+    f = xlsx(tmp_path / "k.xlsx", [["月份", "指标", "数值"], ["3月", "A", 1]])
+    text = refused(importer.import_file(store.memory_store(), f))
+    assert "无法识别的日期「3月」" in text and "unrecognised date" in text
+
+
+def test_a_number_cell_2025_1_is_asked_january_or_october(tmp_path: Path) -> None:
+    f = xlsx(tmp_path / "k.xlsx", [["月份", "指标", "数值"], [2025.1, "A", 1], [2025.04, "A", 2]])
+    text = refused(importer.import_file(store.memory_store(), f))
+    assert "是 1 月还是 10 月" in text and "January or October" in text
