@@ -206,7 +206,8 @@ def _map_names(ds: Dataset, names: list[str], saved: dict[str, str] | None) -> H
         else:
             c.how, c.confidence = "doubtful", conf
             c.candidates = tuple(f for f, _ in found[:3])
-    missing = [f for f in ds.required if f not in used]
+    # a cost ledger without a stage column is complete: its stage defaults to paid (the preview says so)
+    missing = [f for f in ds.required if f not in used and not (ds.name == "costs" and f == "stage")]
     dups = [(names[ix[0]], ix) for key, ix in by_text.items() if len(ix) > 1]
     required_found = len([f for f in ds.required if f in used])
     return HeaderChoice(

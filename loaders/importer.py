@@ -246,6 +246,7 @@ def prepare(
     ledger without a stage column (default paid: a 报销台账 lists money paid)."""
     token = staging.CURRENT.set(db_file_of(con) if con is not None else None)
     try:
+        staging.folder()  # the first import of a process sweeps what a killed one left behind
         return _prepare(Path(path), display_name, dataset, project, as_of, sheet, mapping, con, stage)
     finally:
         staging.CURRENT.reset(token)
@@ -440,7 +441,36 @@ def _wide_measures(
         if long_choice is None or _missing(long_choice, project):
             continue
         return found.grid, long_choice, found.note, {}, []
-    return None
+    return _wide_departments(g, kpis, project)
+
+
+def _wide_departments(
+    g: readers.Grid, kpis: Dataset, project: str | None
+) -> tuple[readers.Grid, HeaderChoice, str, dict[str, str], list[Problem]] | None:
+    """KPIs with one column per department (指标 | 内科 | 外科 | …) and the month in the title or file name."""
+    choice = choose_header(g.rows, [kpis], sheet=g.sheet)
+    if choice is None or "kpi" not in choice.mapped or {"period", "value", "department"} & set(choice.mapped):
+        return None
+    top = max(0, choice.header_row - choice.levels + 1)
+    month = wide.month_stated(g.rows[:top], g.sheet, g.file_name)
+    if month is None:
+        return None
+    keep = sorted(choice.mapped.values())
+    named = g
+    if g.table is not None:
+        rows = wide._all_rows(g)
+        if rows is None:
+            return None
+        named = readers.Grid(g.file_name, g.sheet, rows, g.first_row, percent_cells=g.percent_cells)
+    found = wide.unpivot_measures(
+        named, choice.header_row, keep, "科室", "数值", (wide.PERIOD_HEADER, month.isoformat())
+    )
+    if found is None:
+        return None
+    long_choice = choose_header(found.grid.rows, [kpis], sheet=g.sheet)
+    if long_choice is None or _missing(long_choice, project):
+        return None
+    return found.grid, long_choice, found.note, {}, []
 
 
 def _read_grids(p: Path, name: str, kind: str, sheet: str | None) -> tuple[list[readers.Grid], list[Problem]]:

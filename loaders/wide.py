@@ -68,6 +68,21 @@ def _valid(y: int, m: int) -> dt.date | None:
     return dt.date(y, m, 1)
 
 
+_YM_IN_TEXT = re.compile(r"((?:19|20)\d\d)\s*(?:年\s*(\d{1,2})\s*月|[-./](\d{1,2})(?!\d)|(0[1-9]|1[0-2])(?!\d))")
+
+
+def month_stated(rows: list[list[str]], *names: str | None) -> dt.date | None:
+    """A month written in the title rows, the sheet name or the file name (2025年3月, 2025-03, 202503)."""
+    texts = [v for row in rows for _, v in readers.iter_nonempty(row)] + [n for n in names if n]
+    for text in texts:
+        m = _YM_IN_TEXT.search(coerce._norm(text))
+        if m:
+            found = _valid(int(m.group(1)), int(m.group(2) or m.group(3) or m.group(4)))
+            if found is not None:
+                return found
+    return None
+
+
 def year_stated(rows: list[list[str]], *names: str | None) -> int | None:
     """A year written in the title rows, the sheet name or the file name (for headers such as 3月)."""
     texts = [v for row in rows for _, v in readers.iter_nonempty(row)] + [n for n in names if n]
@@ -212,7 +227,7 @@ def _numeric_share(rows: list[list[str]], col: int) -> float:
     seen = ok = 0
     for row in rows:
         v = row[col].strip() if col < len(row) else ""
-        if not v:
+        if not v or v in NO_VALUE:
             continue
         seen += 1
         try:
@@ -230,12 +245,18 @@ def _has_text(rows: list[list[str]], col: int) -> bool:
 
 
 def unpivot_measures(
-    grid: readers.Grid, header_row: int, keep: list[int], kpi_header: str, value_header: str
+    grid: readers.Grid,
+    header_row: int,
+    keep: list[int],
+    kpi_header: str,
+    value_header: str,
+    extra: tuple[str, str] | None = None,
 ) -> Wide | None:
-    """A sheet with one column per KPI (Period | 急诊人次 | 4 小时内比例 | …): one row per (period, KPI).
+    """A sheet with one column per KPI (Period | 急诊人次 | 4 小时内比例 | …): one row per (period, KPI); or one
+    column per department (指标 | 内科 | 外科 | …, `kpi_header` 科室) with the period in `extra` (header, value).
 
     `keep` are the columns that name the row (the period, a department); every other column whose values are
-    numbers becomes a KPI named by its header."""
+    numbers becomes a row named by its header."""
     rows = _all_rows(grid)
     if rows is None or header_row >= len(rows):
         return None
@@ -247,12 +268,14 @@ def unpivot_measures(
     # only a sheet of measures: any other column with text (a name, an address) means it is not this layout
     if len(measures) < 2 or any(0 < shares[c] < 0.8 or _has_text(body, c) for c in others if c not in measures):
         return None
-    names = [header[c].strip() for c in keep]
+    names = [header[c].strip() for c in keep] + ([extra[0]] if extra else [])
     long_rows: list[list[str]] = [list(r) for r in rows[:header_row]] + [[*names, kpi_header, value_header]]
     numbers: list[int] = []
     for i, row in enumerate(body):
         excel_row = grid.first_row + header_row + 1 + i
-        cells = [row[c] if c < len(row) else "" for c in keep]
+        cells = [row[c] if c < len(row) else "" for c in keep] + ([extra[1]] if extra else [])
+        if not any(v.strip() for v in cells[: len(keep)]):
+            continue  # no name for the row
         for c in measures:
             v = row[c] if c < len(row) else ""
             if not v.strip() or v.strip() in NO_VALUE:
@@ -273,9 +296,12 @@ def unpivot_measures(
     )
     out.bad_cells = grid.bad_cells
     letters = "、".join(readers.column_letter(c) for c in measures[:6]) + ("…" if len(measures) > 6 else "")
+    what_zh, what_en = ("科室", "department") if kpi_header == "科室" else ("指标", "KPI")
     note = (
-        f"宽表：第 {grid.first_row + header_row} 行的 {len(measures)} 个指标列({letters} 列)已转为每个指标一行"
-        f"({len(numbers)} 行) / Wide layout: {len(measures)} KPI columns of row {grid.first_row + header_row}"
-        f" unpivoted into one row per KPI ({len(numbers)} rows)"
+        f"宽表：第 {grid.first_row + header_row} 行的 {len(measures)} 个{what_zh}列({letters} 列)已转为每个{what_zh}一行"
+        f"({len(numbers)} 行) / Wide layout: {len(measures)} {what_en} columns of row {grid.first_row + header_row}"
+        f" unpivoted into one row per {what_en} ({len(numbers)} rows)"
     )
+    if extra:
+        note += f"；期间：{extra[1]}(取自标题或文件名) / period {extra[1]} (from the title or file name)"
     return Wide(out, note, [header[c] for c in measures])

@@ -243,3 +243,40 @@ def test_busy_store_says_who_and_keeps_the_upload(empty_db: Path) -> None:
     at.button(key="data_load_1").click().run()  # the lock is free again: the retry works
     assert_clean(at)
     assert state(empty_db)[0] == 2
+
+
+# ------------------------------------------------------------------------------------------ round 2: what was decided
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_preview_states_the_unit_and_the_default_stage_and_the_clerk_can_change_it(empty_db: Path, lang: str) -> None:
+    ledger = [["单位：万元"], ["报销日期", "项目名称", "费用类别", "金额"], ["2026-01-05", "HIS", "差旅", "1.5"]]
+    at = upload(open_data(empty_db, lang), "报销台账.xlsx", xlsx_bytes(ledger))
+    assert_clean(at)
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")  # shown as escaped markdown
+    if lang == "zh":
+        assert "单位：万元（取自第 1 行）" in captions and "资金状态：已付款" in captions
+        assert "unit" not in captions and "Stage" not in captions  # the user's language only
+    else:
+        assert "unit: 万元 (from row 1)" in captions and "Stage: paid" in captions
+        assert "取自" not in captions
+    mapping = at.dataframe[0].value
+    row = mapping.set_index("source").loc["报销日期"]
+    assert row["how"] == text("data.how.words", lang) and row["confidence"] == "75%"
+    at.selectbox(key="data_stage_1").set_value("invoiced").run()
+    assert_clean(at)
+    at.button(key="data_load_1").click().run()
+    assert_clean(at)
+    con = duckdb.connect(str(empty_db))  # same process: the app's own database instance
+    try:
+        assert con.execute("SELECT stage, amount FROM costs").fetchall() == [("invoiced", 15000.0)]
+    finally:
+        con.close()
+
+
+def test_the_uploader_states_the_importers_limit(empty_db: Path) -> None:
+    at = open_data(empty_db, "en")
+    # AppTest has no file_uploader element; the label and help come from the catalogue with the limit filled in
+    limit = 100  # server.maxUploadSize in .streamlit/config.toml caps COCKPIT_MAX_FILE_MB (1024)
+    assert text("data.upload.label", "en").format(mb=limit).endswith("up to 100 MB each")
+    assert not at.exception

@@ -740,3 +740,26 @@ def test_a_number_cell_2025_1_is_asked_january_or_october(tmp_path: Path) -> Non
     f = xlsx(tmp_path / "k.xlsx", [["月份", "指标", "数值"], [2025.1, "A", 1], [2025.04, "A", 2]])
     text = refused(importer.import_file(store.memory_store(), f))
     assert "是 1 月还是 10 月" in text and "January or October" in text
+
+
+def test_one_column_per_department_with_the_month_in_the_title(tmp_path: Path) -> None:
+    f = xlsx(
+        tmp_path / "科室指标.xlsx",
+        [
+            ["2025年3月 各科室病历质量指标"],
+            ["指标名称", "单位", "心内科", "骨科", "急诊科"],
+            ["病历甲级率", "%", 96.5, "97", "-"],
+            ["平均住院日", "天", 7.2, 9.8, 1.5],
+        ],
+    )
+    con = store.memory_store()
+    res = loaded(importer.import_file(con, f))
+    got = con.execute("SELECT period, kpi, department, value, unit FROM kpis ORDER BY kpi, department").fetchall()
+    assert [(d.isoformat(), k, dep, v, u) for d, k, dep, v, u in got] == [
+        ("2025-03-01", "平均住院日", "心内科", 7.2, "天"),
+        ("2025-03-01", "平均住院日", "急诊科", 1.5, "天"),
+        ("2025-03-01", "平均住院日", "骨科", 9.8, "天"),
+        ("2025-03-01", "病历甲级率", "心内科", 96.5, "%"),
+        ("2025-03-01", "病历甲级率", "骨科", 97.0, "%"),
+    ]
+    assert any("3 个科室列" in n and "2025-03-01" in n for n in res.notes), res.notes

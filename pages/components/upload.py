@@ -63,12 +63,21 @@ def labelled(df: pd.DataFrame) -> dict[str, str]:
 _CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 
 
+def _cjk_share(text: str) -> float:
+    chars = [ch for ch in text if not ch.isspace()]
+    return sum(1 for ch in chars if _CJK.match(ch)) / max(1, len(chars))
+
+
 def in_lang(text: str) -> str:
-    """The user's half of an importer message written "中文 / English" (the whole text when it has no such split)."""
+    """The user's half of an importer message written "中文 / English" (the whole text when it has no such split).
+
+    The split is the first " / " after which the text is mostly not Chinese (the English half may quote a
+    Chinese header or unit: '金额' unit: 万元)."""
     pos = text.find(" / ")
     while pos >= 0:
-        if _CJK.search(text[:pos]) and not _CJK.search(text[pos + 3 :]):
-            return text[:pos] if lang() == "zh" else text[pos + 3 :]
+        left, right = text[:pos], text[pos + 3 :]
+        if _CJK.search(left) and _cjk_share(right) < 0.34 and _cjk_share(left) > _cjk_share(right):
+            return left if lang() == "zh" else right
         pos = text.find(" / ", pos + 3)
     return text
 
@@ -395,6 +404,8 @@ def history_panel(con: duckdb.DuckDBPyConnection) -> None:
     view = df.drop(columns=["stored_file", "sheet"]).assign(
         dataset=df["dataset"].map(dataset_label), status=df["status"].map(lambda s: t(f"data.status.{s}"))
     )
+    if "message" in view.columns:  # the importer writes "中文 / English": each user reads their half
+        view = view.assign(message=view["message"].map(lambda m: in_lang(m) if isinstance(m, str) else m))
     st.dataframe(view, column_config=labelled(view), hide_index=True, width="stretch")
     by_id: dict[int, dict[Any, Any]] = {int(r["import_id"]): r for r in df.to_dict("records")}
     options = {
