@@ -280,3 +280,26 @@ def test_the_uploader_states_the_importers_limit(empty_db: Path) -> None:
     limit = 100  # server.maxUploadSize in .streamlit/config.toml caps COCKPIT_MAX_FILE_MB (1024)
     assert text("data.upload.label", "en").format(mb=limit).endswith("up to 100 MB each")
     assert not at.exception
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_columns_with_the_same_header_are_mapped_by_their_letter(empty_db: Path, lang: str) -> None:
+    register = [["风险编号", "风险描述", "评分", "评分"], ["R1", "接口延期", "4", "5"], ["R2", "人员流失", "2", "3"]]
+    at = upload(open_data(empty_db, lang), "PACS风险登记册.csv", csv_bytes(register))
+    assert not at.exception
+    labels = {w.key: w.label for w in at.selectbox if str(w.key).startswith("data_map_1_")}
+    column = "列" if lang == "zh" else "Column"
+    assert any(f"C {column}" in v or f"{column} C" in v for v in labels.values()), labels
+    at.selectbox(key="data_map_1_2").set_value("likelihood")
+    at.selectbox(key="data_map_1_3").set_value("impact")
+    at.button(key="data_apply_1").click().run()
+    assert_clean(at)
+    assert at.session_state["data.staged"][0]["mapping"] == {"#C": "likelihood", "#D": "impact"}
+    at.button(key="data_load_1").click().run()
+    assert_clean(at)
+    con = duckdb.connect(str(empty_db))
+    try:
+        got = con.execute("SELECT risk_id, likelihood, impact, project FROM risks ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    assert got == [("R1", 4, 5, "PACS"), ("R2", 2, 3, "PACS")]
