@@ -785,14 +785,14 @@ def _scan_worksheet(
         region, leftover = buf[:cut], buf[cut:]
         r, c = _cell_extent(region)
         max_row, max_col = max(max_row, r), max(max_col, c)
-        sheet.row_tags += region.count(b"<" + prefix + b"row ") + region.count(b"<" + prefix + b"row>")
+        sheet.row_tags += region.count(b"<" + prefix + b"row")  # <row r=..>, <row>, <row/> (a <rowBreaks> adds 1)
         _formulas_without_value(region, prefix, close, sheet)
         _error_cells(region, prefix, sheet)
         if percent_styles:
             _percent_cells(region, percent_styles, sheet)
     r, c = _cell_extent(leftover)
     max_row, max_col = max(max_row, r), max(max_col, c)
-    sheet.row_tags += leftover.count(b"<" + prefix + b"row ") + leftover.count(b"<" + prefix + b"row>")
+    sheet.row_tags += leftover.count(b"<" + prefix + b"row")
     # rows written without r= attributes are numbered by their order: count them, whatever the headers claim
     max_row = max(max_row, sheet.row_tags)
     for ref in _MERGE_RE.findall(leftover)[:5000]:
