@@ -245,6 +245,7 @@ def choose_header(
     `user_mapping` ({header: field or ''}) overrides for this file.
     """
     best: HeaderChoice | None = None
+    two_level: dict[int, HeaderChoice] = {}  # the best two-level reading whose child row is r
     scan = min(len(rows), HEADER_SCAN_ROWS)
     for r in range(scan):
         if not any(c.strip() for c in rows[r]):
@@ -267,9 +268,30 @@ def choose_header(
                 choice.levels = levels
                 if mapping and any(c.how == "saved" for c in choice.columns):
                     choice.score = (choice.score[0], choice.score[1] + 100, *choice.score[2:])
+                if levels == 2 and (r not in two_level or _better(choice, two_level[r])):
+                    two_level[r] = choice
                 if best is None or _better(choice, best):
                     best = choice
+    if best is not None and best.levels == 1 and any(c.how == "duplicate" for c in best.columns):
+        # a merged parent copied over its sub-columns (影响 over 范围/质量/进度/成本) reads as one header repeated;
+        # read with the row below it, each sub-column keeps its own name and the user picks which is the impact
+        below = two_level.get(best.header_row + 1)
+        if (
+            below is not None
+            and not any(c.how == "duplicate" for c in below.columns)
+            and _words_only(rows[below.header_row])
+        ):
+            return below
     return best
+
+
+_NUMBERISH = re.compile(r"^[\s\d.,:/%+-]*$")
+
+
+def _words_only(row: list[str]) -> bool:
+    """A row of header words (范围, 质量, …), not a data row (HIS, 硬件, 1, 2)."""
+    cells = [c.strip() for c in row if c.strip()]
+    return bool(cells) and not any(_NUMBERISH.match(c) for c in cells)
 
 
 def _better(a: HeaderChoice, b: HeaderChoice) -> bool:

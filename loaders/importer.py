@@ -571,7 +571,7 @@ _LEVEL_HEADER = re.compile(
 def _level_only(choice: HeaderChoice, project: str | None) -> ColumnMap | None:
     """A risk register refused for missing likelihood/impact that holds a level column (风险等级 高/中/低)."""
     missing = set(_missing(choice, project))
-    if choice.dataset.name != "risks" or not missing & {"likelihood", "impact"}:
+    if choice.dataset.name != "risks" or not {"likelihood", "impact"} <= missing:
         return None
     return next(
         (

@@ -763,3 +763,31 @@ def test_one_column_per_department_with_the_month_in_the_title(tmp_path: Path) -
         ("2025-03-01", "病历甲级率", "骨科", 97.0, "%"),
     ]
     assert any("3 个科室列" in n and "2025-03-01" in n for n in res.notes), res.notes
+
+
+def test_a_two_level_impact_over_sub_columns_is_asked_then_mapped(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["风险登记册"])
+    ws.append(["项目名称：", None, None, None, None, None, "准备日期："])
+    ws.append(["风险编号", "风险说明书", "概率", "影响", None, None, None, "状态"])
+    ws.append([None, None, None, "范围", "质量", "进度", "成本", None])
+    ws.append(["R1", "接口延期", "高", 2, 1, 5, 3, "打开"])
+    ws.merge_cells("D3:G3")
+    for col in "ABCH":
+        ws.merge_cells(f"{col}3:{col}4")
+    f = tmp_path / "HIS风险登记册.xlsx"
+    wb.save(f)
+    con = store.memory_store()
+    text = refused(importer.import_file(con, f))
+    assert "缺少必填列「影响/impact」" in text and "required columns are missing: impact" in text
+    guess = importer.guess_header(f, f.name)
+    assert guess is not None and guess[0] == "risks"
+    cols = {c.header: c for c in guess[1]}
+    assert cols["影响/进度"].how == "doubtful" and cols["影响/进度"].candidates == ("impact",)
+    assert cols["影响/进度"].letter == "F"
+    (prep,) = importer.prepare(f, mapping={"影响/进度": "impact"})
+    importer.commit(con, prep)
+    got = con.execute("SELECT risk_id, likelihood, impact, project FROM risks").fetchall()
+    assert got == [("R1", 4, 5, "HIS")]

@@ -62,7 +62,7 @@ EXPECTED: dict[str, tuple[str, object]] = {
     # the residual Likelihood / Impact columns repeat the inherent ones' names: told apart
     "risks/fengdancui_risk_register.xlsx": ("loaded", 5),
     # an empty template whose impact spans four sub-columns (范围/质量/进度/成本): refused, never guessed
-    "risks/greyzeng_risk_register_template_zh.xlsx": ("refused", "列名重复「影响」"),
+    "risks/greyzeng_risk_register_template_zh.xlsx": ("refused", "缺少必填列「影响/impact」"),
     "risks/panther2010_hospital_appointments_risk_register.xlsx": ("loaded", 12),
     "risks/tolulope_hospital_grc_risk_register.csv": ("loaded", 15),
     # "Impact Level Rate 1 (LOW) to 5 (HIGH)": a doubtful header match is asked on the data page
