@@ -274,12 +274,18 @@ def test_preview_states_the_unit_and_the_default_stage_and_the_clerk_can_change_
         con.close()
 
 
-def test_the_uploader_states_the_importers_limit(empty_db: Path) -> None:
-    at = open_data(empty_db, "en")
-    # AppTest has no file_uploader element; the label and help come from the catalogue with the limit filled in
-    limit = 100  # server.maxUploadSize in .streamlit/config.toml caps COCKPIT_MAX_FILE_MB (1024)
-    assert text("data.upload.label", "en").format(mb=limit).endswith("up to 100 MB each")
-    assert not at.exception
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_uploader_states_the_importers_limit(empty_db: Path, lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_MAX_FILE_MB", "50")  # the importer's own limit, under the server's 100 MB
+    at = open_data(empty_db, lang)
+    (uploader,) = at.get("file_uploader")
+    assert uploader.proto.max_upload_size_mb == 50
+    assert uploader.proto.label == text("data.upload.label", lang).format(mb=50)
+    assert uploader.proto.help == text("data.upload.limit", lang).format(mb=50)
+    monkeypatch.setenv("COCKPIT_MAX_FILE_MB", "1024")  # over the server's limit: the server's 100 MB is stated
+    at.run()
+    (uploader,) = at.get("file_uploader")
+    assert uploader.proto.max_upload_size_mb == 100
 
 
 @pytest.mark.parametrize("lang", LANGS)
