@@ -24,7 +24,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy loaders metrics charts
+	$(BIN)/mypy loaders metrics charts reports
 	$(BIN)/mypy pages app.py
 
 test: lint
