@@ -43,6 +43,8 @@ class ImportResult:
     import_id: int | None
     message: str
     problems: list[Problem] = field(default_factory=list)
+    # what the importer decided and says (the money unit and where it was written, a default stage, a wide layout)
+    notes: list[str] = field(default_factory=list)
 
 
 _DIGITS = re.compile(r"[0-9]+")
@@ -74,6 +76,8 @@ def result_lines(res: ImportResult, out: list[str]) -> None:
     where = res.file_name + (f" [{res.sheet}]" if res.sheet else "")
     tag = {"loaded": "OK ", "skipped": "== ", "dry-run": "-- ", "undone": "<< "}.get(res.status, "XX ")
     out.append(f"{tag}{where}: {res.dataset or '?'} {res.status}, {res.rows} rows. {res.message}")
+    for note in res.notes:
+        out.append(f"    {note}")
     for p in res.problems:
         level = "错误" if p.severity == "error" else "提示"
         out.append(
@@ -299,7 +303,15 @@ def commit(
         con.execute("COMMIT")
         committed = True
         return ImportResult(
-            prep.file_name, prep.sheet, prep.dataset, "loaded", prep.row_count, import_id, message, prep.report.problems
+            prep.file_name,
+            prep.sheet,
+            prep.dataset,
+            "loaded",
+            prep.row_count,
+            import_id,
+            message,
+            prep.report.problems,
+            prep.notes,
         )
     except bulk.NotClean:
         outcome = (None, "")  # the checked path reads the file again and records its own attempt
@@ -505,7 +517,9 @@ def commit_all(
             )
             if not dry_run:
                 record_refusal(con, p.file_name, msg, dataset=p.dataset, user=user)
-            results.append(ImportResult(p.file_name, p.sheet, p.dataset, "refused", 0, None, msg, p.report.problems))
+            results.append(
+                ImportResult(p.file_name, p.sheet, p.dataset, "refused", 0, None, msg, p.report.problems, p.notes)
+            )
         return results
     for p in preps:
         if dry_run:
@@ -514,7 +528,9 @@ def commit_all(
             if plan is not None and not registry.is_snapshot(p.dataset):
                 msg += f"；{plan.statement('zh')} / {plan.statement('en')}"
             results.append(
-                ImportResult(p.file_name, p.sheet, p.dataset, "dry-run", p.row_count, None, msg, p.report.problems)
+                ImportResult(
+                    p.file_name, p.sheet, p.dataset, "dry-run", p.row_count, None, msg, p.report.problems, p.notes
+                )
             )
             continue
         try:
