@@ -10,9 +10,10 @@ import datetime as dt
 
 import streamlit as st
 
+from auth import roles
 from metrics import overview
 from metrics.scope import Scope
-from pages.components import store
+from pages.components import session, store
 from pages.components.i18n import LANG_KEY, LANG_LABELS, LANGS, lang, t
 
 LANG_WIDGET = "lang_switch"
@@ -61,7 +62,10 @@ def language_switch() -> str:
 def sidebar() -> None:
     """Projects, departments, date range and as-of week, each bound to its query parameter."""
     projects = store.load(overview.project_options)
+    who = session.current()
     departments = store.load(overview.department_options)
+    if who is not None and who.role == roles.DEPT_HEAD:
+        departments = (who.department,)  # a department head's department comes from their identity only
     snapshots = [d.isoformat() for d in store.load(overview.snapshot_dates)]
     side = st.sidebar
     side.subheader(t("common.filter.header"))
@@ -105,4 +109,5 @@ def scope() -> Scope:
         end = picked[1] if len(picked) > 1 else None
     raw_as_of = ss.get(AS_OF)
     as_of = dt.date.fromisoformat(raw_as_of) if raw_as_of else None
-    return Scope(projects=projects, departments=departments, start=start, end=end, as_of=as_of)
+    asked = Scope(projects=projects, departments=departments, start=start, end=end, as_of=as_of)
+    return roles.bind(asked, session.current())  # whatever the URL or a widget says
