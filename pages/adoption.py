@@ -122,7 +122,7 @@ if trend_tab.open:
 if mine_tab.open:
     with mine_tab:
         forced = m.anonymous_setting()
-        everyone = store.load(m.departments, scope, True)
+        everyone = filters.allowed_departments(store.load(m.departments, scope, True))
         mine = st.selectbox(t("adoption.mine.department"), everyone, key="adoption_mine_department")
         anonymous = st.toggle(t("adoption.mine.anonymous"), value=forced, disabled=forced, key="adoption_anonymous")
         if forced:

@@ -91,6 +91,14 @@ def sidebar() -> None:
     )
 
 
+def allowed_departments(names: list[str]) -> list[str]:
+    """The departments a person may pick for a detail view: a department head only their own."""
+    who = session.current()
+    if who is not None and who.role == roles.DEPT_HEAD:
+        return [d for d in names if d == who.department]
+    return names
+
+
 def scope() -> Scope:
     """What the user is looking at, from the sidebar filters (empty selections mean everything)."""
     ss = st.session_state

@@ -18,6 +18,7 @@ from auth import audit, guard, mode, roles
 from auth.accounts import Accounts, accounts_path
 from auth.roles import Identity
 from loaders.errors import CockpitError
+from metrics import overview
 from metrics.adoption import anonymous_setting
 from metrics.scope import anonymise_departments
 from pages.components import store
@@ -75,7 +76,15 @@ def user_name() -> str:
 def restrict(result: T) -> T:
     """What a department head may see of a metric's result: other departments anonymised when the hospital says so."""
     keep = roles.anonymise_others(current(), anonymous_setting())
-    return result if keep is None else anonymise_departments(result, keep)
+    if keep is None:
+        return result
+    return anonymise_departments(result, keep, _department_names(store.database_path(), store.version()))
+
+
+@st.cache_data(show_spinner=False, max_entries=20)
+def _department_names(path: str, version: int) -> tuple[str, ...]:
+    """Every department the store knows (usage, KPIs), for scrubbing names out of texts (per data version)."""
+    return overview.department_options(store.cursor())
 
 
 def record(event: str, *, target: str | None = None, result: str = "ok", detail: str | None = None) -> None:
