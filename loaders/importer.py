@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import re
 import shutil
-import tempfile
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from loaders import bulk, coerce, plans, readers, settings, sniff, store, validate
+from loaders import bulk, coerce, plans, readers, settings, sniff, store, uploads, validate
 from loaders.datasets import DATASETS, Dataset
 from loaders.errors import CockpitError, FileRefused, ImportBusy, Problem, Report, StoreUnavailable, ValidationFailed
 from loaders.headers import ColumnMap, HeaderChoice, choose_header, signature
@@ -1273,27 +1272,7 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     )
 
 
-UPLOAD_TTL_SECONDS = 6 * 3600
-
-
-def upload_dir() -> Path:
-    folder = Path(tempfile.gettempdir()) / "cockpit-uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def tmp_copy(data: bytes, suffix: str) -> Path:
-    """Write uploaded bytes under a generated name (never the user's), and sweep uploads abandoned long ago."""
-    folder = upload_dir()
-    cutoff = dt.datetime.now().timestamp() - UPLOAD_TTL_SECONDS
-    for old in folder.iterdir():
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            continue  # another session may have removed it already
-    safe_suffix = suffix[:8] if re.fullmatch(r"\.[A-Za-z0-9]{1,7}", suffix[:8]) else ".bin"
-    fh = tempfile.NamedTemporaryFile(suffix=safe_suffix, delete=False, dir=folder)
-    with fh:
-        fh.write(data)
-    return Path(fh.name)
+# Upload copies live in loaders/uploads.py (private folder beside the store, quotas, session-end removal).
+UPLOAD_TTL_SECONDS = uploads.UPLOAD_TTL_SECONDS
+upload_dir = uploads.upload_dir
+tmp_copy = uploads.tmp_copy

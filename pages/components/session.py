@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from streamlit import config
 from auth import audit, guard, mode, roles
 from auth.accounts import Accounts, accounts_path
 from auth.roles import Identity
+from loaders import uploads
 from loaders.errors import CockpitError
 from metrics import overview
 from metrics.adoption import anonymous_setting
@@ -246,6 +248,7 @@ def _record_failure(user: str, reason: str) -> None:
 
 def sidebar(who: Identity) -> None:
     """Who is signed in, the demo label, and sign-out."""
+    sweep_uploads()
     side = st.sidebar
     if who.source == "demo":
         side.warning(t("auth.demo"), icon=":material/science:")
@@ -272,3 +275,40 @@ def sign_in_as(state: Any, identity: Identity) -> None:
 def accounts() -> Accounts:
     """The accounts file beside this store (the admin page)."""
     return _accounts()
+
+
+# ------------------------------------------------------------------ upload copies of this session
+
+
+def upload_owner() -> str:
+    """This session's id: the prefix of its upload copies (removed when the session ends)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return re.sub(r"[^A-Za-z0-9_-]", "", ctx.session_id if ctx else "")[:64] or "nosession"
+
+
+def upload_allowed(new_bytes: int) -> bool:
+    return uploads.quota_left(upload_owner(), new_bytes, store.db_path())
+
+
+def quota_message() -> str:
+    return t("auth.quota", files=uploads.max_files(), mb=int(uploads.max_bytes() / 1e6))
+
+
+def sweep_uploads() -> None:
+    """Remove upload copies of sessions that ended (and any older than an hour)."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists() or config.get_option("global.appTest"):
+        return
+    runtime = Runtime.instance()
+    mgr = getattr(runtime, "_session_mgr", None)
+
+    def alive(owner: str) -> bool:
+        return mgr is None or mgr.get_session_info(owner) is not None
+
+    try:
+        uploads.sweep(uploads.upload_dir(store.db_path()), alive=alive)
+    except (OSError, CockpitError):
+        pass  # a folder we refuse to use is reported when someone uploads
