@@ -16,15 +16,16 @@ $(STAMP): requirements.txt requirements-dev.txt $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
 
-# Loads the demo exports into an empty store, then serves the dashboard on localhost.
+# Loads the demo exports into an empty store, then serves the dashboard on localhost (demo mode unless sign-in is
+# configured: see README, Sign-in and roles).
 run: $(STAMP)
 	$(BIN)/python -m loaders demo --db $(DB) --if-empty
-	COCKPIT_DB=$(DB) $(BIN)/streamlit run app.py --server.address localhost --server.port $(PORT)
+	COCKPIT_DB=$(DB) $(BIN)/streamlit run serve.py --server.address localhost --server.port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy loaders metrics charts
+	$(BIN)/mypy loaders metrics charts auth
 	$(BIN)/mypy pages app.py
 
 test: lint

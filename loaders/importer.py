@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import shutil
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -871,9 +870,10 @@ def _keep_original(db_file: str | None, prep: Prepared) -> str | None:
         return None
     target = folder / prep.sha256[:2] / (prep.sha256 + prep.path.suffix.lower()[:8])
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
+        uploads.private_dir(folder)  # 0700, never a planted symlink
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = target.with_suffix(".part")
-        shutil.copyfile(prep.path, tmp)
+        uploads.keep_copy(prep.path, tmp)  # 0600, an .xlsm without its macro project
         tmp.replace(target)
     return str(target)
 

@@ -85,7 +85,11 @@ def quota_left(owner: str, new_bytes: int, db_file: str | Path | None = None) ->
 
 
 def sweep(
-    folder: Path, *, alive: Callable[[str], bool] | None = None, ttl: float = UPLOAD_TTL_SECONDS, now: float | None = None
+    folder: Path,
+    *,
+    alive: Callable[[str], bool] | None = None,
+    ttl: float = UPLOAD_TTL_SECONDS,
+    now: float | None = None,
 ) -> int:
     """Remove copies older than `ttl` or whose session is no longer `alive`; anything not ours (a symlink someone
     planted, a directory) is removed as a link or left alone, never followed. Returns how many were removed."""
@@ -120,3 +124,65 @@ def remove(path: str | Path, db_file: str | Path | None = None) -> None:
             os.unlink(p)
     except FileNotFoundError:
         pass
+
+
+# ------------------------------------------------------------------ kept originals and the store: private, no macros
+
+_MACRO_PARTS = re.compile(r"(^|/)vbaProject\.bin(\.rels)?$|(^|/)vbaData\.xml$|(^|/)_rels/vbaProject\.bin\.rels$", re.I)
+
+
+def keep_copy(src: Path, dst: Path) -> None:
+    """Copy an original to the kept-files folder, readable by us only; an .xlsm loses its macro project (the values
+    were imported; the VBA is never kept, so nobody downloads it back from us)."""
+    import zipfile
+
+    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        if not zipfile.is_zipfile(src) or not _has_macros(src):
+            with open(src, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    out.write(chunk)
+            return
+        with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zin.infolist():
+                if _MACRO_PARTS.search(info.filename):
+                    continue
+                data = zin.read(info.filename)
+                if info.filename == "[Content_Types].xml":
+                    data = re.sub(rb"<Override[^>]*vbaProject[^>]*/>|<Override[^>]*vbaData[^>]*/>", b"", data)
+                    data = data.replace(
+                        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+                        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                    )
+                    data = re.sub(rb"<Default[^>]*Extension=\"bin\"[^>]*/>", b"", data)
+                elif info.filename.endswith(".rels"):
+                    data = re.sub(rb"<Relationship[^>]*vbaProject[^>]*/>", b"", data)
+                zout.writestr(info, data)
+
+
+def _has_macros(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any(_MACRO_PARTS.search(n) for n in z.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def make_private(db_file: str | Path) -> None:
+    """The store, its WAL, the accounts file and the kept originals: 0600 files, 0700 folders (owner only)."""
+    db = Path(db_file)
+    for f in (db, db.with_name(db.name + ".wal"), db.with_name(db.stem + ".accounts.sqlite")):
+        if f.is_file() and not f.is_symlink():
+            os.chmod(f, 0o600)
+    files = db.with_name(db.stem + ".files")
+    if files.is_dir() and not files.is_symlink():
+        os.chmod(files, 0o700)
+        for root, dirs, names in os.walk(files):
+            for d in dirs:
+                os.chmod(os.path.join(root, d), 0o700, follow_symlinks=False)
+            for n in names:
+                p = os.path.join(root, n)
+                if not os.path.islink(p):
+                    os.chmod(p, 0o600)
