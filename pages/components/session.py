@@ -312,3 +312,9 @@ def sweep_uploads() -> None:
         uploads.sweep(uploads.upload_dir(store.db_path()), alive=alive)
     except (OSError, CockpitError):
         pass  # a folder we refuse to use is reported when someone uploads
+
+
+def current_in(state: Any) -> Identity | None:
+    """Tests: the identity held in an AppTest's session_state."""
+    held = state[SESSION_KEY] if SESSION_KEY in state else None
+    return held.identity if isinstance(held, Held) else None
