@@ -10,6 +10,7 @@ st.set_page_config(page_title="HIT Cockpit 医院信息化项目驾驶舱", page
 filters.language_switch()
 who = session.gate()
 if who is None or not who.valid_role:  # no identity, no role: the sign-in page and nothing else
+    session.sign_in_navigation().run()
     st.stop()
 page = st.navigation(nav.build_pages(str(who.role)))
 session.sidebar(who)

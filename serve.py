@@ -4,29 +4,32 @@ every request's Host header and hides /_stcore/metrics, and refuses to start dem
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import streamlit as st
 from starlette.middleware import Middleware
 from streamlit import config
+from streamlit.runtime.pages_manager import PagesManager
 
 from auth import guard, mode
 from loaders import uploads
 from pages.components import store
 
-ROOT = Path(__file__).resolve().parent
-
 
 @asynccontextmanager
 async def lifespan(_app: object) -> AsyncIterator[None]:
     address = config.get_option("server.address")
-    reason = guard.demo_refusal(address, mode.sign_in_mode(ROOT, store.db_path()) == "demo")
+    reason = guard.demo_refusal(
+        address, mode.sign_in_mode(config.get_option("secrets.files"), store.db_path()) == "demo"
+    )
     if reason:
         raise SystemExit(reason)
     os.umask(0o077)  # whatever the server writes (store, WAL, kept originals, uploads) is the owner's alone
     uploads.make_private(store.db_path())
     # Streamlit's own WebSocket check, with the same host names as the guard (belt and braces).
     config.set_option("server.allowedHosts", list(guard.allowed_hosts()))
+    # Without this, until some session has called st.navigation, Streamlit runs pages/<name>.py straight from the
+    # URL (its old pages-folder mode), skipping app.py and so sign-in: off for good before the first request.
+    PagesManager.uses_pages_directory = False
     guard.mark_guarded()
     yield
 

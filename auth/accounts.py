@@ -225,7 +225,7 @@ class Accounts:
         with self._db() as con:
             rows = con.execute("SELECT at, who, event, target, result, detail FROM pending_audit ORDER BY id").fetchall()
             con.execute("DELETE FROM pending_audit")
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [tuple(r) for r in rows]
 
 
 def _verify(pw_hash: str, password: str) -> bool:

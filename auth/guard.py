@@ -96,13 +96,13 @@ async def _refuse(scope: Scope, send: Send, status: int, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def oidc_configured(root: Path) -> bool:
-    """Whether `.streamlit/secrets.toml` (project or user folder) has an [auth] section with a client id."""
+def oidc_configured(secrets_files: list[str] | list[Path]) -> bool:
+    """Whether one of Streamlit's secrets files (option `secrets.files`) has an [auth] section with a client id."""
     import tomllib
 
-    for path in (root / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"):
+    for path in secrets_files:
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError):
             continue
         section = data.get("auth")

@@ -85,12 +85,12 @@ def _anonymise(result: T, keep: str, label: Callable[[str], str], pattern: re.Pa
                 out[col] = out[col].map(
                     lambda v: pattern.sub(lambda m: label(m.group(0)), v) if isinstance(v, str) else v
                 )
-        return out  # type: ignore[return-value]
+        return out
     if dataclasses.is_dataclass(result) and not isinstance(result, type):
         changes = {
             f.name: _anonymise(getattr(result, f.name), keep, label, pattern)
             for f in dataclasses.fields(result)
             if isinstance(getattr(result, f.name), pd.DataFrame)
         }
-        return dataclasses.replace(result, **changes) if changes else result  # type: ignore[type-var]
+        return dataclasses.replace(result, **changes) if changes else result
     return result

@@ -101,7 +101,7 @@ def download_texts(blobs: list[bytes]) -> list[str]:
 @pytest.mark.parametrize("role", roles.ROLES)
 def test_each_role_gets_exactly_its_pages(demo_db: Path, role: str) -> None:
     dept = MINE if role == roles.DEPT_HEAD else None
-    for page in nav.page_files("pmo") + [nav.PAGES_DIR / "admin.py"]:
+    for page in [*nav.page_files("pmo"), nav.PAGES_DIR / "admin.py"]:
         at = app_test(demo_db, "en", as_role(role, dept)).run()  # a fresh session per page, as a new tab would
         assert not at.exception
         path = page.relative_to(ROOT).as_posix()

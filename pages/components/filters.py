@@ -65,7 +65,7 @@ def sidebar() -> None:
     who = session.current()
     departments = store.load(overview.department_options)
     if who is not None and who.role == roles.DEPT_HEAD:
-        departments = (who.department,)  # a department head's department comes from their identity only
+        departments = (who.department or "",)  # a department head's department comes from their identity only
     snapshots = [d.isoformat() for d in store.load(overview.snapshot_dates)]
     side = st.sidebar
     side.subheader(t("common.filter.header"))

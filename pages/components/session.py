@@ -9,11 +9,11 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
 from streamlit import config
+from streamlit.navigation.page import StreamlitPage
 
 from auth import audit, guard, mode, roles
 from auth.accounts import Accounts, accounts_path
@@ -27,7 +27,6 @@ from pages.components import store
 from pages.components.i18n import t
 
 T = TypeVar("T")
-ROOT = Path(__file__).resolve().parent.parent.parent
 SESSION_KEY = "_cockpit_identity"  # a Held; only this module writes it (tests through `sign_in_as`)
 DEMO = Identity("demo", roles.PMO, None, "demo", "demo")
 
@@ -52,7 +51,7 @@ def _accounts() -> Accounts:
 
 
 def sign_in_mode() -> str:
-    return mode.sign_in_mode(ROOT, store.db_path())
+    return mode.sign_in_mode(config.get_option("secrets.files"), store.db_path())
 
 
 def current() -> Identity | None:
@@ -115,7 +114,7 @@ def gate() -> Identity | None:
     """The identity to serve this run, or None after drawing the sign-in page (the caller then stops)."""
     if not config.get_option("global.appTest") and not guard.guarded():
         st.error(t("auth.unguarded"))  # `streamlit run app.py` would skip the Host check: serve.py only
-        return None
+        st.stop()
     how = sign_in_mode()
     held = st.session_state.get(SESSION_KEY)
     if isinstance(held, Held) and not _expired(held, how):
@@ -130,7 +129,7 @@ def gate() -> Identity | None:
         reason = guard.demo_refusal(config.get_option("server.address"), True)
         if reason and not config.get_option("global.appTest"):
             st.error(reason)
-            return None
+            st.stop()
         _start(DEMO)
         return DEMO
     if "oidc" in how and st.user.is_logged_in:
@@ -139,8 +138,18 @@ def gate() -> Identity | None:
             _start(who)
             record("sign_in", target="oidc")
             return who
-    sign_in_page(how)
     return None
+
+
+def sign_in_navigation() -> StreamlitPage:
+    """The only page of someone not signed in: every address leads here (the page list is not even sent)."""
+    return st.navigation(
+        [st.Page(sign_in_view, title=t("auth.title"), url_path="signin", default=True)], position="hidden"
+    )
+
+
+def sign_in_view() -> None:
+    sign_in_page(sign_in_mode())
 
 
 def _expired(held: Held, how: str) -> bool:
