@@ -70,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.cmd == "add":
             password = None if args.oidc else _password(args)
-            accounts.add(args.username, args.role, password=password, department=args.department, display_name=args.name)
+            accounts.add(
+                args.username, args.role, password=password, department=args.department, display_name=args.name
+            )
             _audit(accounts, db, "role_change", args.username, f"added: {args.role} {args.department or ''}".strip())
         elif args.cmd in ("disable", "enable"):
             accounts.disable(args.username, args.cmd == "disable")

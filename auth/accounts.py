@@ -223,7 +223,9 @@ class Accounts:
 
     def take_pending_audit(self) -> list[tuple[str, str, str, str | None, str | None, str | None]]:
         with self._db() as con:
-            rows = con.execute("SELECT at, who, event, target, result, detail FROM pending_audit ORDER BY id").fetchall()
+            rows = con.execute(
+                "SELECT at, who, event, target, result, detail FROM pending_audit ORDER BY id"
+            ).fetchall()
             con.execute("DELETE FROM pending_audit")
         return [tuple(r) for r in rows]
 

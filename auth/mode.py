@@ -14,6 +14,6 @@ def local_configured(db_file: str | Path | None = None) -> bool:
 
 
 def sign_in_mode(secrets_files: list[str] | list[Path], db_file: str | Path | None = None) -> str:
-    """"oidc", "local", "oidc+local" or "demo" (nothing configured). `secrets_files`: Streamlit's `secrets.files`."""
+    """ "oidc", "local", "oidc+local" or "demo" (nothing configured). `secrets_files`: Streamlit's `secrets.files`."""
     kinds = [k for k, on in (("oidc", oidc_configured(secrets_files)), ("local", local_configured(db_file))) if on]
     return "+".join(kinds) or "demo"

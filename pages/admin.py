@@ -19,9 +19,7 @@ users = pd.DataFrame(accounts.users())
 if users.empty:
     st.info(t("audit.empty"))
     st.stop()
-st.dataframe(
-    users, column_config={c: t(f"admin.col.{c}") for c in users.columns}, hide_index=True, width="stretch"
-)
+st.dataframe(users, column_config={c: t(f"admin.col.{c}") for c in users.columns}, hide_index=True, width="stretch")
 
 st.subheader(t("admin.change.header"))
 names = users["username"].tolist()

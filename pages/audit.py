@@ -17,7 +17,5 @@ events = audit.log(store.cursor())  # read directly: the log grows without chang
 if events.empty:
     st.info(t("audit.empty"))
     st.stop()
-st.dataframe(
-    events, column_config={c: t(f"audit.col.{c}") for c in events.columns}, hide_index=True, width="stretch"
-)
+st.dataframe(events, column_config={c: t(f"audit.col.{c}") for c in events.columns}, hide_index=True, width="stretch")
 ui.download(events, "audit_log", key="audit_dl")

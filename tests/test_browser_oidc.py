@@ -37,7 +37,12 @@ def provider() -> Iterator[str]:
         User(sub="dean", claims={"email": "dean@hospital.org", "name": "Dean", "cockpit_role": "president"}),
         User(
             sub="head",
-            claims={"email": "head@hospital.org", "name": "Head", "cockpit_role": "dept_head", "cockpit_department": "心内科"},
+            claims={
+                "email": "head@hospital.org",
+                "name": "Head",
+                "cockpit_role": "dept_head",
+                "cockpit_department": "心内科",
+            },
         ),
         User(sub="stranger", claims={"email": "stranger@hospital.org", "name": "Stranger"}),  # no role anywhere
     ]

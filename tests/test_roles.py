@@ -93,8 +93,6 @@ def download_texts(blobs: list[bytes]) -> list[str]:
     return out
 
 
-
-
 # ------------------------------------------------------------------ page lists
 
 

@@ -35,7 +35,14 @@ from tests.test_data_page import LEDGER, PENDING, csv_bytes, open_data, upload
 
 def test_host_check() -> None:
     hosts = ("localhost", "127.0.0.1", "::1", "cockpit.hospital.org", "*.intra.hospital.org")
-    for ok in ("localhost", "localhost:8501", "127.0.0.1:8501", "[::1]:8501", "cockpit.hospital.org.", "a.intra.hospital.org"):
+    for ok in (
+        "localhost",
+        "localhost:8501",
+        "127.0.0.1:8501",
+        "[::1]:8501",
+        "cockpit.hospital.org.",
+        "a.intra.hospital.org",
+    ):
         assert guard.host_allowed(ok, hosts), ok
     for bad in (None, "", "evil.example", "evil.example:8501", "localhost.evil.example", "localhost@evil.example",
                 "localhost:80/x", "localhost:abc", "intra.hospital.org.evil", "[::2]:1", "127.0.0.1 evil"):  # fmt: skip
@@ -235,7 +242,7 @@ def _xlsm_bytes() -> bytes:
                     b' Target="vbaProject.bin"/></Relationships>',
                 )
             z.writestr(info, data)
-        z.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 Attribute VB_Name = \"Evil\" Shell(\"calc\")")
+        z.writestr("xl/vbaProject.bin", b'\xd0\xcf\x11\xe0 Attribute VB_Name = "Evil" Shell("calc")')
     return out.getvalue()
 
 
@@ -255,7 +262,9 @@ def test_xlsm_original_is_kept_without_macros_and_private(empty_db: Path) -> Non
         assert b"vbaProject" not in z.read("[Content_Types].xml") + z.read("xl/_rels/workbook.xml.rels")
     assert openpyxl.load_workbook(kept)["费用"]["B2"].value == "HIS"  # still a workbook with the values
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
-    assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o700 and stat.S_IMODE(kept.parent.parent.stat().st_mode) == 0o700
+    assert (
+        stat.S_IMODE(kept.parent.stat().st_mode) == 0o700 and stat.S_IMODE(kept.parent.parent.stat().st_mode) == 0o700
+    )
 
 
 def test_nul_file_name_does_not_break_the_data_page(empty_db: Path) -> None:

@@ -17,9 +17,16 @@ LIGHTS = {"green": "🟢", "amber": "🟡", "red": "🔴", "none": "⚪"}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
+_AUTOLINK = re.compile(r"(?i)(www)(\.)|(:)(//)|(@)(?=\w)")  # what GFM turns into links without any markup
+
+
 def escape_markdown(text: object) -> str:
-    """Text from data shown inside markdown-rendering elements stays literal text."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    """Text from data shown inside markdown-rendering elements stays literal text: markup escaped, and a zero-width
+    space breaks the bare URLs, www. names and e-mail addresses the renderer would otherwise turn into links."""
+    unlinked = _AUTOLINK.sub(
+        lambda m: "@\u200b" if m.group(5) else "\u200b".join(g for g in m.groups() if g), str(text)
+    )
+    return _MD_SPECIAL.sub(r"\\\1", unlinked)
 
 
 def error(exc: CockpitError) -> None:
