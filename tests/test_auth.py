@@ -202,3 +202,31 @@ def test_bind_ignores_what_a_department_head_asks_for() -> None:
     assert not roles.may(roles.Identity("p", roles.PRESIDENT), roles.IMPORT)
     assert roles.may(roles.Identity("p", roles.PMO), roles.SAVE_MAPPING)
     assert head.cache_key() != roles.Identity("w", roles.DEPT_HEAD, "骨科").cache_key()
+
+
+# ------------------------------------------------------------------ the admin and audit pages
+
+
+def test_admin_changes_a_role_and_it_is_audited(demo_db: Path, accounts: Accounts) -> None:
+    at = app_test(demo_db, "en", roles.Identity("root", roles.ADMIN, source="test")).run()
+    assert not at.exception
+    assert at.title[0].value == "Users & roles"  # the admin's first page: no data pages at all
+    assert sorted(at.dataframe[0].value["username"]) == ["li", "zhang"]
+    at.selectbox(key="admin_user").set_value("li")
+    at.selectbox(key="admin_role").set_value(roles.FINANCE)
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert accounts.lookup("li") == roles.Identity("li", roles.FINANCE, None, "li", "oidc")
+    at.switch_page("pages/audit.py").run()
+    log = at.dataframe[0].value
+    assert log[["who", "event", "subject", "note"]].iloc[0].tolist() == [
+        "root", "role_change", "li", "dept_head 心内科 -> finance"
+    ]  # fmt: skip
+    assert [d.label for d in at.get("download_button")] == ["Download Excel", "Download CSV"]
+
+
+def test_audit_page_is_the_pmo_and_admin_only(demo_db: Path) -> None:
+    for role in (roles.PRESIDENT, roles.FINANCE):
+        at = app_test(demo_db, "en", roles.Identity("x", role, source="test")).run()
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page("pages/audit.py")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Literal
 
@@ -10,7 +11,7 @@ import streamlit as st
 
 from loaders.errors import CockpitError
 from metrics import export
-from pages.components import nav, store
+from pages.components import nav, session, store
 from pages.components.i18n import column_label, t
 
 LIGHTS = {"green": "🟢", "amber": "🟡", "red": "🔴", "none": "⚪"}
@@ -99,6 +100,7 @@ def download(df: pd.DataFrame, name: str, money_columns: tuple[str, ...] = (), k
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
         icon=":material/download:",
+        on_click=functools.partial(session.record, "download", target=f"{name}.xlsx", detail=f"{len(df)} rows"),
     )
     right.download_button(
         t("common.download.csv"),
@@ -107,4 +109,5 @@ def download(df: pd.DataFrame, name: str, money_columns: tuple[str, ...] = (), k
         mime="text/csv",
         key=f"{key}_csv",
         icon=":material/download:",
+        on_click=functools.partial(session.record, "download", target=f"{name}.csv", detail=f"{len(df)} rows"),
     )
