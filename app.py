@@ -15,6 +15,5 @@ if who is None or not who.valid_role:  # no identity, no role: the sign-in page 
 page = st.navigation(nav.build_pages(str(who.role)))
 session.sidebar(who)
 if ui.store_ok():
-    if page.url_path not in ("admin", "audit"):
-        filters.sidebar()
+    filters.sidebar()
     page.run()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from auth.accounts import Accounts
 from tests.conftest import ROOT, copy_store
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, IDLE, free_port
 
@@ -45,6 +46,7 @@ def provider() -> Iterator[str]:
             },
         ),
         User(sub="stranger", claims={"email": "stranger@hospital.org", "name": "Stranger"}),  # no role anywhere
+        User(sub="listed", claims={"email": "listed@hospital.org", "name": "Listed"}),  # role from the roles file
     ]
     with run_server_in_thread(
         port=free_port(), user_claims=users, access_token_max_age=dt.timedelta(seconds=TOKEN_SECONDS)
@@ -100,8 +102,15 @@ def serve_oidc(db: Path, workdir: Path, provider: str) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def app_url(demo_template: Path, tmp_path_factory: pytest.TempPathFactory, provider: str) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("oidc")
-    with serve_oidc(copy_store(demo_template, workdir), workdir, provider) as url:
-        yield url
+    roles_file = Accounts(workdir / "roles.sqlite")  # the admin's roles file: no password, a role
+    roles_file.add("listed@hospital.org", "finance", display_name="Listed")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("COCKPIT_ACCOUNTS", str(workdir / "roles.sqlite"))
+    try:
+        with serve_oidc(copy_store(demo_template, workdir), workdir, provider) as url:
+            yield url
+    finally:
+        mp.undo()
 
 
 @pytest.fixture
@@ -175,6 +184,15 @@ def test_department_head_lands_on_their_pages(tab: object, app_url: str) -> None
     tab.goto(f"{app_url}/money?lang=en")  # type: ignore[attr-defined]  # editing the URL
     settle(tab)
     assert "Budget & spend" not in tab.inner_text('[data-testid="stMain"]')  # type: ignore[attr-defined]
+
+
+def test_role_from_the_roles_file(tab: object, app_url: str) -> None:
+    sign_in(tab, app_url, "listed")
+    assert nav_paths_ok(tab, ["", "money"])
+
+
+def nav_paths_ok(tab: object, expected: list[str]) -> bool:
+    return nav_links(tab) == sorted(expected)
 
 
 def test_no_role_gets_nothing(tab: object, app_url: str) -> None:
