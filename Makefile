@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy loaders metrics charts auth
-	$(BIN)/mypy pages app.py
+	$(BIN)/mypy pages app.py serve.py
 
 test: lint
 	$(BIN)/python -m pytest -q -rs -p no:cacheprovider

@@ -316,3 +316,12 @@ def test_import_and_mapping_are_audited_as_the_signed_in_person(empty_db: Path) 
         con.close()
     assert events[:2] == [["wang.pmo", "import", "ledger.csv", "loaded"], ["wang.pmo", "mapping", "ledger.csv", "ok"]]
     assert by == [("wang.pmo",)]
+
+
+def test_server_config_keeps_xsrf_on_and_binds_loopback() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"]["address"] == "localhost"
+    assert config["client"]["showErrorDetails"] == "none"
