@@ -25,7 +25,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy loaders metrics charts auth
+	$(BIN)/mypy loaders metrics charts reports auth
 	$(BIN)/mypy pages app.py serve.py
 
 test: lint

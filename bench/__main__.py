@@ -1,9 +1,11 @@
 """`make bench`: import throughput (100k-row .xlsx, 1M and 10M-row usage CSV) beside pandas and DuckDB, then the
-adoption queries on 10M usage rows. Each measurement runs in its own process, so peak memory is its own.
+adoption queries on 10M usage rows, then the overview's warm render and the weekly brief on the demo store plus
+10M usage rows. Each measurement runs in its own process, so peak memory is its own.
 
 Each import case runs --repeat times (default 3) and the median run is reported.
 
-Usage: python -m bench [--xlsx-rows N] [--csv-rows N,N] [--adoption-rows N] [--skip-adoption] [--repeat N]
+Usage: python -m bench [--xlsx-rows N] [--csv-rows N,N] [--adoption-rows N] [--skip-adoption] [--skip-schedule]
+       [--repeat N]
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--csv-rows", default="1000000,10000000")
     ap.add_argument("--adoption-rows", type=int, default=10_000_000)
     ap.add_argument("--skip-adoption", action="store_true")
+    ap.add_argument("--skip-schedule", action="store_true")
+    ap.add_argument("--skip-overview", action="store_true", help="skip the overview render and brief cases")
     ap.add_argument("--repeat", type=int, default=3, help="runs per import case; the median is reported")
     args = ap.parse_args(argv)
     lines = ["| case | rows | time | throughput | peak memory |", "|---|---|---|---|---|"]
@@ -72,12 +76,24 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(lines))
     print()
     print("\n".join(ratios))
+    if not args.skip_schedule:
+        from bench import schedule_bench
+
+        print()
+        schedule_bench.main([])
+    status = 0
     if not args.skip_adoption:
         from bench import adoption_bench
 
         print()
-        return adoption_bench.main(["--rows", str(args.adoption_rows)])
-    return 0
+        status = adoption_bench.main(["--rows", str(args.adoption_rows)])
+    if not args.skip_overview:
+        print()
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.overview_bench", "--rows", str(args.adoption_rows)], check=False
+        )
+        status = status or out.returncode
+    return status
 
 
 if __name__ == "__main__":

@@ -11,12 +11,15 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from charts.axes import date_axis
 from metrics.adoption import movement
 
+# Rate colours follow the target (metrics.adoption.rate_status): green on target, amber just below, red far below.
+STATUS_COLOURS: dict[str, str] = {"green": "#43a047", "amber": "#ffb300", "red": "#e53935", "none": "#cfd8dc"}
 COLOURS: dict[str, str] = {
-    "ok": "#43a047",
-    "below": "#ffb300",
-    "bottom": "#e53935",
+    "ok": STATUS_COLOURS["green"],
+    "below": STATUS_COLOURS["amber"],
+    "bottom_line": "#263238",
     "target": "#37474f",
     "hospital": "#90a4ae",
     "go_live": "#1e88e5",
@@ -42,6 +45,12 @@ _LABELS: dict[str, tuple[str, str]] = {
     "planned": ("计划中", "Planned"),
     "live": ("已上线", "Live"),
     "no_data": ("无数据", "No data"),
+    "status_green": ("达到目标(≥ {target})", "On target (≥ {target})"),
+    "status_amber": ("低于目标 {near} 个百分点以内", "Below target by up to {near} points"),
+    "status_red": ("低于目标超过 {near} 个百分点", "More than {near} points below target"),
+    "bottom_n": ("末位 {n} 名(黑框)", "Bottom {n} (dark outline)"),
+    "bottom_mark": ("末位", "bottom"),
+    "points": ("个百分点", "pp"),
 }
 
 
@@ -71,43 +80,65 @@ def department_from_selection(points: Sequence[Mapping[str, Any]]) -> str | None
 
 
 def bar_colour(row: Any) -> str:
-    if bool(row.bottom):
-        return COLOURS["bottom"]
-    if bool(row.below_target):
-        return COLOURS["below"]
-    return COLOURS["ok"]
+    """The bar's colour: its rate against the target, never its rank."""
+    return STATUS_COLOURS.get(str(getattr(row, "status", "none")), STATUS_COLOURS["none"])
 
 
-def ranking_bar(ranking: pd.DataFrame, lang: str = "zh") -> go.Figure:
-    """Horizontal bars, rank 1 at the top; red = bottom of the list, amber = below target, green = on target.
+def status_legend(fig: go.Figure, lang: str, target: float, near: float, bottom_n: int | None = None) -> None:
+    """Legend entries for the status colours (and the bottom-N outline): traces with no points, legend only."""
+    near_pts = f"{near * 100:.0f}"
+    for status in ("green", "amber", "red"):
+        name = _l(f"status_{status}", lang).format(target=_pct(target), near=near_pts)
+        fig.add_trace(go.Bar(x=[None], y=[None], orientation="h", name=name, marker_color=STATUS_COLOURS[status],
+                             showlegend=True, hoverinfo="skip"))  # fmt: skip
+    if bottom_n:
+        fig.add_trace(go.Bar(x=[None], y=[None], orientation="h", name=_l("bottom_n", lang).format(n=bottom_n),
+                             marker={"color": "rgba(0,0,0,0)", "line": {"color": COLOURS["bottom_line"], "width": 2}},
+                             showlegend=True, hoverinfo="skip"))  # fmt: skip
+
+
+def ranking_bar(ranking: pd.DataFrame, lang: str = "zh", near: float = 0.10, bottom_n: int = 3) -> go.Figure:
+    """Horizontal bars, rank 1 at the top, coloured by the rate against the target (green on target, amber less
+    than `near` below, red further below) with a legend; the bottom N have a dark outline and "bottom" in text.
 
     The target is a dashed vertical line; each bar's text is its rate and ▲▼ rank change; customdata =
     (department, rank) so a click can select a department. Departments without eligible users are left out."""
     df = ranking[ranking["rate"].notna()].sort_values(["rank", "department"], kind="stable")
     fig = go.Figure()
     names = [escape(d) for d in df["department"]]
-    text = [f"{_pct(r, 1)} {movement(c)}".strip() for r, c in zip(df["rate"], df["rank_change"], strict=True)]
+    bottom = [bool(b) for b in df["bottom"]]
+    mark = _l("bottom_mark", lang)
+    text = [
+        f"{_pct(r, 1)} {movement(c)}{' · ' + mark if b else ''}".strip()
+        for r, c, b in zip(df["rate"], df["rank_change"], bottom, strict=True)
+    ]
+    n = df["n_ranked"].astype("int64").tolist() if "n_ranked" in df.columns else [len(df)] * len(df)
     hover = [
-        f"{escape(d)}<br>{_l('rank', lang)} {int(k)}<br>{_l('rate', lang)} {_pct(r, 1)}"
-        f"<br>{_l('gap', lang)} {'+' if g >= 0 else ''}{g * 100:.1f} pp"
-        for d, k, r, g in zip(df["department"], df["rank"], df["rate"], df["gap"], strict=True)
+        f"{escape(d)}<br>{_l('rank', lang)} {int(k)} / {total}<br>{_l('rate', lang)} {_pct(r, 1)}"
+        f"<br>{_l('gap', lang)} {'+' if g >= 0 else ''}{g * 100:.1f} {_l('points', lang)}"
+        for d, k, r, g, total in zip(df["department"], df["rank"], df["rate"], df["gap"], n, strict=True)
     ]
     fig.add_trace(
         go.Bar(
             x=df["rate"].astype("float64"),
             y=names,
             orientation="h",
-            marker_color=[bar_colour(r) for r in df.itertuples(index=False)],
+            marker={
+                "color": [bar_colour(r) for r in df.itertuples(index=False)],
+                "line": {"color": [COLOURS["bottom_line"] if b else "rgba(0,0,0,0)" for b in bottom], "width": 2},
+            },
             text=text,
             textposition="outside",
             customdata=list(zip(df["department"].astype(str), df["rank"].astype("int64"), strict=True)),
             hovertext=hover,
             hoverinfo="text",
             name=_l("rate", lang),
+            showlegend=False,
         )
     )
     if len(df):
         target = float(df["target"].iloc[0])
+        status_legend(fig, lang, target, near, bottom_n if any(bottom) else None)
         fig.add_shape(
             type="line",
             x0=target,
@@ -125,22 +156,36 @@ def ranking_bar(ranking: pd.DataFrame, lang: str = "zh") -> go.Figure:
     fig.update_layout(
         xaxis={"title": _l("rate", lang), "tickformat": ".0%", "range": [0, top]},
         yaxis={"autorange": "reversed", "type": "category"},
-        height=max(260, 28 * len(df) + 100),
-        margin={"l": 10, "r": 10, "t": 30, "b": 40},
-        showlegend=False,
+        height=max(300, 28 * len(df) + 140),
+        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+        showlegend=True,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.04, "x": 0},
+        barmode="overlay",
     )
     return fig
 
 
-def rate_heatmap(matrix: pd.DataFrame, lang: str = "zh") -> go.Figure:
-    """Department (rows) × system (columns) of the latest rate, red→green, the rate written in each cell."""
+STATUS_LEVEL: dict[str, int] = {"red": 0, "amber": 1, "green": 2}
+
+
+def rate_heatmap(matrix: pd.DataFrame, lang: str = "zh", near: float = 0.10) -> go.Figure:
+    """Department (rows) × system (columns) of the latest rate written in each cell, coloured by the rate against
+    its system's target (the ranking's colours), with the colour legend as the colour bar."""
     fig = go.Figure()
     if matrix.empty:
         return fig
     wide = matrix.pivot_table(index="department", columns="system", values="rate", aggfunc="first", dropna=False)
     wide = wide.sort_index().reindex(sorted(wide.columns), axis=1)
-    z = wide.to_numpy(dtype="float64")
-    text = [[_pct(v) if not math.isnan(v) else "—" for v in row] for row in z]
+    status = matrix.pivot_table(index="department", columns="system", values="status", aggfunc="first")
+    status = status.reindex(index=wide.index, columns=wide.columns)
+    z = [[float(STATUS_LEVEL[v]) if v in STATUS_LEVEL else math.nan for v in row] for row in status.to_numpy()]
+    text = [[_pct(v) if not math.isnan(v) else "—" for v in row] for row in wide.to_numpy(dtype="float64")]
+    target = float(matrix["target"].iloc[0]) if "target" in matrix.columns else 0.8
+    near_pts = f"{near * 100:.0f}"
+    names = [_l(f"status_{k}", lang).format(target=_pct(target), near=near_pts) for k in ("red", "amber", "green")]
+    scale: list[list[object]] = []
+    for i, k in enumerate(("red", "amber", "green")):
+        scale += [[i / 3, STATUS_COLOURS[k]], [(i + 1) / 3, STATUS_COLOURS[k]]]
     fig.add_trace(
         go.Heatmap(
             z=z,
@@ -148,10 +193,10 @@ def rate_heatmap(matrix: pd.DataFrame, lang: str = "zh") -> go.Figure:
             y=[escape(d) for d in wide.index],
             text=text,
             texttemplate="%{text}",
-            colorscale="RdYlGn",
-            zmin=0,
-            zmax=1,
-            colorbar={"title": _l("rate", lang), "tickformat": ".0%"},
+            colorscale=scale,
+            zmin=-0.5,
+            zmax=2.5,
+            colorbar={"tickvals": [0, 1, 2], "ticktext": names, "title": _l("rate", lang)},
             hovertemplate=f"{_l('department', lang)} %{{y}}<br>{_l('system', lang)} %{{x}}<br>"
             f"{_l('rate', lang)} %{{text}}<extra></extra>",
             xgap=2,
@@ -260,7 +305,7 @@ def trend_lines(trend: pd.DataFrame, lang: str = "zh", target: float | None = No
         fig.add_hline(y=target, line={"color": COLOURS["target"], "dash": "dash", "width": 1})
     fig.update_layout(
         yaxis={"title": _l("rate", lang), "tickformat": ".0%", "rangemode": "tozero"},
-        xaxis={"title": _l("period", lang)},
+        xaxis={"title": _l("period", lang), **date_axis(lang)},
         height=360,
         margin={"l": 10, "r": 10, "t": 30, "b": 40},
         legend={"orientation": "h", "y": -0.2},
@@ -290,6 +335,7 @@ def my_department_lines(trend: pd.DataFrame, lang: str = "zh") -> go.Figure:
         )
     fig.update_layout(
         yaxis={"title": _l("rate", lang), "tickformat": ".0%", "rangemode": "tozero"},
+        xaxis=date_axis(lang),
         height=320,
         margin={"l": 10, "r": 10, "t": 30, "b": 40},
         legend={"orientation": "h", "y": -0.2},

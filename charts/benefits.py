@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts.adoption import escape
+from charts.axes import date_axis
 from metrics.benefits import Its
 
 COLOURS: dict[str, str] = {
@@ -101,7 +102,7 @@ def its_chart(its: Its, lang: str = "zh") -> go.Figure:
         _go_live_line(fig, its.go_live, lang)
     fig.update_layout(
         title={"text": escape(its.kpi) + unit},
-        xaxis={"title": _l("period", lang)},
+        xaxis={"title": _l("period", lang), **date_axis(lang)},
         height=340,
         margin={"l": 10, "r": 10, "t": 50, "b": 40},
         legend={"orientation": "h", "y": -0.25},
@@ -109,8 +110,16 @@ def its_chart(its: Its, lang: str = "zh") -> go.Figure:
     return fig
 
 
+def improved(improvement: object) -> bool | None:
+    """Whether a KPI is better than its baseline (improvement is signed in the KPI's own direction)."""
+    if improvement is None or improvement is pd.NA or (isinstance(improvement, float) and improvement != improvement):
+        return None
+    return float(improvement) > 0  # type: ignore[arg-type]
+
+
 def sparkline(series: pd.DataFrame, go_live: dt.date | None = None, good: bool | None = None) -> go.Figure:
-    """A tiny line of one KPI (rows: period, value), coloured by whether the latest change is good news."""
+    """A tiny line of one KPI (rows: period, value), coloured by whether the KPI is better than its baseline in
+    the KPI's own direction (a drop in wait time is good): green better, red worse, grey unknown."""
     colour = COLOURS["points"] if good is None else COLOURS["good"] if good else COLOURS["bad"]
     fig = go.Figure(go.Scatter(x=series["period"], y=series["value"], mode="lines", line={"color": colour, "width": 2}))
     if go_live is not None and not pd.isna(go_live):

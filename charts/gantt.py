@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from metrics import schedule
+from charts.axes import date_axis
+from metrics import cpm, schedule
 
 Group = Literal["task", "phase", "project"]
 Zoom = Literal["month", "quarter"] | None
@@ -30,6 +31,7 @@ LABELS: dict[str, dict[str, str]] = {
         "gate": "质量关口",
         "today": "今天",
         "critical": "关键路径",
+        "near_critical": "次关键(总时差≤{days}天)",
         "float": "总时差",
         "owner": "负责人",
         "no_phase": "(未分阶段)",
@@ -50,6 +52,7 @@ LABELS: dict[str, dict[str, str]] = {
         "gate": "Quality gate",
         "today": "Today",
         "critical": "Critical path",
+        "near_critical": "Near-critical (float ≤ {days} d)",
         "float": "Total float",
         "owner": "Owner",
         "no_phase": "(no phase)",
@@ -64,6 +67,8 @@ STATUS_COLORS = {"done": "#59a14f", "on_track": "#4e79a7", "late": "#e15759", "n
 PROGRESS_COLOR = "rgba(20, 30, 50, 0.55)"
 BASELINE_COLOR = "rgba(120, 120, 120, 0.55)"
 CRITICAL_COLOR = "#b00020"
+NEAR_CRITICAL_COLOR = "#f28e2b"  # total float above 0 and within the near-critical setting
+LABEL_WIDTH = 24  # tick labels are cut to this many display columns (a CJK character counts 2); hover has it all
 GATE_COLOR = "#7b3fa0"
 TODAY_COLOR = "#d62728"
 MILESTONE_SYMBOL = "diamond"
@@ -86,6 +91,21 @@ def _esc(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
+def _width(ch: str) -> int:
+    return 2 if ord(ch) > 0x2E7F else 1
+
+
+def short_label(name: object, width: int = LABEL_WIDTH) -> str:
+    """A task name cut to `width` display columns with an ellipsis (CJK characters count 2)."""
+    text = str(name)
+    used = 0
+    for i, ch in enumerate(text):
+        used += _width(ch)
+        if used > width:
+            return text[: max(i - 1, 1)] + "…"
+    return text
+
+
 def _iso(ts: Any) -> str:
     return pd.Timestamp(ts).strftime("%Y-%m-%d")
 
@@ -106,7 +126,10 @@ def _prepare(df: pd.DataFrame, today: dt.date, show_critical: bool) -> pd.DataFr
         plan["critical"] = False
     if "total_float" not in plan.columns:
         plan["total_float"] = np.nan
+    if "near_critical" not in plan.columns or not show_critical:
+        plan["near_critical"] = False
     plan["critical"] = plan["critical"].fillna(False).astype(bool)
+    plan["near_critical"] = plan["near_critical"].fillna(False).astype(bool) & ~plan["critical"]
     plan["_order"] = range(len(plan))
     return plan
 
@@ -125,6 +148,7 @@ def _groups(plan: pd.DataFrame, keys: list[str], today: dt.date) -> pd.DataFrame
         baseline_start=("baseline_start", "min"),
         baseline_finish=("baseline_finish", "max"),
         critical=("critical", "any"),
+        near_critical=("near_critical", "any"),
         _order=("_order", "min"),
     )
     rows = roll.merge(extra.reset_index(), on=keys, how="left")
@@ -135,6 +159,7 @@ def _groups(plan: pd.DataFrame, keys: list[str], today: dt.date) -> pd.DataFrame
     rows["owner"] = None
     rows["total_float"] = np.nan
     rows["predecessors"] = None
+    rows["links"] = None
     if "phase" not in keys:
         rows["phase"] = ""
     return rows
@@ -150,13 +175,16 @@ def _layout(
     y = 0.0
     if group == "task":
         for project, tasks in _ordered(plan).groupby("project", sort=False):
-            ticks.append((y, f"<b>{_esc(project)}</b>"))
+            ticks.append((y, f"<b>{_esc(short_label(project))}</b>"))
             y += 1
             for phase, part in tasks.groupby("phase", sort=False):
-                ticks.append((y, _INDENT + _esc(_phase_label(phase, lab))))
+                ticks.append((y, _INDENT + _esc(short_label(_phase_label(phase, lab)))))
                 y += 1
                 part = part.assign(_y=np.arange(len(part), dtype=float) + y)
-                ticks.extend((float(v), _INDENT * 2 + _esc(n)) for v, n in zip(part["_y"], part["name"], strict=True))
+                ticks.extend(
+                    (float(v), _INDENT * 2 + _esc(short_label(n)))
+                    for v, n in zip(part["_y"], part["name"], strict=True)
+                )
                 y += len(part)
                 bar_parts.append(part[~part["is_milestone"]])
                 marker_parts.append(part[part["is_milestone"] | part["is_gate"]])
@@ -168,7 +196,7 @@ def _layout(
             y += 1
             names = [_phase_label(p, lab) for p in part["phase"]]
             part = part.assign(_y=np.arange(len(part), dtype=float) + y, name=names)
-            ticks.extend((float(v), _INDENT + _esc(n)) for v, n in zip(part["_y"], names, strict=True))
+            ticks.extend((float(v), _INDENT + _esc(short_label(n))) for v, n in zip(part["_y"], names, strict=True))
             y += len(part)
             bar_parts.append(part)
         if bar_parts:
@@ -186,8 +214,8 @@ def _layout(
     markers = pd.concat(marker_parts, ignore_index=True) if marker_parts else plan.iloc[0:0].assign(_y=[])
     if group != "task":
         # Nearly every phase holds some critical task, so outlines would paint the whole portfolio red.
-        bars = bars.assign(critical=False)
-        markers = markers.assign(critical=False)
+        bars = bars.assign(critical=False, near_critical=False)
+        markers = markers.assign(critical=False, near_critical=False)
     return bars, markers, ticks
 
 
@@ -203,6 +231,8 @@ def _hover(rows: pd.DataFrame, lab: Mapping[str, str], group: str) -> list[str]:
         lines.append(f"{r.percent_complete:.0f}% · {lab.get(str(r.status), str(r.status))}")
         if isinstance(r.total_float, float) and not np.isnan(r.total_float):
             flag = f" · {lab['critical']}" if r.critical else ""
+            if getattr(r, "near_critical", False) and not r.critical:
+                flag = f" · {lab['near_critical'].split('(')[0]}"
             lines.append(f"{lab['float']}: {r.total_float:.0f} {lab['days']}{flag}")
         if r.owner:
             lines.append(f"{lab['owner']}: {_esc(r.owner)}")
@@ -226,6 +256,7 @@ def _bar_traces(fig: go.Figure, bars: pd.DataFrame, lab: Mapping[str, str], grou
         if part.empty:
             continue
         crit = part["critical"].to_numpy(dtype=bool)
+        near = part["near_critical"].to_numpy(dtype=bool)
         fig.add_trace(
             go.Bar(
                 name=lab[status],
@@ -234,11 +265,19 @@ def _bar_traces(fig: go.Figure, bars: pd.DataFrame, lab: Mapping[str, str], grou
                 base=[_iso(s) for s in part["start"]],
                 x=_span_ms(part["start"], part["finish"]).tolist(),
                 width=0.55,
+                # % complete written on the bar (hidden by uniformtext where the bar is too short to hold it)
+                text=[f"{p:.0f}%" for p in part["percent_complete"]],
+                textposition="inside",
+                insidetextanchor="middle",
+                textfont={"color": "white", "size": 11},
                 marker={
                     "color": STATUS_COLORS[status],
                     "line": {
-                        "color": [CRITICAL_COLOR if c else _NONE for c in crit],
-                        "width": [3 if c else 0 for c in crit],
+                        "color": [
+                            CRITICAL_COLOR if c else NEAR_CRITICAL_COLOR if m else _NONE
+                            for c, m in zip(crit, near, strict=True)
+                        ],
+                        "width": [3 if c else 2 if m else 0 for c, m in zip(crit, near, strict=True)],
                     },
                 },
                 hovertext=_hover(part, lab, group),
@@ -325,9 +364,10 @@ def dependency_edges(drawn: pd.DataFrame) -> list[tuple[int, int]]:
     for i, key in enumerate(keys):
         index.setdefault(key, i)
     crit = drawn["critical"].to_numpy(dtype=bool)
-    for i, (text, key) in enumerate(zip(drawn["predecessors"], keys, strict=True)):
-        for ident in schedule.parse_predecessors(text):
-            j = index.get((key[0], ident))
+    stored = drawn["links"] if "links" in drawn.columns else pd.Series([None] * len(drawn), index=drawn.index)
+    for i, (links, text, key) in enumerate(zip(stored, drawn["predecessors"], keys, strict=True)):
+        for link in cpm.links_of(links, text):
+            j = index.get((key[0], link.pred))
             if j is not None and j != i:
                 edges.append((j, i, bool(crit[i] and crit[j])))
     edges.sort(key=lambda e: not e[2])
@@ -387,17 +427,28 @@ def gantt(
     zoom: Zoom | str = None,
     max_arrows: int = 200,
     collapse_over: int = COLLAPSE_OVER,
+    near_days: float | None = None,
 ) -> go.Figure:
     """The plan as a Gantt grouped project → phase → task (or one bar per phase / project).
 
     Bars are coloured by status with the completed share drawn inside; milestones are diamonds and quality gates
     star-diamonds; critical tasks have a red outline; baselines are thin grey bars under the current ones.
     Dependency arrows are drawn only in the task view, critical links first, never more than `max_arrows`.
-    `layout.meta` tells what was drawn: group, collapsed, arrows, rows.
+    Near-critical tasks (total float within the setting) have an orange outline; % complete is written on each bar.
+    Task names are cut to LABEL_WIDTH columns (the hover shows them whole); a month/quarter zoom keeps only the
+    rows that overlap its window. `layout.meta` tells what was drawn: group, collapsed, arrows, rows.
     """
+    near_days = cpm.near_critical_days() if near_days is None else near_days
     lab = labels_for(lang, labels)
     group = group if group in ("task", "phase", "project") else "task"
     plan = _prepare(df, today, show_critical)
+    window: tuple[pd.Timestamp, pd.Timestamp] | None = None
+    if zoom in ZOOM_DAYS:
+        before, after = ZOOM_DAYS[str(zoom)]
+        t0 = pd.Timestamp(today)
+        window = (t0 - pd.Timedelta(days=before), t0 + pd.Timedelta(days=after))
+        # only the rows that show in the window: a zoomed portfolio of 300 tasks draws the 40 that matter now
+        plan = plan[(plan["finish"] >= window[0]) & (plan["start"] <= window[1])]
     drawn_group = effective_group(plan, group, collapse_over) if not plan.empty else group
     fig = go.Figure()
     arrows = 0
@@ -432,11 +483,25 @@ def gantt(
         font={"color": TODAY_COLOR},
         name="today",
     )
-    xaxis: dict[str, Any] = {"type": "date", "showgrid": True}
-    if zoom in ZOOM_DAYS:
-        before, after = ZOOM_DAYS[str(zoom)]
-        t0 = pd.Timestamp(today)
-        xaxis["range"] = [_iso(t0 - pd.Timedelta(days=before)), _iso(t0 + pd.Timedelta(days=after))]
+    xaxis: dict[str, Any] = {"type": "date", "showgrid": True, **date_axis(lang)}  # 中文 dates in zh
+    if window is not None:
+        xaxis["range"] = [_iso(window[0]), _iso(window[1])]
+    for flag, colour, width, text in (
+        ("critical", CRITICAL_COLOR, 3, lab["critical"]),
+        ("near_critical", NEAR_CRITICAL_COLOR, 2, lab["near_critical"].format(days=f"{near_days:g}")),
+    ):
+        if show_critical and not plan.empty and bool(plan[flag].any()) and drawn_group == "task":
+            fig.add_trace(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="markers",
+                    name=text,
+                    marker={"symbol": "square-open", "size": 12, "color": colour, "line": {"width": width}},
+                    hoverinfo="skip",
+                    meta=f"legend:{flag}",
+                )
+            )
     rows = len(ticks)
     fig.update_layout(
         barmode="overlay",
@@ -450,10 +515,11 @@ def gantt(
             "zeroline": False,
         },
         height=max(320, min(160 + 22 * rows, 7000)),
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        margin={"l": 10, "r": 10, "t": 40, "b": 10, "autoexpand": True},
         legend={"orientation": "h", "y": -0.02, "yanchor": "top"},
         hovermode="closest",
         clickmode="event+select",
+        uniformtext={"minsize": 8, "mode": "hide"},
         meta={
             "group": drawn_group,
             "requested_group": group,

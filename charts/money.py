@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from charts.axes import date_axis, month_axis
 from metrics.money import SCurve
 
 COLOURS: dict[str, str] = {
@@ -174,7 +175,8 @@ def burn_chart(df: pd.DataFrame, lang: str = "zh") -> go.Figure:
             hovertemplate=f"{_l('budget', lang)}: {_money_hover(lang)}<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text=_l("month", lang), dtick="M1", tickformat="%Y-%m")
+    fig.update_xaxes(title_text=_l("month", lang), dtick="M1", **month_axis(lang))
+    fig.update_xaxes(tickformat=month_axis(lang).get("hoverformat"))
     return _layout(fig, lang)
 
 
@@ -228,6 +230,7 @@ def s_curve_chart(curve: SCurve, lang: str = "zh") -> go.Figure:
     fig.add_shape(type="line", x0=today, x1=today, xref="x", yref="paper", y0=0, y1=1,
                   line={"color": "#37474f", "width": 1, "dash": "dot"})  # fmt: skip
     fig.add_annotation(x=today, y=1, xref="x", yref="paper", text=_l("today", lang), showarrow=False, yshift=8)
+    fig.update_xaxes(**date_axis(lang))
     return _layout(fig, lang)
 
 

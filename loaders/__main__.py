@@ -2,6 +2,8 @@
 
 Exit 0 when every file loaded; 1 when any was refused (each problem printed as file / sheet / row / column /
 value / what is wrong); 2 for usage errors. Never a Python traceback for a bad file or a locked store.
+When the running dashboard holds the store, `import` hands the files to its inbox (loaders/store/inbox.py) and
+says so; with `--wait` it waits for the outcome and exits 0/1 as if it had imported them itself.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from pathlib import Path
 from loaders import coerce, importer, settings, store
 from loaders.datasets import DATASETS
 from loaders.errors import CockpitError
+from loaders.store import history as store_history
+from loaders.store import inbox, writes
+from loaders.store.connection import StoreLocked
 
 
 def _date(text: str) -> dt.date:
@@ -37,6 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="check only; store nothing")
     imp.add_argument("--skip-invalid", action="store_true", help="load the valid rows, report the rest")
     imp.add_argument("--user", default=None, help="name recorded in the import history")
+    imp.add_argument(
+        "--wait",
+        nargs="?",
+        type=float,
+        const=3600.0,
+        default=None,
+        metavar="SECONDS",
+        help="when the running app takes the files through its inbox, wait for the outcome (default 3600 s)",
+    )
     imp.add_argument("--db", dest="db_sub", help=argparse.SUPPRESS)
     demo = sub.add_parser("demo", help="build a store from the demo exports in data/demo")
     demo.add_argument("--if-empty", action="store_true", help="do nothing when the store already holds data")
@@ -50,15 +64,49 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_result(res: importer.ImportResult, out: list[str]) -> None:
-    where = res.file_name + (f" [{res.sheet}]" if res.sheet else "")
-    tag = {"loaded": "OK ", "skipped": "== ", "dry-run": "-- ", "undone": "<< "}.get(res.status, "XX ")
-    out.append(f"{tag}{where}: {res.dataset or '?'} {res.status}, {res.rows} rows. {res.message}")
-    for p in res.problems:
-        level = "错误" if p.severity == "error" else "提示"
-        out.append(
-            f"    [{level}] {p.file} / {p.sheet or '-'} / 行 {p.row if p.row is not None else '-'} / "
-            f"列 {p.column or '-'} / 值 {p.value if p.value is not None else '-'} / {p.message}"
+    writes.result_lines(res, out)
+
+
+def _hand_to_inbox(args: argparse.Namespace, db: str, locked: StoreLocked) -> int:
+    """The app holds the store: give the files to its inbox; with --wait, report the outcome like an import."""
+    folder = inbox.inbox_dir(db)
+    beat = inbox.worker_alive(folder)
+    # the holder is the dashboard when it runs this inbox's worker (its heartbeat names its process)
+    if beat is None or args.dry_run or not (locked.app or beat.get("pid") == locked.pid):
+        print(f"XX {locked.title}: {locked.message}", file=sys.stderr)
+        return 1
+    job = inbox.Job(
+        user=args.user or settings.get("user"),
+        dataset=args.dataset,
+        project=args.project,
+        as_of=args.as_of.isoformat() if args.as_of else None,
+        sheet=args.sheet,
+        skip_invalid=args.skip_invalid,
+    )
+    tickets: list[tuple[Path, str]] = []
+    ok = True
+    for f in args.files:
+        if not f.exists():
+            print(f"XX {f}: 文件不存在 / file not found")
+            ok = False
+            continue
+        ticket = inbox.hand_over(f, folder, job)
+        tickets.append((f, ticket))
+        print(
+            f">> {f.name}: 驾驶舱正在运行，文件已交给收件箱 {folder}(编号 {ticket}) / "
+            f"the dashboard holds the store; handed to its inbox (ticket {ticket})"
         )
+    if args.wait is None:
+        return 0 if ok else 1
+    for f, ticket in tickets:
+        res = inbox.wait_for(folder, ticket, args.wait)
+        if res is None:
+            print(f"XX {f.name}: {args.wait:.0f} 秒内未完成，仍在收件箱中 / not done within {args.wait:.0f} s")
+            ok = False
+            continue
+        print("\n".join(str(line) for line in res.get("lines", [])))
+        ok = ok and bool(res.get("ok"))
+    return 0 if ok else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,7 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from loaders.demo import build_demo
 
-            results = build_demo(db, if_empty=args.if_empty)
+            with writes.via("demo"):
+                results = build_demo(db, if_empty=args.if_empty)
             for r in results:
                 _print_result(r, lines) if r.status != "loaded" else lines.append(
                     f"OK  {r.file_name}{f' [{r.sheet}]' if r.sheet else ''}: {r.dataset} {r.rows} rows"
@@ -78,13 +127,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 lines.append(f"store {db} already holds data; demo not loaded")
             print("\n".join(lines))
             return 0 if all(r.status in ("loaded", "skipped") for r in results) else 1
-        con = store.open_store(db)
+        try:
+            con = store.open_store(db)
+        except StoreLocked as locked:
+            if args.command == "import":
+                return _hand_to_inbox(args, db, locked)
+            raise
         try:
             if args.command == "history":
-                for row in con.execute(
-                    "SELECT import_id, imported_at, imported_by, dataset, file_name, sheet, rows, status, message"
-                    " FROM imports ORDER BY import_id"
-                ).fetchall():
+                for row in store_history.history_rows(con):
                     print(" | ".join("" if v is None else str(v) for v in row))
                 return 0
             if args.command == "undo":
@@ -98,17 +149,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                     lines.append(f"XX {f}: 文件不存在 / file not found")
                     ok = False
                     continue
-                for res in importer.import_file(
-                    con,
-                    f,
-                    dataset=args.dataset,
-                    project=args.project,
-                    as_of=args.as_of,
-                    sheet=args.sheet,
-                    skip_invalid=args.skip_invalid,
-                    dry_run=args.dry_run,
-                    user=args.user,
-                ):
+                with writes.via("cli"):
+                    file_results = importer.import_file(
+                        con,
+                        f,
+                        dataset=args.dataset,
+                        project=args.project,
+                        as_of=args.as_of,
+                        sheet=args.sheet,
+                        skip_invalid=args.skip_invalid,
+                        dry_run=args.dry_run,
+                        user=args.user,
+                    )
+                for res in file_results:
                     _print_result(res, lines)
                     ok = ok and res.status in ("loaded", "skipped", "dry-run")
             print("\n".join(lines))

@@ -49,6 +49,13 @@ class Dataset:
     key: tuple[str, ...] = ()  # business key: duplicates with different values are refused
     replace_key: tuple[str, ...] = ()  # periodic datasets: rows sharing these values are replaced
     extra: dict[str, str] = field(default_factory=dict)
+    # the store's raw table (loaders/store reads every stored column from this registry: row_no, the fields,
+    # then `derived` — columns the importer computes rather than reads, such as a plan row's is_summary)
+    table: str = ""
+    derived: tuple[str, ...] = ()
+    # periodic datasets whose replace_key is coarser than a row's identity (a ledger) replace only rows of the same
+    # source: the same export (sheet + headers), the same file-name pattern, or rows sharing these fields
+    row_key: tuple[str, ...] = ()
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -69,6 +76,8 @@ TASKS = Dataset(
     label_zh="项目计划",
     label_en="Project plan",
     mode="snapshot",
+    table="task_rows",
+    derived=("is_summary", "links", "calendar", "baselines"),
     key=("project", "task_id"),
     fields=(
         Field("project", "text", aliases=PROJECT_ALIASES),
@@ -166,6 +175,13 @@ TASKS = Dataset(
             aliases=("resource names", "owner", "资源名称", "负责人", "责任人", "责任方", "assigned", "assignee"),
         ),
         Field("outline_level", "int", aliases=("outline level", "大纲级别", "层级", "level")),
+        Field("actual_start", "date", aliases=("actual start", "实际开始时间", "实际开始", "实际开始日期")),
+        Field("actual_finish", "date", aliases=("actual finish", "实际完成时间", "实际完成", "实际完成日期")),
+        Field("constraint_type", "text", aliases=("constraint type", "限制类型", "约束类型")),
+        Field("constraint_date", "date", aliases=("constraint date", "限制日期", "约束日期")),
+        Field("duration_optimistic", "duration", aliases=("optimistic duration", "乐观工期", "最短工期")),
+        Field("duration_likely", "duration", aliases=("most likely duration", "最可能工期", "可能工期")),
+        Field("duration_pessimistic", "duration", aliases=("pessimistic duration", "悲观工期", "最长工期")),
     ),
 )
 
@@ -174,6 +190,7 @@ BUDGET = Dataset(
     label_zh="预算",
     label_en="Budget",
     mode="periodic",
+    table="budget_rows",
     key=("project", "category", "period"),
     replace_key=("project", "period"),
     fields=(
@@ -199,7 +216,9 @@ COSTS = Dataset(
     label_zh="费用台账",
     label_en="Cost ledger",
     mode="periodic",
-    replace_key=("project", "month"),
+    table="cost_rows",
+    replace_key=("project", "month", "stage"),
+    row_key=("reference",),
     fields=(
         Field(
             "date", "date", required=True, aliases=("date", "日期", "发生日期", "记账日期", "凭证日期", "posting date")
@@ -239,6 +258,7 @@ RISKS = Dataset(
     label_zh="风险登记册",
     label_en="Risk register",
     mode="snapshot",
+    table="risk_rows",
     key=("project", "risk_id"),
     fields=(
         Field("risk_id", "code", required=True, aliases=("risk id", "id", "风险编号", "编号", "风险id", "序号")),
@@ -289,6 +309,7 @@ CHANGES = Dataset(
     label_zh="变更申请",
     label_en="Change requests",
     mode="snapshot",
+    table="change_rows",
     key=("project", "change_id"),
     fields=(
         Field("change_id", "code", required=True, aliases=("change id", "cr id", "id", "变更编号", "编号", "申请编号")),
@@ -327,6 +348,7 @@ USAGE = Dataset(
     label_zh="系统使用",
     label_en="System usage",
     mode="periodic",
+    table="usage_rows",
     key=("period", "department", "system"),
     replace_key=("period", "department", "system"),
     fields=(
@@ -354,6 +376,7 @@ KPIS = Dataset(
     label_zh="效益指标",
     label_en="Benefit KPIs",
     mode="periodic",
+    table="kpi_rows",
     key=("period", "kpi", "department"),
     replace_key=("period", "kpi", "department"),
     fields=(
@@ -365,7 +388,48 @@ KPIS = Dataset(
     ),
 )
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (TASKS, BUDGET, COSTS, RISKS, CHANGES, USAGE, KPIS)}
+# KPI baselines and targets, and usage-rate targets per system (and per department): a snapshot, each import
+# is the whole table as of its date; the overview and the brief read the table in force at the chosen week.
+TARGETS = Dataset(
+    name="targets",
+    label_zh="目标值",
+    label_en="Targets",
+    mode="snapshot",
+    table="target_rows",
+    key=("kind", "name", "department"),
+    fields=(
+        Field(
+            "kind",
+            "text",
+            required=True,
+            aliases=("kind", "type", "类型", "目标类型", "类别"),
+            help_zh="效益指标 或 使用率",
+            help_en="kpi or usage",
+        ),
+        Field(
+            "name",
+            "text",
+            required=True,
+            aliases=("name", "kpi", "system", "指标", "指标名称", "系统", "名称", "指标/系统"),
+            help_zh="指标名称（效益指标）或系统名称（使用率）",
+            help_en="KPI name (kpi) or system name (usage)",
+        ),
+        Field("department", "text", aliases=("department", "dept", "科室", "科室名称", "部门")),
+        Field("baseline", "number", aliases=("baseline", "基线", "基线值", "上线前")),
+        Field("target", "number", required=True, aliases=("target", "目标", "目标值")),
+        Field("unit", "text", aliases=("unit", "单位")),
+        Field(
+            "direction",
+            "text",
+            aliases=("direction", "better", "方向", "改善方向", "越低越好/越高越好"),
+            help_zh="越低越好 或 越高越好",
+            help_en="lower or higher is better",
+        ),
+        Field("system", "text", aliases=("related system", "关联系统", "所属系统")),
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (TASKS, BUDGET, COSTS, RISKS, CHANGES, USAGE, KPIS, TARGETS)}
 
 _STRIP = re.compile(r"[\s\u3000_\-:：()（）\[\]【】<>《》\"'`·.,，;；/\\*#]+")
 

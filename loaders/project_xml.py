@@ -1,13 +1,15 @@
-"""Plan files in XML: MS Project XML (MSPDI) and GanttProject (.gan), read with defusedxml into canonical task dicts.
+"""GanttProject (.gan) plans, read with defusedxml into canonical task dicts (MS Project XML goes through MPXJ:
+loaders.mpp). This reader is kept over MPXJ's for .gan: it keeps the file's own task ids and builds the WBS from
+the nesting, where MPXJ renumbers the tasks; link types and lags are read as MPXJ reads them.
 
 Each task dict has: task_id, wbs, name, phase, start, finish, baseline_start, baseline_finish, percent_complete,
-duration_days, is_milestone, predecessors, owner, outline_level, is_summary.
+duration_days, is_milestone, predecessors, links, owner, outline_level, is_summary.
 """
 
 from __future__ import annotations
 
+import json
 import math
-import re
 from datetime import date, timedelta
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
@@ -16,17 +18,15 @@ import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
 from loaders.errors import FileRefused, Problem
+from loaders.links import link_text
 from loaders.sniff import safe_name, sniff
 
-__all__ = ["gan_project_name", "mspdi_project_name", "read_gan", "read_mspdi"]
+__all__ = ["gan_project_name", "read_gan"]
 
 Task = dict[str, object]
 
-_ISO_DURATION = re.compile(
-    r"^-?P(?:(?P<y>[\d.]+)Y)?(?:(?P<mo>[\d.]+)M)?(?:(?P<w>[\d.]+)W)?(?:(?P<d>[\d.]+)D)?"
-    r"(?:T(?:(?P<h>[\d.]+)H)?(?:(?P<mi>[\d.]+)M)?(?:(?P<s>[\d.]+)S)?)?$"
-)
-_UNASSIGNED_RESOURCE = "-65535"  # MS Project's placeholder resource of an unassigned assignment
+# GanttProject's <depend type>: 1 start-start, 2 finish-start, 3 finish-finish, 4 start-finish (as MPXJ reads it)
+_GAN_LINK_TYPES = {"1": "SS", "2": "FS", "3": "FF", "4": "SF"}
 
 
 def _refuse(name: str, zh: str, en: str) -> FileRefused:
@@ -100,99 +100,6 @@ def _assign_phases(tasks: list[Task]) -> None:
         task["phase"] = current
 
 
-# --------------------------------------------------------------------------------------------- MSPDI
-
-
-def _ns(root: Element) -> str:
-    return root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-
-
-def iso_duration_hours(text: str | None, hours_per_day: float = 8.0) -> float | None:
-    """Hours in an MSPDI ISO-8601 duration such as "PT400H0M0S"; days/weeks count as working days/weeks."""
-    if not text:
-        return None
-    m = _ISO_DURATION.match(text.strip())
-    if not m:
-        return None
-    g = {k: float(v) if v else 0.0 for k, v in m.groupdict().items()}
-    hours = g["h"] + g["mi"] / 60 + g["s"] / 3600
-    hours += (g["d"] + 5 * g["w"] + 20 * g["mo"] + 260 * g["y"]) * hours_per_day
-    return -hours if text.strip().startswith("-") else hours
-
-
-def mspdi_project_name(path: Path, display_name: str | None = None) -> str | None:
-    """The project's <Title>, else its <Name> (which is often just the file name)."""
-    root, _name = _load(path, display_name, "mspdi")
-    ns = _ns(root)
-    return _clean(root.findtext(f"{ns}Title")) or _clean(root.findtext(f"{ns}Name"))
-
-
-def read_mspdi(path: Path, display_name: str) -> list[Task]:
-    """Tasks of an MS Project XML file in file order, without the project summary task (UID 0) and nameless rows.
-
-    Durations are working hours / (MinutesPerDay / 60), i.e. hours / 8 for the default calendar."""
-    root, _name = _load(path, display_name, "mspdi")
-    ns = _ns(root)
-    minutes_per_day = _to_float(root.findtext(f"{ns}MinutesPerDay")) or 480.0
-    hours_per_day = minutes_per_day / 60 if minutes_per_day > 0 else 8.0
-
-    resources: dict[str, str] = {}
-    for res in root.iterfind(f"{ns}Resources/{ns}Resource"):
-        uid = _clean(res.findtext(f"{ns}UID"))
-        res_name = _clean(res.findtext(f"{ns}Name"))
-        if uid and res_name:
-            resources[uid] = res_name
-    owners: dict[str, list[str]] = {}
-    for asg in root.iterfind(f"{ns}Assignments/{ns}Assignment"):
-        task_uid = _clean(asg.findtext(f"{ns}TaskUID"))
-        res_uid = _clean(asg.findtext(f"{ns}ResourceUID"))
-        if task_uid and res_uid and res_uid != _UNASSIGNED_RESOURCE and res_uid in resources:
-            names = owners.setdefault(task_uid, [])
-            if resources[res_uid] not in names:
-                names.append(resources[res_uid])
-
-    tasks: list[Task] = []
-    for el in root.iterfind(f"{ns}Tasks/{ns}Task"):
-        uid = _clean(el.findtext(f"{ns}UID"))
-        task_name = _clean(el.findtext(f"{ns}Name"))
-        if uid is None or uid == "0" or task_name is None or el.findtext(f"{ns}IsNull") == "1":
-            continue
-        baseline_start: date | None = None
-        baseline_finish: date | None = None
-        for bl in el.iterfind(f"{ns}Baseline"):
-            if (_clean(bl.findtext(f"{ns}Number")) or "0") == "0":
-                baseline_start = _to_date(bl.findtext(f"{ns}Start"))
-                baseline_finish = _to_date(bl.findtext(f"{ns}Finish"))
-        hours = iso_duration_hours(el.findtext(f"{ns}Duration"), hours_per_day)
-        level_text = _clean(el.findtext(f"{ns}OutlineLevel"))
-        preds = [
-            p
-            for p in (_clean(link.findtext(f"{ns}PredecessorUID")) for link in el.iterfind(f"{ns}PredecessorLink"))
-            if p
-        ]
-        tasks.append(
-            {
-                "task_id": uid,
-                "wbs": _clean(el.findtext(f"{ns}WBS")) or _clean(el.findtext(f"{ns}OutlineNumber")),
-                "name": task_name,
-                "phase": None,
-                "start": _to_date(el.findtext(f"{ns}Start")),
-                "finish": _to_date(el.findtext(f"{ns}Finish")),
-                "baseline_start": baseline_start,
-                "baseline_finish": baseline_finish,
-                "percent_complete": _to_float(el.findtext(f"{ns}PercentComplete")) or 0.0,
-                "duration_days": None if hours is None else hours / hours_per_day,
-                "is_milestone": el.findtext(f"{ns}Milestone") == "1",
-                "predecessors": ",".join(preds) or None,
-                "owner": ", ".join(owners.get(uid, [])) or None,
-                "outline_level": int(level_text) if level_text and level_text.isdigit() else 1,
-                "is_summary": el.findtext(f"{ns}Summary") == "1",
-            }
-        )
-    _assign_phases(tasks)
-    return tasks
-
-
 # --------------------------------------------------------------------------------------------- GanttProject
 
 
@@ -247,14 +154,16 @@ def read_gan(path: Path, display_name: str) -> list[Task]:
             if res_name not in names:
                 names.append(res_name)
 
-    # <depend id="X"> inside task T: T is a predecessor of X (whatever the link type).
-    preds: dict[str, list[str]] = {}
+    # <depend id="X" type=".." difference="lag days"> inside task T: T is a predecessor of X.
+    preds: dict[str, list[dict[str, object]]] = {}
     for task_el in container.iter("task"):
         for dep in task_el.findall("depend"):
             succ = dep.get("id")
             tid = task_el.get("id")
             if succ and tid:
-                preds.setdefault(succ, []).append(tid)
+                kind = _GAN_LINK_TYPES.get(dep.get("type") or "2", "FS")
+                lag = _to_float(dep.get("difference")) or 0.0
+                preds.setdefault(succ, []).append({"id": tid, "type": kind, "lag": lag, "unit": "d"})
 
     tasks: list[Task] = []
 
@@ -285,7 +194,8 @@ def read_gan(path: Path, display_name: str) -> list[Task]:
                         "percent_complete": _to_float(el.get("complete")) or 0.0,
                         "duration_days": duration,
                         "is_milestone": is_milestone,
-                        "predecessors": ",".join(preds.get(task_id, [])) or None,
+                        "predecessors": ",".join(link_text(lk) for lk in preds.get(task_id, [])) or None,
+                        "links": json.dumps(preds[task_id], ensure_ascii=False) if task_id in preds else None,
                         "owner": ", ".join(owners.get(task_id, [])) or None,
                         "outline_level": level,
                         "is_summary": bool(children),

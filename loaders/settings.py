@@ -38,6 +38,44 @@ SETTINGS: dict[str, Setting] = {
     "anonymous": Setting(
         "COCKPIT_ANONYMOUS", "0", "1 = the adoption page hides other departments' names (median only) for everyone."
     ),
+    "near_critical_days": Setting(
+        "COCKPIT_NEAR_CRITICAL_DAYS", "2", "Open tasks with total float up to this many working days are near-critical."
+    ),
+    "calendar_file": Setting(
+        "COCKPIT_CALENDAR_FILE",
+        "",
+        "A hospital calendar (CSV date,工作日/休息日) overriding days of the default China calendar.",
+    ),
+    "plan_worker_mb": Setting("COCKPIT_PLAN_WORKER_MB", "768", "JVM heap of the MPXJ plan reader (address cap +2 GB)."),
+    "plan_timeout_s": Setting("COCKPIT_PLAN_TIMEOUT_S", "60", "Longest time the MPXJ reader may spend on one file."),
+    "money_unit_zh": Setting(
+        "COCKPIT_MONEY_UNIT_ZH", "wan", "Money in Chinese tables and Excel: wan = 万元 (two decimals), yuan = 元."
+    ),
+    "status_rules": Setting(
+        "COCKPIT_STATUS_RULES",
+        "slip=7,30;spi=0.95,0.90;cpi=0.95,0.90;eac=0,0.10;risks=1,3;usage=0.10,0.30",
+        "Status light thresholds (amber, red): finish slip in days against baseline (P80 forecast where"
+        " available), SPI and CPI below, EAC over budget share, open critical risks, share of live department x"
+        " system pairs below their usage target.",
+    ),
+    "smtp_host": Setting("COCKPIT_SMTP_HOST", "", "SMTP server the weekly brief is mailed through (blank = no mail)."),
+    "smtp_port": Setting("COCKPIT_SMTP_PORT", "25", "SMTP port."),
+    "smtp_user": Setting("COCKPIT_SMTP_USER", "", "SMTP login (blank = no login)."),
+    "smtp_password": Setting("COCKPIT_SMTP_PASSWORD", "", "SMTP password."),
+    "smtp_starttls": Setting("COCKPIT_SMTP_STARTTLS", "0", "1 = STARTTLS before login."),
+    "smtp_from": Setting("COCKPIT_SMTP_FROM", "cockpit@localhost", "Sender of the weekly brief."),
+    "smtp_to": Setting("COCKPIT_SMTP_TO", "", "Recipients of the weekly brief, comma separated."),
+    "inbox_dir": Setting(
+        "COCKPIT_INBOX",
+        "",
+        "Folder export jobs drop files into for the running app to import (default: inbox/ beside the store; off = no inbox).",
+    ),
+    "inbox_poll": Setting("COCKPIT_INBOX_POLL", "2", "Seconds between two looks of the running app at the inbox."),
+    "inbox_settle": Setting(
+        "COCKPIT_INBOX_SETTLE",
+        "2",
+        "Seconds a dropped file must stay unchanged before it is imported (still being written).",
+    ),
     "user": Setting("COCKPIT_USER", os.environ.get("USER", "pmo"), "Name recorded as the importer of a file."),
 }
 

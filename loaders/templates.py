@@ -41,6 +41,8 @@ STRICT_LISTS: dict[str, tuple[str, ...]] = {
 SUGGESTED_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("risks", "status"): ("开放", "监控中", "已关闭"),
     ("changes", "status"): ("待审批", "已批准", "已实施", "已拒绝"),
+    ("targets", "kind"): ("效益指标", "使用率"),
+    ("targets", "direction"): ("越低越好", "越高越好"),
 }
 
 FORMAT_HELP: dict[str, tuple[str, str]] = {
@@ -130,6 +132,16 @@ EXAMPLES: dict[str, dict[str, Cell]] = {
         "department": "门诊部",
         "value": 32.5,
         "unit": "分钟",
+    },
+    "targets": {
+        "kind": "效益指标",
+        "name": "门诊患者平均等候时间",
+        "department": "门诊部",
+        "baseline": 45,
+        "target": 20,
+        "unit": "分钟",
+        "direction": "越低越好",
+        "system": "HIS",
     },
 }
 

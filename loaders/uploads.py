@@ -105,8 +105,10 @@ def sweep(
             if not stat.S_ISREG(info.st_mode):
                 continue
             m = _NAME.fullmatch(entry.name)
-            owner = m.group("owner") if m else None
-            if info.st_mtime < cutoff or (alive is not None and owner not in (None, "cli") and not alive(owner)):
+            if m is None:
+                continue  # not an upload copy (the importer's staging databases live here too)
+            owner = m.group("owner")
+            if info.st_mtime < cutoff or (alive is not None and owner != "cli" and not alive(owner)):
                 os.unlink(entry.path)
                 removed += 1
         except FileNotFoundError:

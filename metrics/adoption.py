@@ -16,7 +16,8 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from loaders import settings
+from loaders import settings, store
+from metrics import targets
 from metrics.scope import Scope
 
 Period = Literal["week", "month"]
@@ -36,6 +37,11 @@ def per_system(values: Mapping[str, float] | Sequence[tuple[str, float]] | None)
 # date_trunc parts we allow; the part is a bound parameter, this only refuses anything else early.
 PERIODS: tuple[str, ...] = ("week", "month")
 BOTTOM_N = 3  # how many of the lowest-ranked departments the ranking highlights
+# Colours follow the target: on or above it green, up to NEAR_TARGET (absolute, 10 percentage points) below it
+# amber, further below red. Being in the bottom N is marked apart (an outline), never by colour alone, so a
+# department at 86 % against an 80 % target is green even when it ranks last.
+NEAR_TARGET = 0.10
+STATUSES: tuple[str, ...] = ("green", "amber", "red", "none")
 PHASES: tuple[str, ...] = ("live", "pilot", "planned", "none")
 
 # Rule for rows without a denominator: a row whose eligible_users is NULL, 0 (or negative) says nothing about
@@ -248,8 +254,56 @@ def ranking_table(
     from_bottom = df["rate"].astype("float64").round(12).rank(method="min", ascending=True, na_option="keep")
     df["bottom"] = (from_bottom.le(bottom_n) & ranked & (int(ranked.sum()) > bottom_n)).fillna(False).astype(bool)
     df["no_eligible"] = ~ranked
+    df["status"] = [rate_status(r, float(target)) for r in df["rate"]]
+    df["n_ranked"] = int(ranked.sum())
     df = df.sort_values(["rank", "department"], na_position="last", kind="stable").reset_index(drop=True)
     return df
+
+
+def rate_status(rate: object, target: float, near: float = NEAR_TARGET) -> str:
+    """green (rate >= target), amber (less than `near` below it), red (further below), none (no rate)."""
+    if rate is None or rate is pd.NA or (isinstance(rate, float) and math.isnan(rate)):
+        return "none"
+    r = round(float(rate), 12)  # type: ignore[arg-type]
+    if r >= target - 1e-12:
+        return "green"
+    return "amber" if r >= target - near - 1e-12 else "red"
+
+
+def mask_departments(df: pd.DataFrame, visible: Sequence[str], order: str | None = None) -> pd.DataFrame:
+    """Departments other than `visible` renamed to codes "#01", "#02"… in the order of column `order` (best
+    first) or of the rows: the anonymity setting shows where others stand, never who they are."""
+    out = df.copy()
+    if out.empty:
+        return out
+    keep = set(visible)
+    names = out["department"].astype(str)
+    others = names[~names.isin(keep)]
+    if order is not None:
+        ranked = out.loc[others.index].sort_values(order, ascending=False, na_position="last", kind="stable")
+        others = ranked["department"].astype(str)
+    codes: dict[str, str] = {}
+    for name in others:
+        codes.setdefault(name, f"#{len(codes) + 1:02d}")
+    out["department"] = [codes.get(str(d), str(d)) for d in out["department"]]
+    return out
+
+
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "phase": {"live": ("已上线", "Live"), "pilot": ("试点", "Pilot"), "planned": ("计划中", "Planned"),
+              "none": ("未计划", "Not planned")},
+    "issue": {"over_100": ("使用率超过 100%", "Rate above 100 %"),
+              "no_eligible": ("没有应用人数", "No eligible users")},
+}  # fmt: skip
+
+
+def labelled(df: pd.DataFrame, column: str, lang: str) -> pd.DataFrame:
+    """The frame with `<column>_label`: the code of `column` (phase, issue) in words in `lang`."""
+    out = df.copy()
+    table = LABELS[column]
+    words = [table[str(v)][0 if lang == "zh" else 1] if str(v) in table else v for v in out[column]]
+    out[f"{column}_label"] = pd.Series(words, index=out.index, dtype=object)
+    return out
 
 
 def combined_target(target: Target, systems: Sequence[str], weights: Weights) -> float:
@@ -279,6 +333,8 @@ _RANK_COLUMNS = [
     "gap",
     "below_target",
     "bottom",
+    "status",
+    "n_ranked",
     "no_eligible",
     "over_100",
     "active",
@@ -305,15 +361,29 @@ def usage_ranking(
     weights: Weights = None,
     target: Target = None,
     bottom_n: int = BOTTOM_N,
+    *,
+    compare: Sequence[str] | None = None,
+    anonymous: bool = False,
+    visible: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Departments ranked by usage rate in the latest period, for one system or the weighted mean across systems.
+
+    A rank is always among every department the user may compare against (`compare`; None = all departments),
+    whatever the department filter: the filter only chooses which rows come back, so a department that is 30th
+    of 30 stays 30th when it is filtered alone (`n_ranked` = 30). With `anonymous`, departments outside `visible`
+    (default: the department filter) are named by codes (mask_departments). `status` colours each rate against
+    its target (rate_status).
 
     Columns: department, rate, rank, rank_change (+ = moved up since the previous period), previous_rank,
     previous_rate, target, gap (rate − target), below_target, bottom, no_eligible, over_100, active, eligible
     (one system only; NaN for the mean), no_eligible_rows, period, previous_period, movement (▲2/▼1/–).
     `target` is a float, a dict per system, or None for the `usage_target` setting.
     """
-    recent = _recent_rates(con, scope, period, system, per_system=False)
+    in_force = targets.usage_targets(con, scope.as_of) if target is None else None
+    if in_force is not None:  # the targets dataset in force at the as-of week (issue 15)
+        target = in_force.by_system
+    ranked_scope = dataclasses.replace(scope, departments=tuple(compare) if compare is not None else None)
+    recent = _recent_rates(con, ranked_scope, period, system, per_system=False)
     if recent.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in _RANK_COLUMNS})
     latest = recent["latest"].iloc[0]
@@ -336,22 +406,50 @@ def usage_ranking(
         systems = sorted(str(s) for s in cur_rows["system"].unique())
         tgt = combined_target(target, systems, weights)
     table = ranking_table(cur, prev, tgt, bottom_n)
+    if in_force is not None and system is not None and in_force.by_system_department:
+        # a department with its own target in the targets dataset is held to it (metrics.definitions)
+        table["target"] = [in_force.target(system, str(d)) for d in table["department"]]
+        table["gap"] = table["rate"].astype("float64") - table["target"]
+        table["below_target"] = table["rate"].lt(table["target"]).fillna(False).astype(bool)
     table["period"] = latest
     table["previous_period"] = prev_p if prev_p != latest else pd.NaT
     table["period"] = pd.to_datetime(table["period"])
     table["previous_period"] = pd.to_datetime(table["previous_period"])
+    if scope.departments is not None:
+        table = table[table["department"].isin(scope.departments)].reset_index(drop=True)
+    if anonymous:
+        table = mask_departments(table, visible if visible is not None else scope.departments or (), "rate")
     return table[_RANK_COLUMNS]
 
 
 # ------------------------------------------------------------------ heatmap, warnings
 
 
-def rate_matrix(con: duckdb.DuckDBPyConnection, scope: Scope, period: Period = "week") -> pd.DataFrame:
-    """Department × system rate in each system's latest period (long form: period, department, system, rate…)."""
+def rate_matrix(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    period: Period = "week",
+    target: Target = None,
+    *,
+    anonymous: bool = False,
+    visible: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Department × system rate in each system's latest period (long form: period, department, system, rate,
+    target, status…). With `anonymous`, departments outside `visible` (default: the department filter) are codes
+    numbered by their mean rate, best first."""
     recent = _recent_rates(con, scope, period, None, per_system=True)
     latest = recent[recent["period"] == recent["latest"]]
     cols = ["period", "department", "system", "active", "eligible", "no_eligible_rows", "rows", "rate", "over_100"]
-    return latest[cols].sort_values(["department", "system"]).reset_index(drop=True)
+    out = latest[cols].sort_values(["department", "system"]).reset_index(drop=True)
+    out["target"] = [target_for(target, str(x)) for x in out["system"]]
+    out["status"] = [rate_status(r, g) for r, g in zip(out["rate"], out["target"], strict=True)]
+    if anonymous and len(out):
+        mean = out.groupby("department")["rate"].transform("mean")
+        out = mask_departments(
+            out.assign(_mean=mean), visible if visible is not None else scope.departments or (), "_mean"
+        )
+        out = out.drop(columns="_mean").sort_values(["department", "system"]).reset_index(drop=True)
+    return out
 
 
 def usage_warnings(con: duckdb.DuckDBPyConnection, scope: Scope, period: Period = "week") -> pd.DataFrame:
@@ -504,12 +602,9 @@ def _milestones(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     if scope.as_of is None:
         sql = f"SELECT {cols} FROM tasks WHERE {cond}"  # noqa: S608
         return con.execute(sql, params).df()
-    sql = f"""
-        WITH snap AS (SELECT * FROM task_snapshots WHERE as_of <= ?),
-        latest AS (SELECT project, arg_max(import_id, (as_of, import_id)) AS import_id FROM snap GROUP BY project)
-        SELECT {cols} FROM snap JOIN latest USING (project, import_id) WHERE {cond}
-    """  # noqa: S608
-    return con.execute(sql, [scope.as_of, *params]).df()
+    snap, snap_params = store.latest_snapshot("task_snapshots", as_of=scope.as_of)
+    sql = f"SELECT {cols} FROM {snap} s WHERE {cond}"  # noqa: S608
+    return con.execute(sql, [*snap_params, *params]).df()
 
 
 def _names(con: duckdb.DuckDBPyConnection, scope: Scope, column: Literal["department", "system"]) -> list[str]:
@@ -701,9 +796,13 @@ def my_department(
     period: Period = "week",
     weights: Weights = None,
     target: Target = None,
+    compare: Sequence[str] | None = None,
 ) -> MyDepartment:
-    """A department head's view. It compares with every department, whatever the department filter says."""
-    everyone = dataclasses.replace(scope, departments=None)
+    """A department head's view. It compares with every department the role may compare against (`compare`;
+    None = all), whatever the department filter says."""
+    everyone = dataclasses.replace(scope, departments=tuple(compare) if compare is not None else None)
+    if target is None:  # the targets dataset in force at the as-of week (issue 15)
+        target = targets.system_targets(con, scope.as_of)
     recent = _recent_rates(con, everyone, period, None, per_system=True)
     standing = department_standing(recent, department, target)
     overall = overall_from_recent(recent, weights, target)

@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics import adoption
+from metrics import adoption, definitions, targets
 from metrics.scope import Scope
 
 Direction = Literal["lower", "higher"]
@@ -35,13 +35,7 @@ class KpiConfig:
     go_live: dt.date | None = None
 
 
-# The programme's outcome measures and targets (data/demo/targets.json holds the same figures).
-DEFAULT_KPIS: dict[str, KpiConfig] = {
-    "门诊患者平均等候时间": KpiConfig("lower", system="HIS", target=20.0),
-    "病历书写时间": KpiConfig("lower", system="EMR", target=12.5),
-    "患者满意度": KpiConfig("higher", system="HIS", target=95.0),
-    "检验报告周转时间": KpiConfig("lower", system="LIS", target=4.0),
-}
+# Baselines and targets are data: the `targets` dataset (metrics/targets.py), as it stood at the chosen week.
 
 ConfigArg = Mapping[str, KpiConfig] | Sequence[tuple[str, KpiConfig]] | None
 
@@ -59,13 +53,30 @@ def guess_direction(kpi: str, unit: str | None) -> Direction:
 
 
 def kpi_config(kpi: str, unit: str | None = None, config: ConfigArg = None) -> KpiConfig:
-    """The configuration of one KPI: the argument, else the defaults, else a direction guessed from the unit."""
+    """The configuration of one KPI: the argument (from the targets table), else a direction guessed from the
+    unit, without baseline or target."""
     given = dict(config or {})
     if kpi in given:
         return given[kpi]
-    if kpi in DEFAULT_KPIS:
-        return DEFAULT_KPIS[kpi]
     return KpiConfig(guess_direction(kpi, unit))
+
+
+def configs_from_targets(rows: Sequence[targets.KpiTarget]) -> dict[str, KpiConfig]:
+    """KpiConfig per KPI from the targets table's hospital-wide KPI rows (direction guessed when blank)."""
+    return {
+        r.kpi: KpiConfig(
+            r.direction if r.direction in ("lower", "higher") else guess_direction(r.kpi, r.unit),  # type: ignore[arg-type]
+            system=r.system,
+            baseline=r.baseline,
+            target=r.target,
+        )
+        for r in rows
+    }
+
+
+def target_configs(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, KpiConfig]:
+    """The KPI configurations in force at the scope's as-of week (the targets dataset)."""
+    return configs_from_targets(targets.kpi_targets(targets.load_targets(con, scope.as_of)))
 
 
 def is_good(change: float | None, direction: str) -> bool | None:
@@ -171,6 +182,7 @@ def tiles_from_series(
     configs: Mapping[str, KpiConfig],
     go_lives: Mapping[str, dt.date | None],
     baseline_until: Mapping[str, dt.date | None] | None = None,
+    order: Sequence[str] = (),
 ) -> pd.DataFrame:
     """One tile per KPI from its hospital-wide series (pure): latest value, change since the previous period
     (good or bad by direction), baseline (configured, else the mean of the periods before `baseline_until`,
@@ -197,7 +209,7 @@ def tiles_from_series(
         target = cfg.target
         on_target: bool | None = None
         if target is not None:
-            on_target = bool(current <= target) if cfg.direction == "lower" else bool(current >= target)
+            on_target = definitions.kpi_on_target(current, target, cfg.direction)
         rows.append(
             {
                 "kpi": name,
@@ -225,9 +237,9 @@ def tiles_from_series(
         out[c] = pd.to_datetime(out[c])
     for c in ("change_good", "on_target"):  # True / False / None (no news), never numpy bools
         out[c] = pd.Series([None if v is None else bool(v) for v in out[c]], index=out.index, dtype=object)
-    known = [k for k in DEFAULT_KPIS if k in set(out["kpi"])]
-    order = {k: i for i, k in enumerate(known)}
-    out["_o"] = out["kpi"].map(lambda k: order.get(k, len(order)))
+    known = [k for k in order if k in set(out["kpi"])]
+    rank = {k: i for i, k in enumerate(known)}
+    out["_o"] = out["kpi"].map(lambda k: rank.get(k, len(rank)))
     return out.sort_values(["_o", "kpi"], kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
@@ -238,19 +250,20 @@ def history(scope: Scope) -> Scope:
 
 
 def kpi_tiles(con: duckdb.DuckDBPyConnection, scope: Scope, config: ConfigArg = None) -> pd.DataFrame:
-    """A tile for every KPI in the data (the known four first). `config`: dict (or pairs) of KpiConfig per KPI.
+    """A tile for every KPI in the data (those in the targets table first, in its order). `config`: dict (or
+    pairs) of KpiConfig per KPI, overriding the targets table.
 
     The baseline is the mean before the system's first go-live (pilot included: before anyone used it);
     `go_live` is the day half of the departments were live (the before/after and time-series interruption)."""
     scope = history(scope)
     series = kpi_series(con, scope)
-    given = dict(config or {})
+    given = target_configs(con, scope) | dict(config or {})
     units = series.dropna(subset=["unit"]).groupby("kpi")["unit"].first().to_dict() if len(series) else {}
     configs = {str(k): kpi_config(str(k), units.get(k), given) for k in series["kpi"].unique()}
     rollout = _go_lives(con, scope) if any(c.go_live is None and c.system for c in configs.values()) else None
     go_lives = {k: resolve_go_live(c, rollout, "median") for k, c in configs.items()}
     firsts = {k: resolve_go_live(c, rollout, "first") for k, c in configs.items()}
-    return tiles_from_series(series, configs, go_lives, firsts)
+    return tiles_from_series(series, configs, go_lives, firsts, order=tuple(given))
 
 
 # ------------------------------------------------------------------ before / after
@@ -304,7 +317,7 @@ def before_after(
     scope = history(scope)
     series = kpi_series(con, scope, kpi)
     unit = next((str(u) for u in series["unit"] if isinstance(u, str) and u), None)
-    cfg = kpi_config(kpi, unit, config)
+    cfg = kpi_config(kpi, unit, target_configs(con, scope) | dict(config or {}))
     if go_live is None:
         go_live = resolve_go_live(cfg, _go_lives(con, scope) if cfg.go_live is None and cfg.system else None)
     if go_live is None or series.empty:
@@ -401,7 +414,7 @@ def its(
         scope = dataclasses.replace(scope, departments=(department,))
     series = kpi_series(con, scope, kpi)
     unit = next((str(u) for u in series["unit"] if isinstance(u, str) and u), None)
-    cfg = kpi_config(kpi, unit, config)
+    cfg = kpi_config(kpi, unit, target_configs(con, scope) | dict(config or {}))
     if go_live is None:
         go_live = resolve_go_live(cfg, _go_lives(con, scope) if cfg.go_live is None and cfg.system else None)
     df, s0, s1, level = fit_segments(series, go_live)

@@ -52,6 +52,8 @@ class Evm:
     threshold: float = 0.05
     reasons: tuple[str, ...] = ()  # keys of REASONS, first one is the headline
     lights: dict[str, str] = field(default_factory=dict)
+    committed: float | None = None  # signed contracts: EAC is never below them
+    eac_floored: bool = False  # EAC was raised to the committed amount
 
     @property
     def reason(self) -> str | None:
@@ -123,17 +125,19 @@ def evm(
     ac: float | None,
     method: str = "cpi",
     threshold: float = 0.05,
+    committed: float | None = None,
 ) -> Evm:
-    """Earned value from BAC, PV, EV and AC (yuan).
+    """Earned value from BAC, PV, EV and AC (yuan); BAC is the current (approved) budget.
 
     EAC = BAC / CPI by default (method "cpi": today's cost efficiency holds for the rest);
     method "alt": EAC = AC + (BAC - EV) (the rest is done at budget rate). ETC = EAC - AC, VAC = BAC - EAC,
     TCPI = (BAC - EV) / (BAC - AC). Nothing is ever divided by zero: a value that needs a missing or zero
     denominator is None, and `reasons` says why ("no_budget", "no_progress", "no_spend").
+    EAC (both methods) is never below `committed`: signed contracts will be paid whatever the efficiency.
     """
     if method not in METHODS:
         raise ValueError(f"unknown EAC method {method!r}; use one of {METHODS}")
-    bac, pv, ev, ac = _num(bac), _num(pv), _num(ev), _num(ac)
+    bac, pv, ev, ac, committed = _num(bac), _num(pv), _num(ev), _num(ac), _num(committed)
     reasons: list[str] = []
     if bac is None or bac <= 0:
         reasons.append("no_budget")
@@ -147,6 +151,7 @@ def evm(
             bac=bac, pv=pv, ev=None, ac=ac, sv=None, cv=None, spi=None, cpi=None, eac=None, eac_alt=None,
             etc=None, vac=None, tcpi=None, method=method, threshold=threshold, reasons=tuple(reasons),
             lights={k: "none" for k in ("sv", "cv", "spi", "cpi", "eac", "etc", "vac", "tcpi")},
+            committed=committed,
         )  # fmt: skip
     assert bac is not None
     sv = ev - pv if ev is not None and pv is not None else None
@@ -157,6 +162,8 @@ def evm(
     by_cpi = _div(bac, cpi)
     by_rate = ac + (bac - ev) if ac is not None and ev is not None else None
     eac, eac_alt = (by_cpi, by_rate) if method == "cpi" else (by_rate, by_cpi)
+    floored = eac is not None and committed is not None and eac < committed - EPS
+    eac, eac_alt = at_least(eac, committed), at_least(eac_alt, committed)
     etc = eac - ac if eac is not None and ac is not None else None
     vac = bac - eac if eac is not None else None
     left = bac - ac if ac is not None else None
@@ -174,8 +181,16 @@ def evm(
     }
     return Evm(
         bac=bac, pv=pv, ev=ev, ac=ac, sv=sv, cv=cv, spi=spi, cpi=cpi, eac=eac, eac_alt=eac_alt, etc=etc, vac=vac,
-        tcpi=tcpi, method=method, threshold=threshold, reasons=tuple(reasons), lights=lights,
+        tcpi=tcpi, method=method, threshold=threshold, reasons=tuple(reasons), lights=lights, committed=committed,
+        eac_floored=floored,
     )  # fmt: skip
+
+
+def at_least(eac: float | None, committed: float | None) -> float | None:
+    """EAC raised to the committed amount when it is below it (None stays None)."""
+    if eac is None or committed is None:
+        return eac
+    return max(eac, committed)
 
 
 # ------------------------------------------------------------------ plain words
@@ -206,7 +221,7 @@ def meaning(metric: str, e: Evm, lang: str = "zh") -> str:
     if value is None:
         return reason_text(e.reason, lang) or ("数据不足" if zh else "Not enough data")
     if metric == "bac":
-        return f"总预算 {m(value)}" if zh else f"Total budget {m(value)}"
+        return f"当前预算(含已批准变更) {m(value)}" if zh else f"Current budget (approved changes included) {m(value)}"
     if metric == "pv":
         return f"按计划到今天应完成 {m(value)} 的工作" if zh else f"By today the plan expected {m(value)} of work done"
     if metric == "ev":
@@ -235,6 +250,8 @@ def meaning(metric: str, e: Evm, lang: str = "zh") -> str:
             if zh
             else ("at today's efficiency" if e.method == "cpi" else "rest at budget rate")
         )
+        if e.eac_floored:
+            how = "不低于已签约金额" if zh else "not below what is already signed"
         return f"预计完工总成本 {m(value)}({how})" if zh else f"Expected total cost {m(value)} ({how})"
     if metric == "eac_alt":
         return f"另一算法的完工估算 {m(value)}" if zh else f"Other method's estimate {m(value)}"

@@ -22,6 +22,8 @@ from openpyxl.utils import get_column_letter
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = "#,##0.00"
+PERCENT_FORMAT = "0.0%"
+NUMBER_FORMAT = "0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 MAX_WIDTH = 60
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -48,19 +50,21 @@ def _missing(v: object) -> bool:
     return isinstance(v, float) and math.isnan(v)
 
 
-def _cell_value(v: object) -> object:
+def cell_value(v: object) -> object:
     """A value openpyxl can write: numbers, booleans, dates, else text."""
     if _missing(v):
         return None
     if isinstance(v, bool | int | float | str):
         return v
     if isinstance(v, pd.Timestamp):
-        return v.to_pydatetime()
-    if isinstance(v, dt.date | dt.datetime):
+        v = v.to_pydatetime()
+    if isinstance(v, dt.datetime):
+        return v.date() if v.time() == dt.time(0) and v.tzinfo is None else v  # a day, not "00:00:00"
+    if isinstance(v, dt.date):
         return v
     item = getattr(v, "item", None)  # numpy scalars
     if callable(item):
-        return _cell_value(item())
+        return cell_value(item())
     return str(v)
 
 
@@ -70,8 +74,11 @@ def to_xlsx(
     money_columns: Sequence[str] = (),
     *,
     sheet: str | None = None,
+    percent_columns: Sequence[str] = (),
+    number_columns: Sequence[str] = (),
 ) -> bytes:
-    """The table as an .xlsx: bold frozen header, sized columns, money as #,##0.00, text always a string cell.
+    """The table as an .xlsx: bold frozen header, sized columns, text always a string cell, and real number
+    formats: money #,##0.00, shares 0.0% (the cell holds the fraction: 1.0668 shows as 106.7%), indices 0.00.
 
     `sheet` is an alias of `sheet_name` (the shell's download helper passes it by that name).
     """
@@ -79,7 +86,13 @@ def to_xlsx(
     ws = wb.active
     assert ws is not None
     ws.title = sheet_title(sheet if sheet is not None else sheet_name)
-    money = {i for i, c in enumerate(df.columns) if c in set(money_columns)}
+    formats: dict[int, str] = {}
+    for names, fmt in (
+        (number_columns, NUMBER_FORMAT),
+        (percent_columns, PERCENT_FORMAT),
+        (money_columns, MONEY_FORMAT),
+    ):
+        formats.update({i: fmt for i, c in enumerate(df.columns) if c in set(names)})
     widths = [display_width(str(c)) for c in df.columns]
     bold = Font(bold=True)
     for j, name in enumerate(df.columns, start=1):
@@ -89,7 +102,7 @@ def to_xlsx(
         cell.font = bold
     for i, row in enumerate(df.itertuples(index=False, name=None), start=2):
         for j, raw in enumerate(row):
-            value = _cell_value(raw)
+            value = cell_value(raw)
             cell = ws.cell(row=i, column=j + 1)
             if isinstance(value, str):
                 text = ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -102,9 +115,9 @@ def to_xlsx(
             if isinstance(value, dt.date | dt.datetime):
                 cell.number_format = DATE_FORMAT
                 widths[j] = max(widths[j], 10)
-            elif j in money and isinstance(value, int | float) and not isinstance(value, bool):
-                cell.number_format = MONEY_FORMAT
-                widths[j] = max(widths[j], len(f"{value:,.2f}"))
+            elif j in formats and isinstance(value, int | float) and not isinstance(value, bool):
+                cell.number_format = formats[j]
+                widths[j] = max(widths[j], len(f"{value:,.2f}") + 1)
             elif value is not None:
                 widths[j] = max(widths[j], len(str(value)))
     ws.freeze_panes = "A2"
@@ -115,9 +128,17 @@ def to_xlsx(
     return buf.getvalue()
 
 
+def _csv_value(v: object) -> object:
+    if isinstance(v, str):
+        return neutralise(v)
+    if isinstance(v, dt.date | pd.Timestamp):
+        return cell_value(v)  # days without "00:00:00"
+    return v
+
+
 def to_csv(df: pd.DataFrame) -> bytes:
     """UTF-8 with a BOM (Excel opens it in the right encoding); text cells that start like a formula get a quote."""
     safe = df.copy()
     for col in safe.columns:
-        safe[col] = safe[col].map(lambda v: neutralise(v) if isinstance(v, str) else v).astype(object)
+        safe[col] = safe[col].map(_csv_value).astype(object)
     return safe.to_csv(index=False).encode("utf-8-sig")

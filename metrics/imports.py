@@ -1,4 +1,4 @@
-"""The import history for the data page: who loaded what and when, and the kept original of each upload."""
+"""The import history for the data page (kept in loaders.store.history), the kept originals, header guesses."""
 
 from __future__ import annotations
 
@@ -7,59 +7,32 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from loaders import importer, store
+from loaders import importer
+from loaders.datasets import DATASETS
 from loaders.headers import ColumnMap
-from loaders.importer import db_file_of
+from loaders.store import history as store_history
+from loaders.store import replace
 from metrics.scope import Scope
 
-HISTORY_COLUMNS = (
-    "import_id",
-    "imported_at",
-    "imported_by",
-    "dataset",
-    "file_name",
-    "sheet",
-    "rows",
-    "status",
-    "message",
-    "stored_file",
-    "undone_by",
-)
+HISTORY_COLUMNS = store_history.HISTORY_COLUMNS
+latest_import_id = store_history.latest_import_id
+undoable = store_history.undoable
+stored_file = store_history.stored_file
 
 
 def history(con: duckdb.DuckDBPyConnection, scope: Scope | None = None, limit: int = 500) -> pd.DataFrame:
     """The latest imports first (loads, refusals, undos). The log is programme-wide: `scope` does not narrow it."""
     del scope  # an import may span projects; the programme office sees every attempt
-    df = con.execute(
-        "SELECT import_id, imported_at, imported_by, dataset, file_name, sheet, rows, status, message,"
-        " stored_file, undone_by FROM imports ORDER BY import_id DESC LIMIT ?",
-        [limit],
-    ).df()
-    return df[list(HISTORY_COLUMNS)]
+    return store_history.history(con, limit)
 
 
-def latest_import_id(con: duckdb.DuckDBPyConnection) -> int | None:
-    """The newest import the data reflects (status loaded), or None. Refusals are logged but change no data."""
-    row = con.execute("SELECT max(import_id) FROM imports WHERE status = 'loaded'").fetchone()
-    return int(row[0]) if row and row[0] is not None else None
-
-
-def undoable(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
-    """Ids of imports that are loaded now, so could be undone (newest first)."""
-    rows = con.execute("SELECT import_id FROM imports WHERE status = 'loaded' ORDER BY import_id DESC").fetchall()
-    return tuple(int(r[0]) for r in rows)
-
-
-def stored_file(con: duckdb.DuckDBPyConnection, import_id: int) -> Path | None:
-    """The kept original of an import, when it exists inside this store's file folder (never anywhere else)."""
-    row = con.execute("SELECT stored_file FROM imports WHERE import_id = ?", [import_id]).fetchone()
-    folder = store.files_dir(db_file_of(con))
-    if not row or not row[0] or folder is None:
+def replacement_statement(con: duckdb.DuckDBPyConnection, prep: importer.Prepared, lang: str = "zh") -> str | None:
+    """What loading `prep` would replace, in `lang` ("将替换 3 月 HIS 项目来自《付款台账》的 12 行"); None for a
+    snapshot, or when it can only be known once the rows are read (a big CSV on the bulk path)."""
+    plan = replace.replacement_plan(con, prep)
+    if plan is None or plan.dataset not in DATASETS or DATASETS[plan.dataset].mode == "snapshot":
         return None
-    path = Path(row[0]).resolve()
-    if not path.is_relative_to(folder.resolve()) or not path.is_file():
-        return None
-    return path
+    return plan.statement("zh" if lang == "zh" else "en")
 
 
 def read_stored(path: str | Path) -> bytes:

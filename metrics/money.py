@@ -2,32 +2,43 @@
 
 Every public function takes (con, scope); the pure helpers below them take plain frames so tests can feed them.
 
-How the ledger is read (the cost ledger holds one line per stage for the same contract):
-- A contract is (project, category, vendor, reference); lines without a reference share one contract per
-  project, category and vendor.
-- committed = contracts signed; AC (actual cost, "spent") = work accepted and billed = the invoiced amount;
-  paid = cash out. Per contract AC = max(invoiced, paid), because small purchases are often booked as paid
-  without an invoice line; committed = max(committed, AC), because a bill without a signed-contract line is
-  still a commitment; due (payable) = max(AC - paid, 0).
+How the ledger is read (the cost ledger holds one line per stage for the same contract). These definitions are
+the programme's one source: the overview, the brief and the exports quote the functions below.
+- A contract is (project, reference); lines without a reference share one contract per project, category and
+  vendor. A supplementary agreement (补充协议) is booked under its own reference, the base contract's reference
+  plus a marker: `HT-010-补1`, `HT-010补充协议2`, `HT-010-变更1` (see `base_reference`). When that base contract
+  exists in the same project, the amendment belongs to it; otherwise it stands as a contract of its own.
+- Committed (已签约) per contract = signed amount + signed amendments, or the invoiced amount (AC) when that is
+  higher (work billed beyond the signed amount is still owed). Never signed + amendments + over-billing.
+- AC (actual cost, "spent") = work accepted and billed = the invoiced amount; paid = cash out. Per contract
+  AC = max(invoiced, paid), because small purchases are often booked as paid without an invoice line;
+  due (payable) = max(AC - paid, 0).
 - Monthly AC follows the lines of the stage that gives the contract's AC (invoiced, or paid where paid
   exceeds invoiced), so monthly figures add up to the totals.
-- Remaining = BAC - AC; share used = AC / BAC (None for a zero budget).
-- BAC = the loaded budget (the original baseline). Approved changes are shown on top of it in the waterfall
-  (original -> approved changes -> current budget -> forecast), not folded into BAC.
-- PV to date = the phased budget up to today, the current month pro rata by day. Budget lines without a
-  period are spread evenly over the months of the project's plan (or, without a plan, over its phased months).
+- Original budget = the loaded budget. Current (approved) budget = original + the cost impact of approved and
+  implemented change requests decided by the cut-off day. EVM (BAC), EAC, VAC, "budget used" and over-budget
+  all use the current budget; tables show both, labelled.
+- Remaining is stated two ways: current budget - AC (not yet spent) and current budget - committed (not yet
+  signed). Committed above the current budget is a warning of its own (over-committed).
+- EAC = BAC / CPI (or AC + (BAC - EV)), and never below committed: signed contracts will be paid.
+- PV to date = the phased budget up to the day, the current month pro rata by day. Budget lines without a
+  period are spread evenly over the months of the project's plan (or, without a plan, over its phased months);
+  an approved change is spread over the months from its decision (else its request) to the plan's finish.
 - EV = BAC x physical % complete: the duration-weighted percent complete of the plan's leaf tasks (summary
   tasks excluded) in the latest snapshot; past months use the snapshots that existed then.
 - Everything "to date" stops at today (scope.today) or at the end of the date filter if that is earlier.
-  The start of the date filter only narrows the months the burn and S-curve show. The department filter does
-  not apply: money data has no department.
+  Spend in the date range (AC between its start and the cut-off) is reported beside the totals. Charts start
+  at the programme's first month unless the user narrowed the range (`chart_start`). The department filter
+  does not apply: money data has no department.
 """
 
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -71,8 +82,27 @@ CHANGE_STATUS_LABELS = {
 }
 STAGE_LABELS = {"committed": ("已签约", "Committed"), "invoiced": ("已开票", "Invoiced"), "paid": ("已付款", "Paid")}
 APPROVED = ("approved", "implemented")  # statuses whose cost impact is part of the current budget
-LIGHT_SYMBOLS = {"green": "🟢", "amber": "🟡", "red": "🔴", "none": "⚪"}
+LIGHT_WORDS = {
+    "green": ("正常", "On track"),
+    "amber": ("关注", "Watch"),
+    "red": ("预警", "Alert"),
+    "none": ("数据不足", "No data"),
+}
+LIGHTS = tuple(LIGHT_WORDS)
 UNKNOWN_VENDOR = "—"
+CHANGE_CATEGORY = "\u0000approved changes"  # phasing key of approved changes: never a budget category
+# A reference that is another one's supplementary agreement: the base, a separator, a marker and a number.
+_AMENDMENT = re.compile(
+    r"^(?P<base>.+?)[\s\-_/—–(（]*(?:补充协议|补充|补|增补|变更协议|变更|amendment|amend|supplement|supp)"
+    r"\s*[-_#]?\s*\d*\s*[)）]?$",
+    re.IGNORECASE,
+)
+
+
+def light_word(status: str, lang: str = "zh") -> str:
+    """A light's status in words ("正常" / "On track"): tables show words on a coloured badge, never emoji."""
+    zh, en = LIGHT_WORDS.get(status, LIGHT_WORDS["none"])
+    return zh if lang == "zh" else en
 
 
 # ------------------------------------------------------------------ small helpers
@@ -290,57 +320,108 @@ def phase_budget(budget: pd.DataFrame, plan_by_project: dict[str, Plan]) -> dict
     return dict(phased)
 
 
+def base_reference(reference: str, known: Iterable[str]) -> str:
+    """The contract a reference belongs to: the base contract when `reference` is its supplementary agreement
+    (`HT-010-补1` -> `HT-010`, when `HT-010` is among `known`), else the reference itself."""
+    match = _AMENDMENT.match(reference.strip())
+    if match is None:
+        return reference
+    base = match.group("base").strip()
+    return base if base and base != reference and base in set(known) else reference
+
+
 @dataclass(frozen=True)
 class Contract:
     project: str
     category: str
     vendor: str
     reference: str
-    committed: float
+    committed: float  # max(signed + amendments, AC): the definition of committed
     invoiced: float
     paid: float
     actual: float  # AC = max(invoiced, paid)
     due: float  # max(AC - paid, 0)
     first_invoice: dt.date | None
+    signed: float = 0.0  # the committed-stage lines of the contract itself
+    amendments: float = 0.0  # the committed-stage lines of its supplementary agreements
+
+
+def contract_committed(signed: float, amendments: float, actual: float) -> float:
+    """Committed per contract: signed amount plus signed amendments, or what was billed when that is higher."""
+    return max(signed + amendments, actual)
 
 
 def contracts(lines: pd.DataFrame) -> tuple[list[Contract], dict[tuple[str, str, dt.date], float]]:
     """Contracts with their stages, and monthly AC per (project, category, month) (see module doc)."""
-    sums: dict[tuple[str, str, str, str], dict[str, float]] = defaultdict(lambda: dict.fromkeys(STAGES, 0.0))
-    by_month: dict[tuple[str, str, str, str], dict[str, dict[dt.date, float]]] = defaultdict(
+    daily, cons = _contracts(lines)
+    monthly: dict[tuple[str, str, dt.date], float] = defaultdict(float)
+    for (p, c, d), v in daily.items():
+        monthly[(p, c, month_start(d))] += v
+    return cons, dict(monthly)
+
+
+def _contracts(lines: pd.DataFrame) -> tuple[dict[tuple[str, str, dt.date], float], list[Contract]]:
+    recs = _records(lines)
+    refs: dict[str, set[str]] = defaultdict(set)
+    for r in recs:
+        ref = _text(r.get("reference")).strip()
+        if ref:
+            refs[str(r["project"])].add(ref)
+    owner: dict[tuple[str, str], tuple[str, str]] = {}  # (project, base reference) -> (category, vendor)
+    keyed: list[tuple[tuple[str, str, str, str], bool, dict[str, Any]]] = []
+    for r in recs:
+        project = str(r["project"])
+        ref = _text(r.get("reference")).strip()
+        base = base_reference(ref, refs[project]) if ref else ref
+        amendment = base != ref
+        category, vendor = str(r["category"]), _text(r.get("vendor"), UNKNOWN_VENDOR)
+        if ref and not amendment:
+            owner.setdefault((project, ref), (category, vendor))
+        keyed.append(((project, category, vendor, base), amendment, r))
+    sums: dict[tuple[str, str, str, str], dict[str, float]] = defaultdict(
+        lambda: dict.fromkeys((*STAGES, "amendments"), 0.0)
+    )
+    by_day: dict[tuple[str, str, str, str], dict[str, dict[dt.date, float]]] = defaultdict(
         lambda: {s: defaultdict(float) for s in STAGES}
     )
     first_inv: dict[tuple[str, str, str, str], dt.date] = {}
-    for r in _records(lines):
+    for (project, category, vendor, ref), amendment, r in keyed:
         stage = normalise_stage(r["stage"])
         d = _date(r["date"])
         if stage is None or d is None:
             continue
-        key = (str(r["project"]), str(r["category"]), _text(r.get("vendor"), UNKNOWN_VENDOR), _text(r.get("reference")))
+        if ref and (project, ref) in owner:  # an amendment (or a line) joins its contract's category and vendor
+            category, vendor = owner[(project, ref)]
+        key = (project, category, vendor, ref)
         amount = _float(r["amount"])
-        sums[key][stage] += amount
-        by_month[key][stage][month_start(d)] += amount
+        if stage == "committed" and amendment:
+            sums[key]["amendments"] += amount
+        else:
+            sums[key][stage] += amount
+        by_day[key][stage][d] += amount
         if stage == "invoiced":
             first_inv[key] = min(first_inv.get(key, d), d)
     out: list[Contract] = []
-    monthly: dict[tuple[str, str, dt.date], float] = defaultdict(float)
+    daily: dict[tuple[str, str, dt.date], float] = defaultdict(float)
     for key, s in sums.items():
         basis = "invoiced" if s["invoiced"] >= s["paid"] else "paid"
         actual = s[basis]
-        for m, v in by_month[key][basis].items():
-            monthly[(key[0], key[1], m)] += v
+        for d, v in by_day[key][basis].items():
+            daily[(key[0], key[1], d)] += v
         out.append(
             Contract(
                 *key,
-                committed=max(s["committed"], actual),
+                committed=contract_committed(s["committed"], s["amendments"], actual),
                 invoiced=s["invoiced"],
                 paid=s["paid"],
                 actual=actual,
                 due=max(actual - s["paid"], 0.0),
                 first_invoice=first_inv.get(key),
+                signed=s["committed"],
+                amendments=s["amendments"],
             )
         )
-    return out, dict(monthly)
+    return dict(daily), out
 
 
 # ------------------------------------------------------------------ the bundle every view starts from
@@ -350,37 +431,124 @@ def contracts(lines: pd.DataFrame) -> tuple[list[Contract], dict[tuple[str, str,
 class Ledger:
     cut: dt.date
     projects: tuple[str, ...]  # projects holding a budget or a cost line
-    bac: dict[str, float]
-    bac_by_category: dict[tuple[str, str], float]
-    phased: dict[tuple[str, str, dt.date], float]
+    bac: dict[str, float]  # the current (approved) budget: original + approved changes
+    bac_by_category: dict[tuple[str, str], float]  # original budget per category (changes are not allocated)
+    phased: dict[tuple[str, str, dt.date], float]  # current budget per month (approved changes included)
     contracts: tuple[Contract, ...]
     monthly_ac: dict[tuple[str, str, dt.date], float]
     plans: dict[str, Plan]
+    original: dict[str, float] = dataclasses.field(default_factory=dict)  # the loaded budget
+    approved: dict[str, float] = dataclasses.field(default_factory=dict)  # approved changes' cost impact
+    daily_ac: dict[tuple[str, str, dt.date], float] = dataclasses.field(default_factory=dict)
+    first_month: dt.date | None = None  # the programme's first month (budget, spend or plan)
+
+    def only(self, project: str | None) -> Ledger:
+        """The same ledger narrowed to one project (None = unchanged)."""
+        if project is None:
+            return self
+        keep = (project,) if project in self.projects else ()
+        return dataclasses.replace(
+            self,
+            projects=keep,
+            bac={p: v for p, v in self.bac.items() if p == project},
+            bac_by_category={k: v for k, v in self.bac_by_category.items() if k[0] == project},
+            phased={k: v for k, v in self.phased.items() if k[0] == project},
+            contracts=tuple(c for c in self.contracts if c.project == project),
+            monthly_ac={k: v for k, v in self.monthly_ac.items() if k[0] == project},
+            plans={p: v for p, v in self.plans.items() if p == project},
+            original={p: v for p, v in self.original.items() if p == project},
+            approved={p: v for p, v in self.approved.items() if p == project},
+            daily_ac={k: v for k, v in self.daily_ac.items() if k[0] == project},
+        )
 
 
-def build_ledger(budget: pd.DataFrame, lines: pd.DataFrame, snapshots: pd.DataFrame, cut: dt.date) -> Ledger:
+def approved_changes(changes: pd.DataFrame, cut: dt.date | None = None) -> list[tuple[str, dt.date | None, float]]:
+    """(project, decision day else request day, cost impact) of approved or implemented change requests decided
+    (else requested) by the cut-off day; a change without any date counts."""
+    out: list[tuple[str, dt.date | None, float]] = []
+    for r in _records(changes):
+        if normalise_change_status(r.get("status")) not in APPROVED:
+            continue
+        when = _date(r.get("decided")) or _date(r.get("requested"))
+        if cut is not None and when is not None and when > cut:
+            continue
+        out.append((str(r["project"]), when, _float(r.get("cost_impact"))))
+    return out
+
+
+def current_budget(original: float, approved: float) -> float:
+    """The current (approved) budget: the original budget plus approved changes' cost impact."""
+    return original + approved
+
+
+def build_ledger(
+    budget: pd.DataFrame,
+    lines: pd.DataFrame,
+    snapshots: pd.DataFrame,
+    cut: dt.date,
+    changes: pd.DataFrame | None = None,
+) -> Ledger:
     plan_by_project = plans(snapshots)
-    bac: dict[str, float] = defaultdict(float)
+    original: dict[str, float] = defaultdict(float)
     bac_cat: dict[tuple[str, str], float] = defaultdict(float)
     for r in _records(budget):
-        bac[str(r["project"])] += _float(r["amount"])
+        original[str(r["project"])] += _float(r["amount"])
         bac_cat[(str(r["project"]), str(r["category"]))] += _float(r["amount"])
-    cons, monthly = contracts(lines)
-    projects = sorted(set(bac) | {c.project for c in cons})
+    daily, cons = _contracts(lines)
+    monthly: dict[tuple[str, str, dt.date], float] = defaultdict(float)
+    for (p, c, d), v in daily.items():
+        monthly[(p, c, month_start(d))] += v
+    changed = approved_changes(changes, cut) if changes is not None else []
+    approved: dict[str, float] = defaultdict(float)
+    for p, _, v in changed:
+        approved[p] += v
+    projects = sorted(set(original) | {c.project for c in cons})
+    phased = phase_budget(budget, plan_by_project)
+    for p, when, v in changed:
+        if p not in projects:
+            continue
+        plan = plan_by_project.get(p)
+        first = month_start(when) if when else (plan.start if plan and plan.start else None)
+        last = plan.finish if plan and plan.finish else None
+        if first is None or last is None:
+            continue  # cannot be phased: counts in BAC, not in PV
+        months = months_between(first, max(last, first))
+        for m in months:
+            phased[(p, CHANGE_CATEGORY, m)] = phased.get((p, CHANGE_CATEGORY, m), 0.0) + v / len(months)
+    starts = [m for (_, _, m) in phased] + [month_start(d) for (_, _, d) in daily]
+    starts += [month_start(pl.start) for pl in plan_by_project.values() if pl.start]
     return Ledger(
         cut=cut,
         projects=tuple(projects),
-        bac={p: bac.get(p, 0.0) for p in projects},
+        bac={p: current_budget(original.get(p, 0.0), approved.get(p, 0.0)) for p in projects},
         bac_by_category=dict(bac_cat),
-        phased=phase_budget(budget, plan_by_project),
+        phased=phased,
         contracts=tuple(cons),
-        monthly_ac=monthly,
+        monthly_ac=dict(monthly),
         plans=plan_by_project,
+        original={p: original.get(p, 0.0) for p in projects},
+        approved={p: approved.get(p, 0.0) for p in projects},
+        daily_ac=dict(daily),
+        first_month=min(starts) if starts else None,
     )
 
 
 def ledger(con: Con, scope: Scope) -> Ledger:
-    return build_ledger(budget_rows(con, scope), cost_lines(con, scope), plan_snapshots(con, scope), cut_off(scope))
+    return build_ledger(
+        budget_rows(con, scope), cost_lines(con, scope), plan_snapshots(con, scope), cut_off(scope),
+        change_rows(con, scope),
+    )  # fmt: skip
+
+
+def chart_scope(scope: Scope, default_start: dt.date | None) -> Scope:
+    """The scope of the money charts: from the programme's start (no start), unless the user narrowed the date
+    range away from its default start."""
+    return scope if scope.start is not None and scope.start != default_start else dataclasses.replace(scope, start=None)
+
+
+def ac_between(led: Ledger, start: dt.date | None, end: dt.date) -> float:
+    """AC booked from `start` (None = the beginning) to `end`, both inclusive."""
+    return sum(v for (_, _, d), v in led.daily_ac.items() if (start is None or d >= start) and d <= end)
 
 
 def _monthly(
@@ -420,21 +588,42 @@ def _percent_at(plan: Plan | None, day: dt.date) -> float | None:
 # ------------------------------------------------------------------ budget against actuals
 
 
+PROJECT_MONEY_COLUMNS = [
+    "project", "original_budget", "approved_changes", "budget", "committed", "invoiced", "paid", "actual", "due",
+    "remaining", "uncommitted", "share_used", "committed_share",
+]  # fmt: skip
+CATEGORY_MONEY_COLUMNS = [
+    "project", "category", "original_budget", "committed", "invoiced", "paid", "actual", "due", "remaining",
+    "uncommitted", "share_used",
+]  # fmt: skip
+
+
 def budget_vs_actual_frame(led: Ledger, by: str = "project") -> pd.DataFrame:
-    """Budget, committed, invoiced, paid, AC, due, remaining and share used per project or per category."""
+    """Per project: original budget, approved changes, current budget (`budget`), committed, invoiced, paid, AC,
+    due, remaining = budget - AC, uncommitted = budget - committed, share used = AC / budget and committed share.
+
+    Per category the budget is the original one (approved changes are not allocated to categories), so there
+    `remaining` and `uncommitted` are measured against `original_budget`.
+    """
     if by not in ("project", "category"):
         raise ValueError("by must be 'project' or 'category'")
     rows: dict[tuple[str, ...], dict[str, float]] = {}
+    fields = ("original_budget", "approved_changes", "budget", "committed", "invoiced", "paid", "actual", "due")
 
     def row(key: tuple[str, ...]) -> dict[str, float]:
-        return rows.setdefault(key, dict.fromkeys(("budget", "committed", "invoiced", "paid", "actual", "due"), 0.0))
+        return rows.setdefault(key, dict.fromkeys(fields, 0.0))
 
     if by == "project":
-        for p, v in led.bac.items():
-            row((p,))["budget"] += v
+        for p in led.projects:
+            r = row((p,))
+            r["original_budget"] += led.original.get(p, led.bac.get(p, 0.0))
+            r["approved_changes"] += led.approved.get(p, 0.0)
+            r["budget"] += led.bac.get(p, 0.0)
     else:
         for (p, c), v in led.bac_by_category.items():
-            row((p, c))["budget"] += v
+            r = row((p, c))
+            r["original_budget"] += v
+            r["budget"] += v
     for k in led.contracts:
         r = row((k.project,) if by == "project" else (k.project, k.category))
         for f in ("committed", "invoiced", "paid", "actual", "due"):
@@ -443,16 +632,24 @@ def budget_vs_actual_frame(led: Ledger, by: str = "project") -> pd.DataFrame:
     out = []
     for key in sorted(rows):
         r = rows[key]
+        base = r["budget"]
         out.append(
             {
                 **dict(zip(cols, key, strict=True)),
                 **r,
-                "remaining": r["budget"] - r["actual"],
-                "share_used": r["actual"] / r["budget"] if r["budget"] > 0 else None,
+                "remaining": base - r["actual"],
+                "uncommitted": base - r["committed"],
+                "share_used": share_used(r["actual"], base),
+                "committed_share": share_used(r["committed"], base),
             }
         )
-    names = [*cols, "budget", "committed", "invoiced", "paid", "actual", "due", "remaining", "share_used"]
+    names = PROJECT_MONEY_COLUMNS if by == "project" else CATEGORY_MONEY_COLUMNS
     return pd.DataFrame(out, columns=names)
+
+
+def share_used(actual: float, budget: float) -> float | None:
+    """Budget used = AC / current budget (None for a zero budget): the one definition of "budget used"."""
+    return actual / budget if budget > 0 else None
 
 
 def budget_vs_actual(con: Con, scope: Scope, by: str = "project") -> pd.DataFrame:
@@ -497,20 +694,42 @@ def project_evm(led: Ledger, project: str, method: str = "cpi", threshold: float
     pv = pv_at(_monthly(led.phased, project), led.cut)
     ev = bac * plan.percent if plan is not None and plan.percent is not None else None
     ac = ac_at(_monthly(led.monthly_ac, project), led.cut)
-    return evm_maths.evm(bac, pv, ev, ac, method=method, threshold=threshold)
+    committed = sum(k.committed for k in led.contracts if k.project == project)
+    return evm_maths.evm(bac, pv, ev, ac, method=method, threshold=threshold, committed=committed)
 
 
 def portfolio_evm(led: Ledger, method: str = "cpi", threshold: float = 0.05) -> evm_maths.Evm:
-    """EVM of all projects in scope together: the sums of BAC, PV, EV (projects with a plan) and AC."""
+    """EVM of all projects in scope together: the sums of BAC, PV, EV (projects with a plan) and AC.
+
+    The programme's EAC is the sum of the projects' EACs (each never below its own committed amount; a project
+    whose EAC cannot be computed yet counts at its budget or committed, whichever is higher), so one project's
+    overrun is not averaged away by the others' efficiency. ETC, VAC and the EAC light follow from it.
+    """
     parts = [project_evm(led, p, method, threshold) for p in led.projects]
     evs = [e.ev for e in parts if e.ev is not None]
-    return evm_maths.evm(
+    total = evm_maths.evm(
         sum(e.bac or 0.0 for e in parts),
         sum(e.pv or 0.0 for e in parts),
         sum(evs) if evs else None,
         sum(e.ac or 0.0 for e in parts),
         method=method,
         threshold=threshold,
+        committed=sum(k.committed for k in led.contracts),
+    )
+    if total.eac is None or not any(e.eac is not None for e in parts):
+        return total
+    eac = sum(e.eac if e.eac is not None else max(e.bac or 0.0, e.committed or 0.0) for e in parts)
+    alt = [e.eac_alt if e.eac_alt is not None else max(e.bac or 0.0, e.committed or 0.0) for e in parts]
+    lights = {**total.lights, "eac": evm_maths.eac_light(eac, total.bac, threshold)}
+    lights["vac"] = lights["eac"]
+    return dataclasses.replace(
+        total,
+        eac=eac,
+        eac_alt=sum(alt),
+        etc=eac - total.ac if total.ac is not None else None,
+        vac=(total.bac - eac) if total.bac is not None else None,
+        lights=lights,
+        eac_floored=any(e.eac_floored for e in parts),
     )
 
 
@@ -519,7 +738,8 @@ LIGHT_COLUMNS = ["spi_light", "cpi_light", "eac_light", "tcpi_light"]
 
 
 def evm_frame(led: Ledger, lang: str = "zh", method: str = "cpi", threshold: float = 0.05) -> pd.DataFrame:
-    """One row per project: the EVM figures, lights as symbols, and a plain-words note."""
+    """One row per project: the EVM figures (BAC = current budget), lights as status keys (green/amber/red/none,
+    drawn as badges by the page), and a plain-words note."""
     out = []
     for p in led.projects:
         e = project_evm(led, p, method, threshold)
@@ -527,7 +747,7 @@ def evm_frame(led: Ledger, lang: str = "zh", method: str = "cpi", threshold: flo
         row: dict[str, object] = {"project": p, "percent_complete": plan.percent if plan else None}
         row.update({m: getattr(e, m) for m in (*evm_maths.METRICS, "eac_alt")})
         for k in ("spi", "cpi", "eac", "tcpi"):
-            row[f"{k}_light"] = LIGHT_SYMBOLS[e.lights[k]]
+            row[f"{k}_light"] = e.lights[k]
         row["note"] = evm_maths.meaning("cpi", e, lang) if e.cpi is not None else evm_maths.reason_text(e.reason, lang)
         out.append(row)
     return pd.DataFrame(out, columns=[*EVM_COLUMNS, *LIGHT_COLUMNS, "note"])
@@ -541,17 +761,27 @@ def evm_table(
 
 
 def evm_detail_frame(e: evm_maths.Evm, lang: str = "zh") -> pd.DataFrame:
-    """One row per metric: value, light symbol and its meaning in plain words."""
+    """One row per metric: the value as text (money in 万元 / CNY with two decimals, indices with two), its light
+    (a status key) and its meaning in plain words."""
     rows = [
         {
             "metric": m.upper(),
-            "value": getattr(e, m),
-            "light": LIGHT_SYMBOLS[e.lights.get(m, "none")],
+            "value": value_text(m, getattr(e, m), lang),
+            "light": e.lights.get(m),  # None: this figure has no light
             "meaning": evm_maths.meaning(m, e, lang),
         }
         for m in evm_maths.METRICS
     ]
     return pd.DataFrame(rows, columns=["metric", "value", "light", "meaning"])
+
+
+def value_text(metric: str, value: float | None, lang: str) -> str:
+    """One EVM figure as the meanings table shows it: indices 0.00, money in 万元 (zh) or CNY (en), "—" if None."""
+    if value is None or _missing(value):
+        return "—"
+    if metric in ("spi", "cpi", "tcpi"):
+        return f"{value:.2f}"
+    return f"{value / 10_000:,.2f} 万元" if lang == "zh" else f"CNY {value:,.2f}"
 
 
 def evm_detail(
@@ -571,41 +801,68 @@ def evm_detail(
 
 @dataclass(frozen=True)
 class MoneySummary:
+    """The money tiles of one scope (or one project). `bac` is the current (approved) budget."""
+
     bac: float
     ac: float
     committed: float
     paid: float
     due: float
-    remaining: float
-    share_used: float | None
-    eac: float | None
+    remaining: float  # bac - ac
+    share_used: float | None  # ac / bac
+    eac: float | None  # never below committed
     eac_light: str
     percent_complete: float | None
     reason: str | None
+    original: float = 0.0  # the loaded budget
+    approved_changes: float = 0.0
+    uncommitted: float = 0.0  # bac - committed
+    over_committed: bool = False  # committed above the current budget
+    vac: float | None = None  # bac - eac
+    eac_floored: bool = False
+    spent_in_range: float = 0.0  # AC from the date range's start to the cut-off day
+    range_start: dt.date | None = None
+    cut: dt.date | None = None
 
 
-def summary_of(led: Ledger, method: str = "cpi", threshold: float = 0.05) -> MoneySummary:
+def summary_of(
+    led: Ledger, method: str = "cpi", threshold: float = 0.05, range_start: dt.date | None = None
+) -> MoneySummary:
     e = portfolio_evm(led, method, threshold)
     bac = sum(led.bac.values())
     ac = sum(k.actual for k in led.contracts)
+    committed = sum(k.committed for k in led.contracts)
     return MoneySummary(
         bac=bac,
         ac=ac,
-        committed=sum(k.committed for k in led.contracts),
+        committed=committed,
         paid=sum(k.paid for k in led.contracts),
         due=sum(k.due for k in led.contracts),
         remaining=bac - ac,
-        share_used=ac / bac if bac > 0 else None,
+        share_used=share_used(ac, bac),
         eac=e.eac,
         eac_light=e.lights["eac"],
         percent_complete=(e.ev / bac) if e.ev is not None and bac > 0 else None,
         reason=e.reason,
+        original=sum(led.original.values()),
+        approved_changes=sum(led.approved.values()),
+        uncommitted=bac - committed,
+        over_committed=committed > bac + EPS,
+        vac=e.vac,
+        eac_floored=e.eac_floored,
+        spent_in_range=ac_between(led, range_start, led.cut),
+        range_start=range_start,
+        cut=led.cut,
     )
 
 
-def summary(con: Con, scope: Scope, method: str = "cpi", threshold: float | None = None) -> MoneySummary:
+def summary(
+    con: Con, scope: Scope, method: str = "cpi", threshold: float | None = None, project: str | None = None
+) -> MoneySummary:
+    """The tiles: to the cut-off day (the date range's end, or today), for one project or all in scope, with the
+    spend inside the date range beside the totals."""
     thr = default_threshold() if threshold is None else threshold
-    return summary_of(ledger(con, scope), method, thr)
+    return summary_of(ledger(con, scope).only(project), method, thr, scope.start)
 
 
 # ------------------------------------------------------------------ the S-curve
@@ -738,8 +995,9 @@ def _eac_since(led: Ledger, project: str, method: str, threshold: float) -> dt.d
 
 
 def warnings_of(led: Ledger, threshold: float = 0.05, method: str = "cpi", min_months: int = 3) -> pd.DataFrame:
-    """Overruns: AC above budget (projects and categories), EAC above BAC by more than `threshold`, and AC above
-    the phased budget `min_months` months in a row — each with the amount and the month it began."""
+    """Overruns: AC above the current budget (projects) or the original one (categories), committed above the
+    current budget (over-committed), EAC above BAC by more than `threshold`, and AC above the phased budget
+    `min_months` months in a row — each with the amount and the month it began."""
     out: list[dict[str, object]] = []
     spent = budget_vs_actual_frame(led, "project")
     for r in _records(spent):
@@ -751,12 +1009,20 @@ def warnings_of(led: Ledger, threshold: float = 0.05, method: str = "cpi", min_m
                  "share": r["share_used"], "since": since, "months": None}
             )  # fmt: skip
     for r in _records(budget_vs_actual_frame(led, "category")):
-        if r["actual"] > r["budget"] + EPS:
+        if r["actual"] > r["original_budget"] + EPS:
             p, c = r["project"], r["category"]
-            since = _first_cumulative_over(_monthly(led.monthly_ac, p, c), r["budget"])
+            since = _first_cumulative_over(_monthly(led.monthly_ac, p, c), r["original_budget"])
             out.append(
-                {"kind": "category_over_budget", "project": p, "category": c, "amount": r["actual"] - r["budget"],
+                {"kind": "category_over_budget", "project": p, "category": c,
+                 "amount": r["actual"] - r["original_budget"],
                  "share": r["share_used"], "since": since, "months": None}
+            )  # fmt: skip
+    for r in _records(spent):
+        if r["committed"] > r["budget"] + EPS:
+            p = r["project"]
+            out.append(
+                {"kind": "over_committed", "project": p, "category": None, "amount": r["committed"] - r["budget"],
+                 "share": r["committed_share"], "since": None, "months": None}
             )  # fmt: skip
     for p in led.projects:
         e = project_evm(led, p, method, threshold)
@@ -781,15 +1047,21 @@ def warning_message(row: dict[str, Any], threshold: float, lang: str = "zh") -> 
     amount = evm_maths.money_words(float(row["amount"]), lang)
     kind = row["kind"]
     if kind == "over_budget":
-        return f"实际支出超出预算 {amount}" if zh else f"Actual spend is {amount} over budget"
+        return f"实际支出超出当前预算 {amount}" if zh else f"Actual spend is {amount} over the current budget"
     if kind == "category_over_budget":
         cat = row["category"]
-        return f"类别“{cat}”实际支出超出预算 {amount}" if zh else f"Category “{cat}” is {amount} over budget"
+        if zh:
+            return f"类别“{cat}”实际支出超出该类别原始预算 {amount}"
+        return f"Category “{cat}” is {amount} over its original budget"
+    if kind == "over_committed":
+        if zh:
+            return f"已签约金额超出当前预算 {amount}(超额承诺)"
+        return f"Committed is {amount} above the current budget (over-committed)"
     if kind == "eac_over":
         share = float(row["share"])
         if zh:
-            return f"预计完工成本超出预算 {share:.1%}(多 {amount}，预警线 {threshold:.0%})"
-        return f"Forecast cost runs {share:.1%} over budget ({amount}; warning line {threshold:.0%})"
+            return f"预计完工成本超出当前预算 {share:.1%}(多 {amount}，预警线 {threshold:.0%})"
+        return f"Forecast cost runs {share:.1%} over the current budget ({amount}; warning line {threshold:.0%})"
     n = int(row["months"])
     if zh:
         return f"连续 {n} 个月支出高于月度计划，共多 {amount}"
@@ -864,20 +1136,18 @@ def waterfall_frame(led: Ledger, changes: pd.DataFrame, method: str = "cpi", thr
     current = original + approved changes; forecast_change = EAC - current (None when EAC cannot be computed),
     so original + approved_changes + forecast_change = EAC.
     """
-    df = change_frame(changes)
-    approved: dict[str, float] = defaultdict(float)
     days: dict[str, int] = defaultdict(int)
-    for r in _records(df):
-        if r["status_key"] in APPROVED:
-            approved[str(r["project"])] += _float(r["cost_impact"])
-            days[str(r["project"])] += int(_float(r["schedule_impact_days"]))
+    for r in _records(changes):
+        when = _date(r.get("decided")) or _date(r.get("requested"))
+        if normalise_change_status(r.get("status")) in APPROVED and (when is None or when <= led.cut):
+            days[str(r["project"])] += int(_float(r.get("schedule_impact_days")))
     out = []
-    for p in sorted(set(led.projects) | set(approved)):
-        original = led.bac.get(p, 0.0)
-        current = original + approved.get(p, 0.0)
-        eac = project_evm(led, p, method, threshold).eac if p in led.projects else None
+    for p in led.projects:
+        original, approved = led.original.get(p, 0.0), led.approved.get(p, 0.0)
+        current = current_budget(original, approved)
+        eac = project_evm(led, p, method, threshold).eac
         out.append(
-            {"project": p, "original": original, "approved_changes": approved.get(p, 0.0),
+            {"project": p, "original": original, "approved_changes": approved,
              "approved_days": days.get(p, 0), "current": current, "eac": eac,
              "forecast_change": eac - current if eac is not None else None}
         )  # fmt: skip

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from loaders import settings
+from loaders import settings, store
 from metrics.scope import Scope
 
 BAND_NAMES: tuple[str, ...] = ("low", "medium", "high", "critical")
@@ -165,17 +165,9 @@ def _as_of_param(scope: Scope) -> list[object]:
 def load_register(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """The risk register: per project its latest snapshot, or the latest on or before `scope.as_of`."""
     pc, pp = scope.project_clause()
-    sql = f"""
-        WITH s AS (
-            SELECT * FROM risk_snapshots WHERE {pc} AND (?::DATE IS NULL OR as_of <= ?::DATE)
-        ), latest AS (
-            SELECT project, arg_max(import_id, (as_of, import_id)) AS import_id FROM s GROUP BY project
-        )
-        SELECT {REGISTER_COLUMNS}
-        FROM s JOIN latest USING (project, import_id)
-        ORDER BY score DESC, project, risk_id
-    """  # noqa: S608
-    return con.execute(sql, [*pp, *_as_of_param(scope)]).df()
+    snap, params = store.latest_snapshot("risk_snapshots", pc, pp, scope.as_of)
+    sql = f"SELECT {REGISTER_COLUMNS} FROM {snap} s ORDER BY score DESC, project, risk_id"  # noqa: S608
+    return con.execute(sql, params).df()
 
 
 def load_previous(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -219,18 +211,14 @@ def load_history(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 def load_changes(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Change requests: per project the latest change-log snapshot, or the latest on or before `scope.as_of`."""
     pc, pp = scope.project_clause()
+    snap, params = store.latest_snapshot("change_snapshots", pc, pp, scope.as_of)
     sql = f"""
-        WITH s AS (
-            SELECT * FROM change_snapshots WHERE {pc} AND (?::DATE IS NULL OR as_of <= ?::DATE)
-        ), latest AS (
-            SELECT project, arg_max(import_id, (as_of, import_id)) AS import_id FROM s GROUP BY project
-        )
         SELECT change_id, project, title, status, requested, decided, cost_impact, schedule_impact_days,
                requested_by, as_of
-        FROM s JOIN latest USING (project, import_id)
+        FROM {snap} s
         ORDER BY requested, project, change_id
     """  # noqa: S608
-    return con.execute(sql, [*pp, *_as_of_param(scope)]).df()
+    return con.execute(sql, params).df()
 
 
 # ---------------------------------------------------------------- pure computation

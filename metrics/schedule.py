@@ -6,7 +6,6 @@ Loaders take (con, scope); every computation is a pure function on DataFrames so
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +14,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from loaders.store import quote_ident
+from loaders.store import latest_snapshot, quote_ident
+from metrics import cpm
 from metrics.scope import Scope
 
 TASK_COLUMNS: tuple[str, ...] = (
@@ -38,22 +38,31 @@ TASK_COLUMNS: tuple[str, ...] = (
     "is_summary",
     "as_of",
     "row_no",
+    "actual_start",
+    "actual_finish",
+    "constraint_type",
+    "constraint_date",
+    "duration_optimistic",
+    "duration_likely",
+    "duration_pessimistic",
+    "links",
+    "calendar",
+    "baselines",
 )
-DATE_COLUMNS = ("start", "finish", "baseline_start", "baseline_finish", "as_of")
-TEXT_COLUMNS = ("project", "task_id", "wbs", "name", "phase", "predecessors", "owner")
+DATE_COLUMNS = ("start", "finish", "baseline_start", "baseline_finish", "as_of", "actual_start", "actual_finish",
+                "constraint_date")  # fmt: skip
+TEXT_COLUMNS = ("project", "task_id", "wbs", "name", "phase", "predecessors", "owner", "constraint_type", "links",
+                "calendar", "baselines")  # fmt: skip
+_PREPARED = "schedule_prepared"  # attrs key: the row count of a frame prepare() returned
+NUMBER_COLUMNS = ("duration_days", "duration_optimistic", "duration_likely", "duration_pessimistic")
 FLAG_COLUMNS = ("is_milestone", "is_gate", "is_summary")
 STATUSES = ("done", "on_track", "late", "not_started")
 
 # A started task is late when the share of its calendar span already elapsed exceeds its percent complete by
 # more than this many percentage points (days fully passed before today / span in days, inclusive of both ends).
 LATE_MARGIN = 10.0
-NOTES_ATTR = "schedule_notes"  # DataFrame.attrs key: list of {"kind", "project", "task_id", "detail"}
-CPM_COLUMNS = ("early_start", "early_finish", "late_start", "late_finish", "total_float", "critical", "in_cycle")
-
-_EPOCH = pd.Timestamp("1970-01-01")
-_SPLIT = re.compile(r"[,;，；、]")
-# MS Project writes links as "12", "12FS", "12SS+2d", "12FF-1 day": the id is what precedes the link type.
-_LINK = re.compile(r"^(.+?)(?:\s*(?:FS|SS|FF|SF)(?:\s*[+-].*)?)?$", re.IGNORECASE)
+NOTES_ATTR = cpm.NOTES_ATTR  # DataFrame.attrs key: list of {"kind", "project", "task_id", "detail"}
+CPM_COLUMNS = cpm.CPM_COLUMNS
 
 
 # ---------------------------------------------------------------------------------------------- frames
@@ -65,8 +74,11 @@ def empty_tasks() -> pd.DataFrame:
 def prepare(df: pd.DataFrame) -> pd.DataFrame:
     """A typed copy of a plan: dates as datetime64, percent 0..100 (missing = 0), flags as bool, phase ''.
 
-    A missing finish takes the start (and vice versa), so every dated task has both ends.
+    A missing finish takes the start (and vice versa), so every dated task has both ends. A frame this function
+    returned (marked in attrs) is returned as it is.
     """
+    if df.attrs.get(_PREPARED) == len(df) and all(c in df.columns for c in TASK_COLUMNS):
+        return df
     out = df.copy()
     for col in TASK_COLUMNS:
         if col not in out.columns:
@@ -79,13 +91,15 @@ def prepare(df: pd.DataFrame) -> pd.DataFrame:
     out.loc[swapped, "finish"] = out.loc[swapped, "start"]
     out["percent_complete"] = pd.to_numeric(out["percent_complete"], errors="coerce").fillna(0.0).clip(0, 100)
     out["percent_complete"] = out["percent_complete"].astype(float)
-    out["duration_days"] = pd.to_numeric(out["duration_days"], errors="coerce").astype(float)
+    for col in NUMBER_COLUMNS:
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
     for col in FLAG_COLUMNS:
         out[col] = out[col].astype("boolean").fillna(False).astype(bool)
     for col in TEXT_COLUMNS:
         out[col] = out[col].astype(object).where(out[col].notna(), None)
     out["phase"] = out["phase"].fillna("").astype(object)
     out["task_id"] = out["task_id"].map(lambda v: "" if v is None else str(v)).astype(object)
+    out.attrs[_PREPARED] = len(out)
     return out
 
 
@@ -106,21 +120,10 @@ def _span_days(df: pd.DataFrame) -> pd.Series:
 
 
 def parse_predecessors(text: object) -> list[str]:
-    """Task ids in a predecessor cell: separators , ; (also full-width), MS Project link types and lags dropped."""
+    """Task ids in a predecessor cell (link types and lags are read by metrics.cpm.parse_links)."""
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return []
-    ids: list[str] = []
-    for part in _SPLIT.split(str(text)):
-        part = part.strip()
-        if not part:
-            continue
-        m = _LINK.match(part)
-        ident = (m.group(1) if m else part).strip()
-        if ident.endswith(".0") and ident[:-2].isdigit():  # ids that went through a float column in Excel
-            ident = ident[:-2]
-        if ident:
-            ids.append(ident)
-    return ids
+    return [lk.pred for lk in cpm.links_of(None, text)]
 
 
 def plan_today(scope: Scope) -> dt.date:
@@ -142,13 +145,8 @@ def load_tasks(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     if scope.as_of is None:
         sql = f"SELECT {_SELECT} FROM tasks WHERE {where} ORDER BY project, row_no, task_id"  # noqa: S608
     else:
-        sql = (
-            "WITH latest AS (SELECT project, arg_max(import_id, (as_of, import_id)) AS import_id"  # noqa: S608
-            f" FROM task_snapshots WHERE as_of <= ? AND {where} GROUP BY project)"
-            f" SELECT {_SELECT} FROM task_snapshots JOIN latest USING (project, import_id)"
-            " ORDER BY project, row_no, task_id"
-        )
-        params = [scope.as_of, *params]
+        snap, params = latest_snapshot("task_snapshots", where, params, scope.as_of)
+        sql = f"SELECT {_SELECT} FROM {snap} s ORDER BY project, row_no, task_id"  # noqa: S608
     return prepare(con.execute(sql, params).df())
 
 
@@ -217,139 +215,15 @@ def expected_percent(df: pd.DataFrame, today: dt.date) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------------------------- critical path
-def _note(notes: list[dict[str, str]], kind: str, project: object, task_id: object, detail: str) -> None:
-    notes.append({"kind": kind, "project": str(project), "task_id": str(task_id), "detail": detail})
+def critical_path(df: pd.DataFrame, near_days: float | None = None) -> pd.DataFrame:
+    """The plan with early/late dates, total and free float (working days), `critical` and `near_critical`.
 
-
-def _acyclic_order(n: int, succs: list[list[int]]) -> tuple[list[int], set[tuple[int, int]], list[list[int]]]:
-    """A topological order by iterative DFS; back edges (the links that close a cycle) are dropped and returned."""
-    colour = [0] * n  # 0 new, 1 on the current path, 2 finished
-    post: list[int] = []
-    dropped: set[tuple[int, int]] = set()
-    cycles: list[list[int]] = []
-    for root in range(n):
-        if colour[root]:
-            continue
-        path = [root]
-        nexts = [0]
-        colour[root] = 1
-        while path:
-            v = path[-1]
-            i = nexts[-1]
-            if i < len(succs[v]):
-                nexts[-1] += 1
-                w = succs[v][i]
-                if colour[w] == 0:
-                    colour[w] = 1
-                    path.append(w)
-                    nexts.append(0)
-                elif colour[w] == 1:
-                    dropped.add((v, w))
-                    cycles.append(path[path.index(w) :])
-            else:
-                colour[v] = 2
-                post.append(v)
-                path.pop()
-                nexts.pop()
-    return post[::-1], dropped, cycles
-
-
-def critical_path(df: pd.DataFrame) -> pd.DataFrame:
-    """The plan with early/late start/finish, total float and `critical`, by a forward and backward pass.
-
-    Per project; links are read as finish-to-start without lag (MS Project types and lags are dropped). Float
-    is in calendar days. A task with no predecessor keeps its planned start; a linked task starts as soon as its
-    predecessors finish (as MS Project schedules "as soon as possible"), so gaps in the plan dates do not hide
-    the driving chain. Milestones take zero time. Links to unknown ids are ignored and a
-    cycle is broken at the link that closes it; both are listed in `out.attrs["schedule_notes"]`, and tasks on
-    a cycle get `in_cycle`. Summary and undated rows are left out (NaN float, not critical).
+    The one definition of "critical" (metrics.cpm): links FS/SS/FF/SF with lags on the plan's working-day
+    calendar; a completed task is never critical; critical = total float <= 0; near-critical = total float up to
+    the COCKPIT_NEAR_CRITICAL_DAYS setting. Unknown predecessors and cycles are listed in
+    `out.attrs["schedule_notes"]`; summary and undated rows get NaN float.
     """
-    out = prepare(df).reset_index(drop=True)
-    n_all = len(out)
-    es = np.full(n_all, np.nan)
-    ef = np.full(n_all, np.nan)
-    ls = np.full(n_all, np.nan)
-    lf = np.full(n_all, np.nan)
-    in_cycle = np.zeros(n_all, dtype=bool)
-    has_pred = np.zeros(n_all, dtype=bool)
-    notes: list[dict[str, str]] = []
-
-    start_day = _days(out["start"] - _EPOCH).to_numpy(dtype=float)
-    finish_day = _days(out["finish"] - _EPOCH).to_numpy(dtype=float)
-    milestone = out["is_milestone"].to_numpy(dtype=bool)
-    usable = (~out["is_summary"].to_numpy(dtype=bool)) & ~np.isnan(start_day)
-    task_ids = out["task_id"].tolist()
-    preds_text = out["predecessors"].tolist()
-
-    for project, positions in out.groupby("project", sort=False, dropna=False).indices.items():
-        rows = [int(p) for p in positions if usable[p]]
-        local = {p: i for i, p in enumerate(rows)}
-        by_id: dict[str, int] = {}
-        for p in rows:
-            by_id.setdefault(task_ids[p], local[p])
-        n = len(rows)
-        preds: list[list[int]] = [[] for _ in range(n)]
-        succs: list[list[int]] = [[] for _ in range(n)]
-        for i, p in enumerate(rows):
-            for ident in parse_predecessors(preds_text[p]):
-                j = by_id.get(ident)
-                if j is None:
-                    _note(notes, "unknown_predecessor", project, task_ids[p], ident)
-                elif j not in preds[i]:
-                    preds[i].append(j)
-                    succs[j].append(i)
-        order, dropped, cycles = _acyclic_order(n, succs)
-        for cycle in cycles:
-            ids = [task_ids[rows[i]] for i in cycle]
-            _note(notes, "cycle", project, ids[0], " → ".join([*ids, ids[0]]))
-            for i in cycle:
-                in_cycle[rows[i]] = True
-
-        dur = [0.0 if milestone[p] else finish_day[p] - start_day[p] + 1 for p in rows]
-        # A milestone with no predecessor sits at the start of its day (a kick-off).
-        planned = [finish_day[p] if milestone[p] else start_day[p] for p in rows]
-        e_s = [0.0] * n
-        e_f = [0.0] * n
-        for v in order:
-            linked = [e_f[u] for u in preds[v] if (u, v) not in dropped]
-            e_s[v] = max(linked) if linked else planned[v]
-            has_pred[rows[v]] = bool(linked)
-            first = e_s[v]
-            e_f[v] = first + dur[v]
-        end = max(e_f) if n else 0.0
-        l_s = [0.0] * n
-        l_f = [0.0] * n
-        for v in reversed(order):
-            last = end
-            for w in succs[v]:
-                if (v, w) not in dropped:
-                    last = min(last, l_s[w])
-            l_f[v] = last
-            l_s[v] = last - dur[v]
-        for i, p in enumerate(rows):
-            es[p], ef[p], ls[p], lf[p] = e_s[i], e_f[i], l_s[i], l_f[i]
-
-    total_float = ls - es
-    # Reported dates are inclusive days: a task's finish is the day before its exclusive end. A milestone that
-    # follows work closes on its predecessor's last day (time point minus one); one without keeps its own day.
-    shift = np.where(milestone & has_pred, 1.0, 0.0)
-    early_start = np.where(milestone, es - shift, es)
-    early_finish = np.where(milestone, early_start, ef - 1)
-    late_start = np.where(milestone, ls - shift, ls)
-    late_finish = np.where(milestone, late_start, lf - 1)
-    for col, values in (
-        ("early_start", early_start),
-        ("early_finish", early_finish),
-        ("late_start", late_start),
-        ("late_finish", late_finish),
-    ):
-        out[col] = _EPOCH + pd.to_timedelta(values, unit="D")
-    out["total_float"] = total_float
-    out["critical"] = np.abs(np.nan_to_num(total_float, nan=1.0)) < 1e-9
-    out["in_cycle"] = in_cycle
-    out.index = df.index if len(df.index) == n_all else out.index
-    out.attrs[NOTES_ATTR] = notes
-    return out
+    return cpm.schedule(prepare(df), near_days)
 
 
 def plan_notes(df: pd.DataFrame) -> pd.DataFrame:
@@ -428,7 +302,10 @@ def rollup_percent(df: pd.DataFrame, by: Sequence[str] = ("project", "phase")) -
     d = _work(prepare(df))
     if d.empty:
         return _empty(columns)
-    weight = _span_days(d).where(~d["is_milestone"], 0.0)
+    # the one plan % complete rule (metrics.definitions.plan_percent): the plan's duration in working days when
+    # it states one, else calendar days; milestones weigh nothing
+    span = _span_days(d).where(~d["is_milestone"], 0.0)
+    weight = d["duration_days"].clip(lower=0).where(d["duration_days"].notna(), span)
     d = d.assign(_w=weight, _wp=weight * d["percent_complete"])
     agg = d.groupby(keys, sort=False, dropna=False).agg(
         weight_days=("_w", "sum"),

@@ -1,8 +1,6 @@
 """Adoption: department ranking by usage rate for a system (or all), the department × system heatmap, the roll-out
 matrix from the plan's milestones, trends with go-live marked, and a department head's own view."""
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
@@ -14,16 +12,20 @@ from pages.components.i18n import lang, t
 ALL = ""  # the system picker's "all systems (weighted mean)" choice
 PICKED = "adoption_picked_department"  # the department clicked in the ranking, kept across reruns
 TABS = "adoption_tabs"  # the open lower tab (its label): tabs are lazy, only the open one runs its queries
+PCT = ("rate", "gap", "target", "others_median")
 
 
-def columns(names: list[str]) -> dict[str, Any]:
-    """Column headers in the user's language; shares shown as percentages."""
-    pct, label = {"rate", "gap", "target", "others_median"}, {c: t(f"adoption.col.{c}") for c in names}
-    return {c: st.column_config.NumberColumn(label[c], format="percent") if c in pct else label[c] for c in names}
+def show(df: pd.DataFrame, names: list[str], name: str | None = None) -> None:
+    """A table headed in the user's language, shares as percentages; downloadable as shown when `name` is given."""
+    cols = [c for c in names if c in df.columns]
+    ui.table(df, name or "", area="adoption", columns=cols, percent=[c for c in cols if c in PCT],
+             key=f"adoption_dl_{name}", download_too=name is not None)  # fmt: skip
 
 
-def show(df: pd.DataFrame, names: list[str]) -> None:
-    st.dataframe(df, column_order=names, column_config=columns(names), hide_index=True, width="stretch")
+def trend_chart(department: str | None, key: str) -> None:
+    series = store.load(m.trend, scope, department, chosen, period)
+    fig = charts.trend_lines(series, lang(), target=float(ranking["target"].iloc[0]))
+    st.plotly_chart(fig, width="stretch", key=key)
 
 
 st.title(t("adoption.title"))
@@ -34,7 +36,8 @@ systems = store.load(m.systems, scope)
 if not systems:
     ui.empty("adoption.empty")
     st.stop()
-st.caption(t("adoption.rule"))
+anonymous, visible = m.anonymous_setting(), scope.departments or ()  # with anonymity only these are named
+st.caption(t("adoption.rule") + (" " + t("adoption.anonymous_note") if anonymous else ""))
 
 left, right = st.columns([2, 1])
 system = left.selectbox(
@@ -52,42 +55,45 @@ period = right.radio(
 )
 chosen = system or None
 
-# ---------------------------------------------------------------- ranking
+# ---------------------------------------------------------------- ranking, and the clicked department beside it
 st.subheader(t("adoption.ranking.header"))
-ranking = store.load(m.usage_ranking, scope, chosen, period)
+ranking = store.load(m.usage_ranking, scope, chosen, period, anonymous=anonymous)
 if ranking.empty:
     ui.empty("adoption.empty")
     st.stop()
-st.caption(
-    t(
-        "adoption.ranking.caption",
-        period=fmt.date(ranking["period"].iloc[0]),
-        previous=fmt.date(ranking["previous_period"].iloc[0]),
-        target=fmt.pct(ranking["target"].iloc[0], 0),
-        n=m.BOTTOM_N,
+first = ranking.iloc[0]
+st.caption(t("adoption.ranking.caption", period=fmt.date(first["period"]), previous=fmt.date(first["previous_period"]),
+             target=fmt.pct(first["target"], 0), n=int(first["n_ranked"])))  # fmt: skip
+chart_col, side = st.columns([3, 2])
+with chart_col:
+    event = st.plotly_chart(
+        charts.ranking_bar(ranking, lang(), m.NEAR_TARGET, m.BOTTOM_N),
+        width="stretch",
+        key=f"adoption_ranking_{system}_{period}",
+        on_select="rerun",
+        selection_mode=("points",),
     )
-)
-event = st.plotly_chart(
-    charts.ranking_bar(ranking, lang()),
-    width="stretch",
-    key=f"adoption_ranking_{system}_{period}",
-    on_select="rerun",
-    selection_mode=("points",),
-)
+named = set(visible) if anonymous else set(store.load(m.departments, scope))  # names the user may see
 clicked = charts.department_from_selection(event.selection.points)
-if clicked is not None and clicked != st.session_state.get(PICKED):
+if clicked is not None and clicked in named:
     st.session_state[PICKED] = clicked
-    st.session_state[TABS] = t("adoption.tab.trend")  # a new click opens that department's trend
-rank_cols = ["rank", "movement", "department", "rate", "gap", "active", "eligible", "no_eligible_rows"]
-show(ranking, rank_cols if chosen else [c for c in rank_cols if c not in ("active", "eligible")])
-ui.download(ranking, "usage_ranking", key="adoption_dl_ranking")
+with side:  # the clicked department's trend opens beside the bar, not a screen below it
+    picked = st.session_state.get(PICKED)
+    if picked in named:
+        st.markdown(f"**{ui.escape_markdown(t('adoption.beside.title', department=picked))}**")
+        trend_chart(picked, "adoption_trend_beside")
+    else:
+        st.info(t("adoption.beside.hint"), icon=":material/touch_app:")
+rank_cols = ["rank", "n_ranked", "movement", "department", "rate", "gap", "active", "eligible", "no_eligible_rows"]
+show(ranking, rank_cols if chosen else [c for c in rank_cols if c not in ("active", "eligible")], "usage_ranking")
 
 warnings = store.load(m.usage_warnings, scope, period)
 if len(warnings):
     over = int(warnings["over_100"].sum())
     st.warning(t("adoption.warnings", over=over, none=len(warnings) - over), icon=":material/warning:")
     with st.expander(t("adoption.warnings.detail")):
-        show(warnings, ["period", "department", "system", "issue", "active", "eligible", "no_eligible_rows"])
+        shown = m.labelled(m.mask_departments(warnings, visible) if anonymous else warnings, "issue", lang())
+        show(shown, ["period", "department", "system", "issue_label", "active", "eligible", "no_eligible_rows"])
 
 # ---------------------------------------------------------------- heatmap, roll-out, trend, my department
 heat, rollout, trend_tab, mine_tab = st.tabs(
@@ -96,45 +102,45 @@ heat, rollout, trend_tab, mine_tab = st.tabs(
 if heat.open:
     with heat:
         st.caption(t("adoption.heatmap.caption"))
-        heatmap = charts.rate_heatmap(store.load(m.rate_matrix, scope, period), lang())
-        st.plotly_chart(heatmap, width="stretch", key="adoption_heatmap")
+        matrix = store.load(m.rate_matrix, scope, period, anonymous=anonymous)
+        st.plotly_chart(charts.rate_heatmap(matrix, lang(), m.NEAR_TARGET), width="stretch", key="adoption_heatmap")
 if rollout.open:
     with rollout:
         st.caption(t("adoption.rollout.caption"))
         matrix = store.load(m.rollout_matrix, scope)
+        matrix = m.labelled(m.mask_departments(matrix, visible) if anonymous else matrix, "phase", lang())
         st.plotly_chart(charts.rollout_chart(matrix, lang()), width="stretch", key="adoption_rollout")
-        ui.download(matrix, "rollout_matrix", key="adoption_dl_rollout")
+        show(matrix, ["department", "system", "phase_label", "pilot_date", "live_date", "milestone"], "rollout_matrix")
 if trend_tab.open:
     with trend_tab:
-        picked, departments = st.session_state.get(PICKED), store.load(m.departments, scope)
-        options = [ALL, *departments]
+        picked, options = st.session_state.get(PICKED), [ALL, *sorted(named)]
         department = st.selectbox(
             t("adoption.trend.department"),
             options,
             index=options.index(picked) if picked in options else 0,
-            format_func={ALL: t("adoption.trend.hospital"), **{d: d for d in departments}}.__getitem__,
+            format_func={ALL: t("adoption.trend.hospital"), **{d: d for d in named}}.__getitem__,
             key=f"adoption_trend_department_{picked}",
         )
         st.caption(t("adoption.trend.caption"))
-        series = store.load(m.trend, scope, department or None, chosen, period)
-        fig = charts.trend_lines(series, lang(), target=float(ranking["target"].iloc[0]))
-        st.plotly_chart(fig, width="stretch", key="adoption_trend")
+        trend_chart(department or None, "adoption_trend")
 if mine_tab.open:
     with mine_tab:
-        forced = m.anonymous_setting()
-        everyone = filters.allowed_departments(store.load(m.departments, scope, True))
+        everyone = filters.allowed_departments(
+            sorted(visible) if anonymous and visible else store.load(m.departments, scope, True)
+        )  # a department head: only their own
         mine = st.selectbox(t("adoption.mine.department"), everyone, key="adoption_mine_department")
-        anonymous = st.toggle(t("adoption.mine.anonymous"), value=forced, disabled=forced, key="adoption_anonymous")
-        if forced:
+        hide = st.toggle(t("adoption.mine.anonymous"), value=anonymous, disabled=anonymous, key="adoption_anonymous")
+        if anonymous:
             st.caption(t("adoption.mine.anonymous_forced"))
-        view = store.load(m.my_department, scope, mine, forced or anonymous, period)
+        view = store.load(m.my_department, scope, mine, anonymous or hide, period)
         if view.overall_rank is None:
             st.info(t("adoption.mine.none"))
         else:
             a, b = st.columns(2)
-            rank = t("adoption.mine.rank_value", rank=view.overall_rank, n=view.n_departments)
             with a:
-                ui.tile(t("adoption.mine.rank"), rank)
+                ui.tile(
+                    t("adoption.mine.rank"), t("adoption.mine.rank_value", rank=view.overall_rank, n=view.n_departments)
+                )
             with b:
                 ui.tile(t("adoption.mine.rate"), fmt.pct(view.overall_rate))
         show(view.systems, ["system", "rate", "rank", "n_ranked", "movement", "others_median", "gap"])

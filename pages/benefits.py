@@ -15,20 +15,6 @@ from pages.components.i18n import lang, t
 TILES_PER_ROW = 4
 
 
-def columns(names: list[str]) -> dict[str, Any]:
-    """Column headers in the user's language; values with one decimal, improvements as percentages."""
-    config: dict[str, Any] = {}
-    for c in names:
-        label = t(f"benefits.col.{c}")
-        if c in ("before", "after", "change"):
-            config[c] = st.column_config.NumberColumn(label, format="%.2f")
-        elif c == "improvement":
-            config[c] = st.column_config.NumberColumn(label, format="percent")
-        else:
-            config[c] = label
-    return config
-
-
 def number(x: object) -> str:
     return fmt.num(x, 1)  # type: ignore[arg-type]
 
@@ -51,7 +37,7 @@ def tile(row: dict[Any, Any], its: m.Its) -> None:
     status = "" if on is None or pd.isna(on) else " · " + t("benefits.on_target" if on else "benefits.off_target")
     st.caption(t("benefits.tile.line", baseline=number(row["baseline"]), target=target) + status)
     go_live = None if pd.isna(row["go_live"]) else row["go_live"]
-    fig = charts.sparkline(its.series, go_live, row["change_good"])
+    fig = charts.sparkline(its.series, go_live, charts.improved(row["improvement"]))
     st.plotly_chart(fig, width="stretch", key=f"benefits_spark_{row['kpi']}", config={"displayModeBar": False})
 
 
@@ -84,8 +70,8 @@ for tab, record in zip(st.tabs([ui.escape_markdown(r["kpi"]) for r in records]),
         else:
             st.caption(t("benefits.detail.caption", go_live=fmt.date(its.go_live), system=record["system"] or "—"))
             table = store.load(m.before_after, scope, kpi, hospital_label=t("benefits.hospital"))
-            st.dataframe(table, column_order=ba_cols, column_config=columns(ba_cols), hide_index=True, width="stretch")
-            ui.download(table, f"before_after_{kpi}", key=f"benefits_dl_{kpi}")
+            ui.table(table, f"before_after_{kpi}", area="benefits", columns=ba_cols, index=("before", "after", "change"),
+                     percent=("improvement",), key=f"benefits_dl_{kpi}")  # fmt: skip
             st.caption(
                 t(
                     "benefits.its.caption",

@@ -6,7 +6,7 @@ The widgets live in pages/components/upload.py; this file only lays the page out
 
 import streamlit as st
 
-from pages.components import store, upload
+from pages.components import store, targets_editor, upload
 from pages.components.i18n import t
 
 st.title(t("data.title"))
@@ -28,3 +28,6 @@ upload.history_panel(con)
 
 with st.expander(t("data.templates.header"), icon=":material/description:"):
     upload.templates_panel()
+
+with st.expander(t("targets.header"), icon=":material/flag:"):
+    targets_editor.panel()

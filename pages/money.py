@@ -2,8 +2,6 @@
 the change-control ledger with its budget waterfall, and the vendor view. Every table downloads.
 """
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
@@ -13,34 +11,23 @@ from pages.components import filters, fmt, store, ui
 from pages.components.i18n import lang, t
 
 MONEY = tuple(
-    "budget committed invoiced paid actual due remaining bac pv ev ac sv cv eac eac_alt etc vac cum_budget cum_actual"
-    " amount cost_impact original approved_changes current forecast_change forecast".split()
+    "budget original_budget approved_changes committed invoiced paid actual due remaining uncommitted bac pv ev ac"
+    " sv cv eac eac_alt etc vac cum_budget cum_actual amount cost_impact original current forecast_change forecast".split()
 )
-SHARES = ("share_used", "percent_complete", "share")
+SHARES = ("share_used", "committed_share", "percent_complete", "share")
 INDICES = ("spi", "cpi", "tcpi")
-PICK = "money_project"  # the project followed by the burn, S-curve and waterfall
+LIGHTS = ("spi_light", "cpi_light", "eac_light", "tcpi_light", "light")
+PICK = "money_project"  # the project followed by the tiles, burn, S-curve and waterfall
 PICK_REQUEST = "money_project_request"  # set by a click on a bar, applied before the picker is drawn
 
 
-def config(df: pd.DataFrame) -> dict[str, Any]:
-    """Headers in the user's language; money with separators, shares as percentages."""
-    cfg: dict[str, Any] = {}
-    for c in df.columns:
-        label = t(f"money.col.{c}")
-        if c in MONEY:
-            cfg[c] = st.column_config.NumberColumn(label, format="localized")
-        elif c in SHARES:
-            cfg[c] = st.column_config.NumberColumn(label, format="percent")
-        elif c in INDICES:
-            cfg[c] = st.column_config.NumberColumn(label, format="%.2f")
-        else:
-            cfg[c] = label
-    return cfg
-
-
-def table(df: pd.DataFrame, name: str) -> None:
-    st.dataframe(df, column_config=config(df), hide_index=True, width="stretch")
-    ui.download(df, name, money_columns=tuple(c for c in df.columns if c in MONEY), key=f"money_dl_{name}")
+def table(df: pd.DataFrame, name: str, columns: list[str] | None = None) -> None:
+    """Headers in the user's language, money in the user's unit (named in the header), shares as percentages."""
+    cols = [str(c) for c in (columns or df.columns)]
+    pick = [c for c in cols if c in df.columns]
+    ui.table(df, name, area="money", columns=pick, money=[c for c in pick if c in MONEY], key=f"money_dl_{name}",
+             percent=[c for c in pick if c in SHARES], index=[c for c in pick if c in INDICES],
+             lights=[c for c in pick if c in LIGHTS], widths={"title": "medium", "description": "medium", "requested_by": "small"})  # fmt: skip
 
 
 st.title(t("money.title"))
@@ -50,58 +37,71 @@ if not ui.require_data():
 scope = filters.scope()
 L = lang()
 threshold = m.default_threshold()
-summary = store.load(m.summary, scope, threshold=threshold)
-if summary.bac == 0 and summary.ac == 0:
+evm = store.load(m.evm_table, scope, lang=L, threshold=threshold)
+if evm.empty:
     ui.empty("money.empty")
     st.stop()
-st.caption(t("money.caption", day=fmt.date(m.cut_off(scope))))
-tiles = [  # three a row below: six in one row cut values such as "CNY 120,868,064" at 1440 px
-    (t("money.tile.bac"), fmt.money(summary.bac), None),
-    (t("money.tile.ac"), fmt.money(summary.ac), None),
-    (t("money.tile.committed"), fmt.money(summary.committed), None),
-    (t("money.tile.remaining"), fmt.money(summary.remaining), None),
-    (t("money.tile.share_used"), fmt.pct(summary.share_used), None),
-    (t("money.tile.eac"), f"{ui.light(summary.eac_light)} {fmt.money(summary.eac)}", fmt.pct(threshold, 0)),
-]
-for column, (label, value, thr) in zip([*st.columns(3), *st.columns(3)], tiles, strict=True):
-    with column:
-        ui.tile(label, value, help=t("money.tile.eac_help", threshold=thr) if thr else None)
-
-evm = store.load(m.evm_table, scope, lang=L, threshold=threshold)
 projects = [None, *evm["project"]]
 st.session_state[PICK] = st.session_state.pop(PICK_REQUEST, st.session_state.get(PICK))
 if st.session_state[PICK] not in projects:  # a bar click or an old choice outside today's filters
     st.session_state[PICK] = None
 every = t("money.all_projects")  # a None value shows the placeholder, not the formatted option
 project = st.selectbox(t("money.project"), projects, key=PICK, format_func=lambda p: p or every, placeholder=every)
+s = store.load(m.summary, scope, threshold=threshold, project=project)
+st.caption(t("money.caption", day=fmt.date(s.cut), who=project or every))
+tiles = [  # three a row: six in one row cut values such as "CNY 120,868,064" at 1440 px
+    ("original", fmt.money(s.original), None),
+    ("bac", fmt.money(s.bac), t("money.tile.bac_help", changes=fmt.money(s.approved_changes))),
+    ("committed", fmt.money(s.committed), t("money.tile.committed_help")),
+    ("ac", fmt.money(s.ac), None),
+    ("remaining", fmt.money(s.remaining), t("money.tile.remaining_help")),
+    ("uncommitted", fmt.money(s.uncommitted), t("money.tile.uncommitted_help")),
+    ("share_used", fmt.pct(s.share_used), t("money.tile.share_help")),
+    ("eac", fmt.money(s.eac), t("money.tile.eac_help", threshold=fmt.pct(threshold, 0))),
+    ("in_range", fmt.money(s.spent_in_range), None),
+]
+for column, (k, value, help_text) in zip([*st.columns(3), *st.columns(3), *st.columns(3)], tiles, strict=True):
+    with column:
+        label = t(f"money.tile.{k}", start=fmt.date(s.range_start), end=fmt.date(s.cut))
+        ui.tile(label, value, help=help_text)
+        if k == "eac":
+            st.markdown(ui.light(s.eac_light) + (" " + t("money.tile.eac_floored") if s.eac_floored else ""))
+        if k == "committed" and s.over_committed:
+            st.markdown(ui.light("red") + " " + t("money.tile.over_committed", amount=fmt.money(-s.uncommitted)))
+charts_scope = m.chart_scope(scope, filters.default_dates()[0])  # from the programme's start unless narrowed
 
 tabs = st.tabs([t(f"money.tab.{k}") for k in ("budget", "evm", "burn", "warnings", "changes", "vendors")])
 with tabs[0]:
     by_keys = ("project", "category")
     by = st.radio(t("money.by"), by_keys, format_func=lambda k: t(f"money.by.{k}"), horizontal=True, key="money_by")
     spend = store.load(m.budget_vs_actual, scope, by=by)
-    st.caption(t("money.pick_hint"))
+    st.caption(t(f"money.budget_basis.{by}") + " " + t("money.pick_hint"))
     bars = charts.budget_vs_actual_bars(spend, L)
     event = st.plotly_chart(bars, width="stretch", key="money_bars", on_select="rerun", selection_mode=("points",))
     points = event.selection.points if event else []
     if points and points[0].get("customdata") not in (None, project):
         st.session_state[PICK_REQUEST] = points[0]["customdata"]
         st.rerun()
-    table(spend, f"budget_vs_actual_{by}")
+    key = [c for c in ("project", "category") if c in spend.columns]  # two tables, so each fits at 1440 px
+    base = "budget" if by == "project" else "original_budget"
+    signed = ["original_budget", "approved_changes", "budget", "committed", "committed_share", "uncommitted"]
+    table(spend, f"budget_committed_{by}", key + [c for c in signed if c in spend.columns])
+    table(spend, f"budget_spent_{by}", [*key, base, "actual", "share_used", "remaining", "paid", "due"])
 
 with tabs[1]:
     st.caption(t("money.eac_method"))
-    table(evm, "earned_value")
+    table(evm, "earned_value", ["project", "percent_complete", "bac", "pv", "ev", "ac", "eac", "vac"])
+    table(evm, "earned_value_indices", ["project", "spi", "spi_light", "cpi", "cpi_light", "eac_light", "tcpi", "note"])
     st.subheader(t("money.evm.detail"))
     table(store.load(m.evm_detail, scope, project=project, lang=L, threshold=threshold), "earned_value_meanings")
 
 with tabs[2]:
     st.subheader(t("money.burn.monthly"))
-    burn = store.load(m.monthly_burn, scope, project=project)
+    burn = store.load(m.monthly_burn, charts_scope, project=project)
     st.plotly_chart(charts.burn_chart(burn, L), width="stretch", key="money_burn")
-    table(burn, "monthly_burn")
+    table(burn, "monthly_burn", ["month", "budget", "actual", "cum_budget", "cum_actual"])
     st.subheader(t("money.burn.s_curve"))
-    curve = store.load(m.s_curve, scope, project=project, threshold=threshold)
+    curve = store.load(m.s_curve, charts_scope, project=project, threshold=threshold)
     st.plotly_chart(charts.s_curve_chart(curve, L), width="stretch", key="money_s_curve")
     table(curve.points, "s_curve")
 
@@ -111,7 +111,7 @@ with tabs[3]:
     if warnings.empty:
         st.success(t("money.warnings.none"))
     else:
-        table(warnings[["message", "project", "category", "amount", "since", "months"]], "overrun_warnings")
+        table(warnings, "overrun_warnings", ["message", "project", "category", "amount", "since", "months"])
 
 with tabs[4]:
     by_status = store.load(m.changes_by_status, scope, lang=L)
@@ -119,7 +119,7 @@ with tabs[4]:
         st.info(t("money.changes.none"))
     else:
         st.subheader(t("money.changes.by_status"))
-        table(by_status[["status_label", "count", "cost_impact", "schedule_impact_days"]], "changes_by_status")
+        table(by_status, "changes_by_status", ["status_label", "count", "cost_impact", "schedule_impact_days"])
     st.subheader(t("money.changes.waterfall"))
     waterfall = store.load(m.budget_waterfall, scope, threshold=threshold)
     for i, row in enumerate(waterfall.to_dict("records")):
@@ -128,7 +128,8 @@ with tabs[4]:
     table(waterfall, "budget_waterfall")
     if not by_status.empty:
         st.subheader(t("money.changes.register"))
-        table(store.load(m.change_ledger, scope, lang=L).drop(columns=["status_key"]), "change_register")
+        register = store.load(m.change_ledger, scope, lang=L)
+        table(register, "change_register", [c for c in register.columns if c not in ("status_key", "status")])
 
 with tabs[5]:
     st.subheader(t("money.vendors.spend"))

@@ -1,6 +1,5 @@
 """Risks and decisions: the 5×5 heatmap (click a cell to list its risks), the register with review hygiene,
-movement since the previous snapshot, open risks by band per week, and the decisions waiting for the president.
-"""
+movement since the previous snapshot, open risks by band per week, and the decisions waiting for the president."""
 
 import pandas as pd
 import streamlit as st
@@ -14,15 +13,17 @@ CELL = "risks_cell"  # the chosen (likelihood, impact) cell, kept across reruns 
 GEN = "risks_heatmap_gen"  # bumped by "clear" so the chart starts with no selection
 BANDS = m.configured_bands()
 REVIEW_DAYS = 30
+NARROW = {c: "medium" for c in ("title", "item", "mitigation", "contingency")}  # long texts: whole on hover
+REGISTER = ["project", "risk_id", "title", "band", "score", "owner", "status", "last_review", "days_since_review"]
+RESPONSES = ["risk_id", "title", "category", "likelihood", "impact", "residual_score", "residual_band", "mitigation"]
 
 
-def labels(df: pd.DataFrame) -> dict[str, str]:
-    """Column headers in the user's language (column_config accepts a plain label)."""
-    return {c: t(f"risks.col.{c}") for c in df.columns}
-
-
-def show(df: pd.DataFrame) -> None:
-    st.dataframe(df, column_config=labels(df), hide_index=True, width="stretch")
+def show(df: pd.DataFrame, name: str | None = None, shade: str | None = None, cols: list[str] | None = None) -> None:
+    """A table headed in the user's language (money in the user's unit, named); downloadable as shown."""
+    money = [c for c in ("cost_impact",) if c in df.columns]
+    ui.table(df.reset_index(drop=True), name or "", area="risks", money=money, key=f"risks_dl_{name}",
+             download_too=name is not None, shade=shade, widths=NARROW,
+             columns=[c for c in cols if c in df.columns] if cols else None)  # fmt: skip
 
 
 def clear_cell() -> None:
@@ -36,10 +37,9 @@ def decisions_waiting(decisions: pd.DataFrame, band_labels: dict[str, str]) -> N
     if decisions.empty:
         st.info(t("risks.decisions.none"))
         return
-    kind_labels = {k: t(f"risks.kind.{k}") for k in ("change", "risk")}
-    listing = m.relabel(m.relabel(decisions, "kind", kind_labels), "band", band_labels)
-    show(listing)
-    ui.download(listing, "decisions_waiting", money_columns=("cost_impact",), key="risks_dl_decisions")
+    listing = m.relabel(m.relabel(decisions, "kind", {k: t(f"risks.kind.{k}") for k in ("change", "risk")}), "band",
+                        band_labels).rename(columns={"title": "item"})  # fmt: skip
+    show(listing, "decisions_waiting", cols=["kind", "project", "id", "item", "age_days", "cost_impact", "band"])
 
 
 st.title(t("risks.title"))
@@ -120,8 +120,8 @@ if table.empty:
     ui.empty("common.empty.filtered")
 else:
     st.caption(t("risks.register.overdue_note"))
-    st.dataframe(charts.highlight_overdue(table), column_config=labels(table), hide_index=True, width="stretch")
-    ui.download(table, "risk_register", key="risks_dl_register")
+    show(table, "risk_register", shade="overdue", cols=REGISTER)  # two tables, so each fits at 1440 px
+    show(table, "risk_responses", cols=[*RESPONSES, "contingency"])
 
 # ---------------------------------------------------------------- movement since the previous snapshot
 st.subheader(t("risks.move.header"))

@@ -10,7 +10,7 @@ import streamlit as st
 
 from charts import gantt
 from metrics import schedule
-from pages.components import filters, fmt, store, ui
+from pages.components import filters, fmt, schedule_risk, store, ui
 from pages.components.i18n import lang, t
 
 FOCUS = "schedule.focus"  # session_state: the project a click narrowed the view to
@@ -102,6 +102,9 @@ notes = coded(schedule.plan_notes(plan), "kind", schedule.NOTE_KINDS)
 if not notes.empty:
     with st.expander(t("schedule.notes", n=len(notes))):
         st.dataframe(notes, column_config=columns(notes), hide_index=True)
+
+schedule_risk.critical_chain(plan)
+schedule_risk.finish_forecast(scope)
 
 st.subheader(t("schedule.slippage"), help=t("schedule.slippage_help"))
 slip = store.load(schedule.load_slippage, scope)

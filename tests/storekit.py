@@ -38,7 +38,7 @@ def insert_rows(
 ) -> int:
     """Insert rows (dicts of raw-table columns) as one loaded import of `dataset`; returns its import id."""
     table = store.RAW_TABLES[dataset]
-    snapshot = dataset in ("tasks", "risks", "changes")
+    snapshot = store.is_snapshot(dataset)
     import_id = add_import(con, dataset, as_of=as_of if snapshot else None)
     for i, r in enumerate(rows, start=2):
         data = dict(r)

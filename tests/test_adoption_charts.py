@@ -20,19 +20,34 @@ def ranking() -> pd.DataFrame:
 
 
 def test_ranking_bar_colours_target_and_arrows() -> None:
-    fig = c.ranking_bar(ranking(), "en")
+    fig = c.ranking_bar(ranking(), "en", bottom_n=2)
     bar = fig.data[0]
     assert list(bar.y) == ["A", "&lt;b&gt;B&lt;/b&gt;", "C", "D"]  # rank order, data text escaped, no-rate left out
-    assert list(bar.marker.color) == [c.COLOURS["ok"], c.COLOURS["ok"], c.COLOURS["bottom"], c.COLOURS["bottom"]]
+    # colours follow the target (0.8), not the rank: 0.9, 0.85 green; 0.7 amber (within 10 points); 0.6 red
+    s = c.STATUS_COLOURS
+    assert list(bar.marker.color) == [s["green"], s["green"], s["amber"], s["red"]]
+    # the bottom two are outlined and say so, whatever their colour
+    none = "rgba(0,0,0,0)"
+    assert list(bar.marker.line.color) == [none, none, c.COLOURS["bottom_line"], c.COLOURS["bottom_line"]]
+    assert bar.text[2] == "70.0% ▼1 · bottom"  # C: 2nd before, 3rd now
+    legend = [t.name for t in fig.data[1:]]
+    assert legend == ["On target (≥ 80%)", "Below target by up to 10 points", "More than 10 points below target",
+                      "Bottom 2 (dark outline)"]  # fmt: skip
     assert bar.text[0] == "90.0% ▲3" and bar.text[1] == "85.0% ▼1"  # A 4th -> 1st, B 1st -> 2nd
     line = fig.layout.shapes[0]
     assert line.x0 == 0.8 and line.x1 == 0.8 and line.line.dash == "dash"
     assert tuple(bar.customdata[0]) == ("A", 1)
 
 
-def test_ranking_bar_amber_below_target() -> None:
-    df = m.ranking_table(pd.DataFrame({"department": ["A", "B"], "rate": [0.9, 0.7]}), None, 0.8)
-    assert list(c.ranking_bar(df).data[0].marker.color) == [c.COLOURS["ok"], c.COLOURS["below"]]
+def test_ranking_bar_86_percent_against_80_is_green_even_when_last() -> None:
+    df = m.ranking_table(pd.DataFrame({"department": list("ABCDE"), "rate": [0.99, 0.95, 0.93, 0.9, 0.86]}), None, 0.8)
+    fig = c.ranking_bar(df, "zh")
+    assert fig.data[0].marker.color[-1] == c.STATUS_COLOURS["green"] and df["bottom"].iloc[-1]
+    assert [t.name for t in fig.data[1:4]] == [
+        "达到目标(≥ 80%)",
+        "低于目标 10 个百分点以内",
+        "低于目标超过 10 个百分点",
+    ]
 
 
 def test_department_from_selection() -> None:
@@ -43,12 +58,15 @@ def test_department_from_selection() -> None:
 
 def test_rate_heatmap_grid() -> None:
     matrix = pd.DataFrame(
-        {"department": ["内科", "内科", "外科"], "system": ["EMR", "LIS", "EMR"], "rate": [0.9, 0.5, 0.7]}
-    )
+        {"department": ["内科", "内科", "外科"], "system": ["EMR", "LIS", "EMR"], "rate": [0.9, 0.5, 0.75],
+         "target": [0.8, 0.8, 0.8], "status": ["green", "red", "amber"]}
+    )  # fmt: skip
     fig = c.rate_heatmap(matrix, "zh")
     hm = fig.data[0]
     assert list(hm.x) == ["EMR", "LIS"] and list(hm.y) == ["内科", "外科"]
-    assert hm.z[0][0] == 0.9 and hm.z[0][1] == 0.5 and pd.isna(hm.z[1][1])
+    # cells coloured by the rate against the target, the legend as the colour bar
+    assert hm.z[0][0] == 2 and hm.z[0][1] == 0 and hm.z[1][0] == 1 and pd.isna(hm.z[1][1])
+    assert list(hm.colorbar.ticktext) == ["低于目标超过 10 个百分点", "低于目标 10 个百分点以内", "达到目标(≥ 80%)"]
     assert hm.text[1][1] == "—" and hm.text[0][0] == "90%"
     assert not c.rate_heatmap(matrix.iloc[0:0]).data
 

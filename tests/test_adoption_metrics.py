@@ -189,9 +189,48 @@ def test_usage_ranking_month_and_department_scope(con) -> None:  # type: ignore[
     assert r.loc["急诊科", "rate"] == pytest.approx(17 / 20)
     assert r.loc["儿科", "rate"] == pytest.approx(3 / 10)  # the eligible-0 week is left out
     assert r.loc["儿科", "no_eligible_rows"] == 1
+    # the filter chooses rows, never the field a rank is taken in: 外科 is 3rd of 5 (week 2, EMR) and stays so
     scoped = m.usage_ranking(con, Scope(departments=("外科", "儿科")), "EMR")
     assert scoped["department"].tolist() == ["外科", "儿科"]
-    assert scoped["rank"].tolist() == [1, 2]
+    assert scoped["rank"].tolist() == [3, 4]
+    assert scoped["n_ranked"].tolist() == [5, 5]
+    assert scoped["bottom"].tolist() == [True, True]
+    # a role that may only compare within 外科, 儿科 and 神经内科 ranks among those three
+    within = m.usage_ranking(con, Scope(departments=("外科",)), "EMR", compare=("外科", "儿科", "神经内科"))
+    assert (within["rank"].tolist(), within["n_ranked"].tolist()) == ([1], [3])
+
+
+def test_one_department_filtered_alone_is_ranked_among_all() -> None:
+    # 30 departments, EMR: 科室01 at 100 %, 科室02 at 99 % … 中医科 last at 71 %: 30th of 30, not 1st of 1
+    c = storekit.new_store()
+    names = [f"科室{i:02d}" for i in range(1, 30)] + ["中医科"]
+    storekit.insert_rows(c, "usage", [usage(W2, d, "EMR", 100 - i, 100) for i, d in enumerate(names)])
+    alone = m.usage_ranking(c, Scope(departments=("中医科",)), "EMR", target=0.8)
+    assert alone[["department", "rank", "n_ranked"]].values.tolist() == [["中医科", 30, 30]]
+    assert alone["status"].tolist() == ["amber"]  # 71 % is under 80 %, by less than 10 points
+    every = m.usage_ranking(c, TODAY, "EMR", target=0.8).set_index("department")
+    # 86 % against an 80 % target is green, whatever its rank; 75 % amber; 71 % red
+    assert every.loc["科室15", "rate"] == pytest.approx(0.86) and every.loc["科室15", "status"] == "green"
+    assert every.loc["科室26", "rate"] == pytest.approx(0.75) and every.loc["科室26", "status"] == "amber"
+
+
+def test_rate_status_follows_the_target() -> None:
+    assert [m.rate_status(x, 0.8) for x in (0.86, 0.8, 0.79, 0.70, 0.69, float("nan"))] == [
+        "green", "green", "amber", "amber", "red", "none"]  # fmt: skip
+
+
+def test_anonymous_ranking_and_heatmap_name_only_my_department(con) -> None:  # type: ignore[no-untyped-def]
+    mine = Scope(departments=("外科",), today=TODAY.today)
+    r = m.usage_ranking(con, TODAY, "EMR", anonymous=True, visible=("外科",))
+    # week 2 EMR: 急诊科 0.9, 内科 0.9, 外科 0.6, 儿科 0.3, 神经内科 0.2 -> others numbered best first
+    assert r["department"].tolist() == ["#01", "#02", "外科", "#03", "#04"]
+    assert r["rank"].tolist() == [1, 1, 3, 4, 5]
+    # the department filter alone is what stays named by default
+    assert "外科" in m.usage_ranking(con, mine, "EMR", anonymous=True)["department"].tolist()
+    heat = m.rate_matrix(con, TODAY, anonymous=True, visible=("外科",))
+    shown = set(heat["department"])
+    assert "外科" in shown and not shown & {"急诊科", "内科", "儿科", "神经内科"}
+    assert len(shown) == 5
 
 
 def test_rate_matrix_latest_per_system(con) -> None:  # type: ignore[no-untyped-def]

@@ -42,6 +42,18 @@ def con():  # type: ignore[no-untyped-def]
     storekit.insert_rows(c, "kpis", rows)
     base = {"project": "HIS", "is_milestone": True, "start": GO_LIVE, "finish": GO_LIVE, "percent_complete": 100.0}
     storekit.insert_rows(c, "tasks", [{**base, "task_id": "1", "name": "HIS 全院上线"}])
+    # the targets table (no baseline for the wait time: the mean before go-live is used)
+    target = {"kind": "效益指标", "department": None, "baseline": None}
+    storekit.insert_rows(
+        c,
+        "targets",
+        [
+            {**target, "name": "门诊患者平均等候时间", "target": 20, "direction": "越低越好", "system": "HIS"},
+            {**target, "name": "病历书写时间", "target": 12.5, "direction": "越低越好", "system": "EMR"},
+            {**target, "name": "患者满意度", "target": 95, "direction": "越高越好", "system": "HIS"},
+        ],
+        as_of=WEEKS[0],
+    )
     storekit.insert_rows(
         c,
         "usage",

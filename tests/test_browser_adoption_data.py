@@ -38,7 +38,7 @@ def grid_rows(tab: object, index: int = 0) -> list[list[str]]:
 
 
 def departments_shown(tab: object) -> list[str]:
-    return [cells[2] for cells in grid_rows(tab)]  # rank, change, department, …
+    return [cells[3] for cells in grid_rows(tab)]  # rank, of how many, change, department, …
 
 
 def pick(tab: object, label: str, option: str) -> None:
@@ -63,7 +63,7 @@ def test_changing_the_system_changes_the_ranking(page: object, server: str, demo
 
     pick(page, "System", "EMR")
     page.wait_for_function(  # type: ignore[attr-defined]
-        '([first]) => document.querySelector(\'[data-testid="stMain"] [data-testid="stDataFrame"] tbody tr td:nth-child(3)\')'
+        '([first]) => document.querySelector(\'[data-testid="stMain"] [data-testid="stDataFrame"] tbody tr td:nth-child(4)\')'
         "?.textContent === first",
         arg=[expected["EMR"][0]],
     )

@@ -16,7 +16,7 @@ import pytest
 from metrics import money, overview
 from metrics import risks as rm
 from metrics.scope import Scope
-from tests.test_app import headers
+from tests.test_app import text
 from tests.test_browser import (  # browser, page and server are fixtures: one server for this module
     CHROMIUM,
     assert_no_errors,
@@ -99,7 +99,7 @@ def test_money_tiles_fit_and_excel_keeps_formula_text(
         "els => els.map(e => { const d = e.querySelector('div') || e;"
         " return [e.innerText, d.scrollWidth, d.clientWidth]; })",
     )
-    assert len(widths) == 6
+    assert len(widths) == 9  # three rows of three
     cut = [w for w in widths if w[1] > w[2]]
     assert not cut, f"tile values cut at 1440 px (text, needed, shown): {cut}"
 
@@ -122,7 +122,8 @@ def test_money_tiles_fit_and_excel_keeps_formula_text(
     sheet = openpyxl.load_workbook(io.BytesIO(target.read_bytes())).active
     assert sheet is not None
     rows = list(sheet.iter_rows())
-    assert [c.value for c in rows[0]] == headers(money.LEDGER_COLUMNS, "en")  # headed in the user's language
+    expected = [text(f"money.col.{c}", "en") + (" (CNY)" if c == "amount" else "") for c in money.LEDGER_COLUMNS]
+    assert [c.value for c in rows[0]] == expected  # headed in the user's language, money with its unit
     project_col = money.LEDGER_COLUMNS.index("project")
     assert len(rows) > 2 and {r[project_col].value for r in rows[1:]} == {project}
     cells = [c for r in rows[1:] for c in r if c.value == HYPERLINK]

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from loaders import store
+from loaders.datasets import DATASETS
 from metrics import imports
 from pages.components.i18n import LANGS, catalogue
 from pages.components.upload import PENDING
@@ -97,7 +98,7 @@ def keys(at: AppTest, kind: str) -> list[str]:
 def test_upload_preview_load_and_history(empty_db: Path, lang: str) -> None:
     at = open_data(empty_db, lang)
     assert at.title[0].value == text("data.title", lang)
-    assert len(at.get("download_button")) == 7  # one template per dataset
+    assert len(at.get("download_button")) == len(DATASETS)  # one template per dataset
     upload(at, "EMR_计划.xlsx", xlsx_bytes(PLAN))
     assert_clean(at)
     assert state(empty_db)[:3] == (0, 0, None)  # the preview stores nothing
@@ -114,7 +115,7 @@ def test_upload_preview_load_and_history(empty_db: Path, lang: str) -> None:
     assert history(empty_db) == [("EMR_计划.xlsx", "loaded")]
     table = at.dataframe[0].value  # the history, on the page
     assert table["import_id"].tolist() == [latest] and table["status"].tolist() == [text("data.status.loaded", lang)]
-    assert len(at.get("download_button")) == 8  # the original file can be downloaded again
+    assert len(at.get("download_button")) == len(DATASETS) + 1  # the original file can be downloaded again
     assert PENDING not in at.session_state and not at.session_state["data.staged"]
 
 
@@ -229,3 +230,32 @@ def test_busy_store_says_who_and_keeps_the_upload(empty_db: Path) -> None:
     at.button(key="data_load_1").click().run()  # the lock is free again: the retry works
     assert_clean(at)
     assert state(empty_db)[0] == 2
+
+
+PAYMENTS = [
+    ["日期", "项目名称", "费用类别", "金额", "付款状态", "凭证号"],
+    ["2026/3/3", "HIS", "软件", "10000", "已付款", "PZ-001"],
+    ["2026/3/10", "HIS", "软件", "20000", "已付款", "PZ-002"],
+]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_preview_says_what_a_reimport_will_replace(empty_db: Path, lang: str) -> None:
+    from loaders import importer
+
+    con = store.open_store(empty_db)
+    path = empty_db.with_name("付款台账.csv")
+    path.write_bytes(csv_bytes(PAYMENTS))
+    (res,) = importer.import_file(con, path)
+    assert res.status == "loaded"
+    con.close()
+    at = open_data(empty_db, lang)
+    upload(at, "付款台账(更正).csv", csv_bytes(PAYMENTS[:2]))
+    assert_clean(at)
+    want = (
+        "将替换 3 月 HIS 项目来自《付款台账》的 2 行"
+        if lang == "zh"
+        else "will replace 2 rows of project HIS for March from 《付款台账》"
+    )
+    assert want in [c.value for c in at.caption]
+    assert state(empty_db)[1] == 2  # the preview stored nothing

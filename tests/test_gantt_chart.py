@@ -161,3 +161,50 @@ def test_slippage_chart() -> None:
     assert (
         len(gantt.slippage_chart(schedule.slippage(schedule.empty_tasks(), schedule.empty_tasks()).projects).data) == 0
     )
+
+
+def test_percent_complete_is_written_on_the_bar() -> None:
+    by_meta = traces(gantt.gantt(plan(), TODAY, lang="en"))
+    assert list(by_meta["status:late"].text) == ["50%"]  # Build A
+    assert list(by_meta["status:done"].text) == ["100%"]
+    assert by_meta["status:late"].textposition == "inside"
+
+
+def test_near_critical_outline_and_legend() -> None:
+    # B at 80 % has 3 working days of float: near-critical with a 3-day setting, not with 2
+    df = plan().assign(percent_complete=[100, 50, 80, 0, 0])
+    near = schedule.critical_path(df, near_days=3)
+    fig = gantt.gantt(near, TODAY, lang="en", near_days=3)
+    by_meta = traces(fig)
+    late = by_meta["status:late"]  # A (critical) and B (near-critical), both behind on 12 Jan
+    assert list(late.marker.line.color) == [gantt.CRITICAL_COLOR, gantt.NEAR_CRITICAL_COLOR]
+    assert by_meta["legend:near_critical"].name == "Near-critical (float ≤ 3 d)"
+    assert "legend:critical" in by_meta
+    plain = traces(gantt.gantt(schedule.critical_path(df, near_days=2), TODAY, lang="en", near_days=2))
+    assert "legend:near_critical" not in plain
+
+
+def test_long_names_are_cut_with_the_full_name_on_hover() -> None:
+    long_name = "门诊医生工作站与电子病历系统集成联调测试及上线准备"
+    df = plan().assign(name=["Kick-off", long_name, "Interface B", "Test C", "Go-live"])
+    fig = gantt.gantt(df, TODAY, lang="zh")
+    ticks = list(fig.layout.yaxis.ticktext)
+    cut = [t for t in ticks if "…" in t]
+    assert len(cut) == 1 and long_name not in cut[0]
+    assert sum(2 if ord(c) > 0x2E7F else 1 for c in cut[0].replace("\u00a0", "")) <= gantt.LABEL_WIDTH + 1
+    hovers = [h for t in fig.data for h in (t.hovertext or [])]
+    assert any(long_name in h for h in hovers)
+    assert gantt.short_label("Go-live") == "Go-live"
+
+
+def test_zoom_keeps_only_rows_in_the_window() -> None:
+    big = big_plan(n=400, projects=2, phases=4)
+    today = dt.date(2026, 6, 1)
+    full = gantt.gantt(big, today, group="task", collapse_over=10_000)
+    month = gantt.gantt(big, today, group="task", zoom="month", collapse_over=10_000)
+    lo, hi = pd.Timestamp(2026, 5, 1), pd.Timestamp(2026, 8, 2)
+    inside = big[(big["finish"] >= lo) & (big["start"] <= hi)]
+    drawn = sum(len(t.y) for t in month.data if str(t.meta).startswith("status:") or t.meta in ("milestones",))
+    assert drawn == len(inside) < len(big)
+    assert month.layout.meta["rows"] < full.layout.meta["rows"]
+    assert list(month.layout.xaxis.range) == ["2026-05-01", "2026-08-02"]

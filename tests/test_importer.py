@@ -531,7 +531,9 @@ def test_cli_reports_a_locked_store_plainly(tmp_path: Path, capsys: pytest.Captu
         assert holder.stdout is not None and holder.stdout.readline().strip() == b"ok"
         assert main(["--db", str(db), "history"]) == 1
         err = capsys.readouterr().err
-        assert "正被另一个程序占用" in err and "Traceback" not in err
+        # the message names the real holder: here a python process, not the dashboard
+        assert "正被另一个程序" in err and "占用" in err and "Traceback" not in err
+        assert "import duckdb" in err and f"PID {holder.pid}" in err
     finally:
         holder.kill()
         holder.wait()

@@ -145,27 +145,34 @@ def test_plan_percent_is_duration_weighted_over_leaves(con: duckdb.DuckDBPyConne
 
 def test_budget_vs_actual_per_project(con: duckdb.DuckDBPyConnection) -> None:
     row = money.budget_vs_actual(con, SCOPE).to_dict("records")[0]
-    assert row["budget"] == 600_000
+    # the current budget: 600,000 loaded + approved CR1 50,000 + implemented CR2 20,000 (pending and rejected not)
+    assert (row["original_budget"], row["approved_changes"], row["budget"]) == (600_000, 70_000, 670_000)
     assert row["committed"] == 360_000  # 300,000 + 50,000 + 10,000
     assert row["invoiced"] == 250_000  # 200,000 + 50,000
     assert row["paid"] == 160_000  # 100,000 + 50,000 + 10,000
     assert row["actual"] == 260_000  # 200,000 + 50,000 + 10,000
     assert row["due"] == 100_000
-    assert row["remaining"] == 340_000  # 600,000 - 260,000
-    assert row["share_used"] == pytest.approx(260 / 600)
+    assert row["remaining"] == 410_000  # 670,000 - 260,000 (not yet spent)
+    assert row["uncommitted"] == 310_000  # 670,000 - 360,000 (not yet signed)
+    assert row["share_used"] == pytest.approx(260 / 670)
+    assert row["committed_share"] == pytest.approx(360 / 670)
 
 
 def test_budget_vs_actual_per_category(con: duckdb.DuckDBPyConnection) -> None:
     rows = {r["category"]: r for r in money.budget_vs_actual(con, SCOPE, by="category").to_dict("records")}
-    assert rows["硬件"]["budget"] == 400_000 and rows["硬件"]["actual"] == 210_000  # 200,000 + 10,000
-    assert rows["软件"]["budget"] == 200_000 and rows["软件"]["actual"] == 50_000
+    # per category the original budget: approved changes are not allocated to categories
+    assert "budget" not in rows["硬件"]
+    assert rows["硬件"]["original_budget"] == 400_000 and rows["硬件"]["actual"] == 210_000  # 200,000 + 10,000
+    assert rows["软件"]["original_budget"] == 200_000 and rows["软件"]["actual"] == 50_000
+    assert rows["硬件"]["uncommitted"] == 90_000  # 400,000 - (300,000 + 10,000)
     assert rows["软件"]["share_used"] == pytest.approx(0.25)
 
 
 def test_monthly_burn(con: duckdb.DuckDBPyConnection) -> None:
     burn = money.monthly_burn(con, SCOPE)
     assert list(burn["month"]) == [D(2026, 1, 1), D(2026, 2, 1), D(2026, 3, 1)]
-    assert list(burn["budget"]) == [150_000] * 3  # 100,000 硬件 + 200,000 / 4 软件
+    # 100,000 硬件 + 200,000 / 4 软件 + approved changes 70,000 spread over the plan's four months from January
+    assert list(burn["budget"]) == [167_500] * 3
     assert list(burn["actual"]) == [100_000, 100_000, 60_000]  # Mar: 50,000 + 10,000
     assert list(burn["cum_actual"]) == [100_000, 200_000, 260_000]
     assert not any(burn["ahead"])
@@ -173,37 +180,33 @@ def test_monthly_burn(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_evm_per_project(con: duckdb.DuckDBPyConnection) -> None:
     row = money.evm_table(con, SCOPE, lang="en", threshold=0.05).to_dict("records")[0]
-    assert row["bac"] == 600_000
-    assert row["pv"] == pytest.approx(450_000)  # Jan-Mar, today is the last day of March
-    assert row["ev"] == pytest.approx(150_000)  # 600,000 x 25 %
+    assert row["bac"] == 670_000  # the current budget
+    assert row["pv"] == pytest.approx(502_500)  # Jan-Mar at 167,500, today is the last day of March
+    assert row["ev"] == pytest.approx(167_500)  # 670,000 x 25 %
     assert row["ac"] == 260_000
     assert row["spi"] == pytest.approx(1 / 3)
-    assert row["cpi"] == pytest.approx(150 / 260)
-    assert row["eac"] == pytest.approx(1_040_000)  # 600,000 / (150/260)
-    assert row["eac_alt"] == pytest.approx(710_000)  # 260,000 + 450,000
-    assert row["tcpi"] == pytest.approx(450 / 340)
-    assert row["cpi_light"] == "🔴"
-    assert row["note"] == "CPI 0.58: each 1 CNY spent delivers 0.58 CNY of work"
+    assert row["cpi"] == pytest.approx(167.5 / 260)
+    assert row["eac"] == pytest.approx(1_040_000)  # 670,000 / (167,500/260,000)
+    assert row["eac_alt"] == pytest.approx(762_500)  # 260,000 + (670,000 - 167,500)
+    assert row["tcpi"] == pytest.approx(502.5 / 410)
+    assert row["cpi_light"] == "red"
+    assert row["note"] == "CPI 0.64: each 1 CNY spent delivers 0.64 CNY of work"
 
 
 def test_pv_is_pro_rata_within_the_month(con: duckdb.DuckDBPyConnection) -> None:
     # 2026-03-10: Jan + Feb 300,000 + March 150,000 x 10/31
     e = money.project_evm(money.ledger(con, Scope(today=D(2026, 3, 10))), "EMR")
-    assert e.pv == pytest.approx(300_000 + 150_000 * 10 / 31)
+    assert e.pv == pytest.approx(335_000 + 167_500 * 10 / 31)
     assert e.ac == 210_000  # the Mar 15 and Mar 20 lines are after the day
 
 
 def test_summary_tiles(con: duckdb.DuckDBPyConnection) -> None:
     s = money.summary(con, SCOPE, threshold=0.05)
-    assert (s.bac, s.ac, s.committed, s.paid, s.due, s.remaining) == (
-        600_000,
-        260_000,
-        360_000,
-        160_000,
-        100_000,
-        340_000,
-    )
-    assert s.share_used == pytest.approx(260 / 600)
+    assert (s.original, s.approved_changes, s.bac, s.ac, s.committed, s.paid, s.due) == (
+        600_000, 70_000, 670_000, 260_000, 360_000, 160_000, 100_000)  # fmt: skip
+    assert (s.remaining, s.uncommitted, s.over_committed) == (410_000, 310_000, False)
+    assert s.share_used == pytest.approx(260 / 670)
+    assert s.spent_in_range == 260_000  # no date range: everything to the cut-off day
     assert s.eac == pytest.approx(1_040_000) and s.eac_light == "red"
     assert s.percent_complete == pytest.approx(0.25)
 
@@ -212,10 +215,10 @@ def test_s_curve(con: duckdb.DuckDBPyConnection) -> None:
     curve = money.s_curve(con, SCOPE, threshold=0.05)
     pts = {r["date"]: r for r in curve.points.to_dict("records")}
     assert list(pts) == [D(2025, 12, 31), D(2026, 1, 31), D(2026, 2, 28), D(2026, 3, 31), D(2026, 4, 30)]
-    assert [pts[d]["pv"] for d in pts] == pytest.approx([0, 150_000, 300_000, 450_000, 600_000])
+    assert [pts[d]["pv"] for d in pts] == pytest.approx([0, 167_500, 335_000, 502_500, 670_000])
     assert pd.isna(pts[D(2026, 1, 31)]["ev"])  # no plan snapshot before Feb 2: no EV point, not a 0 or 100 %
-    assert pts[D(2026, 2, 28)]["ev"] == pytest.approx(30_000)  # 600,000 x 5 %
-    assert pts[D(2026, 3, 31)]["ev"] == pytest.approx(150_000)
+    assert pts[D(2026, 2, 28)]["ev"] == pytest.approx(33_500)  # 670,000 x 5 %
+    assert pts[D(2026, 3, 31)]["ev"] == pytest.approx(167_500)
     assert [pts[d]["ac"] for d in list(pts)[:4]] == [0, 100_000, 200_000, 260_000]
     assert pd.isna(pts[D(2026, 4, 30)]["ac"])
     # forecast: a straight line from today's AC to EAC at the plan's finish
@@ -228,9 +231,9 @@ def test_warnings_eac_with_the_month_it_began(con: duckdb.DuckDBPyConnection) ->
     w = money.overrun_warnings(con, SCOPE, threshold=0.05)
     eac = w[w["kind"] == "eac_over"].to_dict("records")
     assert len(eac) == 1
-    assert eac[0]["amount"] == pytest.approx(440_000)  # 1,040,000 - 600,000
-    assert eac[0]["share"] == pytest.approx(440 / 600)
-    # End of Feb: EV 30,000, AC 200,000 -> EAC 4,000,000, over already: the run began in February.
+    assert eac[0]["amount"] == pytest.approx(370_000)  # 1,040,000 - 670,000
+    assert eac[0]["share"] == pytest.approx(370 / 670)
+    # End of Feb: EV 33,500, AC 200,000 -> EAC 4,000,000, over already: the run began in February.
     assert eac[0]["since"] == D(2026, 2, 1)
     assert set(w["kind"]) == {"eac_over"}  # no category or project above its budget, no burn run
 
@@ -297,12 +300,14 @@ def test_project_without_budget() -> None:
     row = money.budget_vs_actual(c, SCOPE).to_dict("records")[0]
     assert (row["project"], row["budget"], row["actual"], row["remaining"], row["share_used"]) == (
         "LIS", 0, 10_000, -10_000, None)  # fmt: skip
+    assert row["uncommitted"] == -10_000  # the invoice is a commitment too
     e = money.evm_table(c, SCOPE, lang="zh", threshold=0.05).to_dict("records")[0]
-    assert e["cpi"] is None and e["eac"] is None and e["cpi_light"] == "⚪"
+    assert e["cpi"] is None and e["eac"] is None and e["cpi_light"] == "none"
     assert e["note"] == "数据不足：没有预算"
     w = money.overrun_warnings(c, SCOPE, threshold=0.05).to_dict("records")
     kinds = {(r["kind"], r["since"], r["amount"]) for r in w}
-    assert kinds == {("over_budget", D(2026, 2, 1), 10_000), ("category_over_budget", D(2026, 2, 1), 10_000)}
+    assert kinds == {("over_budget", D(2026, 2, 1), 10_000), ("category_over_budget", D(2026, 2, 1), 10_000),
+                     ("over_committed", None, 10_000)}  # fmt: skip
     assert money.s_curve(c, SCOPE).points["ev"].isna().all()
 
 
@@ -382,6 +387,6 @@ def test_status_and_stage_normalisation() -> None:
 
 def test_warning_messages_in_plain_words(con: duckdb.DuckDBPyConnection) -> None:
     zh = money.overrun_warnings(con, SCOPE, threshold=0.05, lang="zh")
-    assert zh["message"].iloc[0] == "预计完工成本超出预算 73.3%(多 44.00 万元，预警线 5%)"
+    assert zh["message"].iloc[0] == "预计完工成本超出当前预算 55.2%(多 37.00 万元，预警线 5%)"
     en = money.overrun_warnings(_burn_store([9_000, 11_000, 12_000, 10_001]), Scope(today=D(2026, 4, 30)), lang="en")
     assert "Spend above the monthly plan 3 months in a row, CNY 3,001 in all" in list(en["message"])

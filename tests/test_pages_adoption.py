@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from charts.adoption import COLOURS
+from charts.adoption import COLOURS, STATUS_COLOURS
 from loaders import store
 from metrics import adoption as m
 from metrics.scope import Scope
@@ -125,11 +125,18 @@ def one_department_db(tmp_path: Path) -> Path:
     return build_one_department(tmp_path / "one.duckdb")
 
 
-def ranking_frame(at: AppTest) -> Any:
-    """The ranking st.dataframe (the one holding previous_rank), as the element."""
-    found = [d for d in at.main.dataframe if "previous_rank" in d.value.columns]
+def by_name(df: Any, lang: str) -> Any:
+    """A shown table with its headers turned back into column names (adoption.col.<name> in `lang`)."""
+    names = {text(k, lang): k.rsplit(".", 1)[1] for k in catalogue() if k.startswith("adoption.col.")}
+    return df.rename(columns=names)
+
+
+def ranking_frame(at: AppTest, lang: str) -> Any:
+    """The ranking table as shown (the one counting the departments ranked), with column names."""
+    need = {text("adoption.col.n_ranked", lang), text("adoption.col.department", lang)}
+    found = [d.value for d in at.main.dataframe if need <= set(d.value.columns)]
     assert len(found) == 1, [list(d.value.columns) for d in at.main.dataframe]
-    return found[0]
+    return by_name(found[0], lang)
 
 
 def bars(at: AppTest) -> dict[str, Any]:
@@ -148,11 +155,10 @@ def test_demo_store(demo_db: Path, lang: str) -> None:
     assert [t.label for t in at.tabs] == [
         text(f"adoption.tab.{k}", lang) for k in ("heatmap", "rollout", "trend", "mine")
     ]
-    shown = ranking_frame(at)
-    assert len(shown.value) == len(TARGETS["departments"])  # every demo department is ranked
-    config = json.loads(shown.proto.columns)
-    assert config["movement"]["label"] == text("adoption.col.movement", lang)
-    assert config["gap"]["label"] == text("adoption.col.gap", lang)
+    shown = ranking_frame(at, lang)
+    assert len(shown) == len(TARGETS["departments"])  # every demo department is ranked
+    assert {"movement", "gap", "rank", "n_ranked"} <= set(shown.columns)  # headed in the user's language
+    assert set(shown["n_ranked"]) == {len(TARGETS["departments"])}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -166,21 +172,22 @@ def test_empty_store(empty_db: Path, lang: str) -> None:
 def test_one_department(one_department_db: Path, lang: str) -> None:
     at = open_page(one_department_db, PAGE, lang)
     assert at.selectbox(key="adoption_system").options == [text("adoption.all_systems", lang), "EMR", "HIS"]
-    row = ranking_frame(at).value.iloc[0]
-    assert len(ranking_frame(at).value) == 1
+    row = ranking_frame(at, lang).iloc[0]
+    assert len(ranking_frame(at, lang)) == 1
     assert (row["department"], int(row["rank"]), row["movement"]) == (ONE_DEPARTMENT, 1, "–")
     assert row["rate"] == pytest.approx((32 / 40 + 45 / 50) / 2)  # weighted mean, equal weights: 0.85
     assert row["gap"] == pytest.approx(0.85 - 0.8)
-    assert not row["bottom"]  # one department is nobody's bottom
+    assert bars(at)["marker"]["line"]["color"] == ["rgba(0,0,0,0)"]  # one department is nobody's bottom
+    assert bars(at)["marker"]["color"] == [STATUS_COLOURS["green"]]  # 85 % against 80 %
     at.selectbox(key="adoption_system").set_value("HIS").run()
     assert_clean(at)
-    row = ranking_frame(at).value.iloc[0]
+    row = ranking_frame(at, lang).iloc[0]
     assert (row["rate"], row["active"], row["eligible"]) == (pytest.approx(0.9), 45, 50)
     # my department: the only one, so nobody to compare with
     open_tab(at, "mine", lang)
     mine = at.tabs[3]
     assert [mt.value for mt in mine.metric] == [text("adoption.mine.rank_value", lang).format(rank=1, n=1), "85.0%"]
-    assert mine.dataframe[0].value["others_median"].isna().all()
+    assert by_name(mine.dataframe[0].value, lang)["others_median"].isna().all()
 
 
 def test_kpis_without_usage_show_the_empty_state(tmp_path: Path) -> None:
@@ -206,7 +213,7 @@ def test_system_choice_reranks_as_the_metrics_do(demo_db: Path, period: str) -> 
         if system is not None:
             at.selectbox(key="adoption_system").set_value(system).run()
             assert_clean(at)
-        shown = ranking_frame(at).value
+        shown = ranking_frame(at, "en")
         expected = computed(demo_db, m.usage_ranking, system, period)
         assert shown["department"].tolist() == expected["department"].tolist(), system
         assert shown["rate"].to_numpy() == pytest.approx(expected["rate"].to_numpy()), system
@@ -222,13 +229,14 @@ def test_rank_change_and_gap_to_target(demo_db: Path, system: str | None) -> Non
     at = open_page(demo_db, PAGE, "zh")
     if system is not None:
         at.selectbox(key="adoption_system").set_value(system).run()
-    shown = ranking_frame(at)
-    assert {"movement", "gap"} <= set(shown.proto.column_order)
-    df = shown.value
+    df = ranking_frame(at, "zh")
+    assert {"movement", "gap"} <= set(df.columns)
+    expected = computed(demo_db, m.usage_ranking, system, "week")
+    assert df["department"].tolist() == expected["department"].tolist()
     ups = df["movement"].str.startswith("▲")
     downs = df["movement"].str.startswith("▼")
     assert ups.any() and downs.any()  # a live ranking moves both ways week on week
-    moved = df["previous_rank"].astype("Int64") - df["rank"].astype("Int64")
+    moved = expected["previous_rank"].astype("Int64") - df["rank"].astype("Int64")
     assert [m.movement(c) for c in moved] == df["movement"].tolist()  # ▲n = n places up since last period
     target = m.target_for(None, system) if system else m.combined_target(None, sorted(set(TARGETS["systems"])), None)
     assert df["gap"].to_numpy() == pytest.approx(df["rate"].to_numpy() - target)
@@ -240,14 +248,19 @@ def test_lagging_departments_are_flagged_at_the_bottom(demo_db: Path, system: st
     at = open_page(demo_db, PAGE, "zh")
     if system is not None:
         at.selectbox(key="adoption_system").set_value(system).run()
-    df = ranking_frame(at).value
+    df = ranking_frame(at, "zh")
     assert set(df["department"].iloc[-2:]) == LAGGING
-    assert df.loc[df["department"].isin(LAGGING), "bottom"].all()
+    expected = computed(demo_db, m.usage_ranking, system, "week").set_index("department")
+    assert expected.loc[list(LAGGING), "bottom"].all()
     assert (df.loc[df["department"].isin(LAGGING), "gap"] < 0).all()
-    assert int(df["bottom"].sum()) == m.BOTTOM_N  # only the bottom three, not every department below target
+    assert int(expected["bottom"].sum()) == m.BOTTOM_N  # only the bottom three, not every department below target
+    outline = dict(zip(bars(at)["y"], bars(at)["marker"]["line"]["color"], strict=True))
+    assert {outline[d] for d in LAGGING} == {COLOURS["bottom_line"]}  # the bottom is outlined
+    assert sum(c == COLOURS["bottom_line"] for c in outline.values()) == m.BOTTOM_N
+    # colours follow each rate against the target, never the rank
     colour = dict(zip(bars(at)["y"], bars(at)["marker"]["color"], strict=True))
-    assert {colour[d] for d in LAGGING} == {COLOURS["bottom"]}
-    assert colour[df["department"].iloc[0]] != COLOURS["bottom"]
+    for d, r in expected.iterrows():
+        assert colour[d] == STATUS_COLOURS[m.rate_status(r["rate"], float(r["target"]))], d
 
 
 # ------------------------------------------------------------------ my department
@@ -263,7 +276,7 @@ def test_my_department_anonymity_hides_other_names(demo_db: Path) -> None:
     mine = at.tabs[3]
     expected = computed(demo_db, m.my_department, me, False, "week")
     assert mine.metric[0].value == f"{expected.overall_rank} of {expected.n_departments}"
-    named = {str(d) for e in mine.expander for d in e.dataframe[0].value["department"]}
+    named = {str(d) for e in mine.expander for d in by_name(e.dataframe[0].value, "en")["department"]}
     assert named == others  # not anonymous: the others are listed by name
 
     at.toggle(key="adoption_anonymous").set_value(True).run()
@@ -271,7 +284,7 @@ def test_my_department_anonymity_hides_other_names(demo_db: Path) -> None:
     mine = at.tabs[3]
     assert not mine.expander
     frames = [d.value for d in mine.dataframe]
-    assert frames and frames[0]["others_median"].notna().all()  # the median of the others is still there
+    assert frames and by_name(frames[0], "en")["others_median"].notna().all()  # the median of the others stays
     cells = [str(v) for f in frames for v in [*f.columns, *f.to_numpy().ravel()]]
     words = [str(getattr(el, "value", "")) for el in walk(mine) if getattr(el, "type", None) != "plotly_chart"]
     visible = " ".join(cells + words) + json.dumps(charts(mine), ensure_ascii=False)
@@ -287,6 +300,47 @@ def test_hospital_wide_anonymity_setting_forces_the_toggle(demo_db: Path, monkey
     assert toggle.value is True and toggle.disabled
     assert text("adoption.mine.anonymous_forced", "zh") in [c.value for c in at.tabs[3].caption]
     assert not at.tabs[3].expander
+    # the ranking and the heatmap above "my department" name nobody: no department is filtered in
+    codes = ranking_frame(at, "zh")["department"].tolist()
+    assert len(codes) == len(TARGETS["departments"]) and all(c.startswith("#") for c in codes)
+    assert not set(bars(at)["y"]) & set(TARGETS["departments"])
+    open_tab(at, "heatmap", "zh")
+    heat = [s for k, s in charts(at.main).items() if k == "adoption_heatmap"][0]
+    assert not set(heat["data"][0]["y"]) & set(TARGETS["departments"])
+
+
+def test_anonymity_keeps_the_filtered_department_named(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_ANONYMOUS", "1")
+    at = app_test(demo_db, "zh")
+    at.query_params["depts"] = "中医科"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert_clean(at)
+    row = ranking_frame(at, "zh").iloc[0]
+    assert (row["department"], int(row["rank"]), int(row["n_ranked"])) == ("中医科", 30, 30)
+
+
+def test_one_department_filtered_is_ranked_among_all(demo_db: Path) -> None:
+    at = app_test(demo_db, "en")
+    at.query_params["depts"] = "中医科"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert_clean(at)
+    df = ranking_frame(at, "en")
+    assert df[["department", "rank", "n_ranked"]].values.tolist() == [["中医科", 30, 30]]
+    assert f"among all {len(TARGETS['departments'])} departments" in " ".join(c.value for c in at.main.caption)
+
+
+def test_clicking_a_bar_shows_its_trend_beside_the_ranking(demo_db: Path) -> None:
+    at = open_page(demo_db, PAGE, "zh")
+    assert text("adoption.beside.hint", "zh") in [i.value for i in at.main.info]
+    at.session_state["adoption_picked_department"] = "口腔科"  # what a click on its bar stores
+    at.run()
+    assert_clean(at)
+    beside = charts(at.main)
+    assert "adoption_trend_beside" in beside  # in the column next to the ranking, not a screen below it
+    title = text("adoption.beside.title", "zh").format(department="口腔科")
+    assert f"**{title}**" in [m_.value for m_ in at.main.markdown]
 
 
 def test_lower_tabs_are_lazy(demo_db: Path) -> None:

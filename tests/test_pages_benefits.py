@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
 from metrics import benefits as b
-from pages.components.i18n import LANGS
+from pages.components.i18n import LANGS, catalogue
 from tests import test_pages_adoption
 from tests.conftest import ROOT
 from tests.test_pages_adoption import GO_LIVE, ONE_KPI, WAIT, assert_clean, computed, open_page, text
@@ -29,10 +30,15 @@ def tiles(at: AppTest) -> dict[str, MetricProto]:
     return {mt.label: mt.proto for mt in at.main.metric}
 
 
-def before_after_table(at: AppTest, kpi: str) -> object:
+def before_after_table(at: AppTest, kpi: str, lang: str) -> Any:
+    """The before/after table as shown, its headers turned back into column names; "good" back to booleans."""
     tab = next(t for t in at.main.tabs if t.label == kpi)
     assert len(tab.dataframe) == 1
-    return tab.dataframe[0].value
+    names = {text(k, lang): k.rsplit(".", 1)[1] for k in catalogue() if k.startswith("benefits.col.")}
+    df = tab.dataframe[0].value.rename(columns=names)
+    words = {text("common.yes", lang): True, text("common.no", lang): False}
+    df["good"] = [words.get(v) for v in df["good"]]  # shown as 是/否, Yes/No, never True/False
+    return df
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -62,7 +68,7 @@ def test_one_department(one_department_db: Path, lang: str) -> None:
     baseline = sum(WAIT[:3]) / 3  # mean of the weeks before the HIS go-live: 40
     assert text("benefits.tile.help", lang).split("{")[0] in tile.help
     assert f"{baseline:.1f}" in tile.help
-    table = before_after_table(at, ONE_KPI)
+    table = before_after_table(at, ONE_KPI, lang)
     by_dep = table.set_index("department")
     after = sum(WAIT[3:]) / 3
     # no hospital-wide rows: the hospital line is the mean of the department rows, i.e. this department
@@ -106,7 +112,7 @@ def test_tiles_colour_by_direction(demo_db: Path) -> None:
 def test_before_after_matches_the_metrics(demo_db: Path, lang: str) -> None:
     at = open_page(demo_db, PAGE, lang)
     kpi = "门诊患者平均等候时间"
-    shown = before_after_table(at, kpi)
+    shown = before_after_table(at, kpi, lang)
     expected = computed(demo_db, b.before_after, kpi, None, None, None, text("benefits.hospital", lang))
     assert len(expected) > 2  # the hospital and every department
     assert shown["department"].tolist() == expected["department"].tolist()

@@ -24,7 +24,7 @@ from metrics.scope import Scope
 from pages.components.filters import default_dates
 from pages.components.i18n import LANGS
 from tests import storekit
-from tests.test_app import assert_clean, headers, open_page, text
+from tests.test_app import assert_clean, open_page, text
 from tests.test_pages_schedule import downloads  # noqa: F401 - fixture
 
 PAGE = "pages/money.py"
@@ -98,11 +98,13 @@ def test_demo_tiles_show_the_computed_figures(demo_db: Path, lang: str) -> None:
     assert tiles[text("money.tile.ac", lang)] == money_text(s.ac, lang)
     assert tiles[text("money.tile.committed", lang)] == money_text(s.committed, lang)
     assert tiles[text("money.tile.remaining", lang)] == money_text(s.remaining, lang)
+    assert tiles[text("money.tile.uncommitted", lang)] == money_text(s.uncommitted, lang)
+    assert tiles[text("money.tile.original", lang)] == money_text(s.original, lang)
     assert s.share_used is not None
     assert tiles[text("money.tile.share_used", lang)] == f"{s.share_used * 100:.1f}%"
     assert s.eac is not None and tiles[text("money.tile.eac", lang)].endswith(money_text(s.eac, lang))
-    assert sorted(tile_rows(at.main)) == [3, 3]  # six tiles, three a row: six in one row cut values at 1440 px
-    evm_table = next(d.value for d in at.main.dataframe if "cpi" in d.value.columns)
+    assert sorted(tile_rows(at.main)) == [3, 3, 3]  # three a row: six in one row cut values at 1440 px
+    evm_table = next(d.value for d in at.main.dataframe if text("money.col.cpi", lang) in d.value.columns)
     assert len(evm_table) >= 2 and not infinite_cells(at)
 
 
@@ -175,10 +177,11 @@ def test_project_without_budget_says_not_enough_data(no_budget_db: Path, lang: s
     assert tiles[text("money.tile.ac", lang)] == money_text(250_000, lang)
     assert tiles[text("money.tile.share_used", lang)] == "—"  # no share of a zero budget
     assert tiles[text("money.tile.eac", lang)].endswith("—")
-    evm_table = next(d.value for d in at.main.dataframe if "cpi" in d.value.columns)
-    assert evm_table["project"].tolist() == [NO_BUDGET]
-    assert evm_table["note"].tolist() == [evm.reason_text("no_budget", lang)]
-    assert evm_table[["cpi", "spi", "eac", "tcpi"]].isna().all().all()  # never a ratio over a zero budget
+    evm_table = next(d.value for d in at.main.dataframe if text("money.col.cpi", lang) in d.value.columns)
+    assert evm_table[text("money.col.project", lang)].tolist() == [NO_BUDGET]
+    assert evm_table[text("money.col.note", lang)].tolist() == [evm.reason_text("no_budget", lang)]
+    ratios = [text(f"money.col.{k}", lang) for k in ("cpi", "spi", "tcpi")]
+    assert evm_table[ratios].isna().all().all()  # never a ratio over a zero budget
     shown = visible_text(at)
     assert any(evm.reason_text("no_budget", lang) in s for s in shown)
     bad = [s for s in shown if NOT_A_NUMBER.search(s)]
@@ -203,23 +206,25 @@ def test_ledger_lines_download_keeps_formulas_as_text(demo_db: Path, downloads: 
     # Chinese: AppTest formats the radio's options in the test process, where the language is the default.
     at = open_page(demo_db, PAGE, "zh")
     assert text("money.vendors.lines_pick", "zh") in [i.value for i in at.info]  # the ledger waits for a project
-    assert not [d for d in at.main.dataframe if "description" in d.value.columns]
+    described = text("money.col.description", "zh")
+    assert not [d for d in at.main.dataframe if described in d.value.columns]
     project = hyperlink_project(demo_db)
     at.selectbox(key="money_project").set_value(project).run()
     assert_clean(at)
-    lines = next(d.value for d in at.main.dataframe if "description" in d.value.columns)
-    assert set(lines["project"]) == {project}
-    assert HOSTILE in lines["description"].tolist()  # shown exactly as typed
-    assert set(lines["stage"]) <= {zh for zh, _ in m.STAGE_LABELS.values()}  # words, not the ledger's codes
-    assert len(set(lines["stage"])) >= 2
+    lines = next(d.value for d in at.main.dataframe if described in d.value.columns)
+    assert set(lines[text("money.col.project", "zh")]) == {project}
+    assert HOSTILE in lines[described].tolist()  # shown exactly as typed
+    stages = set(lines[text("money.col.stage", "zh")])
+    assert stages <= {zh for zh, _ in m.STAGE_LABELS.values()} and len(stages) >= 2  # words, not the codes
     book = openpyxl.load_workbook(io.BytesIO(downloads["cost_lines.xlsx"]))
     sheet = book.active
     assert sheet is not None
     rows = list(sheet.iter_rows())
-    assert [c.value for c in rows[0]] == headers(lines.columns, "zh")  # headed in the user's language
+    assert [c.value for c in rows[0]] == list(lines.columns)  # headed as the page is, in the user's language
+    assert "金额(万元)" in lines.columns  # money in 万元 with the unit in its header
     assert len(rows) - 1 == len(lines)
     cells = [c for row in rows[1:] for c in row if c.value == HOSTILE]
     assert len(cells) == 1 and cells[0].data_type == "s"  # a string cell: Excel never runs it
     csv = pd.read_csv(io.BytesIO(downloads["cost_lines.csv"]), encoding="utf-8-sig", dtype=str)
-    described = csv[headers(["description"], "zh")[0]].tolist()
-    assert "'" + HOSTILE in described and HOSTILE not in described
+    cells = csv[described].tolist()
+    assert "'" + HOSTILE in cells and HOSTILE not in cells

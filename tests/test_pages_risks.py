@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from loaders import store
 from metrics import risks as m
 from metrics.scope import Scope
-from pages.components.i18n import LANGS
+from pages.components.i18n import LANGS, catalogue
 from tests import storekit
 from tests.test_app import assert_clean, open_page, text
 
@@ -33,15 +33,29 @@ def current_register(db: Path) -> pd.DataFrame:
         con.close()
 
 
+def by_name(df: pd.DataFrame) -> pd.DataFrame:
+    """A shown table with its headers (risks.col.<name>, either language) turned back into column names."""
+    names: dict[str, str] = {}
+    for key, pair in catalogue().items():
+        if key.startswith("risks.col."):
+            for label in pair:
+                names.setdefault(label, key.rsplit(".", 1)[1])
+    money = {f"{label}(万元)": name for label, name in names.items()} | {
+        f"{label} (CNY)": name for label, name in names.items()
+    }
+    return df.rename(columns={**names, **money})
+
+
 def frame_with(at: AppTest, *columns: str) -> list[pd.DataFrame]:
-    return [d.value for d in at.main.dataframe if set(columns) <= set(d.value.columns)]
+    frames = [by_name(d.value) for d in at.main.dataframe]
+    return [f for f in frames if set(columns) <= set(f.columns)]
 
 
 CELL_COLUMNS = ["project", "risk_id", "title", "owner", "status", "overdue"]  # the chosen cell's list
 
 
 def cell_lists(at: AppTest) -> list[pd.DataFrame]:
-    return [d.value for d in at.main.dataframe if list(d.value.columns) == CELL_COLUMNS]
+    return [f for f in (by_name(d.value) for d in at.main.dataframe) if list(f.columns) == CELL_COLUMNS]
 
 
 def heatmap_spec(at: AppTest) -> str:
@@ -63,7 +77,7 @@ def test_demo_register_heatmap_and_tiles(demo_db: Path, lang: str) -> None:
     tiles = {e.label: e.value for e in at.main.metric}
     assert tiles[text("risks.tile.open", lang)] == f"{len(open_now):,}"
     assert tiles[text("risks.tile.critical", lang)] == str(m.band_counts(open_now)["critical"])
-    (shown,) = frame_with(at, "risk_id", "title", "overdue")  # the register; no cell chosen yet
+    (shown,) = frame_with(at, "risk_id", "title", "days_since_review")  # the register; no cell chosen yet
     assert len(shown) == len(register)
     assert HOSTILE in shown["title"].tolist()  # the title as typed: a value, not markup
     spec = json.loads(heatmap_spec(at))
@@ -134,7 +148,7 @@ def test_single_snapshot_has_no_movement(tmp_path: Path, lang: str) -> None:
     assert not at.main.tabs  # no new/closed/worsened/improved tabs without a previous snapshot
     tiles = {e.label: e.value for e in at.main.metric}
     assert tiles[text("risks.tile.open", lang)] == "2" and tiles[text("risks.tile.critical", lang)] == "1"
-    (shown,) = frame_with(at, "risk_id", "overdue")
+    (shown,) = frame_with(at, "risk_id", "days_since_review")
     assert sorted(shown["risk_id"]) == ["R1", "R2", "R3"]
 
 
@@ -162,7 +176,10 @@ def test_pending_changes_show_without_a_register(tmp_path: Path, lang: str) -> N
     assert text("risks.empty", lang) in [i.value for i in at.info]  # no register: said once, plainly
     assert text("risks.decisions.header", lang) in [s.value for s in at.main.subheader]
     (decisions,) = frame_with(at, "kind", "age_days")
-    assert decisions["id"].tolist() == ["C1"]  # only the pending one waits for the board
+    assert decisions["risk_id"].tolist() == ["C1"]  # only the pending one waits for the board ("编号" / "ID")
     assert decisions["kind"].tolist() == [text("risks.kind.change", lang)]
-    assert decisions["cost_impact"].tolist() == [80_000.0]
+    # cost impact in the user's unit, named in the header: 8.00 万元 / CNY 80,000
+    shown = [list(d.value.columns) for d in at.main.dataframe]
+    assert any(("费用影响(万元)" if lang == "zh" else "Cost impact (CNY)") in cols for cols in shown)
+    assert decisions["cost_impact"].tolist() == ([8.0] if lang == "zh" else [80_000.0])
     assert not at.get("plotly_chart")  # no heatmap of an empty register

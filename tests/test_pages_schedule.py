@@ -16,7 +16,7 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from metrics import schedule
+from metrics import cpm, forecast, schedule
 from metrics.scope import Scope
 from pages.components.i18n import LANGS
 from tests.test_app import assert_clean, headers, open_page, text
@@ -89,7 +89,38 @@ def test_demo_schedule_draws_every_project(demo_db: Path, lang: str) -> None:
     assert set(statuses) <= {f"status:{s}" for s in schedule.STATUSES} and sum(statuses.values()) > 0
     markers = sum(len(tr["y"]) for tr in spec["data"] if tr.get("meta") in ("milestones", "gates"))
     assert sum(statuses.values()) + markers == len(plan(demo_db))  # every task: a bar, milestones a diamond
-    assert [s.value for s in at.subheader][:1] == [text("schedule.slippage", lang)]
+    assert [s.value for s in at.subheader][:3] == [
+        text("schedule.chain", lang),
+        text("schedule.forecast", lang),
+        text("schedule.slippage", lang),
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_critical_chain_and_finish_forecast(demo_db: Path, lang: str) -> None:
+    at = open_page(demo_db, PAGE, lang)
+    assert_clean(at)
+    con = duckdb.connect(str(demo_db))
+    try:
+        expected = forecast.finish_forecast(con, Scope()).projects
+        shown_plan = schedule.load_plan(con, Scope())
+    finally:
+        con.close()
+    # the chain table: one row per project, the milestone its critical chain drives
+    driven = frame_with(at, "critical_tasks")
+    assert sorted(driven["project"]) == sorted(cpm.driven_milestones(shown_plan)["project"])
+    assert int(driven["critical_tasks"].sum()) == int((shown_plan["critical"]).sum())
+    assert not shown_plan.loc[shown_plan["critical"], "percent_complete"].ge(100).any()  # done work never critical
+    # the forecast: the same seeded figures as the metric, the method in the user's language, and the chart
+    table = frame_with(at, "p50_slip_days").set_index("project")
+    for _, row in expected.iterrows():
+        assert table.loc[row["project"], "p80_finish"] == row["p80_finish"]
+        assert table.loc[row["project"], "p_meet_baseline"] == pytest.approx(row["p_meet_baseline"])
+    assert set(table["method"]) <= {text(f"schedule.method.{m}", lang) for m in forecast.METHODS}
+    charts = [c for c in at.get("plotly_chart") if "schedule.forecast_chart" in c.proto.id]
+    assert len(charts) == 1
+    curves = [tr for tr in json.loads(charts[0].proto.spec)["data"] if str(tr.get("meta", "")).startswith("curve:")]
+    assert len(curves) == len(expected) and all(max(tr["y"]) == pytest.approx(1.0) for tr in curves)
 
 
 def test_project_filter_narrows_the_gantt(demo_db: Path) -> None:

@@ -1,4 +1,5 @@
-"""Tests for loaders.project_xml: hand-written MSPDI and GanttProject files, plus the two real samples."""
+"""Plan files in XML: MS Project XML (MSPDI, read through MPXJ: loaders.mpp) and GanttProject (loaders.project_xml),
+hand-written and the two real samples."""
 
 from __future__ import annotations
 
@@ -7,8 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from loaders import importer, mpp
 from loaders.errors import FileRefused
-from loaders.project_xml import gan_finish, gan_project_name, mspdi_project_name, read_gan, read_mspdi
+from loaders.project_xml import gan_finish, gan_project_name, read_gan
+
+needs_java = pytest.mark.skipif(mpp.java_problem() is not None, reason=f"MPXJ cannot run: {mpp.java_problem()}")
+
+
+def read_mspdi(p: Path) -> tuple[str | None, list[dict[str, object]]]:
+    """(title, task rows) of an MS Project XML file as the importer reads it (MPXJ in its worker)."""
+    plan = mpp.read_plan(p, p.name)
+    return plan["title"], mpp.plan_tasks(plan)
+
 
 PLANS = Path(__file__).parents[1].parent / "shared" / "realdata" / "plans"
 
@@ -82,10 +93,11 @@ def _by_id(tasks: list[dict[str, object]]) -> dict[str, dict[str, object]]:
     return {str(t["task_id"]): t for t in tasks}
 
 
+@needs_java
 def test_mspdi_small(tmp_path: Path) -> None:
     p = _file(tmp_path, "plan.xml", MSPDI)
-    assert mspdi_project_name(p) == "电子病历升级"
-    tasks = read_mspdi(p, p.name)
+    title, tasks = read_mspdi(p)
+    assert title == "电子病历升级"
     assert [t["task_id"] for t in tasks] == ["1", "7", "8", "10"]  # UID 0 and the nameless UID 9 skipped
     t = _by_id(tasks)
     assert t["1"]["name"] == "需求阶段" and t["1"]["is_summary"] is True and t["1"]["phase"] == "需求阶段"
@@ -95,7 +107,7 @@ def test_mspdi_small(tmp_path: Path) -> None:
     assert t["7"]["owner"] == "张伟, 信息科" and t["7"]["wbs"] == "1.1" and t["7"]["outline_level"] == 2
     assert t["7"]["phase"] == "需求阶段"
     assert t["8"]["is_milestone"] is True and t["8"]["duration_days"] == 0.0
-    assert t["8"]["predecessors"] == "7,9" and t["8"]["owner"] is None
+    assert t["8"]["predecessors"] == "7" and t["8"]["owner"] is None  # the link to the nameless UID 9 is dropped
     assert t["10"]["duration_days"] == 1.5 and t["10"]["phase"] is None  # top-level leaf: no phase
     assert t["1"]["baseline_start"] is None
 
@@ -136,21 +148,20 @@ def test_gan_finish_rules() -> None:
 @pytest.mark.parametrize(
     ("name", "text", "fragment"),
     [
-        ("broken.xml", '<Project xmlns="http://schemas.microsoft.com/project"><Tasks><Task>', "XML 格式错误"),
+        ("broken.xml", '<Project xmlns="http://schemas.microsoft.com/project"><Tasks><Task>', "已损坏"),
         (
             "dtd.xml",
             '<?xml version="1.0"?><!DOCTYPE Project [<!ENTITY x "y">]>'
             '<Project xmlns="http://schemas.microsoft.com/project"/>',
             "DTD",
         ),
-        ("gan.xml", '<project name="x"><tasks/></project>', "不是 MS Project XML"),
         ("other.xml", "<root/>", "不是支持的文件格式"),
     ],
 )
 def test_mspdi_refusals(tmp_path: Path, name: str, text: str, fragment: str) -> None:
     p = _file(tmp_path, name, text)
     with pytest.raises(FileRefused) as exc:
-        read_mspdi(p, p.name)
+        importer.prepare(p, dataset="tasks")
     assert fragment in exc.value.message and name in exc.value.message and " / " in exc.value.message
 
 
@@ -165,20 +176,22 @@ def test_gan_refusals(tmp_path: Path) -> None:
 
 
 @pytest.mark.realdata
+@needs_java
 def test_real_mspdi_sample() -> None:
     p = PLANS / "mpxj_mspdi_sample_project2003.xml"
     if not p.is_file():
         pytest.skip("shared/realdata absent")
-    assert mspdi_project_name(p) == "sample"
-    tasks = read_mspdi(p, p.name)
+    title, tasks = read_mspdi(p)
+    assert title == "sample"
     assert len(tasks) == 19  # 20 <Task> elements minus the project summary task UID 0
     t = _by_id(tasks)
     assert "0" not in t
     assert sum(bool(x["is_summary"]) for x in tasks) == 3 and sum(bool(x["is_milestone"]) for x in tasks) == 1
     assert t["2"]["name"] == "Second Task" and t["2"]["duration_days"] == 100.0  # PT800H0M0S / 8
     assert t["2"]["owner"] == "First Resource, Second Resource"
-    assert (t["21"]["start"], t["21"]["finish"]) == (date(2003, 1, 7), date(2003, 1, 8))
-    assert t["21"]["predecessors"] == "20" and t["21"]["wbs"] == "3.12" and t["21"]["phase"] == "Task Relationships"
+    # finish 2003-01-08T08:00 is the start of a working day: the work ends on 7 Jan (MS Project shows 1 day)
+    assert (t["21"]["start"], t["21"]["finish"]) == (date(2003, 1, 7), date(2003, 1, 7))
+    assert t["21"]["predecessors"] == "20SF" and t["21"]["wbs"] == "3.12" and t["21"]["phase"] == "Task Relationships"
     assert t["3"]["is_milestone"] is True and t["3"]["finish"] == date(2003, 1, 7)
     assert sum(len(str(x["predecessors"]).split(",")) for x in tasks if x["predecessors"]) == 6
 

@@ -53,13 +53,17 @@ def test_parse_predecessors(text: object, ids: list[str]) -> None:
 
 # ---------------------------------------------------------------------------------------------- critical path
 def test_critical_path_parallel_branches_and_milestones() -> None:
-    cp = schedule.critical_path(plan()).set_index("task_id")
-    assert cp.index[cp["critical"]].tolist() == ["1", "2", "4", "5"]
-    # B finishes 9 Jan, C can start no earlier than 15 Jan: 5 calendar days of float.
-    assert cp.loc["3", "total_float"] == 5.0
-    assert cp.loc["3", "late_start"] == pd.Timestamp(2026, 1, 10)
+    # B at 80 % (still open): working days on China's calendar (5-9 Jan, 12-16 Jan, 19 Jan 2026).
+    cp = schedule.critical_path(plan().assign(percent_complete=[100, 50, 80, 0, 0])).set_index("task_id")
+    # the kick-off is done, so never critical (MS Project's rule), whatever its float
+    assert cp.index[cp["critical"]].tolist() == ["2", "4", "5"]
+    # B (started 5 Jan, 5 working days) ends 9 Jan; C cannot start before A ends (14 Jan): 3 working days of float.
+    assert cp.loc["3", "total_float"] == 3.0
+    assert cp.loc["3", "free_float"] == 3.0
+    assert cp.loc["3", "late_start"] == pd.Timestamp(2026, 1, 8)
     assert cp.loc["3", "late_finish"] == pd.Timestamp(2026, 1, 14)
     assert cp.loc["4", "early_start"] == pd.Timestamp(2026, 1, 15)
+    assert cp.loc["4", "work_days"] == 3.0  # 15, 16, 19 Jan
     # Milestones take no time: the kick-off and the go-live keep their dates.
     assert cp.loc["1", "early_start"] == cp.loc["1", "early_finish"] == pd.Timestamp(2026, 1, 5)
     assert cp.loc["5", "early_finish"] == cp.loc["5", "late_finish"] == pd.Timestamp(2026, 1, 19)
@@ -70,12 +74,18 @@ def test_critical_path_parallel_branches_and_milestones() -> None:
     assert not cp["in_cycle"].any()
 
 
+def test_completed_task_is_never_critical() -> None:
+    cp = schedule.critical_path(plan()).set_index("task_id")
+    assert cp.index[cp["critical"]].tolist() == ["2", "4", "5"]
+    assert not cp.loc["3", "critical"] and cp.loc["3", "total_float"] == 0.0
+
+
 def test_critical_path_is_per_project_and_keeps_index() -> None:
     other = [{**r, "project": "HIS"} for r in plan_rows()]
     df = pd.DataFrame(plan_rows() + other, index=range(100, 110))
     cp = schedule.critical_path(df)
     assert list(cp.index) == list(range(100, 110))
-    assert cp.groupby("project")["critical"].sum().to_dict() == {"EMR": 4, "HIS": 4}
+    assert cp.groupby("project")["critical"].sum().to_dict() == {"EMR": 3, "HIS": 3}
 
 
 def test_cycle_is_reported_not_looped() -> None:
@@ -225,7 +235,7 @@ def test_slippage_through_the_store() -> None:
     assert first.projects["vs_previous_days"].isna().all() and first.tasks.empty
 
     shown = schedule.load_plan(con, Scope(projects=("EMR",), today=D(2026, 1, 12)))
-    assert shown.loc[shown["critical"], "task_id"].tolist() == ["1", "2", "4", "5"]
+    assert shown.loc[shown["critical"], "task_id"].tolist() == ["2", "4", "5"]  # the done kick-off is not
     assert shown["status"].tolist() == ["done", "late", "done", "not_started", "not_started"]
 
 

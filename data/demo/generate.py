@@ -1354,6 +1354,26 @@ KPI_TARGETS = {
 }
 
 
+def write_targets(out: Path) -> list[dict[str, object]]:
+    """The PMO's targets table as an export (the targets dataset): KPI baselines/targets and usage targets."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "目标值"
+    ws.append(("项目群目标值（院长办公会 2025-06 审定）",))
+    ws.append(("目标类型", "指标/系统", "科室", "基线值", "目标值", "单位", "改善方向", "关联系统"))
+    for name, k in KPI_TARGETS.items():
+        better = "越低越好" if k["better"] == "lower" else "越高越好"
+        ws.append(("效益指标", name, None, k["baseline"], k["target"], k["unit"], better, k["system"]))
+    ws.append(("使用率", "全部", None, None, 80, "%", "越高越好", None))
+    for system in SYSTEMS:
+        ws.append(("使用率", system, None, None, 80, "%", "越高越好", None))
+    for col, width in zip("ABCDEFGH", (10, 22, 10, 8, 8, 8, 10, 10), strict=True):
+        ws.column_dimensions[col].width = width
+    rel = "targets/目标值_2025-06-02.xlsx"
+    _write_xlsx(wb, out / rel)
+    return [{"file": rel, "dataset": "targets", "project": None, "as_of": PROGRAMME_START.isoformat()}]
+
+
 # ------------------------------------------------------------------ entry point
 def generate(out_dir: Path) -> None:
     """Write every demo file under out_dir (overwriting), plus manifest.json and targets.json."""
@@ -1372,8 +1392,9 @@ def generate(out_dir: Path) -> None:
     manifest += write_changes(out_dir, build_changes(rng))
     manifest += write_usage(out_dir, usage_rows(rng, golive))
     manifest += write_kpis(out_dir, kpi_rows(rng, golive))
+    manifest += write_targets(out_dir)
     # load order: periodic sheets first, then snapshots oldest first (ties by dataset, then project order)
-    order = {"budget": 0, "costs": 1, "usage": 2, "kpis": 3, "tasks": 4, "risks": 5, "changes": 6}
+    order = {"budget": 0, "costs": 1, "usage": 2, "kpis": 3, "tasks": 4, "risks": 5, "changes": 6, "targets": 7}
     manifest.sort(
         key=lambda m: (
             m["as_of"] or "",

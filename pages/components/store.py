@@ -17,6 +17,7 @@ import streamlit as st
 
 from loaders import settings
 from loaders import store as _store
+from loaders.store import inbox
 
 T = TypeVar("T")
 
@@ -41,7 +42,11 @@ def db_path() -> Path:
 @st.cache_resource(show_spinner=False)
 def _database(path: str) -> duckdb.DuckDBPyConnection:
     # A failure (locked, corrupt) raises StoreUnavailable and is not cached: the next rerun tries again.
-    return _store.open_store(path)
+    con = _store.open_store(path)
+    folder = inbox.inbox_dir(path)
+    if inbox.enabled():
+        inbox.start(con, folder)  # files dropped in the inbox are imported in the background, one at a time
+    return con
 
 
 def database_path() -> str:

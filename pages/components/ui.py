@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
 
+from loaders import settings
 from loaders.errors import CockpitError
 from metrics import export
 from pages.components import nav, session, store
-from pages.components.i18n import column_label, t
+from pages.components.i18n import catalogue, column_label, lang, t
 
-LIGHTS = {"green": "🟢", "amber": "🟡", "red": "🔴", "none": "⚪"}
+# Status lights are drawn, never emoji (a colour-emoji font is not on every machine): a badge in text, a
+# coloured cell in tables. Keys are the metrics' status keys.
+LIGHT_COLOURS = {"green": "#2e7d32", "amber": "#ef6c00", "red": "#c62828", "none": "#78909c"}
+LIGHT_BADGES = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
+DASH = "—"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -82,20 +88,153 @@ def tile(label: str, value: str, delta: str | None = None, good: bool | None = N
     st.metric(label, value, delta=delta, delta_color=color, delta_arrow=arrow, help=help, border=True)
 
 
+def light_word(status: str) -> str:
+    """A light's status in words in the user's language ("正常" / "On track")."""
+    return t(f"common.light.{status if status in LIGHT_COLOURS else 'none'}")
+
+
 def light(status: str) -> str:
-    return LIGHTS.get(status, LIGHTS["none"])
+    """A status light as a coloured Markdown badge (":green-badge[正常]") for st.markdown, captions and labels."""
+    key = status if status in LIGHT_BADGES else "none"
+    return f":{LIGHT_BADGES[key]}-badge[{light_word(key)}]"
 
 
-def download(df: pd.DataFrame, name: str, money_columns: tuple[str, ...] = (), key: str | None = None) -> None:
-    """Excel (.xlsx, formula-safe, money formatted) and CSV download buttons for `df`, headed in the user's language."""
+def money_unit() -> tuple[float, str]:
+    """(divisor, unit) of money in tables and Excel: 万元 for Chinese users (setting money_unit_zh), CNY in English."""
+    if lang() == "zh":
+        return (1.0, "元") if settings.get("money_unit_zh").strip().lower() == "yuan" else (10_000.0, "万元")
+    return 1.0, "CNY"
+
+
+def header(area: str | None, column: str) -> str:
+    """A column's header in the user's language: the area's own label (`<area>.col.<name>`), else the first one
+    any area gives it."""
+    key = f"{area}.col.{column}"
+    return t(key) if area and key in catalogue() else column_label(column)
+
+
+def table_frame(
+    df: pd.DataFrame,
+    area: str | None,
+    columns: Sequence[str] | None = None,
+    money: Sequence[str] = (),
+    lights: Sequence[str] = (),
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The table as the user reads it: the chosen columns, money in the user's unit, lights in words, days
+    without "00:00:00"; headed in the user's language (money headers carry the unit). Returns the frame and the
+    header of each original column."""
+    out = df[list(columns)].copy() if columns is not None else df.copy()
+    divisor, unit = money_unit()
+    heads: dict[str, str] = {}
+    for c in out.columns:
+        name = str(c)
+        heads[name] = header(area, name)
+        if name in money:
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64") / divisor
+            heads[name] = t("common.unit.header", label=heads[name], unit=unit)
+        elif pd.api.types.is_bool_dtype(out[c]) or _all_bool(out[c]):
+            words = {True: t("common.yes"), False: t("common.no")}
+            out[c] = pd.Series(
+                [words.get(v) if isinstance(v, bool) else None for v in out[c]], index=out.index, dtype=object
+            )
+        elif name in lights:
+            out[c] = pd.Series(
+                [None if v is None else light_word(str(v)) for v in out[c]], index=out.index, dtype=object
+            )
+        elif pd.api.types.is_datetime64_any_dtype(out[c]):
+            out[c] = pd.Series(
+                [None if pd.isna(v) else export.cell_value(v) for v in out[c]], index=out.index, dtype=object
+            )
+    return out.rename(columns=heads), heads
+
+
+def _all_bool(col: pd.Series) -> bool:
+    values = [v for v in col if v is not None and not (isinstance(v, float) and v != v)]
+    return bool(values) and all(isinstance(v, bool) for v in values)
+
+
+def _styled(
+    frame: pd.DataFrame, heads: dict[str, str], money: Sequence[str], percent: Sequence[str], index: Sequence[str],
+    lights: Sequence[str],
+) -> Any:  # fmt: skip
+    """Display formats: money and indices with two decimals, shares as percentages, "—" for every empty cell
+    (never "None"), lights as coloured badges."""
+    fmts: dict[str, Any] = {}
+    for names, spec in ((money, "{:,.2f}"), (percent, "{:.1%}"), (index, "{:.2f}")):
+        fmts.update({heads[c]: spec for c in names if c in heads})
+    styler = frame.style.format(fmts, na_rep=DASH)
+    colours = {light_word(k): v for k, v in LIGHT_COLOURS.items()}
+    for c in lights:
+        if c in heads:
+            styler = styler.map(
+                lambda v: f"background-color: {colours[v]}; color: white" if v in colours else "", subset=[heads[c]]
+            )
+    return styler
+
+
+def table(
+    df: pd.DataFrame,
+    name: str,
+    *,
+    area: str | None,
+    columns: Sequence[str] | None = None,
+    money: Sequence[str] = (),
+    percent: Sequence[str] = (),
+    index: Sequence[str] = (),
+    lights: Sequence[str] = (),
+    key: str | None = None,
+    download_too: bool = True,
+    shade: str | None = None,
+    widths: dict[str, Literal["small", "medium", "large"] | int] | None = None,
+) -> None:
+    """A table and its downloads, both showing exactly the same columns under the same headers and units.
+    `shade`: a boolean column of `df` whose true rows are shaded (e.g. reviews overdue). `widths`: columns kept
+    narrow (long text is cut in the cell, whole on hover) so the table fits the page at 1440 px. A column's
+    `<area>.help.<name>` string, when there is one, is its header's tooltip."""
+    frame, heads = table_frame(df, area, columns, money, lights)
+    styler = _styled(frame, heads, money, percent, index, lights)
+    if shade is not None and shade in df.columns:
+        marked = [bool(v) is True and not pd.isna(v) for v in df[shade]]
+        styler = styler.apply(
+            lambda row: ["background-color: #fff3cd" if marked[row.name] else "" for _ in row], axis=1
+        )
+    config: dict[str, Any] = {}
+    for c, head in heads.items():
+        tip = f"{area}.help.{c}"
+        width = (widths or {}).get(c)
+        if width is not None or tip in catalogue():
+            config[head] = st.column_config.Column(help=t(tip) if tip in catalogue() else None, width=width)
+    st.dataframe(styler, hide_index=True, width="stretch", column_config=config or None)
+    if download_too:
+        _buttons(frame, name, key, [heads[c] for c in money if c in heads], [heads[c] for c in percent if c in heads],
+                 [heads[c] for c in index if c in heads])  # fmt: skip
+
+
+def download(
+    df: pd.DataFrame,
+    name: str,
+    money_columns: tuple[str, ...] = (),
+    key: str | None = None,
+    *,
+    area: str | None = None,
+    columns: Sequence[str] | None = None,
+    percent: Sequence[str] = (),
+) -> None:
+    """Excel (.xlsx, formula-safe, real number formats) and CSV download buttons for `df`, headed in the user's
+    language (the `area`'s labels first); money in the user's unit with the unit in its header."""
+    frame, heads = table_frame(df, area, columns, money_columns)
+    _buttons(frame, name, key, [heads[c] for c in money_columns if c in heads],
+             [heads[c] for c in percent if c in heads], [])  # fmt: skip
+
+
+def _buttons(
+    df: pd.DataFrame, name: str, key: str | None, money: list[str], percent: list[str], index: list[str]
+) -> None:
     key = key or f"dl_{name}"
-    labels = {c: column_label(str(c)) for c in df.columns}
-    df = df.rename(columns=labels)
-    money_columns = tuple(labels.get(c, c) for c in money_columns)
     left, right = st.columns(2)
     left.download_button(
         t("common.download.xlsx"),
-        data=export.to_xlsx(df, sheet=name, money_columns=money_columns),
+        data=export.to_xlsx(df, sheet=name, money_columns=money, percent_columns=percent, number_columns=index),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",

@@ -18,7 +18,7 @@ import streamlit as st
 
 from auth import mapping as mapping_guard
 from auth import roles
-from loaders import importer, templates
+from loaders import importer, mpp, templates
 from loaders.datasets import DATASETS
 from loaders.errors import CockpitError, FileRefused, ImportBusy
 from loaders.headers import ColumnMap
@@ -30,7 +30,7 @@ PENDING = "data.pending"  # list[(file name, bytes)] waiting to be staged
 STAGED = "data.staged"  # list[dict]: one entry per staged file
 RESULTS = "data.results"  # list[(kind, text)] shown once after a load, cancel or undo
 CONFIRM_UNDO = "data.confirm_undo"
-TYPES = ["xlsx", "xlsm", "xls", "csv", "txt", "xml", "gan"]
+TYPES = ["xlsx", "xlsm", "xls", "csv", "txt", "xml", "gan", *(e.lstrip(".") for e in mpp.MPXJ_EXTENSIONS)]
 PREVIEW_ROWS = 20
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Item = dict[str, Any]
@@ -218,7 +218,7 @@ def preview_rows(prep: importer.Prepared) -> pd.DataFrame:
     return prep.head(PREVIEW_ROWS)
 
 
-def sheet_preview(prep: importer.Prepared) -> None:
+def sheet_preview(prep: importer.Prepared, con: duckdb.DuckDBPyConnection | None = None) -> None:
     st.caption(
         t(
             "data.file.summary",
@@ -231,6 +231,8 @@ def sheet_preview(prep: importer.Prepared) -> None:
     )
     if DATASETS[prep.dataset].mode == "snapshot":
         st.caption(t("data.file.snapshot", project=shown(prep.project or "—"), as_of=prep.as_of or "—"))
+    elif con is not None and (replaces := imports.replacement_statement(con, prep, lang())):
+        st.caption(replaces)  # "将替换 3 月 HIS 项目来自《付款台账》的 12 行", before anything is stored
     overridden = mapping_guard.overrides(prep.dataset, prep.columns)
     if overridden:  # a saved mapping sends a column the importer recognised somewhere else
         names = ", ".join(f"{shown(h)} → {saved or '—'} ({auto})" for h, saved, auto in overridden)
@@ -270,7 +272,7 @@ def file_panel(con: duckdb.DuckDBPyConnection, item: Item) -> None:
         else:
             st.success(t("data.file.warnings", warnings=warnings) if warnings else t("data.file.ok"))
         for prep in result:
-            sheet_preview(prep)
+            sheet_preview(prep, con)
             mapping_editor(item, prep.dataset, prep.columns, expanded=False)
         problems_table(item, problems)
         if item["mapping"] and session.may(roles.SAVE_MAPPING):

@@ -16,12 +16,28 @@ STRINGS: dict[str, tuple[str, str]] = {
     # ranking
     "adoption.ranking.header": ("科室使用率排名", "Department ranking"),
     "adoption.ranking.caption": (
-        "{period} 的使用率，与上一期({previous})相比的名次变化；目标 {target}。红色为末位 {n} 名，黄色为低于目标。点击柱形查看该科室趋势。",
-        "Usage rate in {period}, rank change since {previous}; target {target}. Red: bottom {n}; amber: below "
-        "target. Click a bar to see that department's trend.",
+        "{period} 的使用率，与上一期({previous})相比的名次变化；目标 {target}。名次在全部 {n} 个科室中排列，与科室筛选无关。"
+        "颜色按目标：绿色达到目标，黄色低于目标 10 个百分点以内，红色低于更多；黑框为末位。点击柱形，右侧显示该科室趋势。",
+        "Usage rate in {period}, rank change since {previous}; target {target}. Ranks are among all {n} "
+        "departments, whatever the department filter. Colours follow the target: green on target, amber up to 10 "
+        "points below, red further; a dark outline marks the bottom. Click a bar to see its trend on the right.",
     ),
     "adoption.ranking.no_previous": ("无", "none"),
     "adoption.col.rank": ("名次", "Rank"),
+    "adoption.col.issue_label": ("问题", "Issue"),
+    "adoption.col.phase_label": ("阶段", "Phase"),
+    "adoption.col.pilot_date": ("试点日期", "Pilot date"),
+    "adoption.col.live_date": ("上线日期", "Go-live date"),
+    "adoption.col.milestone": ("里程碑", "Milestone"),
+    "adoption.beside.title": ("{department} 的使用率趋势", "{department}: usage trend"),
+    "adoption.beside.hint": (
+        "点击左侧任一科室的柱形，这里显示它的趋势。",
+        "Click a department's bar: its trend shows here.",
+    ),
+    "adoption.anonymous_note": (
+        "医院已开启匿名比较：除本科室外，其他科室以编号(#01 起，按使用率从高到低)显示。",
+        "The hospital has anonymity on: departments other than yours show as codes (#01 up, best rate first).",
+    ),
     "adoption.col.movement": ("名次变化", "Change"),
     "adoption.col.department": ("科室", "Department"),
     "adoption.col.system": ("系统", "System"),
@@ -34,8 +50,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "adoption.col.no_eligible_rows": ("无应用人数记录", "Rows without eligible users"),
     "adoption.col.period": ("周期", "Period"),
     "adoption.col.issue": ("问题", "Issue"),
-    "adoption.col.n_ranked": ("参与排名科室", "Departments ranked"),
-    "adoption.col.rank_change": ("名次变化", "Rank change"),
+    "adoption.col.n_ranked": ("参与排名科室数", "Departments ranked"),
+    "adoption.col.rank_change": ("名次变化(位)", "Places moved"),
     "adoption.col.others_median": ("其他科室中位数", "Median of others"),
     "adoption.warnings": (
         "数据提示：{over} 条记录使用率超过 100%，{none} 条记录没有应用人数。",
@@ -47,7 +63,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "adoption.tab.rollout": ("上线进展", "Roll-out"),
     "adoption.tab.trend": ("趋势", "Trend"),
     "adoption.tab.mine": ("我的科室", "My department"),
-    "adoption.heatmap.caption": ("各系统最近一期的使用率。", "Each system's rate in its latest period."),
+    "adoption.heatmap.caption": (
+        "各系统最近一期的使用率；颜色按各系统目标(见右侧图例)。",
+        "Each system's rate in its latest period, coloured against its target (legend on the right).",
+    ),
     "adoption.rollout.caption": (
         "由计划里程碑推算：名称含系统与科室名的“试点”里程碑记为试点，“上线”记为上线，“全院上线”适用于使用该系统的全部科室；评审、验收类里程碑不计。",
         "From the plan's milestones: a milestone naming the system and a department is a pilot (“试点”) or a "

@@ -4,9 +4,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "benefits.title": ("效益指标", "Benefits"),
     "benefits.empty": ("当前筛选条件下没有效益指标数据。", "No benefit KPIs for these filters."),
     "benefits.caption": (
-        "最新一期 {period}；变化为与上一期相比。绿色表示向好(等候时间下降为好，满意度上升为好)。基线为系统首次上线前的均值。",
-        "Latest period {period}; change since the previous period. Green is good news (a drop in wait time, a "
-        "rise in satisfaction). Baseline = mean before the system's first go-live.",
+        "最新一期 {period}；变化为与上一期相比，绿色表示向好、红色表示变差(等候时间下降为好，满意度上升为好)。"
+        "小曲线的颜色：绿色 = 较基线改善，红色 = 较基线变差，灰色 = 无基线。基线为系统首次上线前的均值。",
+        "Latest period {period}; change since the previous period, green good news and red bad news (a drop in "
+        "wait time, a rise in satisfaction are good). Sparklines: green better than baseline, red worse, grey no "
+        "baseline. Baseline = mean before the system's first go-live.",
     ),
     "benefits.value": ("{value} {unit}", "{value} {unit}"),
     "benefits.delta": ("{delta} {unit}", "{delta} {unit}"),

@@ -49,6 +49,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.error.ValidationFailed": ("数据校验未通过", "Validation failed"),
     "common.error.StoreUnavailable": ("数据库不可用", "The data store is unavailable"),
     "common.error.ImportBusy": ("已有导入正在进行", "An import is running"),
+    # status lights (drawn as badges) and units in headers
+    "common.light.green": ("正常", "On track"),
+    "common.light.amber": ("关注", "Watch"),
+    "common.light.red": ("预警", "Alert"),
+    "common.light.none": ("无数据", "No data"),
+    "common.yes": ("是", "Yes"),
+    "common.no": ("否", "No"),
+    "common.unit.header": ("{label}({unit})", "{label} ({unit})"),
     # downloads
     "common.download.xlsx": ("下载 Excel", "Download Excel"),
     "common.download.csv": ("下载 CSV", "Download CSV"),

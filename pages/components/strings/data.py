@@ -117,4 +117,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.status.undone": ("已撤销", "undone"),
     "data.status.undo": ("撤销操作", "undo"),
     "data.status.failed": ("失败", "failed"),
+    "data.status.started": ("进行中", "running"),
+    "data.status.interrupted": ("已中断", "interrupted"),
 }

@@ -43,6 +43,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "risks.col.risk_id": ("编号", "ID"),
     "risks.col.id": ("编号", "ID"),
     "risks.col.title": ("风险", "Risk"),
+    "risks.col.item": ("事项", "Item"),
     "risks.col.category": ("类别", "Category"),
     "risks.col.likelihood": ("可能性", "Likelihood"),
     "risks.col.impact": ("影响", "Impact"),
@@ -63,7 +64,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "risks.col.prev_band": ("上期等级", "Previous band"),
     "risks.col.kind": ("类型", "Kind"),
     "risks.col.age_days": ("已等待(天)", "Waiting (days)"),
-    "risks.col.cost_impact": ("费用影响(元)", "Cost impact (CNY)"),
+    "risks.col.cost_impact": ("费用影响", "Cost impact"),
     "risks.col.schedule_impact_days": ("工期影响(天)", "Schedule impact (days)"),
     # movement
     "risks.move.header": ("与上期快照相比", "Since the previous snapshot"),

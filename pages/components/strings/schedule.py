@@ -89,4 +89,45 @@ STRINGS: dict[str, tuple[str, str]] = {
     "schedule.kind.unknown_predecessor": ("未知前置任务", "Unknown predecessor"),
     "schedule.kind.cycle": ("循环依赖", "Dependency cycle"),
     "schedule.col.detail": ("明细", "Detail"),
+    "schedule.chain": ("关键链与所驱动的里程碑", "Critical chain and the milestone it drives"),
+    "schedule.chain_help": (
+        "按 MS Project 规则计算：前置关系(完成-开始/开始-开始/完成-完成/开始-完成，含间隔)、工作日历(法定节假日与调休)、"
+        "实际日期与限制日期；总时差≤0 的未完成任务为关键任务，已完成任务不计；总时差≤{days} 个工作日为次关键(橙色)。",
+        "MS Project's rules: links FS/SS/FF/SF with lags, the working calendar (public holidays and make-up days), "
+        "actual and constraint dates; open tasks with total float ≤ 0 are critical, done tasks never; "
+        "float ≤ {days} working days is near-critical (orange).",
+    ),
+    "schedule.no_chain": ("没有未完成的关键任务。", "No open critical tasks."),
+    "schedule.chain_tasks": ("关键链上的 {n} 个任务", "The {n} tasks on the critical chain"),
+    "schedule.forecast": ("完工预测(蒙特卡洛模拟)", "Finish forecast (Monte Carlo)"),
+    "schedule.forecast_help": (
+        "对剩余工作模拟 {n} 次(固定随机种子)：有乐观/最可能/悲观工期时用三点估计，否则按本计划各期快照中任务工期的实际变化，"
+        "都没有时取 0.9–1.3 倍的三角分布；已完成工作不变，剩余工作不早于今天。",
+        "{n} seeded runs over the remaining work: three-point estimates where the plan has them, else how this plan's "
+        "task durations actually changed between snapshots, else a triangular 0.9–1.3 spread; done work is fixed and "
+        "no remaining work is placed before today.",
+    ),
+    "schedule.no_forecast": ("没有可预测的计划。", "No plan to forecast."),
+    "schedule.forecast_milestones": ("{n} 个未完成里程碑的预测", "Forecast of {n} open milestones"),
+    "schedule.criticality": (
+        "最常位于关键路径上的任务(关键度，前 {n} 个)",
+        "Tasks most often on the critical path (criticality index, top {n})",
+    ),
+    "schedule.method.three_point": ("三点估计", "Three-point estimates"),
+    "schedule.method.history": ("历史偏差", "Observed slips"),
+    "schedule.method.default": ("默认分布", "Default spread"),
+    "schedule.col.planned_finish": ("计划完成", "Planned finish"),
+    "schedule.col.p50_finish": ("P50 完成", "P50 finish"),
+    "schedule.col.p80_finish": ("P80 完成", "P80 finish"),
+    "schedule.col.p_meet_baseline": ("按基线完成的概率", "Chance of meeting baseline"),
+    "schedule.col.p50_slip_days": ("P50 较计划(工作日)", "P50 vs plan (working days)"),
+    "schedule.col.p80_slip_days": ("P80 较计划(工作日)", "P80 vs plan (working days)"),
+    "schedule.col.method": ("工期分布", "Duration spread"),
+    "schedule.col.iterations": ("模拟次数", "Runs"),
+    "schedule.col.criticality": ("关键度", "Criticality"),
+    "schedule.col.critical_tasks": ("关键任务数", "Critical tasks"),
+    "schedule.col.early_start": ("最早开始", "Early start"),
+    "schedule.col.early_finish": ("最早完成", "Early finish"),
+    "schedule.col.total_float": ("总时差(工作日)", "Total float (working days)"),
+    "schedule.col.is_milestone": ("里程碑", "Milestone"),
 }

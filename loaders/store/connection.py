@@ -1,4 +1,4 @@
-"""The DuckDB store: open it (schema applied idempotently), the data version, and the import lock.
+"""The embedded DuckDB store: open it (pending migrations applied once), the data version, and the import lock.
 
 One database object per process; every session or thread works on its own `cursor()` of it.
 """
@@ -16,19 +16,7 @@ import duckdb
 
 from loaders import settings
 from loaders.errors import ImportBusy, StoreUnavailable
-
-SCHEMA_FILE = Path(__file__).with_name("schema.sql")
-
-# Tables and columns that may appear as identifiers in SQL; everything else is a bound parameter.
-RAW_TABLES = {
-    "tasks": "task_rows",
-    "budget": "budget_rows",
-    "costs": "cost_rows",
-    "risks": "risk_rows",
-    "changes": "change_rows",
-    "usage": "usage_rows",
-    "kpis": "kpi_rows",
-}
+from loaders.store import migrations
 
 
 def quote_ident(name: str) -> str:
@@ -38,14 +26,47 @@ def quote_ident(name: str) -> str:
     return '"' + name + '"'
 
 
+class StoreLocked(StoreUnavailable):
+    """The store file is held by another process (`pid`, and `app` when that process is the dashboard)."""
+
+    def __init__(self, message: str, pid: int | None, app: bool) -> None:
+        super().__init__(message)
+        self.pid = pid
+        self.app = app
+
+
+def holder_of(pid: int) -> tuple[str, str, bool]:
+    """What process `pid` is, in words (zh, en), and whether it is the dashboard itself."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        cmd = " ".join(a.decode("utf-8", "replace") for a in argv if a)
+    except OSError:
+        cmd = ""
+    if "streamlit" in cmd:
+        return "驾驶舱应用本身(streamlit)", "the dashboard itself (streamlit)", True
+    if "loaders" in cmd and "python" in cmd:
+        return "另一个导入命令(python -m loaders)", "another import command (python -m loaders)", False
+    if re.search(r"(^|/)duckdb(\s|$)", cmd):
+        return "DuckDB 命令行", "the DuckDB command line", False
+    if cmd:
+        short = cmd[:80]
+        return f"另一个程序 “{short}” ", f"another program “{short}” ", False
+    return "另一个程序", "another program", False
+
+
 def _explain(exc: BaseException, path: Path) -> StoreUnavailable:
     text = str(exc)
     if "Could not set lock" in text or "Conflicting lock" in text:
-        pid = re.search(r"PID (\d+)", text)
-        who = f"(进程 PID {pid.group(1)})" if pid else ""
-        return StoreUnavailable(
-            f"数据库文件 {path} 正被另一个程序占用{who}。请关闭该程序(例如 DuckDB 命令行或备份工具)后重试。"
-            f" / The store {path} is locked by another program{who}; close it and retry."
+        m = re.search(r"PID (\d+)", text)
+        pid = int(m.group(1)) if m else None
+        zh, en, app = holder_of(pid) if pid else ("另一个程序", "another program", False)
+        who = f"(PID {pid})" if pid else ""
+        advice_zh = "导入请放入收件箱或稍后重试。" if app else "请关闭该程序后重试。"
+        advice_en = "hand imports to the inbox or retry later." if app else "close it and retry."
+        return StoreLocked(
+            f"数据库文件 {path} 正被{zh}{who}占用，{advice_zh} / The store {path} is held by {en}{who}; {advice_en}",
+            pid,
+            app,
         )
     if "No space left" in text or "disk is full" in text.lower():
         return StoreUnavailable(f"磁盘空间不足，无法写入 {path}。请清理磁盘后重试。 / Disk full.")
@@ -56,13 +77,28 @@ def _explain(exc: BaseException, path: Path) -> StoreUnavailable:
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+    """Bring the store to the newest schema version (pending migrations only; a current store is not touched)."""
+    migrations.migrate(con)
+
+
+def _check_version(con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool) -> None:
+    have, want = migrations.schema_version(con), migrations.latest_version()
+    if have > want:
+        raise StoreUnavailable(
+            f"数据库文件 {path} 由更新版本的驾驶舱写入(结构版本 {have}，本程序只认识到 {want})。请升级程序。"
+            f" / The store {path} was written by a newer release (schema {have} > {want}); upgrade the program."
+        )
+    if read_only and have < want:
+        raise StoreUnavailable(
+            f"数据库文件 {path} 需要升级(结构版本 {have} → {want})，只读打开无法升级。请先以读写方式打开一次"
+            f"(例如 `python -m loaders history`)。 / The store needs an upgrade ({have} → {want}); open it read-write once."
+        )
 
 
 def open_store(
     path: str | Path | None = None, *, read_only: bool = False, create: bool = True
 ) -> duckdb.DuckDBPyConnection:
-    """Open (or create) the store and apply the schema. Raises StoreUnavailable with an admin-facing message."""
+    """Open (or create) the store and apply pending migrations. Raises StoreUnavailable with an admin-facing message."""
     p = Path(path) if path is not None else settings.db_path()
     if not create and not p.exists():
         raise StoreUnavailable(
@@ -73,8 +109,16 @@ def open_store(
             p.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(p), read_only=read_only)
         con.execute("SET enable_progress_bar = false")
-        if not read_only:
-            apply_schema(con)
+        try:
+            _check_version(con, p, read_only=read_only)
+            if not read_only:
+                apply_schema(con)
+                from loaders.store.history import mark_interrupted
+
+                mark_interrupted(con)
+        except BaseException:
+            con.close()
+            raise
     except duckdb.Error as exc:
         raise _explain(exc, p) from exc
     except OSError as exc:
@@ -107,6 +151,12 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
 def has_data(con: duckdb.DuckDBPyConnection) -> bool:
     row = con.execute("SELECT count(*) FROM import_log WHERE status = 'loaded'").fetchone()
     return bool(row and row[0])
+
+
+def db_file_of(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The file behind a connection (None in memory)."""
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return str(row[0]) if row and row[0] else None
 
 
 def files_dir(db_file: str | Path | None) -> Path | None:
@@ -154,6 +204,9 @@ class ImportLock:
     def release(self) -> None:
         self.holder = None
         self._lock.release()
+
+    def busy(self) -> bool:
+        return self._lock.locked()
 
 
 IMPORT_LOCK = ImportLock()
