@@ -126,8 +126,8 @@ if trend_tab.open:
 if mine_tab.open:
     with mine_tab:
         everyone = filters.allowed_departments(
-            sorted(visible) if anonymous and visible else store.load(m.departments, scope, True)
-        )  # a department head: only their own
+            visible if anonymous and visible else store.load(m.departments, scope, True)
+        )
         mine = st.selectbox(t("adoption.mine.department"), everyone, key="adoption_mine_department")
         hide = st.toggle(t("adoption.mine.anonymous"), value=anonymous, disabled=anonymous, key="adoption_anonymous")
         if anonymous:

@@ -7,6 +7,7 @@ query-parameter names, so a filtered view can be bookmarked: ?lang=en&projects=E
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import streamlit as st
 
@@ -91,12 +92,12 @@ def sidebar() -> None:
     )
 
 
-def allowed_departments(names: list[str]) -> list[str]:
-    """The departments a person may pick for a detail view: a department head only their own."""
+def allowed_departments(names: Sequence[str]) -> list[str]:
+    """The departments a person may pick for a detail view (sorted): a department head only their own."""
     who = session.current()
     if who is not None and who.role == roles.DEPT_HEAD:
         return [d for d in names if d == who.department]
-    return names
+    return sorted(names)
 
 
 def scope() -> Scope:
