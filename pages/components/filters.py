@@ -92,8 +92,10 @@ def sidebar() -> None:
     )
 
 
-def allowed_departments(names: Sequence[str]) -> list[str]:
-    """The departments a person may pick for a detail view (sorted): a department head only their own."""
+def allowed_departments(names: Sequence[str], named: Sequence[str] = ()) -> list[str]:
+    """The departments a person may pick for a detail view (sorted): `named` when given (the ones an anonymous
+    view may name), else `names`; a department head only their own."""
+    names = named or names
     who = session.current()
     if who is not None and who.role == roles.DEPT_HEAD:
         return [d for d in names if d == who.department]
