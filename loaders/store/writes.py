@@ -11,7 +11,6 @@ import contextvars
 import errno
 import os
 import re
-import shutil
 import socket
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
-from loaders import bulk, settings, store
+from loaders import bulk, settings, store, uploads
 from loaders.errors import CockpitError, ImportBusy, Problem, StoreUnavailable, ValidationFailed
 from loaders.store import lake, registry, replace
 from loaders.store.connection import IMPORT_LOCK, bump_data_version, db_file_of, quote_ident
@@ -207,8 +206,9 @@ def _keep_original(folder: Path | None, prep: Prepared) -> str | None:
         return str(target)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.part")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(prep.path, tmp)
+        uploads.private_dir(folder)  # 0700, never a planted symlink
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        uploads.keep_copy(prep.path, tmp)  # 0600, an .xlsm without its macro project
         os.replace(tmp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
