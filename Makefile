@@ -29,16 +29,17 @@ $(GSTAMP): requirements-group.txt $(GVENV)/bin/python
 
 group-venv: $(GSTAMP)
 
-# Loads the demo exports into an empty store, then serves the dashboard on localhost.
+# Loads the demo exports into an empty store, then serves the dashboard on localhost (demo mode unless sign-in is
+# configured: see README, Sign-in and roles).
 run: $(STAMP)
 	$(BIN)/python -m loaders demo --db $(DB) --if-empty
-	COCKPIT_DB=$(DB) $(BIN)/streamlit run app.py --server.address localhost --server.port $(PORT)
+	COCKPIT_DB=$(DB) $(BIN)/streamlit run serve.py --server.address localhost --server.port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy loaders metrics charts reports
-	$(BIN)/mypy pages app.py
+	$(BIN)/mypy loaders metrics charts reports auth
+	$(BIN)/mypy pages app.py serve.py
 
 # The whole suite, then the store contract against the group store (its own PostgreSQL on a loopback port).
 test: lint $(GSTAMP)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,7 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="check and load exports into the store")
     imp.add_argument("files", nargs="+", type=Path)
     imp.add_argument("--dataset", choices=sorted(DATASETS))
-    imp.add_argument("--project", help="project of a plan or register without a project column")
+    imp.add_argument("--project", help="project of every table without a project column (plans, ledgers, budgets)")
+    imp.add_argument(
+        "--stage",
+        choices=("committed", "invoiced", "paid"),
+        help="money stage of a cost ledger without a stage column (default: paid)",
+    )
     imp.add_argument("--as-of", type=_date, dest="as_of", help="snapshot date of a plan or risk register")
     imp.add_argument("--sheet", help="read only this sheet")
     imp.add_argument("--dry-run", action="store_true", help="check only; store nothing")
@@ -168,6 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         f,
                         dataset=args.dataset,
                         project=args.project,
+                        stage=args.stage,
                         as_of=args.as_of,
                         sheet=args.sheet,
                         skip_invalid=args.skip_invalid,
@@ -187,5 +194,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def run() -> int:
+    """main() for the console: output piped into `head` that stops reading ends quietly, not with a traceback."""
+    try:
+        code = main()
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # the reader went away: point stdout at devnull so the interpreter's final flush does not fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run())

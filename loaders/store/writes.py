@@ -11,7 +11,6 @@ import contextvars
 import errno
 import os
 import re
-import shutil
 import socket
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
-from loaders import bulk, settings, store
+from loaders import bulk, settings, store, uploads
 from loaders.errors import CockpitError, ImportBusy, Problem, StoreUnavailable, ValidationFailed
 from loaders.store import lake, registry, replace
 from loaders.store.connection import IMPORT_LOCK, bump_data_version, db_file_of, quote_ident
@@ -43,6 +42,8 @@ class ImportResult:
     import_id: int | None
     message: str
     problems: list[Problem] = field(default_factory=list)
+    # what the importer decided and says (the money unit and where it was written, a default stage, a wide layout)
+    notes: list[str] = field(default_factory=list)
 
 
 _DIGITS = re.compile(r"[0-9]+")
@@ -74,6 +75,8 @@ def result_lines(res: ImportResult, out: list[str]) -> None:
     where = res.file_name + (f" [{res.sheet}]" if res.sheet else "")
     tag = {"loaded": "OK ", "skipped": "== ", "dry-run": "-- ", "undone": "<< "}.get(res.status, "XX ")
     out.append(f"{tag}{where}: {res.dataset or '?'} {res.status}, {res.rows} rows. {res.message}")
+    for note in res.notes:
+        out.append(f"    {note}")
     for p in res.problems:
         level = "错误" if p.severity == "error" else "提示"
         out.append(
@@ -203,8 +206,9 @@ def _keep_original(folder: Path | None, prep: Prepared) -> str | None:
         return str(target)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.part")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(prep.path, tmp)
+        uploads.private_dir(folder)  # 0700, never a planted symlink
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        uploads.keep_copy(prep.path, tmp)  # 0600, an .xlsm without its macro project
         os.replace(tmp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -299,7 +303,15 @@ def commit(
         con.execute("COMMIT")
         committed = True
         return ImportResult(
-            prep.file_name, prep.sheet, prep.dataset, "loaded", prep.row_count, import_id, message, prep.report.problems
+            prep.file_name,
+            prep.sheet,
+            prep.dataset,
+            "loaded",
+            prep.row_count,
+            import_id,
+            message,
+            prep.report.problems,
+            prep.notes,
         )
     except bulk.NotClean:
         outcome = (None, "")  # the checked path reads the file again and records its own attempt
@@ -505,7 +517,9 @@ def commit_all(
             )
             if not dry_run:
                 record_refusal(con, p.file_name, msg, dataset=p.dataset, user=user)
-            results.append(ImportResult(p.file_name, p.sheet, p.dataset, "refused", 0, None, msg, p.report.problems))
+            results.append(
+                ImportResult(p.file_name, p.sheet, p.dataset, "refused", 0, None, msg, p.report.problems, p.notes)
+            )
         return results
     for p in preps:
         if dry_run:
@@ -514,7 +528,9 @@ def commit_all(
             if plan is not None and not registry.is_snapshot(p.dataset):
                 msg += f"；{plan.statement('zh')} / {plan.statement('en')}"
             results.append(
-                ImportResult(p.file_name, p.sheet, p.dataset, "dry-run", p.row_count, None, msg, p.report.problems)
+                ImportResult(
+                    p.file_name, p.sheet, p.dataset, "dry-run", p.row_count, None, msg, p.report.problems, p.notes
+                )
             )
             continue
         try:

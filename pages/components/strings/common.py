@@ -16,6 +16,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.page.adoption": ("系统应用", "Adoption"),
     "common.page.benefits": ("效益指标", "Benefits"),
     "common.page.data": ("数据导入", "Data import"),
+    "common.section.admin": ("管理", "Administration"),
+    "common.page.admin": ("用户与角色", "Users & roles"),
+    "common.page.audit": ("审计日志", "Audit log"),
     # sidebar filters
     "common.filter.header": ("筛选", "Filters"),
     "common.filter.projects": ("项目", "Projects"),
