@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -148,13 +147,13 @@ def test_a_full_disk_while_keeping_the_original_refuses_cleanly(
 ) -> None:
     db = tmp_path / "s.duckdb"
     con = store.open_store(db)
-    real_copy = shutil.copyfile
+    real_copy = writes.uploads.keep_copy
 
     def full_disk(src: Any, dst: Any, *args: Any, **kwargs: Any) -> Any:
         Path(dst).write_bytes(Path(src).read_bytes()[:100])  # part of the file lands, then the disk is full
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(writes.shutil, "copyfile", full_disk)
+    monkeypatch.setattr(writes.uploads, "keep_copy", full_disk)
     path = xlsx(tmp_path / "付款台账.xlsx", PAY_HEADER, PAYMENTS)
     (res,) = importer.import_file(con, path)
     assert res.status == "refused"
@@ -165,7 +164,7 @@ def test_a_full_disk_while_keeping_the_original_refuses_cleanly(
     row = con.execute("SELECT status, file_name, message FROM imports").fetchall()
     assert len(row) == 1 and row[0][0] == "refused" and row[0][1] == "付款台账.xlsx" and "磁盘空间不足" in row[0][2]
     # the disk has room again: the same file loads
-    monkeypatch.setattr(writes.shutil, "copyfile", real_copy)
+    monkeypatch.setattr(writes.uploads, "keep_copy", real_copy)
     (ok,) = importer.import_file(con, path)
     assert ok.status == "loaded", ok.message
     assert sums(con) == {"paid": (3, 60000.0)}
@@ -227,13 +226,10 @@ def test_each_hospital_replaces_only_its_own_rows(tmp_path: Path, monkeypatch: p
             [["HIS", "上线", dt.date(2026, 3, 1), dt.date(2026, 3, 9), pct]],
         )
         assert importer.import_file(con, p)[0].status == "loaded"
-    rows = con.execute("SELECT hospital, active_users FROM usage ORDER BY 1").fetchall()
-    assert rows == [("分院", 7), ("总院", 40)]
-    # both hospitals' HIS plans are the latest of their own hospital
-    assert con.execute("SELECT hospital, percent_complete FROM tasks ORDER BY 1").fetchall() == [
-        ("分院", 20.0),
-        ("总院", 50.0),
-    ]
+    by_hospital = "SELECT i.hospital, u.active_users FROM usage u JOIN imports i USING (import_id) ORDER BY 1"
+    assert con.execute(by_hospital).fetchall() == [("分院", 7), ("总院", 40)]
+    plans = "SELECT i.hospital, t.percent_complete FROM task_snapshots t JOIN imports i USING (import_id) ORDER BY 1"
+    assert con.execute(plans).fetchall() == [("分院", 20.0), ("总院", 50.0)]  # both plans kept
     monkeypatch.setenv("COCKPIT_HOSPITAL", "总院")
     f = xlsx(tmp_path / "usage_总院_更正.xlsx", header, [["2026-02", "心内科", "EMR", 42, 50]])
     (res,) = importer.import_file(con, f)

@@ -245,6 +245,7 @@ def test_a_toy_dataset_in_a_temporary_registry_imports_twice(tmp_path: Path, mon
     monkeypatch.setitem(datasets.DATASETS, TOY.name, TOY)
     # the header matcher indexes the registry's aliases once at import; a dataset added at run time joins it here
     monkeypatch.setitem(headers.ALIASES, TOY.name, headers._alias_index(TOY))
+    monkeypatch.setitem(headers.FUZZY, TOY.name, headers._fuzzy_aliases(TOY))
     folder = tmp_path / "migrations"
     folder.mkdir()
     for m in migrations.migrations():
