@@ -68,7 +68,7 @@ def test_inbox_and_cli_imports_land_while_a_page_is_open(
         tab.goto(f"{url}/?lang=zh")
         settle(tab)
         before = int(tab.locator('[data-testid="stMain"] h3').count())
-        assert boxes_named(tab, "互联网医院") == 0
+        assert boxes_named(tab, "测试院区甲") == 0
         folder = inbox.inbox_dir(db)
         deadline = time.monotonic() + 60
         while inbox.worker_alive(folder) is None and time.monotonic() < deadline:
@@ -76,19 +76,19 @@ def test_inbox_and_cli_imports_land_while_a_page_is_open(
         assert inbox.worker_alive(folder) is not None
 
         # 1. an export job drops a plan into the inbox
-        staged = plan(tmp_path / "互联网医院计划.xlsx", "互联网医院")
+        staged = plan(tmp_path / "测试院区甲计划.xlsx", "测试院区甲")
         os.replace(staged, folder / staged.name)
         deadline = time.monotonic() + 90
-        while not list((folder / "done").glob("*互联网医院计划.xlsx.result.json")) and time.monotonic() < deadline:
+        while not list((folder / "done").glob("*测试院区甲计划.xlsx.result.json")) and time.monotonic() < deadline:
             time.sleep(0.3)
-        assert list((folder / "done").glob("*互联网医院计划.xlsx.result.json")), list(folder.rglob("*"))
+        assert list((folder / "done").glob("*测试院区甲计划.xlsx.result.json")), list(folder.rglob("*"))
         rerun(tab)
         tab.wait_for_function("document.querySelectorAll('[data-testid=\"stMain\"] h3').length > " + str(before))
-        assert boxes_named(tab, "互联网医院") > 0
+        assert boxes_named(tab, "测试院区甲") > 0
         assert_no_errors(tab, "overview after the inbox import")
 
         # 2. the weekly cron job runs the CLI while the app holds the store: handed over, waited for, exit 0
-        cli_plan = plan(tmp_path / "智慧病房计划.xlsx", "智慧病房")
+        cli_plan = plan(tmp_path / "测试院区乙计划.xlsx", "测试院区乙")
         done = subprocess.run(
             [sys.executable, "-m", "loaders", "--db", str(db), "import", "--wait", "120", str(cli_plan)],
             cwd=ROOT,
@@ -101,7 +101,7 @@ def test_inbox_and_cli_imports_land_while_a_page_is_open(
         assert "文件已交给收件箱" in done.stdout and "tasks loaded, 2 rows" in done.stdout
         rerun(tab)
         tab.wait_for_function("document.querySelectorAll('[data-testid=\"stMain\"] h3').length > " + str(before + 1))
-        assert boxes_named(tab, "智慧病房") > 0 and boxes_named(tab, "互联网医院") > 0
+        assert boxes_named(tab, "测试院区乙") > 0 and boxes_named(tab, "测试院区甲") > 0
         assert_no_errors(tab, "overview after the CLI import")
         shot(tab, "overview_after_scheduled_imports")
     finally:

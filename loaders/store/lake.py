@@ -251,11 +251,13 @@ def _advisory(spec: LakeSpec, what: str, notify: Callable[[str], None] | None) -
 _PK = re.compile(r"\s+PRIMARY KEY\b", re.I)
 _PK_CLAUSE = re.compile(r",\s*PRIMARY KEY\s*\([^)]*\)", re.I)
 _SEQ = re.compile(r"CREATE SEQUENCE[^;]*;", re.I)
+_SEQ_DEFAULT = re.compile(r"\s+DEFAULT\s+nextval\('[^']*'\)", re.I)
 
 
 def lake_sql(sql: str) -> str:
-    """A migration as DuckLake takes it: no sequences, no primary keys (ids and keys are the importer's)."""
-    return _PK.sub("", _PK_CLAUSE.sub("", _SEQ.sub("", sql)))
+    """A migration as DuckLake takes it: no sequences (nor defaults drawn from them), no primary keys (ids and
+    keys are the importer's)."""
+    return _PK.sub("", _PK_CLAUSE.sub("", _SEQ_DEFAULT.sub("", _SEQ.sub("", sql))))
 
 
 def maintain(con: duckdb.DuckDBPyConnection, older_than_days: int = 30) -> list[str]:
