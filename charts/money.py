@@ -36,7 +36,7 @@ TOP_VENDORS = 15
 
 _LABELS: dict[str, tuple[str, str]] = {
     "unit": ("万元", "CNY"),
-    "budget": ("预算", "Budget"),
+    "budget": ("当前预算", "Current budget"),
     "paid": ("已付款", "Paid"),
     "invoiced": ("已开票未付", "Invoiced, not paid"),
     "committed": ("已签约未开票", "Committed, not invoiced"),

@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--db", dest="db_sub", help=argparse.SUPPRESS)
     hist = sub.add_parser("history", help="list the import history")
     hist.add_argument("--db", dest="db_sub", help=argparse.SUPPRESS)
+    mnt = sub.add_parser("maintain", help="group store upkeep: compaction, snapshot expiry, file cleanup")
+    mnt.add_argument("--older-than-days", type=int, default=30, help="expire snapshots older than this (time travel)")
+    mnt.add_argument("--db", dest="db_sub", help=argparse.SUPPRESS)
     und = sub.add_parser("undo", help="undo one import by its id")
     und.add_argument("import_id", type=int)
     und.add_argument("--db", dest="db_sub", help=argparse.SUPPRESS)
@@ -117,7 +120,7 @@ def _hand_to_inbox(args: argparse.Namespace, db: str, locked: StoreLocked) -> in
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    db = getattr(args, "db_sub", None) or args.db or settings.get("db_path")
+    db = getattr(args, "db_sub", None) or args.db or settings.get("store") or settings.get("db_path")
     lines: list[str] = []
     try:
         if args.command == "demo":
@@ -143,6 +146,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "history":
                 for row in store_history.history_rows(con):
                     print(" | ".join("" if v is None else str(v) for v in row))
+                return 0
+            if args.command == "maintain":
+                from loaders.store import lake
+
+                if lake.spec_of(con) is None:
+                    con.execute("CHECKPOINT")
+                    print("embedded store: checkpoint done (compaction and expiry are for the group store)")
+                    return 0
+                for step in lake.maintain(con, args.older_than_days):
+                    print(f"OK  {step}")
                 return 0
             if args.command == "undo":
                 res = importer.undo(con, args.import_id, user=None)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -21,7 +20,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from loaders import bulk, coerce, mpp, plans, readers, settings, sniff, staging, store, units, validate, wide
+from loaders import bulk, coerce, mpp, plans, readers, settings, sniff, staging, store, units, uploads, validate, wide
 from loaders.datasets import DATASETS, Dataset
 from loaders.errors import CockpitError, FileRefused, ImportBusy, Problem, Report, StoreUnavailable, ValidationFailed
 from loaders.headers import (
@@ -793,7 +792,7 @@ def _prepare_grid(
     notes: list[str] = []
     sheet = grid.sheet
     header_excel_row = grid.first_row + choice.header_row
-    plans.claim_outline_column(choice, grid)  # an id column holding the outline is the WBS, not a duplicate
+    plans.claim_outline_column(choice, grid, path)  # an id column holding the outline is the WBS, not a duplicate
     for text, dup_idx in choice.duplicates:
         dup_cols = [choice.columns[i] for i in dup_idx if i < len(choice.columns)]
         # the same header on columns that map to different fields (Likelihood, then residual Likelihood) is fine
@@ -1392,27 +1391,7 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     )
 
 
-UPLOAD_TTL_SECONDS = 6 * 3600
-
-
-def upload_dir() -> Path:
-    folder = Path(tempfile.gettempdir()) / "cockpit-uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def tmp_copy(data: bytes, suffix: str) -> Path:
-    """Write uploaded bytes under a generated name (never the user's), and sweep uploads abandoned long ago."""
-    folder = upload_dir()
-    cutoff = dt.datetime.now().timestamp() - UPLOAD_TTL_SECONDS
-    for old in folder.iterdir():
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            continue  # another session may have removed it already
-    safe_suffix = suffix[:8] if re.fullmatch(r"\.[A-Za-z0-9]{1,7}", suffix[:8]) else ".bin"
-    fh = tempfile.NamedTemporaryFile(suffix=safe_suffix, delete=False, dir=folder)
-    with fh:
-        fh.write(data)
-    return Path(fh.name)
+# Upload copies live in loaders/uploads.py (private folder beside the store, quotas, session-end removal).
+UPLOAD_TTL_SECONDS = uploads.UPLOAD_TTL_SECONDS
+upload_dir = uploads.upload_dir
+tmp_copy = uploads.tmp_copy

@@ -76,9 +76,11 @@ PLAIN_NUMBER = {
 
 
 def text_sql(col: str) -> str:
-    """How a text cell is stored: runs of spaces, tabs and ideographic spaces made one, trimmed, '' as NULL.
+    """How a text cell is stored: NUL dropped, runs of spaces, tabs and ideographic spaces made one, trimmed, '' as NULL.
 
-    `col` is a quoted (and possibly qualified) column of our own."""
+    `col` is a quoted (and possibly qualified) column of our own. NUL (an Excel `_x0000_`) is dropped: it would
+    truncate the text in C APIs and poison CSV exports."""
+    col = f"replace({col}, chr(0), '')"
     return (
         f"nullif(trim(CASE WHEN contains({col}, '  ') OR contains({col}, chr(9)) OR contains({col}, chr(12288)) "
         f"THEN regexp_replace({col}, '[ \\t\u3000]+', ' ', 'g') ELSE {col} END), '')"

@@ -102,6 +102,9 @@ def test_trend_lines_mark_go_live_and_pilot() -> None:
     assert dashes == ["dash", "solid"]
     assert any("Go-live" in a.text for a in fig.layout.annotations)
     assert any(s.y0 == 0.8 for s in fig.layout.shapes)  # the target line
+    zh = c.trend_lines(trend, "zh", target=0.8).layout.xaxis  # Chinese dates, not Plotly's English month names
+    assert [s.value for s in zh.tickformatstops] == ["%-m月%-d日", "%Y年%-m月", "%Y年"]
+    assert zh.hoverformat == "%Y年%-m月%-d日"
 
 
 def test_its_chart_segments_and_go_live() -> None:

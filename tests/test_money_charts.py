@@ -30,7 +30,7 @@ def test_budget_bars_stack_paid_invoiced_committed_in_wan() -> None:
     assert [t.y[0] for t in bars] == [16.0, 10.0, 10.0]
     assert sum(t.y[0] for t in bars) == 36.0  # = committed
     budget = fig.data[-1]
-    assert budget.name == "预算" and budget.y[0] == 60.0 and list(budget.customdata) == ["EMR"]
+    assert budget.name == "当前预算" and budget.y[0] == 60.0 and list(budget.customdata) == ["EMR"]
     assert fig.layout.barmode == "stack" and fig.layout.yaxis.title.text == "万元"
 
 

@@ -16,12 +16,14 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from auth import mapping as mapping_guard
+from auth import roles
 from loaders import importer, mpp, settings, templates
 from loaders.datasets import DATASETS
 from loaders.errors import CockpitError, ImportBusy
 from loaders.headers import ColumnMap
 from metrics import imports
-from pages.components import ui
+from pages.components import session, store, ui
 from pages.components.i18n import lang, t
 
 PENDING = "data.pending"  # list[(file name, bytes)] waiting to be staged
@@ -111,11 +113,15 @@ def uploader() -> None:
 def stage_pending() -> list[Item]:
     """Copy pending uploads to private temporary files (our names, never the user's); return the staged list."""
     staged: list[Item] = st.session_state.setdefault(STAGED, [])
-    for name, data in st.session_state.pop(PENDING, None) or []:
+    for raw_name, data in st.session_state.pop(PENDING, None) or []:
+        name = str(raw_name).replace("\x00", "")  # a NUL in a name breaks every later use of it
+        if not session.upload_allowed(len(data)):  # per-session quota of staged files and bytes
+            st.warning(session.quota_message(), icon=":material/block:")
+            continue
         seq = st.session_state.get("data.seq", 0) + 1
         st.session_state["data.seq"] = seq
         suffix = "".join(re.findall(r"\.[A-Za-z0-9]{1,5}$", str(name)))
-        path = importer.tmp_copy(bytes(data), suffix)
+        path = importer.tmp_copy(bytes(data), suffix, owner=session.upload_owner(), db_file=store.db_path())
         staged.append({"id": seq, "name": str(name), "path": str(path), "mapping": {}, "dataset": None})
     return staged
 
@@ -299,6 +305,10 @@ def sheet_preview(prep: importer.Prepared, con: duckdb.DuckDBPyConnection | None
         st.caption(replaces)  # "将替换 3 月 HIS 项目来自《付款台账》的 12 行", before anything is stored
     for note in prep.notes:  # the money unit and where it was written, a default stage, an unpivoted layout
         st.caption(shown(in_lang(note)))
+    overridden = mapping_guard.overrides(prep.dataset, prep.columns)
+    if overridden:  # a saved mapping sends a column the importer recognised somewhere else
+        names = ", ".join(f"{shown(h)} → {saved or '—'} ({auto})" for h, saved, auto in overridden)
+        st.warning(t("auth.mapping_override", columns=names), icon=":material/warning:")
     if prep.columns:
         st.markdown(f"**{t('data.preview.mapping')}**")
         mapping = mapping_frame(prep)
@@ -337,7 +347,7 @@ def file_panel(con: duckdb.DuckDBPyConnection, item: Item) -> None:
             sheet_preview(prep, con)
             mapping_editor(item, prep.dataset, prep.columns, expanded=False)
         problems_table(item, problems)
-        if item["mapping"]:
+        if item["mapping"] and session.may(roles.SAVE_MAPPING):
             st.checkbox(t("data.map.remember"), key=_widget(item, "remember"))
         valid = sum(prep.row_count for prep in result)
         b1, b2, b3 = st.columns(3)
@@ -352,11 +362,16 @@ def file_panel(con: duckdb.DuckDBPyConnection, item: Item) -> None:
 
 def commit(con: duckdb.DuckDBPyConnection, item: Item, preps: list[importer.Prepared], skip_invalid: bool) -> None:
     """Store every table of the file, each in its own transaction, with a progress bar; then forget the upload."""
-    if st.session_state.get(_widget(item, "remember")):
+    if not session.may(roles.IMPORT):  # the page list already hides this page; a second lock on the door
+        session.record("refused", target=item["name"], result="import", detail="role may not import")
+        st.error(t("auth.refused"))
+        return
+    if st.session_state.get(_widget(item, "remember")) and session.may(roles.SAVE_MAPPING):
         for prep in preps:
             repeated = {c.header for c in prep.columns if sum(1 for o in prep.columns if o.header == c.header) > 1}
             saved = {(f"#{c.letter}" if c.header in repeated else c.header): c.field or "" for c in prep.columns}
             importer.save_mapping(con, prep.signature, prep.dataset, saved)
+            session.record("mapping", target=item["name"], detail=f"{prep.dataset} {prep.signature}: {saved}")
         st.session_state.setdefault(RESULTS, []).append(("info", t("data.map.remembered")))
     bar = st.progress(0.0)
 
@@ -366,7 +381,8 @@ def commit(con: duckdb.DuckDBPyConnection, item: Item, preps: list[importer.Prep
     messages: list[tuple[str, str]] = []
     for prep in preps:
         try:
-            res = importer.commit(con, prep, skip_invalid=skip_invalid, progress=progress)
+            res = importer.commit(con, prep, skip_invalid=skip_invalid, progress=progress, user=session.user_name())
+            session.record("import", target=prep.file_name, result=res.status, detail=f"#{res.import_id} {res.rows}")
         except ImportBusy as exc:
             st.warning(f"{t('data.busy')}  \n{shown(in_lang(exc.message))}", icon=":material/hourglass_top:")
             return  # the upload stays staged so the user can retry
@@ -424,14 +440,14 @@ def history_panel(con: duckdb.DuckDBPyConnection) -> None:
         return
     row = by_id[int(picked)]
     left, right = st.columns(2)
-    kept = imports.stored_file(con, int(picked))
+    kept = imports.stored_file(con, int(picked)) if session.may(roles.DOWNLOAD_ORIGINAL) else None
     if kept is not None:
         left.download_button(
             t("data.history.download"),
             data=functools.partial(imports.read_stored, kept),
             file_name=str(row["file_name"] or kept.name),
             key="data_hist_download",
-            on_click="ignore",
+            on_click=functools.partial(session.record, "download", target=f"original #{picked}"),
             icon=":material/download:",
         )
     else:
@@ -450,8 +466,12 @@ def confirm_undo(con: duckdb.DuckDBPyConnection, import_id: int, file_name: str)
         st.rerun()
     if yes.button(t("data.undo.yes"), key="data_undo_yes", type="primary"):
         st.session_state.pop(CONFIRM_UNDO, None)
+        if not session.may(roles.UNDO):
+            st.error(t("auth.refused"))
+            return
         try:
-            importer.undo(con, import_id)
+            res = importer.undo(con, import_id, user=session.user_name())
+            session.record("undo", target=file_name, result=res.status, detail=f"#{import_id}")
         except ImportBusy as exc:
             st.warning(f"{t('data.busy')}  \n{ui.escape_markdown(exc.message)}")
             return
