@@ -3,10 +3,13 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The group edition (DuckLake over PostgreSQL) pins DuckDB 1.5.5 in its own environment.
+GVENV := .venv-group
+GSTAMP := $(GVENV)/.installed
 DB ?= data/cockpit.duckdb
 PORT ?= 8501
 
-.PHONY: run test lint bench demo clean
+.PHONY: run test lint bench demo clean group-venv maintain
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PY) not found)"; exit 1; }
@@ -16,25 +19,43 @@ $(STAMP): requirements.txt requirements-dev.txt $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
 
-# Loads the demo exports into an empty store, then serves the dashboard on localhost.
+$(GVENV)/bin/python:
+	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PY) not found)"; exit 1; }
+	$(PY) -m venv $(GVENV)
+
+$(GSTAMP): requirements-group.txt $(GVENV)/bin/python
+	$(GVENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-group.txt
+	@touch $(GSTAMP)
+
+group-venv: $(GSTAMP)
+
+# Loads the demo exports into an empty store, then serves the dashboard on localhost (demo mode unless sign-in is
+# configured: see README, Sign-in and roles).
 run: $(STAMP)
 	$(BIN)/python -m loaders demo --db $(DB) --if-empty
-	COCKPIT_DB=$(DB) $(BIN)/streamlit run app.py --server.address localhost --server.port $(PORT)
+	COCKPIT_DB=$(DB) $(BIN)/streamlit run serve.py --server.address localhost --server.port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy loaders metrics charts reports
-	$(BIN)/mypy pages app.py
+	$(BIN)/mypy loaders metrics charts reports auth
+	$(BIN)/mypy pages app.py serve.py
 
-test: lint
+# The whole suite, then the store contract against the group store (its own PostgreSQL on a loopback port).
+test: lint $(GSTAMP)
 	$(BIN)/python -m pytest -q -rs -p no:cacheprovider
+	$(GVENV)/bin/python -m pytest -q -rs -p no:cacheprovider grouptests
 
-bench: $(STAMP)
+# Group store upkeep (schedule weekly): compaction, snapshot expiry, old file cleanup. Needs COCKPIT_STORE.
+maintain: $(GSTAMP)
+	$(GVENV)/bin/python -m loaders maintain
+
+bench: $(STAMP) $(GSTAMP)
 	$(BIN)/python -m bench
+	$(GVENV)/bin/python -m bench.group_bench --rows 10000000
 
 demo: $(STAMP)
 	$(BIN)/python data/demo/generate.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache tests/artifacts
+	rm -rf $(VENV) $(GVENV) .mypy_cache .ruff_cache tests/artifacts

@@ -560,7 +560,7 @@ def slippage_chart(slip: pd.DataFrame, lang: str = "zh", labels: Mapping[str, st
             fig.add_trace(
                 go.Bar(
                     name=lab[key],
-                    x=projects,
+                    x=[_esc(p) for p in projects],  # tick labels read HTML (links) too: data stays text
                     y=[None if np.isnan(v) else float(v) for v in values],
                     marker={"color": colour},
                     hovertext=[

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,7 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="check and load exports into the store")
     imp.add_argument("files", nargs="+", type=Path)
     imp.add_argument("--dataset", choices=sorted(DATASETS))
-    imp.add_argument("--project", help="project of a plan or register without a project column")
+    imp.add_argument("--project", help="project of every table without a project column (plans, ledgers, budgets)")
+    imp.add_argument(
+        "--stage",
+        choices=("committed", "invoiced", "paid"),
+        help="money stage of a cost ledger without a stage column (default: paid)",
+    )
     imp.add_argument("--as-of", type=_date, dest="as_of", help="snapshot date of a plan or risk register")
     imp.add_argument("--sheet", help="read only this sheet")
     imp.add_argument("--dry-run", action="store_true", help="check only; store nothing")
@@ -57,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--db", dest="db_sub", help=argparse.SUPPRESS)
     hist = sub.add_parser("history", help="list the import history")
     hist.add_argument("--db", dest="db_sub", help=argparse.SUPPRESS)
+    mnt = sub.add_parser("maintain", help="group store upkeep: compaction, snapshot expiry, file cleanup")
+    mnt.add_argument("--older-than-days", type=int, default=30, help="expire snapshots older than this (time travel)")
+    mnt.add_argument("--db", dest="db_sub", help=argparse.SUPPRESS)
     und = sub.add_parser("undo", help="undo one import by its id")
     und.add_argument("import_id", type=int)
     und.add_argument("--db", dest="db_sub", help=argparse.SUPPRESS)
@@ -111,7 +120,7 @@ def _hand_to_inbox(args: argparse.Namespace, db: str, locked: StoreLocked) -> in
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    db = getattr(args, "db_sub", None) or args.db or settings.get("db_path")
+    db = getattr(args, "db_sub", None) or args.db or settings.get("store") or settings.get("db_path")
     lines: list[str] = []
     try:
         if args.command == "demo":
@@ -138,6 +147,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for row in store_history.history_rows(con):
                     print(" | ".join("" if v is None else str(v) for v in row))
                 return 0
+            if args.command == "maintain":
+                from loaders.store import lake
+
+                if lake.spec_of(con) is None:
+                    con.execute("CHECKPOINT")
+                    print("embedded store: checkpoint done (compaction and expiry are for the group store)")
+                    return 0
+                for step in lake.maintain(con, args.older_than_days):
+                    print(f"OK  {step}")
+                return 0
             if args.command == "undo":
                 res = importer.undo(con, args.import_id, user=None)
                 _print_result(res, lines)
@@ -155,6 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         f,
                         dataset=args.dataset,
                         project=args.project,
+                        stage=args.stage,
                         as_of=args.as_of,
                         sheet=args.sheet,
                         skip_invalid=args.skip_invalid,
@@ -174,5 +194,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def run() -> int:
+    """main() for the console: output piped into `head` that stops reading ends quietly, not with a traceback."""
+    try:
+        code = main()
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # the reader went away: point stdout at devnull so the interpreter's final flush does not fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run())

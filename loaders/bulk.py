@@ -282,7 +282,8 @@ def _check_dates(bp: BulkPlan, prof: Profile) -> None:
 
 
 def _is_label(text: str) -> bool:
-    return coerce.is_total_label(text) or coerce.is_note_label(text)
+    # a section heading (一、硬件购置) is left to the checked path, which decides whether its row is data
+    return coerce.is_total_label(text) or coerce.is_note_label(text) or validate.SECTION.match(text) is not None
 
 
 def _check_labels(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, prof: Profile, import_id: int) -> None:

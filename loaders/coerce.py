@@ -15,6 +15,7 @@ __all__ = [
     "COERCERS",
     "CoerceError",
     "column_is_fraction",
+    "mixed_percent_scale",
     "excel_error",
     "is_note_label",
     "is_total_label",
@@ -188,12 +189,18 @@ _CURRENCY_SUFFIX = ("人民币", "rmb", "cny")
 _FOREIGN = re.compile(r"[$€£]|usd|eur|hkd|gbp|美元|欧元|港币|港元")
 
 
-def parse_money(text: str, unit: float = 1.0) -> float:
-    """An amount in yuan. `unit` is the header's multiplier (1e4 for 金额(万元)).
+def parse_money(
+    text: str, unit: float = 1.0, declared: bool | None = None, source: str = "", source_en: str = ""
+) -> float:
+    """An amount in yuan. `unit` is the table's multiplier (1e4 for 金额(万元) or a 单位：万元 title line).
 
-    Rule: a cell's own unit (12.5万元) is used when the header has none; when the header has one, a cell
-    with the same unit is multiplied once and a cell with a different explicit unit (元, 亿) is refused.
+    Rule: a cell's own unit (12.5万元) is used when the table declares none; when it declares one (`declared`,
+    by default whenever unit != 1, so an explicit 元 must be passed as declared=True), a cell with the same
+    unit is multiplied once and a cell with a different explicit unit (元 vs 12万) is refused, naming `source`
+    (where the table's unit was written) when given.
     """
+    if declared is None:
+        declared = unit != 1.0
     s = _norm(text)
     _check_empty(s, "金额", "amount")
     _check_excel_error(s)
@@ -235,10 +242,15 @@ def parse_money(text: str, unit: float = 1.0) -> float:
     mult = unit
     if cell_unit is not None:
         name, cmult = cell_unit
-        if unit == 1.0:
+        if not declared:
             mult = cmult
         elif cmult != unit:
             header = _UNIT_NAMES.get(unit, f"×{unit:g}")
+            if source:
+                raise CoerceError(
+                    f"单元格单位「{name}」与{source}写明的单位「{header}」冲突，请统一单位，不会猜测"
+                    f" / the cell's unit ({name}) conflicts with the unit ({header}) stated in {source_en or source}; use one unit"
+                )
             raise CoerceError(
                 f"单元格单位「{name}」与表头单位「{header}」冲突，请统一单位 / cell unit conflicts with the header unit"
             )
@@ -335,6 +347,28 @@ def parse_percent(text: str, fraction: bool = False) -> float:
     if value > 100:
         raise CoerceError(f"「{_show(text)}」百分比超过 100 / percentage above 100")
     return float(value)
+
+
+def mixed_percent_scale(values: Iterable[str]) -> tuple[str, str] | None:
+    """(a value over 1, a value strictly between 0 and 1) when a percent column writes both without % signs:
+    50 and 0.5 in one column cannot both be right, so the small ones are asked about, never stored as 0.5 %."""
+    big: str | None = None
+    small: str | None = None
+    for v in values:
+        s = _norm(v) if v is not None else ""
+        if not s or "%" in s:
+            continue
+        try:
+            x = parse_number(s)
+        except CoerceError:
+            continue
+        if x > 1 and big is None:
+            big = s
+        elif 0 < x < 1 and small is None:
+            small = s
+        if big is not None and small is not None:
+            return big, small
+    return None
 
 
 def column_is_fraction(values: Iterable[str]) -> bool:
@@ -523,6 +557,15 @@ def parse_datetime(text: str) -> dt.datetime:
     s = _norm(text).lower()
     _check_empty(s, "日期", "date")
     _check_excel_error(s)
+    if m := re.fullmatch(r"((?:19|20)\d\d)\.(\d{1,2})", s):
+        # 2025.04: a year and month (never a plausible Excel serial). 2025.1 may be a number cell that lost
+        # the 0 of 2025.10: January or October is asked, never guessed
+        if m.group(2) == "1":
+            raise CoerceError(
+                f"「{_show(text)}」是 1 月还是 10 月(数字 2025.10 会显示为 2025.1)？请写成 2025-01 或 2025-10"
+                f" / '{_show(text)}': January or October (2025.10 as a number shows as 2025.1)? Write 2025-01 or 2025-10"
+            )
+        return dt.datetime.combine(_make_date(text, int(m.group(1)), int(m.group(2)), 1), dt.time())
     if re.fullmatch(r"\d+(?:\.\d+)?", s):
         return _from_number(text, s)
     s = _TZ_TAIL.sub(r"\g<frac>", s).strip()
@@ -643,7 +686,10 @@ _STAGES: dict[str, str] = {
     ),
     **dict.fromkeys(("已开票", "开票", "发票", "已收票", "收票", "已收发票", "待付款"), "invoiced"),
     **dict.fromkeys(("invoiced", "invoice", "billed", "bill"), "invoiced"),
-    **dict.fromkeys(("已付款", "已支付", "付款", "支付", "已付", "实付", "已付清"), "paid"),
+    **dict.fromkeys(
+        ("已付款", "已支付", "付款", "支付", "已付", "实付", "已付清", "已报销", "报销", "已结算", "结算", "已结清"),
+        "paid",
+    ),
     **dict.fromkeys(("paid", "payment", "settled"), "paid"),
 }
 _STAGE_HINT = "已签合同/已开票/已付款 或 committed/invoiced/paid"

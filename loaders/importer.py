@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import tempfile
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,19 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from loaders import bulk, coerce, mpp, plans, readers, settings, sniff, store, validate
+from loaders import bulk, coerce, mpp, plans, readers, settings, sniff, staging, store, units, uploads, validate, wide
 from loaders.datasets import DATASETS, Dataset
 from loaders.errors import CockpitError, FileRefused, ImportBusy, Problem, Report, StoreUnavailable, ValidationFailed
-from loaders.headers import ColumnMap, HeaderChoice, choose_header, signature
+from loaders.headers import (
+    HEADER_SCAN_ROWS,
+    ColumnMap,
+    HeaderChoice,
+    choose_header,
+    field_for,
+    header_names,
+    match_field,
+    signature,
+)
 from loaders.store import registry, writes
 from loaders.store.writes import ImportResult as ImportResult
 
@@ -67,6 +75,10 @@ class Prepared:
     staged_rows: int = 0
     # a big clean CSV on the bulk path is read straight from the file at commit (see loaders.bulk)
     bulk: bulk.BulkPlan | None = None
+    # facts the preview and the CLI state ("单位：万元（取自第 2 行）", a default stage, an unpivoted layout)
+    notes: list[str] = field(default_factory=list)
+    # fields filled with one value for the whole file (a cost ledger without a stage column: paid)
+    defaults: dict[str, str] = field(default_factory=dict)
 
     @property
     def row_count(self) -> int:
@@ -145,12 +157,36 @@ def prepare(
     sheet: str | None = None,
     mapping: dict[str, str] | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    stage: str | None = None,
 ) -> list[Prepared]:
-    """Read and check a file; store nothing. Raises FileRefused when no table in it can be read."""
-    p = Path(path)
+    """Read and check a file; store nothing. Raises FileRefused when no table in it can be read.
+
+    `project` fills the project of every table without a project column; `stage` is the money stage of a cost
+    ledger without a stage column (default paid: a 报销台账 lists money paid)."""
+    token = staging.CURRENT.set(db_file_of(con) if con is not None else None)
+    try:
+        staging.folder()  # the first import of a process sweeps what a killed one left behind
+        return _prepare(Path(path), display_name, dataset, project, as_of, sheet, mapping, con, stage)
+    finally:
+        staging.CURRENT.reset(token)
+
+
+def _prepare(
+    p: Path,
+    display_name: str | None,
+    dataset: str | None,
+    project: str | None,
+    as_of: dt.date | None,
+    sheet: str | None,
+    mapping: dict[str, str] | None,
+    con: duckdb.DuckDBPyConnection | None,
+    stage: str | None,
+) -> list[Prepared]:
     name = sniff.safe_name(display_name or p.name)
     if dataset is not None and dataset not in DATASETS:
         raise FileRefused(f"未知的数据类型「{dataset}」，可选：{', '.join(DATASETS)} / Unknown dataset.")
+    if stage is not None and stage not in DATASETS["costs"].field("stage").allowed:
+        raise FileRefused(f"未知的资金状态「{stage}」 / Unknown stage.")
     if mpp.is_plan_file(p, name):  # .mpp, .mpx, .xer, .pod ...: read by MPXJ in its worker process
         return [_prepare_project_xml(p, name, "mpxj", file_sha256(p), project, as_of)]
     kind = sniff.sniff(p, name)  # MS Project XML is sniffed (DTDs refused) before MPXJ reads it
@@ -168,12 +204,23 @@ def prepare(
         readers.fill_merged(g) if g.csv_path is None else None
         choice = choose_header(g.rows, candidates, saved=saved, sheet=g.sheet, user_mapping=mapping)
         complete = choice is not None and not _missing(choice, project)
+        fixed: dict[str, str] = {}
+        wide_note: str | None = None
+        wide_skips: list[Problem] = []
+        if not complete:
+            found = _wide(g, candidates, saved, mapping, project, len(grids) > 1)
+            if found is not None:
+                g, choice, wide_note, fixed, wide_skips = found
+                complete = True
         if choice is None or not complete:
             unrecognised.append(g.sheet or name)
             if choice is not None and (best_missing is None or choice.score > best_missing[1].score):
                 best_missing = (g, choice)
             continue
-        prep = _prepare_grid(g, choice, p, name, sha, project, as_of)
+        prep = _prepare_grid(g, choice, p, name, sha, project, as_of, stage, fixed)
+        if wide_note:
+            prep.notes.insert(0, wide_note)
+            prep.report.problems[:0] = wide_skips
         prep.report.problems[:0] = [] if prepared else warnings
         prepared.append(prep)
     if not prepared:
@@ -181,10 +228,32 @@ def prepare(
             g, choice = best_missing
             miss = "、".join(f"「{_label(choice.dataset, m)}」" for m in _missing(choice, project))
             where = f"(sheet {g.sheet})" if g.sheet else ""
+            level_only = _level_only(choice, project)
+            if level_only is not None:
+                raise FileRefused(
+                    f"{name}：风险登记册只有「{level_only.header}」({level_only.letter} 列，如 高/中/低)，没有「可能性」和"
+                    f"「影响」两列。一个等级无法放入 5×5 矩阵(“高”可能是 4×5，也可能是 5×4)，系统不会猜测。请补充可能性和影响"
+                    f"两列(1–5 或 很低/低/中/高/很高)后再导入{where}。 / {name}: the risk register has only a level"
+                    f" ('{level_only.header}', column {level_only.letter}: High/Medium/Low) and no likelihood and impact"
+                    " columns. A level cannot be placed on the 5×5 grid (High may be 4×5 or 5×4) and is never guessed;"
+                    " add likelihood and impact (1–5 or Very low…Very high) and import again.",
+                    problems=[
+                        Problem(
+                            name,
+                            g.sheet,
+                            choice.header_row + g.first_row,
+                            level_only.header,
+                            None,
+                            "只有风险等级，缺少可能性和影响 / a level only, no likelihood and impact",
+                        )
+                    ],
+                )
             raise FileRefused(
                 f"{name}：看起来是{choice.dataset.label_zh}，但缺少必填列{miss}{where}。"
+                "请在数据页把对应的列映射到这些字段(或用 --dataset 指定数据类型)，或在文件中补上这些列后重新导入。"
                 f" / Looks like {choice.dataset.label_en} but required columns are missing: "
-                + ", ".join(_missing(choice, project)),
+                + ", ".join(_missing(choice, project))
+                + ". Map the matching columns on the data page (or choose the dataset), or add them and import again.",
                 problems=[
                     Problem(
                         name, g.sheet, choice.header_row + g.first_row, _label(choice.dataset, m), None, "缺少必填列"
@@ -211,6 +280,118 @@ def prepare(
             )
             break
     return prepared
+
+
+def _wide(
+    g: readers.Grid,
+    candidates: list[Dataset],
+    saved: dict[str, tuple[str, dict[str, str]]],
+    mapping: dict[str, str] | None,
+    project: str | None,
+    several_sheets: bool,
+) -> tuple[readers.Grid, HeaderChoice, str, dict[str, str], list[Problem]] | None:
+    """A sheet with one column per period, unpivoted, with the dataset it then completes (KPIs, then a budget)."""
+    for value_header in wide.VALUE_HEADERS:
+        label = "指标" if value_header == wide.VALUE_HEADERS[0] else None
+        found = wide.unpivot(g, value_header, label, keep_if=_names_a_category)
+        if found is None:
+            break
+        choice = choose_header(found.grid.rows, candidates, saved=saved, sheet=g.sheet, user_mapping=mapping)
+        if choice is None or _missing(choice, project):
+            continue
+        mapped = choice.mapped
+        if "period" not in mapped or choice.columns[mapped["period"]].header != wide.PERIOD_HEADER:
+            continue
+        fixed: dict[str, str] = {}
+        dept = wide.sheet_department(g.sheet) if several_sheets else None
+        if choice.dataset.name == "kpis" and "department" not in mapped and dept:
+            fixed["department"] = dept
+        skips: list[Problem] = []
+        if found.empty_rows:
+            rows = found.empty_rows
+            listed = "、".join(str(r) for r in rows[:10]) + ("…" if len(rows) > 10 else "")
+            skips.append(
+                Problem(
+                    g.file_name,
+                    g.sheet,
+                    rows[0],
+                    None,
+                    None,
+                    f"{len(rows)} 行在所有期间都没有数值(第 {listed} 行)，未导入。"
+                    f" / {len(rows)} rows have no value in any period (rows {listed}); nothing to store.",
+                    "warning",
+                )
+            )
+        for r in found.repeated_headers:
+            skips.append(Problem(g.file_name, g.sheet, r, None, None, "(表头重复行 / repeated header)", "warning"))
+        return found.grid, choice, found.note, fixed, skips
+    return _wide_measures(g, candidates, project)
+
+
+def _names_a_category(header: str) -> bool:
+    """A wide sheet's label column that names a budget or cost category (预算科目) is not a KPI name."""
+    return match_field("budget", header) == "category" or match_field("costs", header) == "category"
+
+
+def _wide_measures(
+    g: readers.Grid, candidates: list[Dataset], project: str | None
+) -> tuple[readers.Grid, HeaderChoice, str, dict[str, str], list[Problem]] | None:
+    """A KPI sheet with one column per measure (Period | attendances | % within 4 hours | …), unpivoted."""
+    kpis = DATASETS["kpis"]
+    if kpis not in candidates:
+        return None
+    for r in range(min(len(g.rows), HEADER_SCAN_ROWS)):
+        levels = 2 if r > 0 and any(v.strip() for v in g.rows[r - 1]) else 1
+        names = header_names(g.rows, r, levels)
+        fields = {i: field_for("kpis", n.split("/")[-1]) for i, n in enumerate(names) if n.strip()}
+        keep = sorted(i for i, f in fields.items() if f in ("period", "department"))
+        if not any(fields.get(i) == "period" for i in keep) or any(f in ("kpi", "value") for f in fields.values()):
+            continue
+        named = readers.Grid(g.file_name, g.sheet, [*g.rows[:r], names, *g.rows[r + 1 :]], g.first_row)
+        named.table, named.col_offset, named.percent_cells = g.table, g.col_offset, g.percent_cells
+        if g.table is not None:  # the header row of the Arrow table becomes the flattened names
+            named.table = None
+            rows = wide._all_rows(g)
+            if rows is None:
+                return None
+            named.rows = [*rows[:r], names, *rows[r + 1 :]]
+        found = wide.unpivot_measures(named, r, keep, "指标", "数值")
+        if found is None:
+            continue
+        long_choice = choose_header(found.grid.rows, [kpis], sheet=g.sheet)
+        if long_choice is None or _missing(long_choice, project):
+            continue
+        return found.grid, long_choice, found.note, {}, []
+    return _wide_departments(g, kpis, project)
+
+
+def _wide_departments(
+    g: readers.Grid, kpis: Dataset, project: str | None
+) -> tuple[readers.Grid, HeaderChoice, str, dict[str, str], list[Problem]] | None:
+    """KPIs with one column per department (指标 | 内科 | 外科 | …) and the month in the title or file name."""
+    choice = choose_header(g.rows, [kpis], sheet=g.sheet)
+    if choice is None or "kpi" not in choice.mapped or {"period", "value", "department"} & set(choice.mapped):
+        return None
+    top = max(0, choice.header_row - choice.levels + 1)
+    month = wide.month_stated(g.rows[:top], g.sheet, g.file_name)
+    if month is None:
+        return None
+    keep = sorted(choice.mapped.values())
+    named = g
+    if g.table is not None:
+        rows = wide._all_rows(g)
+        if rows is None:
+            return None
+        named = readers.Grid(g.file_name, g.sheet, rows, g.first_row, percent_cells=g.percent_cells)
+    found = wide.unpivot_measures(
+        named, choice.header_row, keep, "科室", "数值", (wide.PERIOD_HEADER, month.isoformat())
+    )
+    if found is None:
+        return None
+    long_choice = choose_header(found.grid.rows, [kpis], sheet=g.sheet)
+    if long_choice is None or _missing(long_choice, project):
+        return None
+    return found.grid, long_choice, found.note, {}, []
 
 
 def _read_grids(p: Path, name: str, kind: str, sheet: str | None) -> tuple[list[readers.Grid], list[Problem]]:
@@ -254,6 +435,7 @@ def _read_grids(p: Path, name: str, kind: str, sheet: str | None) -> tuple[list[
             grids = [g for g in grids if not g.hidden]
     else:
         grids = [readers.read_csv_head(p, name)]
+        warnings += grids[0].warnings
     return grids, warnings
 
 
@@ -292,11 +474,37 @@ def _label(ds: Dataset, fld: str) -> str:
 
 
 def _missing(choice: HeaderChoice, project: str | None) -> list[str]:
-    # a plan or register without a project column takes the project from --project or the file name
+    # a plan or register without a project column takes the project from --project or the file name; any other
+    # table takes it from --project; a cost ledger without a stage column is money paid (the clerk may choose)
     miss = list(choice.missing)
-    if "project" in miss and choice.dataset.mode == "snapshot":
+    if "project" in miss and (choice.dataset.mode == "snapshot" or project):
         miss.remove("project")
+    if "stage" in miss and choice.dataset.name == "costs":
+        miss.remove("stage")
     return miss
+
+
+_LEVEL_HEADER = re.compile(
+    r"(风险等级|风险级别|等级|级别|risk\s*level|level|rating|severity|priority|优先级|严重程度)", re.I
+)
+
+
+def _level_only(choice: HeaderChoice, project: str | None) -> ColumnMap | None:
+    """A risk register refused for missing likelihood/impact that holds a level column (风险等级 高/中/低)."""
+    missing = set(_missing(choice, project))
+    if choice.dataset.name != "risks" or not {"likelihood", "impact"} <= missing:
+        return None
+    return next(
+        (
+            c
+            for c in choice.columns
+            if c.field is None
+            and c.header
+            and _LEVEL_HEADER.search(c.header)
+            and not {"likelihood", "impact"} & set(c.candidates)  # Impact Level (1–5) may be the impact: asked
+        ),
+        None,
+    )
 
 
 def _split_ref(ref: str) -> tuple[int, int]:
@@ -331,11 +539,25 @@ def _as_of_from(grid: readers.Grid, header_idx: int, file_name: str) -> dt.date 
     return None
 
 
+# what a file name says about its contents, taken off the END of the name only, so the project's own words stay
+# (互联网医院项目计划表 → 互联网医院项目, 计划科信息化 keeps its 计划)
+_NAME_TAIL = re.compile(
+    r"(?:[_\-. ]*(?:进度计划|实施计划|工作计划|计划|进度|甘特图|风险登记册|风险登记表|风险清单|风险|变更申请|变更记录|变更"
+    r"|预算|台账|费用|报表|明细)(?:表|单|书|清单)?"
+    r"|[_\-. ]*(?:project\s*)?(?:plan|schedule|gantt|risks?|register|changes?|budget|ledger))$",
+    re.I,
+)
+
+
 def project_from_name(file_name: str) -> str:
+    """The project a file name states: dates and the trailing words naming the document type taken off."""
     stem = Path(file_name).stem
-    stem = _DATE_IN_NAME.sub("", stem)
-    stem = re.sub(r"(计划|进度计划|项目计划|风险登记册|变更申请|plan|schedule|risks?|register)", "", stem, flags=re.I)
-    stem = stem.strip(" _-.")
+    stem = _DATE_IN_NAME.sub("", stem).strip(" _-.")
+    for _ in range(3):  # 项目进度计划表_风险 → peel a few tails
+        cut = _NAME_TAIL.sub("", stem).strip(" _-.")
+        if not cut or cut == stem:
+            break
+        stem = cut
     return stem or Path(file_name).stem
 
 
@@ -392,7 +614,8 @@ def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: Head
         return
     data = grid.rows[hdr + 1 :]
     first_row = grid.first_row + hdr + 1
-    arrays: dict[str, list[Any]] = {"_row": list(range(first_row, first_row + len(data)))}
+    numbers = grid.row_numbers if grid.row_numbers is not None else range(first_row, first_row + len(data))
+    arrays: dict[str, list[Any]] = {"_row": list(numbers)}
     for i, c in enumerate(cols):
         arrays[c] = [(r[i] if i < len(r) and r[i].strip() else None) for r in data]
     table = pa.table(arrays, schema=pa.schema([("_row", pa.int64())] + [(c, pa.string()) for c in cols]))
@@ -412,27 +635,89 @@ _PLAIN_NUMBER = re.compile(r"-?\d{1,15}(?:\.\d+)?\Z")
 _PLAIN_INT = re.compile(r"-?\d{1,15}\Z")
 
 
-def _coercer(ds: Dataset, fld: str, header: str, values: list[str]) -> Callable[[str], object]:
+_MONTH_ONLY = re.compile(r"\s*(\d{1,2})\s*月份?\s*")
+
+
+def _coercer(
+    ds: Dataset, fld: str, header: str, values: list[str], unit: units.Unit | None = None, year: int | None = None
+) -> Callable[[str], object]:
     kind = ds.field(fld).kind
+    if kind == "date" and year is not None:
+        # 3月 in a sheet whose title (or name) states the year: the first of that month
+        def month(v: str) -> object:
+            m = _MONTH_ONLY.fullmatch(v)
+            if m and 1 <= int(m.group(1)) <= 12:
+                return dt.date(year, int(m.group(1)), 1)
+            return coerce.parse_date(v)
+
+        return month
     # plain digits (what Excel number cells become) skip the full rules, which handle 万元, brackets, separators
     if kind == "money":
-        unit = coerce.unit_from_header(header)
+        mult = unit.mult if unit is not None else 1.0
+        source, source_en = ("", "") if unit is None else (unit.where_zh(), unit.where_en())
 
         def money(v: str) -> object:
-            return float(v) * unit if _PLAIN_NUMBER.match(v) else coerce.parse_money(v, unit)
+            if _PLAIN_NUMBER.match(v):
+                return float(v) * mult
+            return coerce.parse_money(v, mult, declared=unit is not None, source=source, source_en=source_en)
 
         return money
+    if kind == "number" and ds.name == "kpis" and fld == "value":
+        return _kpi_value
     if kind == "number":
         return lambda v: float(v) if _PLAIN_NUMBER.match(v) else coerce.parse_number(v)
     if kind == "int":
         return lambda v: int(v) if _PLAIN_INT.match(v) else coerce.parse_int(v)
     if kind == "percent":
         fraction = coerce.column_is_fraction(values)
+        mixed = coerce.mixed_percent_scale(values)
+        if mixed is not None:
+            big, small = mixed
+
+            def ambiguous(v: str) -> object:
+                value = coerce.parse_percent(v)
+                if "%" not in v and 0 < value < 1:
+                    raise coerce.CoerceError(
+                        f"「{v}」与同列的「{big}」写法不一致：{v} 是 {float(value) * 100:g}% 还是 {v}%？"
+                        f"请统一写成百分数(如 {float(value) * 100:g} 或 {float(value) * 100:g}%)后再导入"
+                        f" / '{v}' and '{big}' in the same column: is {v} {float(value) * 100:g}% or {v}%?"
+                        " Write every value one way and import again"
+                    )
+                return value
+
+            return ambiguous
         return lambda v: coerce.parse_percent(v, fraction=fraction)
     return coerce.COERCERS[kind]
 
 
-def _value_map(mem: duckdb.DuckDBPyConnection, ds: Dataset, fld: str, colname: str, header: str, mtab: str) -> bool:
+# a KPI value may carry its unit: 95.2%, 88 %, 3级 (the EMR level), 4.5分; the unit column takes it when empty
+_KPI_UNITS = ("%", "％", "级", "分", "人次", "人", "次", "天", "日", "元")
+_KPI_VALUE = re.compile(r"(.*?\d)\s*(" + "|".join(sorted(_KPI_UNITS, key=len, reverse=True)) + r")\s*$")
+_KPI_UNIT_SQL = (
+    "nullif(replace(regexp_extract({col}, '\\d\\s*("
+    + "|".join(sorted(_KPI_UNITS, key=len, reverse=True))
+    + ")\\s*$', 1), '％', '%'), '')"
+)
+
+
+def _kpi_value(v: str) -> object:
+    """A KPI value: a plain number, "12,345", or a number with its unit "95.2%" / "88 %" / "3级" (the number)."""
+    m = _KPI_VALUE.fullmatch(v.strip())
+    if m:
+        return coerce.parse_number(m.group(1))
+    return coerce.parse_number(v.strip())
+
+
+def _value_map(
+    mem: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    fld: str,
+    colname: str,
+    header: str,
+    mtab: str,
+    unit: units.Unit | None = None,
+    year: int | None = None,
+) -> bool:
     """Build `mtab(raw, val, err)`: every distinct text of a column with its value or why it was refused.
 
     Returns whether any value was refused."""
@@ -445,8 +730,8 @@ def _value_map(mem: duckdb.DuckDBPyConnection, ds: Dataset, fld: str, colname: s
         mem.execute(f"CREATE TABLE {m} (raw VARCHAR, val {sql_type}, err VARCHAR)")
     else:
         pattern, cast = native
-        unit = coerce.unit_from_header(header) if kind == "money" else 1.0
-        scale = "" if unit == 1.0 else f" * {float(unit)!r}"
+        mult = unit.mult if kind == "money" and unit is not None else 1.0
+        scale = "" if mult == 1.0 else f" * {float(mult)!r}"
         d = store.quote_ident(mtab + "_d")
         mem.execute(f"CREATE TEMP TABLE {d} AS SELECT DISTINCT {q} AS raw FROM data WHERE {q} IS NOT NULL")  # noqa: S608
         mem.execute(
@@ -462,7 +747,7 @@ def _value_map(mem: duckdb.DuckDBPyConnection, ds: Dataset, fld: str, colname: s
         mem.execute(f"DROP TABLE {d}")
     if not values:
         return False
-    fn = _coercer(ds, fld, header, values)
+    fn = _coercer(ds, fld, header, values, unit, year)
     vals: list[object] = []
     errs: list[str | None] = []
     for v in values:
@@ -499,15 +784,19 @@ def _prepare_grid(
     sha: str,
     project: str | None,
     as_of: dt.date | None,
+    stage: str | None = None,
+    fixed: dict[str, str] | None = None,
 ) -> Prepared:
     ds = choice.dataset
     report = Report()
+    notes: list[str] = []
     sheet = grid.sheet
     header_excel_row = grid.first_row + choice.header_row
-    plans.claim_outline_column(choice, grid)  # an id column holding the outline is the WBS, not a duplicate
+    plans.claim_outline_column(choice, grid, path)  # an id column holding the outline is the WBS, not a duplicate
     for text, dup_idx in choice.duplicates:
         dup_cols = [choice.columns[i] for i in dup_idx if i < len(choice.columns)]
-        if any(m.field for m in dup_cols) or any(m.how == "duplicate" for m in dup_cols):
+        # the same header on columns that map to different fields (Likelihood, then residual Likelihood) is fine
+        if any(m.how == "duplicate" for m in dup_cols):
             letters = "与".join(f"{readers.column_letter(i)} 列" for i in dup_idx)
             report.add(Problem(name, sheet, header_excel_row, text, None, f"列名重复「{text}」({letters})"))
     for cm in choice.columns:
@@ -526,7 +815,7 @@ def _prepare_grid(
     # a big CSV is staged in a private DuckDB file with a memory limit, so a 10M-row export stays well under
     # 2 GB; anything else is staged in memory
     big_csv = grid.truncated
-    stage_file = upload_dir() / f"stage-{uuid.uuid4().hex}.duckdb" if big_csv else None
+    stage_file = staging.new_file(".duckdb") if big_csv else None
     mem = duckdb.connect(str(stage_file) if stage_file else ":memory:")
     if big_csv:
         mem.execute("SET memory_limit = '768MB'")
@@ -550,6 +839,15 @@ def _prepare_grid(
             if row > header_excel_row and col < width and row not in non_data and choice.columns[col].field:
                 hdr = choice.columns[col].header
                 report.add(Problem(name, sheet, row, hdr, value, f"单元格 {ref} {msg}"))
+        # ------------------------------------------------------------ money units, values for the whole file
+        money_units = _money_units(mem, grid, choice, non_data, name, report)
+        top = max(0, choice.header_row - choice.levels + 1)
+        year = wide.year_stated(grid.rows[:top], grid.sheet, name)
+        _percent_formatted(mem, grid, choice, header_excel_row)
+        constants = _constants(ds, mapped, project, stage, notes)
+        for fld, value in (fixed or {}).items():
+            constants[fld] = value
+            notes.append(f"{_label(ds, fld)}：{value}（取自工作表名） / {fld}: {value} (from the sheet name)")
         # ------------------------------------------------------------ coerce every distinct value once
         selects = ["d._row AS row_no"]
         joins: list[str] = []
@@ -559,14 +857,36 @@ def _prepare_grid(
             kind = ds.field(fld).kind
             q = store.quote_ident(colname)
             if kind in ("text", "code"):
-                selects.append(f"{validate.text_sql(f'd.{q}')} AS {store.quote_ident(fld)}")
+                text = validate.text_sql(f"d.{q}")
+                if ds.name == "kpis" and fld == "unit" and "value" in mapped:
+                    # a value written "95.2%" says its unit when the unit cell is empty
+                    vq = store.quote_ident(f"c{mapped['value']}")
+                    text = f"coalesce({text}, {_KPI_UNIT_SQL.format(col=f'd.{vq}')})"
+                selects.append(f"{text} AS {store.quote_ident(fld)}")
                 continue
             mtab = f"m_{fld}"
-            if _value_map(mem, ds, fld, colname, choice.columns[idx].header, mtab):
+            unit = money_units.get(fld)
+            if _value_map(mem, ds, fld, colname, choice.columns[idx].header, mtab, unit, year):
                 error_maps.append((fld, colname, mtab))
+            if kind == "money":
+                _unit_note(mem, mtab, unit, choice.columns[idx].header, notes)
             alias = store.quote_ident("j_" + fld)
             joins.append(f"LEFT JOIN {store.quote_ident(mtab)} {alias} ON d.{q} = {alias}.raw")
             selects.append(f"{alias}.val AS {store.quote_ident(fld)}")
+        computed: set[str] = set()
+        if ds.name == "kpis" and "value" in mapped and "unit" not in mapped:
+            vq = store.quote_ident(f"c{mapped['value']}")
+            selects.append(f"{_KPI_UNIT_SQL.format(col=f'd.{vq}')} AS unit")
+            computed.add("unit")
+        if constants:
+            names = list(constants)
+            mem.execute(
+                "CREATE TABLE consts AS SELECT "  # noqa: S608
+                + ", ".join(f"?::VARCHAR AS {store.quote_ident(n)}" for n in names),
+                [constants[n] for n in names],
+            )
+            joins.append("CROSS JOIN consts")
+            selects += [f"consts.{store.quote_ident(n)}" for n in names]
         # a big staged table keeps `typed` as a view: the joins against the small value maps are cheap to
         # repeat, writing 10M rows once more is not
         typed_kind = "VIEW" if big_csv else "TABLE"
@@ -574,8 +894,12 @@ def _prepare_grid(
         headers = {fld: choice.columns[idx].header for fld, idx in mapped.items()}
         bad_rows = validate.row_problems(mem, ds, headers, name, sheet, report, error_maps)
         bad_rows |= {p.row for p in report.errors if p.row is not None and p.row > header_excel_row}
-        validate.check_totals(mem, ds, choice, report, name, sheet)
-        fields = [f.name for f in ds.fields if f.name in mapped]
+        if grid.row_numbers is None:  # an unpivoted total row holds one total per period: not cross-checked
+            validate.check_totals(
+                mem, ds, choice, report, name, sheet, {f: u.mult for f, u in money_units.items() if u}
+            )
+        _wan_warning(mem, ds, mapped, money_units, choice, name, sheet, header_excel_row, report)
+        fields = [f.name for f in ds.fields if f.name in mapped or f.name in constants or f.name in computed]
         proj = project
         snap_as_of: dt.date | None = None
         if ds.mode == "snapshot":
@@ -622,10 +946,195 @@ def _prepare_grid(
         staging=mem if keep_staging else None,
         stage_file=stage_file if keep_staging else None,
         staged_rows=staged_rows,
+        notes=notes,
+        defaults={k: v for k, v in constants.items() if v is not None},
     )
     if prep.staging is None:
         _finish_frame(prep)
     return prep
+
+
+def _money_units(
+    mem: duckdb.DuckDBPyConnection,
+    grid: readers.Grid,
+    choice: HeaderChoice,
+    non_data: list[int],
+    name: str,
+    report: Report,
+) -> dict[str, units.Unit | None]:
+    """The unit of each money column: its header's, else the one a title line or a note row states.
+
+    Two statements that disagree (a title line 万元 and a header 元, or a title line and a note) are an error
+    naming both cells; the column then reads with no unit so every value is still checked."""
+    ds = choice.dataset
+    money = {f: i for f, i in choice.mapped.items() if ds.field(f).kind == "money"}
+    if not money:
+        return {}
+    header_excel_row = grid.first_row + choice.header_row
+    top = max(0, choice.header_row - choice.levels + 1)
+    stated = units.in_rows(grid.rows[:top], grid.first_row, "title")
+    if non_data:
+        width = min(len(choice.columns), 8)
+        cols = ", ".join(store.quote_ident(f"c{i}") for i in range(width))
+        below = mem.execute(
+            f"SELECT _row, {cols} FROM raw WHERE _row IN (SELECT unnest(?::BIGINT[])) ORDER BY _row",  # noqa: S608
+            [non_data],
+        ).fetchall()
+        for rec in below:
+            found = units.in_rows([[v or "" for v in rec[1:]]], int(rec[0]), "note")
+            stated += found
+    table: units.Unit | None = None
+    for u in stated:
+        if table is None:
+            table = u
+        elif u.mult != table.mult:
+            report.add(_unit_conflict(name, grid.sheet, table, u, None))
+            return dict.fromkeys(money)
+    out: dict[str, units.Unit | None] = {}
+    for fld, idx in money.items():
+        header = choice.columns[idx].header
+        own = units.in_header(header.split("/")[-1], header_excel_row, idx) or units.in_header(
+            header, header_excel_row, idx
+        )
+        if own is not None and table is not None and own.mult != table.mult:
+            report.add(_unit_conflict(name, grid.sheet, table, own, header))
+            out[fld] = None
+            continue
+        out[fld] = own or table
+    return out
+
+
+def _percent_formatted(
+    mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice, header_excel_row: int
+) -> None:
+    """A cell formatted as a percentage holds the fraction (1 shows 100 %): its text becomes what the user sees
+    ("100%"), so the percent rules read it as written on screen."""
+    if not grid.percent_cells or grid.table is None and grid.csv_path is not None:
+        return
+    ds = choice.dataset
+    for fld, idx in choice.mapped.items():
+        kind = ds.field(fld).kind
+        if kind != "percent" and not (ds.name == "kpis" and fld == "value"):
+            continue
+        rows = sorted(r for r, c in grid.percent_cells if c == idx and r > header_excel_row)
+        if not rows:
+            continue
+        col = store.quote_ident(f"c{idx}")
+        found = mem.execute(
+            f"SELECT _row, {col} FROM raw WHERE _row IN (SELECT unnest(?::BIGINT[])) AND {col} IS NOT NULL",  # noqa: S608
+            [rows],
+        ).fetchall()
+        fixed: list[tuple[int, str]] = []
+        for row, text in found:
+            try:
+                value = Decimal(str(text).strip())
+            except InvalidOperation:
+                continue  # text in a percent-formatted cell is read as typed
+            shown = format((value * 100).normalize(), "f")
+            fixed.append((int(row), f"{shown}%"))
+        if fixed:
+            mem.register("pct_fix", pa.table({"r": [r for r, _ in fixed], "v": [v for _, v in fixed]}))
+            mem.execute(f"UPDATE raw SET {col} = pct_fix.v FROM pct_fix WHERE raw._row = pct_fix.r")  # noqa: S608
+            mem.unregister("pct_fix")
+
+
+def _unit_conflict(name: str, sheet: str | None, a: units.Unit, b: units.Unit, header: str | None) -> Problem:
+    return Problem(
+        name,
+        sheet,
+        b.row,
+        header,
+        b.text,
+        f"金额单位矛盾：{a.where_zh()}写「{a.text}」({a.name})，{b.where_zh()}写「{b.text}」({b.name})。"
+        f"请只保留一个正确的单位后再导入，系统不会猜测。"
+        f" / Conflicting money units: {a.where_en()} says {a.name}, {b.where_en()} says {b.name}; keep one and"
+        " import again (never guessed).",
+    )
+
+
+def _unit_note(
+    mem: duckdb.DuckDBPyConnection, mtab: str, unit: units.Unit | None, header: str, notes: list[str]
+) -> None:
+    cell_units = False
+    if unit is None:
+        found = mem.execute(
+            f"SELECT count(*) FROM {store.quote_ident(mtab)} WHERE regexp_matches(raw, '[万元亿千]')"  # noqa: S608
+        ).fetchall()
+        cell_units = bool(found and found[0][0])
+    notes.append(units.note_zh_en(unit, header, cell_units))
+
+
+# every amount of a money column without a stated unit below this looks like 万元
+WAN_LOOKING_BELOW = 10_000.0
+
+
+def _wan_warning(
+    mem: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    mapped: dict[str, int],
+    money_units: dict[str, units.Unit | None],
+    choice: HeaderChoice,
+    name: str,
+    sheet: str | None,
+    header_row: int,
+    report: Report,
+) -> None:
+    """A budget or ledger with no unit anywhere whose amounts are all small was probably written in 万元."""
+    if ds.name not in ("budget", "costs"):
+        return
+    for fld, unit in money_units.items():
+        if unit is not None:
+            continue
+        col = store.quote_ident(f"c{mapped[fld]}")
+        with_unit = mem.execute(
+            f"SELECT count(*) FROM data WHERE regexp_matches({col}, '[万元亿千]')"  # noqa: S608
+        ).fetchall()
+        if with_unit and with_unit[0][0]:
+            continue
+        q = store.quote_ident(fld)
+        row = mem.execute(f"SELECT count({q}), max(abs({q})) FROM typed").fetchall()  # noqa: S608
+        n, biggest = (row[0][0], row[0][1]) if row else (0, None)
+        if not n or biggest is None or float(biggest) >= WAN_LOOKING_BELOW or float(biggest) == 0:
+            continue
+        header = choice.columns[mapped[fld]].header
+        report.add(
+            Problem(
+                name,
+                sheet,
+                header_row,
+                header,
+                f"{float(biggest):,.2f}",
+                f"文件没有写明金额单位，而「{header}」的 {n} 个金额都小于 {WAN_LOOKING_BELOW:,.0f}(最大 {float(biggest):,.2f})，"
+                f"看起来像以万元填写。已按元读取；若是万元，请在表头写明「{header}(万元)」后重新导入。"
+                f" / No money unit is stated and all {n} amounts of '{header}' are under {WAN_LOOKING_BELOW:,.0f}"
+                f" (largest {float(biggest):,.2f}): they look like 万元 (10k yuan). Read as yuan; if they are 万元,"
+                f" write '{header}(万元)' in the header and import again.",
+                "warning",
+            )
+        )
+
+
+def _constants(
+    ds: Dataset, mapped: dict[str, int], project: str | None, stage: str | None, notes: list[str]
+) -> dict[str, str | None]:
+    """Fields without a column that take one value for the whole file: the project (--project or the page's
+    project field) of a periodic table, and the stage of a cost ledger (paid unless the clerk chose another)."""
+    out: dict[str, str | None] = {}
+    names = {f.name for f in ds.fields}
+    if ds.mode == "periodic" and "project" in names and "project" not in mapped and project:
+        out["project"] = project
+        notes.append(
+            f"项目：{project}（文件没有项目列，整份文件按此项目导入） / Project: {project} (no project column)"
+        )
+    if ds.name == "costs" and "stage" not in mapped:
+        chosen = stage or "paid"
+        out["stage"] = chosen
+        zh = {"committed": "已签合同", "invoiced": "已开票", "paid": "已付款"}[chosen]
+        notes.append(
+            f"资金状态：{zh}（文件没有状态列，整份文件按{zh}导入，可在数据页改选） / Stage: {chosen} (no stage column;"
+            " the whole file is loaded so, choose another on the data page)"
+        )
+    return out
 
 
 def _drop_stage_file(path: Path) -> None:
@@ -750,6 +1259,7 @@ def import_file(
     sheet: str | None = None,
     skip_invalid: bool = False,
     dry_run: bool = False,
+    stage: str | None = None,
     user: str | None = None,
     progress: Progress | None = None,
 ) -> list[ImportResult]:
@@ -758,7 +1268,7 @@ def import_file(
     A big clean CSV takes the bulk path (one statement from the file); when it is not clean, nothing of that
     attempt remains and the checked path below reads, reports and stores it."""
     name = display_name or Path(path).name
-    if not dry_run and sheet is None:
+    if not dry_run and sheet is None and stage is None:
         quick = _bulk_prepared(Path(path), name, dataset, project, con)
         if quick is not None:
             try:
@@ -770,7 +1280,9 @@ def import_file(
             finally:
                 quick.discard()
     try:
-        preps = prepare(path, display_name=name, dataset=dataset, project=project, as_of=as_of, sheet=sheet, con=con)
+        preps = prepare(
+            path, display_name=name, dataset=dataset, project=project, as_of=as_of, sheet=sheet, con=con, stage=stage
+        )
     except FileRefused as exc:
         if not dry_run:
             record_refusal(con, sniff_safe(name), exc.message, dataset=dataset, user=user)
@@ -793,8 +1305,12 @@ def _bulk_prepared(
         if sniff.sniff(p, name) != "csv":
             return None
         # the head decides the encoding; DuckDB checks the rest as it reads (bad bytes: the checked path)
-        grid = readers.read_csv_head(p, name, whole=False)
-    except (FileRefused, OSError):
+        token = staging.CURRENT.set(db_file_of(con))
+        try:
+            grid = readers.read_csv_head(p, name, whole=False)
+        finally:
+            staging.CURRENT.reset(token)
+    except (FileRefused, OSError, UnicodeError):
         return None  # the checked path explains it
     temp = grid.csv_path if grid.csv_path is not None and grid.csv_path != p else None
     bp: bulk.BulkPlan | None = None
@@ -802,7 +1318,7 @@ def _bulk_prepared(
     if grid.truncated and grid.csv_path is not None:
         candidates = [DATASETS[dataset]] if dataset else list(DATASETS.values())
         choice = choose_header(grid.rows, candidates, saved=_saved_mappings(con), sheet=None, user_mapping=None)
-        if choice is not None and not _missing(choice, project):
+        if choice is not None and not _missing(choice, project) and _bulk_can_read(choice, grid):
             hdr = choice.header_row
             skip = grid.line_of_record[hdr] if hdr < len(grid.line_of_record) else 0
             bp = bulk.plan(choice, grid.csv_path, grid.delimiter, skip)
@@ -812,6 +1328,12 @@ def _bulk_prepared(
         return None
     bp.temp_copy = temp
     bp.sha = bulk.hash_in_background(p)
+    header_row = grid.first_row + choice.header_row
+    notes = [
+        units.note_zh_en(units.in_header(choice.columns[i].header, header_row, i), choice.columns[i].header, False)
+        for f, i in choice.mapped.items()
+        if choice.dataset.field(f).kind == "money"
+    ]
     return Prepared(
         file_name=name,
         sheet=None,
@@ -825,7 +1347,22 @@ def _bulk_prepared(
         encoding=grid.encoding,
         signature=signature(None, [c.header for c in choice.columns]),
         bulk=bp,
+        notes=notes,
     )
+
+
+def _bulk_can_read(choice: HeaderChoice, grid: readers.Grid) -> bool:
+    """The bulk path reads only what it reads exactly like the checked path: every required field in a column,
+    and money only under a header that states its unit (a unit in a title line or a note, a warning about
+    amounts that look like 万元, cells with their own units: the checked path decides)."""
+    ds = choice.dataset
+    if any(f not in choice.mapped for f in ds.required):
+        return False
+    for fld, idx in choice.mapped.items():
+        if ds.field(fld).kind == "money" and coerce.unit_from_header(choice.columns[idx].header) == 1.0:
+            return False
+    top = max(0, choice.header_row - choice.levels + 1)
+    return not units.in_rows(grid.rows[:top], grid.first_row, "title")
 
 
 def sniff_safe(name: str) -> str:
@@ -854,27 +1391,7 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     )
 
 
-UPLOAD_TTL_SECONDS = 6 * 3600
-
-
-def upload_dir() -> Path:
-    folder = Path(tempfile.gettempdir()) / "cockpit-uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def tmp_copy(data: bytes, suffix: str) -> Path:
-    """Write uploaded bytes under a generated name (never the user's), and sweep uploads abandoned long ago."""
-    folder = upload_dir()
-    cutoff = dt.datetime.now().timestamp() - UPLOAD_TTL_SECONDS
-    for old in folder.iterdir():
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            continue  # another session may have removed it already
-    safe_suffix = suffix[:8] if re.fullmatch(r"\.[A-Za-z0-9]{1,7}", suffix[:8]) else ".bin"
-    fh = tempfile.NamedTemporaryFile(suffix=safe_suffix, delete=False, dir=folder)
-    with fh:
-        fh.write(data)
-    return Path(fh.name)
+# Upload copies live in loaders/uploads.py (private folder beside the store, quotas, session-end removal).
+UPLOAD_TTL_SECONDS = uploads.UPLOAD_TTL_SECONDS
+upload_dir = uploads.upload_dir
+tmp_copy = uploads.tmp_copy

@@ -64,13 +64,45 @@ def outline_levels(df: pd.DataFrame) -> pd.Series:
 INDENT_HEADER = "(缩进层级 / indent level)"
 
 
-def claim_outline_column(choice: Any, grid: Any) -> None:
+def _cell_indents(path: Any, grid: Any, col: int, first: int, total: int, cells: list[Any]) -> list[int]:
+    """Excel's own cell indentation (Format Cells → Alignment → Indent) of the name column, -1 for empty rows.
+    Read with openpyxl in read-only mode after the preflight has checked the file; other formats have none."""
+    from pathlib import Path
+
+    indent = [-1] * total
+    if Path(str(path)).suffix.lower() not in (".xlsx", ".xlsm") or not grid.sheet:
+        return indent
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(str(path), read_only=True)
+    except Exception:  # noqa: BLE001  (not an openpyxl workbook after all: no indentation to read)
+        return indent
+    try:
+        ws = wb[grid.sheet]
+        top = grid.first_row + first
+        for i, row in enumerate(
+            ws.iter_rows(min_row=top, max_row=grid.first_row + total - 1, min_col=col + 1, max_col=col + 1),
+            start=first,
+        ):
+            align = getattr(row[0], "alignment", None) if row else None
+            if i < total and str(cells[i] or "").strip():
+                indent[i] = int(getattr(align, "indent", 0) or 0)
+    except KeyError:
+        pass
+    finally:
+        wb.close()
+    return indent
+
+
+def claim_outline_column(choice: Any, grid: Any, path: Any = None) -> None:
     """The outline before cells are cleaned (`choice` is a headers.HeaderChoice, `grid` a readers.Grid):
 
     - a second id column (MS Project's `Unique ID`/`标识号` beside `№`/`ID`) that holds outline numbers (1, 2.1,
       2.1.1) becomes the WBS instead of being dropped as a duplicate;
-    - with no WBS or outline-level column, names indented with leading spaces give each row's level, added to
-      the grid as a derived column (the preview shows it) before the names are trimmed.
+    - with no WBS or outline-level column, names indented with leading spaces (or, in an .xlsx, with Excel's cell
+      indentation) give each row's level, added to the grid as a derived column (the preview shows it) before
+      the names are trimmed.
     """
     if choice.dataset.name != "tasks" or (grid.csv_path is not None and grid.truncated):
         return
@@ -94,6 +126,9 @@ def claim_outline_column(choice: Any, grid: Any) -> None:
         if text.strip():
             indent[i] = len(text) - len(text.lstrip(" "))
     steps = sorted({n for n in indent if n > 0})
+    if not steps and path is not None:
+        indent = _cell_indents(path, grid, col, first, total, cells)
+        steps = sorted({n for n in indent if n > 0})
     if not steps:
         return
     unit = steps[0]

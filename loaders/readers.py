@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import io
 import math
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +19,8 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import python_calamine as pc
 
-from loaders import settings
-from loaders.errors import FileRefused
+from loaders import settings, staging
+from loaders.errors import FileRefused, Problem
 
 if TYPE_CHECKING:
     from loaders.sniff import XlsxInfo
@@ -60,6 +59,11 @@ class Grid:
     # `rows` then holds only the first HEAD_ROWS rows
     table: pa.Table | None = None
     col_offset: int = 0
+    # .xlsx: cells formatted as a percentage, as (excel_row, column_index): such a cell holding 1 is 100 %
+    percent_cells: set[tuple[int, int]] = field(default_factory=set)
+    warnings: list[Problem] = field(default_factory=list)  # reading findings to report (a damaged character)
+    # a grid built from another (an unpivoted wide sheet): the Excel row of each row after the header
+    row_numbers: list[int] | None = None
 
 
 def cell_text(value: object) -> str:
@@ -110,7 +114,7 @@ def read_workbook(path: Path, display_name: str, info: XlsxInfo | None = None) -
     if info is not None:
         fast = _read_fast(path, display_name, info)
         if fast is not None:
-            return fast
+            return _with_formats(fast, info)
     try:
         wb = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError as exc:
@@ -145,6 +149,15 @@ def read_workbook(path: Path, display_name: str, info: XlsxInfo | None = None) -
         raise FileRefused(f"{display_name}：工作表无法读取({exc})。 / A sheet cannot be read.") from exc
     finally:
         wb.close()
+    return _with_formats(grids, info) if info is not None else grids
+
+
+def _with_formats(grids: list[Grid], info: XlsxInfo) -> list[Grid]:
+    by_name = {s.name: s for s in info.sheets}
+    for g in grids:
+        sheet = by_name.get(g.sheet or "")
+        if sheet is not None and sheet.percent_cells:
+            g.percent_cells = {(r + 1, c) for r, c in sheet.percent_cells}
     return grids
 
 
@@ -232,7 +245,7 @@ def read_csv_head(path: Path, display_name: str, *, whole: bool = True) -> Grid:
     size = path.stat().st_size
     if size <= WHOLE_DECODE_BYTES and (whole or size <= PYTHON_PARSE_BYTES):
         # decoding the whole file proves its encoding; only the head is parsed in Python, DuckDB reads the rest
-        text, encoding = sniff.decode_text(path, display_name)
+        text, encoding, damaged = sniff.decode_text_checked(path, display_name)
         if text.startswith("\ufeff"):
             text = text[1:]
         delimiter = sniff.sniff_delimiter(text[:65536])
@@ -240,10 +253,17 @@ def read_csv_head(path: Path, display_name: str, *, whole: bool = True) -> Grid:
         rows, lines = _records(text, delimiter, limit=10**9 if small else HEAD_RECORDS)
         if small:
             # Python's csv module is the most forgiving parser (bare LF inside quoted CRLF files, ragged rows)
-            return Grid(file_name=display_name, sheet=None, rows=rows, encoding=encoding, delimiter=delimiter)
+            return Grid(
+                file_name=display_name,
+                sheet=None,
+                rows=rows,
+                encoding=encoding,
+                delimiter=delimiter,
+                warnings=damaged,
+            )
         csv_path = path
         if encoding.replace("_", "-").lower() not in ("utf-8", "utf8", "ascii"):
-            tmp = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", newline="")
+            tmp = staging.text_copy(".csv")
             with tmp:
                 tmp.write(text)
             csv_path = Path(tmp.name)
@@ -256,6 +276,7 @@ def read_csv_head(path: Path, display_name: str, *, whole: bool = True) -> Grid:
             delimiter=delimiter,
             line_of_record=lines,
             truncated=True,
+            warnings=damaged,
         )
     # A big file: decide the encoding from its head, stream-transcode if it is not UTF-8.
     with path.open("rb") as fh:
@@ -298,7 +319,7 @@ def _decode_head_fallback(head: bytes, display_name: str) -> tuple[str, str]:
 
 
 def _transcode(path: Path, encoding: str) -> Path:
-    tmp = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", newline="")
+    tmp = staging.text_copy(".csv")
     with tmp, path.open("r", encoding=encoding, newline="") as src:
         first = True
         for chunk in iter(lambda: src.read(1 << 20), ""):

@@ -21,6 +21,15 @@ class Setting:
 
 SETTINGS: dict[str, Setting] = {
     "db_path": Setting("COCKPIT_DB", str(ROOT / "data" / "cockpit.duckdb"), "The DuckDB store file."),
+    "store": Setting(
+        "COCKPIT_STORE",
+        "",
+        "Unset or a file path: the embedded DuckDB file. ducklake:postgres:dbname=... host=...: the group store.",
+    ),
+    "data_path": Setting("COCKPIT_DATA_PATH", "", "Group store: where the lake's Parquet files and kept originals go."),
+    "duckdb_extensions": Setting(
+        "COCKPIT_DUCKDB_EXTENSIONS", "", "A local folder of DuckDB extension files (no network on the intranet)."
+    ),
     "max_file_mb": Setting("COCKPIT_MAX_FILE_MB", "1024", "Largest file the importer reads, in MB."),
     "max_rows": Setting("COCKPIT_MAX_ROWS", "20000000", "Most data rows one file may hold (CSV)."),
     "max_sheet_rows": Setting("COCKPIT_MAX_SHEET_ROWS", "1000000", "Most rows one Excel sheet may declare."),
@@ -76,6 +85,11 @@ SETTINGS: dict[str, Setting] = {
         "2",
         "Seconds a dropped file must stay unchanged before it is imported (still being written).",
     ),
+    "hospital": Setting(
+        "COCKPIT_HOSPITAL",
+        "",
+        "Group store: the hospital whose imports this app or import job records (its rows' key).",
+    ),
     "user": Setting("COCKPIT_USER", os.environ.get("USER", "pmo"), "Name recorded as the importer of a file."),
 }
 
@@ -93,4 +107,8 @@ def get_int(name: str) -> int:
 
 
 def db_path() -> Path:
+    """The embedded store file: COCKPIT_STORE when it is a path, else COCKPIT_DB, else data/cockpit.duckdb."""
+    chosen = get("store")
+    if chosen and not chosen.startswith("ducklake:"):
+        return Path(chosen)
     return Path(get("db_path"))

@@ -28,6 +28,7 @@ __all__ = [
     "SheetInfo",
     "XlsxInfo",
     "decode_text",
+    "decode_text_checked",
     "safe_name",
     "scan_xlsx",
     "sniff",
@@ -110,6 +111,9 @@ class SheetInfo:
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     state: str = "visible"
     part: str | None = None  # zip member path of the worksheet XML
+    # cells formatted as a percentage (0-based row, column): such a cell holding 1 shows 100 %
+    percent_cells: set[tuple[int, int]] = field(default_factory=set)
+    row_tags: int = 0  # <row> elements actually present (a sheet without r= attributes still counts)
 
 
 @dataclass
@@ -119,6 +123,7 @@ class XlsxInfo:
     sheets: list[SheetInfo]
     has_macros: bool
     warnings: list[str] = field(default_factory=list)
+    percent_styles: frozenset[int] = frozenset()  # cellXfs indices whose number format is a percentage
 
 
 # --------------------------------------------------------------------------------------------- messages
@@ -363,7 +368,12 @@ def _decode_head(head: bytes) -> str | None:
         data = head[: len(head) - cut] if cut else head
         try:
             text, _enc = _decode_bytes(data)
+        except _Damaged as dmg:
+            text = dmg.text
         except _Undecodable:
+            damaged = _gb18030_damaged(data)  # Chinese text with bad bytes: text, refused later naming them
+            if damaged is not None:
+                return damaged[0]
             continue
         return text
     return None
@@ -448,7 +458,55 @@ def _contains(path: Path, needle: bytes) -> bool:
 
 
 def _iter_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Iterator[bytes]:
-    """A zip member in chunks; corruption (CRC, bad deflate data) becomes the B2 refusal."""
+    """A zip member in chunks, decompressed here with an output cap: a member whose data inflates to more than
+    its declared size (a zip bomb lying in its headers, which the spreadsheet readers would expand whole) is
+    refused as soon as the output passes that size. Corruption (CRC, bad deflate data) is the B2 refusal."""
+    if info.compress_type != zipfile.ZIP_DEFLATED or zf.fp is None:
+        if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+            raise _size_lie(name, info)
+        yield from _iter_zipfile(zf, info, name)
+        return
+    try:
+        fp = zf.fp
+        fp.seek(info.header_offset)
+        local = fp.read(30)
+        if len(local) < 30 or local[:4] != b"PK\x03\x04":
+            raise _corrupt(name, f"{info.filename}: bad local header")
+        fp.seek(
+            info.header_offset + 30 + int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
+        )
+        inflate = zlib.decompressobj(-15)
+        left = info.compress_size
+        produced = 0
+        crc = 0
+        pending = b""
+        while True:
+            if not pending:
+                if left <= 0:
+                    break
+                pending = fp.read(min(_CHUNK, left))
+                if not pending:
+                    raise _corrupt(name, f"{info.filename}: truncated")
+                left -= len(pending)
+            out = inflate.decompress(pending, _CHUNK)
+            pending = inflate.unconsumed_tail
+            produced += len(out)
+            if produced > info.file_size:
+                raise _size_lie(name, info)
+            if out:
+                crc = zlib.crc32(out, crc)
+                pos = fp.tell()
+                yield out
+                fp.seek(pos)  # the consumer may have read other members in between
+            if inflate.eof:
+                break
+        if not inflate.eof or produced != info.file_size or crc != info.CRC:
+            raise _corrupt(name, f"{info.filename}: data does not match its header")
+    except (zlib.error, OSError, ValueError) as exc:
+        raise _corrupt(name, f"{info.filename}: {exc}") from exc
+
+
+def _iter_zipfile(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Iterator[bytes]:
     try:
         with zf.open(info) as fh:
             while True:
@@ -458,6 +516,16 @@ def _iter_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Itera
                 yield chunk
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         raise _corrupt(name, f"{info.filename}: {exc}") from exc
+
+
+def _size_lie(name: str, info: zipfile.ZipInfo) -> FileRefused:
+    return _refuse(
+        name,
+        f"压缩包内 {info.filename} 解压后超过其声明的大小({info.file_size:,} 字节)，疑似压缩炸弹，已拒绝",
+        f"the part {info.filename} inflates beyond its declared size ({info.file_size:,} bytes): a suspected"
+        " zip bomb, refused",
+        value=info.filename,
+    )
 
 
 def _dtd_refusal(name: str, part: str) -> FileRefused:
@@ -629,7 +697,53 @@ def _cell_ref(ref: str) -> tuple[int, int] | None:
     return int(m.group(2)) - 1, _col_number(m.group(1)) - 1
 
 
-def _scan_worksheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, sheet: SheetInfo) -> None:
+_MAX_PERCENT_CELLS = 2_000_000
+_BUILTIN_PERCENT = {9, 10}
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+
+
+def _percent_styles(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], name: str) -> frozenset[int]:
+    """The cell style indices (s="N") whose number format shows a percentage (0%, 0.0%, custom 0.00"%"...)."""
+    info = by_name.get("xl/styles.xml")
+    if info is None:
+        return frozenset()
+    root = _parse_xml(_read_small(zf, info, name), name, info.filename)
+    percent_fmts = set(_BUILTIN_PERCENT)
+    xfs: list[int] = []
+    for el in root.iter():
+        tag = _local(el.tag)
+        if tag == "numFmt" and "%" in _QUOTED.sub("", el.get("formatCode") or ""):
+            try:
+                percent_fmts.add(int(el.get("numFmtId") or -1))
+            except ValueError:
+                continue
+        elif tag == "cellXfs":
+            for xf in el:
+                try:
+                    xfs.append(int(xf.get("numFmtId") or 0))
+                except ValueError:
+                    xfs.append(0)
+    return frozenset(i for i, fmt in enumerate(xfs) if fmt in percent_fmts)
+
+
+def _percent_cells(region: bytes, styles: frozenset[int], sheet: SheetInfo) -> None:
+    if len(sheet.percent_cells) >= _MAX_PERCENT_CELLS or b' s="' not in region:
+        return
+    wanted = [b' s="%d"' % n for n in styles]
+    if not any(w in region for w in wanted):
+        return
+    alt = b"|".join(b"%d" % n for n in styles)
+    for m in re.finditer(rb'<(?:\w+:)?c r="([A-Z]{1,3})(\d{1,7})" s="(?:' + alt + rb')"', region):
+        sheet.percent_cells.add((int(m.group(2)) - 1, _col_number(m.group(1).decode("ascii")) - 1))
+
+
+def _scan_worksheet(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    name: str,
+    sheet: SheetInfo,
+    percent_styles: frozenset[int] = frozenset(),
+) -> None:
     """One streamed pass over a worksheet part: DTD, declared and actual extent, formulas without a value.
 
     Only formula cells get per-cell Python work; a chunk is cut after its last complete </c>, so no cell is
@@ -671,10 +785,16 @@ def _scan_worksheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, sheet
         region, leftover = buf[:cut], buf[cut:]
         r, c = _cell_extent(region)
         max_row, max_col = max(max_row, r), max(max_col, c)
+        sheet.row_tags += region.count(b"<" + prefix + b"row")  # <row r=..>, <row>, <row/> (a <rowBreaks> adds 1)
         _formulas_without_value(region, prefix, close, sheet)
         _error_cells(region, prefix, sheet)
+        if percent_styles:
+            _percent_cells(region, percent_styles, sheet)
     r, c = _cell_extent(leftover)
     max_row, max_col = max(max_row, r), max(max_col, c)
+    sheet.row_tags += leftover.count(b"<" + prefix + b"row")
+    # rows written without r= attributes are numbered by their order: count them, whatever the headers claim
+    max_row = max(max_row, sheet.row_tags)
     for ref in _MERGE_RE.findall(leftover)[:5000]:
         a, _, b = ref.decode("ascii", "replace").partition(":")
         top, bottom = _cell_ref(a), _cell_ref(b or a)
@@ -751,6 +871,7 @@ def scan_xlsx(path: Path, display_name: str) -> XlsxInfo:
         if sheets is None:
             raise _unsupported(name, "zip archive without xl/workbook.xml")
         sheet_parts = {s.part: s for s in sheets if s.part and s.part in by_name}
+        percent_styles = _percent_styles(zf, by_name, name)
         # Non-sheet parts first (small), so a poisoned styles/sharedStrings part is refused before sheet streaming.
         for info in infos:
             if info.filename in sheet_parts or info.is_dir():
@@ -760,7 +881,7 @@ def scan_xlsx(path: Path, display_name: str) -> XlsxInfo:
             _scan_dtd(zf, info, name)
         for part, sheet in sheet_parts.items():
             if "worksheets/" in part or "chartsheets/" not in part:
-                _scan_worksheet(zf, by_name[part], name, sheet)
+                _scan_worksheet(zf, by_name[part], name, sheet, percent_styles)
             else:
                 _scan_dtd(zf, by_name[part], name)
         has_macros = any(n.lower().endswith("vbaproject.bin") for n in by_name)
@@ -777,7 +898,7 @@ def scan_xlsx(path: Path, display_name: str) -> XlsxInfo:
             f"文件「{name}」有隐藏工作表：{joined}；默认不导入 / File '{name}' has hidden sheets: "
             f"{', '.join(hidden)}; they are not imported unless chosen"
         )
-    return XlsxInfo(sheets=sheets, has_macros=has_macros, warnings=warnings)
+    return XlsxInfo(sheets=sheets, has_macros=has_macros, warnings=warnings, percent_styles=percent_styles)
 
 
 # --------------------------------------------------------------------------------------------- text decoding
@@ -861,7 +982,14 @@ def _decode_bytes(data: bytes) -> tuple[str, str]:
         if non_ascii and sum(map(_is_cjk, non_ascii)) >= 0.5 * len(non_ascii):
             return _accept(text, "gb18030")
     except UnicodeDecodeError:
-        pass
+        # Chinese text with a few damaged bytes is never read as cp1252 (mojibake): it is read as GB18030 with
+        # each damaged character replaced and named, or refused naming the first bad byte
+        damaged = _gb18030_damaged(data)
+        if damaged is not None:
+            text, bad = damaged
+            if len(bad) > _MAX_DAMAGED:
+                raise _Undecodable(bad[0][0]) from None
+            raise _Damaged(text, bad) from None
     try:
         return _accept(data.decode("cp1252"), "cp1252")
     except UnicodeDecodeError:
@@ -869,24 +997,89 @@ def _decode_bytes(data: bytes) -> tuple[str, str]:
     raise _Undecodable(first_bad)
 
 
+_MAX_DAMAGED = 3  # damaged characters a GB18030 file may have and still load (each replaced and reported)
+
+
+class _Damaged(Exception):
+    """GB18030 text with a few undecodable bytes: the text with U+FFFD in their place, and (offset, bytes)."""
+
+    def __init__(self, text: str, bad: list[tuple[int, bytes]]) -> None:
+        super().__init__(len(bad))
+        self.text = text
+        self.bad = bad
+
+
+def _gb18030_damaged(data: bytes) -> tuple[str, list[tuple[int, bytes]]] | None:
+    """GB18030 with each undecodable byte replaced, and where they were; None unless the rest reads as Chinese."""
+    parts: list[str] = []
+    bad: list[tuple[int, bytes]] = []
+    pos = 0
+    while pos < len(data):
+        try:
+            parts.append(data[pos:].decode("gb18030"))
+            break
+        except UnicodeDecodeError as exc:
+            parts.append(data[pos : pos + exc.start].decode("gb18030"))
+            parts.append("\ufffd")
+            bad.append((pos + exc.start, data[pos + exc.start : pos + exc.end]))
+            pos += exc.end
+            if len(bad) > 50:
+                return None
+    text = "".join(parts)
+    non_ascii = [ch for ch in text if ord(ch) > 0x7F and ch != "\ufffd"]
+    if len(non_ascii) < 4 or sum(map(_is_cjk, non_ascii)) < 0.8 * len(non_ascii):
+        return None
+    return text, bad
+
+
 def decode_text(path: Path, display_name: str) -> tuple[str, str]:
     """The whole text of a CSV/TXT file and the encoding used (BOM stripped); FileRefused "无法识别编码" naming the
     first line that is not valid UTF-8 when no supported encoding fits."""
+    text, encoding, _ = decode_text_checked(path, display_name)
+    return text, encoding
+
+
+def decode_text_checked(path: Path, display_name: str) -> tuple[str, str, list[Problem]]:
+    """`decode_text`, plus a warning per damaged character of a GB18030 file read with it replaced (line, byte)."""
     name = safe_name(display_name)
     _check_size(path, name)
     data = path.read_bytes()
     try:
-        return _decode_bytes(data)
+        text, encoding = _decode_bytes(data)
+        return text, encoding, []
+    except _Damaged as dmg:
+        warnings = []
+        for offset, raw in dmg.bad:
+            line = data.count(b"\n", 0, offset) + 1
+            shown = " ".join(f"0x{b:02X}" for b in raw)
+            warnings.append(
+                Problem(
+                    name,
+                    None,
+                    line,
+                    None,
+                    shown,
+                    f"第 {line} 行有无法解码的字节 {shown}(文件按 GB18030 读取)，该字符已替换为 �，请核对并修正原文件"
+                    f" / line {line}: undecodable byte {shown} (read as GB18030); that character is shown as �,"
+                    " check and fix the file",
+                    "warning",
+                )
+            )
+        return dmg.text, "gb18030", warnings
     except _Undecodable as exc:
         offset = exc.offset
         if offset < 0:  # decoded, but into control characters: point at the first one
             offset = next((i for i, b in enumerate(data) if b < 32 and b not in b"\t\n\r\f\v\x1a"), 0)
         line = data.count(b"\n", 0, max(offset, 0)) + 1
+        byte = f"0x{data[offset]:02X}" if 0 <= offset < len(data) else "?"
         raise _refuse(
             name,
-            f"无法识别编码(第 {line} 行起含无法解码的字节)；请另存为 UTF-8 或 GB18030 编码的 CSV",
-            f"unrecognised text encoding (undecodable bytes from line {line}); save the CSV as UTF-8 or GB18030",
+            f"无法识别编码(第 {line} 行起含无法解码的字节 {byte}，文件第 {offset + 1} 个字节)；"
+            "请另存为 UTF-8 或 GB18030 编码的 CSV",
+            f"unrecognised text encoding (undecodable byte {byte} on line {line}, byte {offset + 1} of the file);"
+            " save the CSV as UTF-8 or GB18030",
             row=line,
+            value=byte,
         ) from None
 
 

@@ -17,7 +17,13 @@ MAX_PROBLEMS = 2000
 
 
 def check_totals(
-    mem: duckdb.DuckDBPyConnection, ds: Dataset, choice: HeaderChoice, report: Report, name: str, sheet: str | None
+    mem: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    choice: HeaderChoice,
+    report: Report,
+    name: str,
+    sheet: str | None,
+    money_units: dict[str, float] | None = None,
 ) -> None:
     """A single grand-total row is cross-checked against the sum of the data; a mismatch is a warning."""
     totals = [p.row for p in report.warnings if p.row is not None and p.message.startswith("合计/小计行")]
@@ -31,7 +37,7 @@ def check_totals(
         if not raw or raw[0] is None:
             continue
         try:
-            unit = coerce.unit_from_header(choice.columns[idx].header) if ds.field(fld).kind == "money" else 1.0
+            unit = (money_units or {}).get(fld, 1.0) if ds.field(fld).kind == "money" else 1.0
             stated = coerce.parse_money(str(raw[0]).strip(), unit)
         except coerce.CoerceError:
             continue
@@ -52,7 +58,12 @@ def check_totals(
             )
 
 
-LABEL_HINT = r"(?i)([合总小][\s\x{3000}]*计|total|sum|注|说明|单位|图例|来源|note|legend|source|n\.?b|※|#|\*)"
+LABEL_HINT = (
+    r"(?i)([合总小][\s\x{3000}]*计|total|sum|注|说明|单位|图例|来源|note|legend|source|n\.?b|※|#|\*"
+    r"|^\s*[一二三四五六七八九十]+\s*[、.．])"
+)
+# a heading between groups: 一、硬件购置 / 二. 软件 (a section label, like 小计, when the row has no values)
+SECTION = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]\s*\S")
 LABEL_HINT_SQL = "'" + LABEL_HINT.replace("'", "''") + "'"
 
 # Plain numbers (what Excel number cells and most exports hold), per kind: the pattern a trimmed text must match
@@ -65,9 +76,11 @@ PLAIN_NUMBER = {
 
 
 def text_sql(col: str) -> str:
-    """How a text cell is stored: runs of spaces, tabs and ideographic spaces made one, trimmed, '' as NULL.
+    """How a text cell is stored: NUL dropped, runs of spaces, tabs and ideographic spaces made one, trimmed, '' as NULL.
 
-    `col` is a quoted (and possibly qualified) column of our own."""
+    `col` is a quoted (and possibly qualified) column of our own. NUL (an Excel `_x0000_`) is dropped: it would
+    truncate the text in C APIs and poison CSV exports."""
+    col = f"replace({col}, chr(0), '')"
     return (
         f"nullif(trim(CASE WHEN contains({col}, '  ') OR contains({col}, chr(9)) OR contains({col}, chr(12288)) "
         f"THEN regexp_replace({col}, '[ \\t\u3000]+', ' ', 'g') ELSE {col} END), '')"
@@ -91,6 +104,9 @@ def non_data_rows(
     out = set(blanks)
     totals: list[tuple[int, str]] = []
     notes: list[tuple[int, str]] = []
+    sections: list[tuple[int, str]] = []
+    # a section heading only when a required value of its row is empty (一、需求调研 with dates is a task)
+    required_idx = [choice.mapped[f] for f in choice.dataset.required if f in choice.mapped]
     for c in label_cols:
         q = store.quote_ident(c)
         # a vectorised pre-filter on the distinct texts; the exact rules in coerce run on the few candidates
@@ -103,6 +119,17 @@ def non_data_rows(
         ]
         tot = [t for t in texts if coerce.is_total_label(t)]
         note = [t for t in texts if coerce.is_note_label(t)]
+        heads = [t for t in texts if SECTION.match(t) and t not in tot and t not in note]
+        if heads and required_idx:
+            others = [store.quote_ident(f"c{i}") for i in required_idx if f"c{i}" != c]
+            missing = " OR ".join(f"{o} IS NULL" for o in others) or "FALSE"
+            for row_no, text in mem.execute(
+                f"SELECT _row, {q} FROM raw WHERE {q} IN (SELECT unnest(?::VARCHAR[])) AND ({missing})",  # noqa: S608
+                [heads],
+            ).fetchall():
+                if row_no not in out:
+                    sections.append((int(row_no), str(text)))
+                    out.add(int(row_no))
         for label_list, sink in ((tot, totals), (note, notes)):
             if label_list:
                 for row_no, text in mem.execute(
@@ -158,6 +185,18 @@ def non_data_rows(
                             "warning",
                         )
                     )
+    for row_no, text in sections:
+        report.add(
+            Problem(
+                name,
+                grid.sheet,
+                row_no,
+                None,
+                text[:80],
+                "分组标题行，未计入数据。 / Section heading left out.",
+                "warning",
+            )
+        )
     for row_no, text in totals:
         report.add(
             Problem(name, grid.sheet, row_no, None, text, "合计/小计行，未计入数据。 / Total row left out.", "warning")

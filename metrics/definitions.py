@@ -95,8 +95,9 @@ def is_pending_change(status: object) -> bool:
 
 # ---------------------------------------------------------------------------------------------- money
 def budget_used(spent: float | None, budget: float | None) -> float | None:
-    """Budget used (share): actual cost to date (per contract the larger of invoiced and paid) ÷ the budget;
-    None without a positive budget. The money page's `share_used`."""
+    """Budget used (share): actual cost to date (per contract the larger of invoiced and paid) ÷ the current
+    budget (the loaded budget + approved changes, metrics.money); None without a positive budget. The money
+    page's `share_used`."""
     if spent is None or budget is None or _missing(budget) or _missing(spent) or float(budget) <= money.EPS:
         return None
     return float(spent) / float(budget)

@@ -28,7 +28,7 @@ METHODS = ("three_point", "history", "default")  # codes in FinishForecast.proje
 MIN_HISTORY = 10
 ITERATIONS = 5000
 SEED = 20261201
-_CHUNK = 2500
+_CHUNK = 500  # iterations per pass: small enough that a task's predecessors are still in cache
 Array = npt.NDArray[np.float64]
 
 PROJECT_COLUMNS = (

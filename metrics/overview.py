@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from loaders import settings
-from metrics import adoption, benefits, definitions, evm, money, risks, schedule, targets
+from metrics import adoption, benefits, definitions, evm, forecast, money, risks, schedule, targets
 from metrics.scope import Scope
 
 
@@ -682,6 +682,18 @@ class Week:
     below_target: pd.DataFrame  # live department x system pairs below their usage target
 
 
+def p80_forecasts(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[tuple[str, dt.date], ...]:
+    """(project, P80 finish) from the schedule's Monte Carlo forecast (metrics.forecast, seeded: the same week
+    gives the same dates), for the projects it can forecast."""
+    projects = forecast.finish_forecast(con, definitions.week_scope(scope)).projects
+    out: list[tuple[str, dt.date]] = []
+    for p, d in zip(projects.get("project", []), projects.get("p80_finish", []), strict=True):
+        day = forecast.as_date(d)
+        if day is not None:
+            out.append((str(p), day))
+    return tuple(out)
+
+
 def week_view(
     con: duckdb.DuckDBPyConnection, scope: Scope, forecasts: tuple[tuple[str, dt.date], ...] | None = None
 ) -> Week:
@@ -693,6 +705,8 @@ def week_view(
             scope = dataclasses.replace(scope, as_of=dates[0])
     scope = definitions.week_scope(scope)
     rules = status_rules()
+    if forecasts is None:
+        forecasts = p80_forecasts(con, scope)
     inputs = load_inputs(con, scope)
     facts = with_status(project_facts(con, scope, inputs), rules, dict(forecasts or ()))
     today = definitions.reference_day(scope)

@@ -1,12 +1,20 @@
 """The scope every data function takes: which projects, departments and dates a user looks at.
 
-Later, sign-in binds a department head's scope; data functions already filter by it.
+Sign-in binds a department head's departments (auth.roles.bind); data functions filter by it in SQL.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+import pandas as pd
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -42,3 +50,47 @@ class Scope:
             parts.append(f"{column} <= ?")
             params.append(self.end)
         return (" AND ".join(parts) or "TRUE"), params
+
+
+DEPARTMENT_COLUMNS = ("department",)
+
+
+def anonymise_departments(result: T, keep: str, names: Sequence[str] = ()) -> T:
+    """`result` with every department name but `keep` replaced by "#1", "#2", … (numbered by first appearance).
+
+    Applied to whatever a department head receives when the hospital hides other departments' names: frames with a
+    department column, text columns naming departments (`names`: every known department; a milestone "EMR 上线
+    (心内科、呼吸内科)"), and dataclasses holding such frames (a ranking, a heatmap, a department's standing)."""
+    labels: dict[str, str] = {}
+
+    def label(name: str) -> str:
+        return name if name == keep else labels.setdefault(name, f"#{len(labels) + 1}")
+
+    pattern = _names_pattern(tuple(names))
+    return _anonymise(result, keep, label, pattern)
+
+
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    usable = sorted({n for n in names if n}, key=len, reverse=True)  # 神经内科 before 内科
+    return re.compile("|".join(re.escape(n) for n in usable)) if usable else None
+
+
+def _anonymise(result: T, keep: str, label: Callable[[str], str], pattern: re.Pattern[str] | None) -> T:
+    if isinstance(result, pd.DataFrame):
+        out = result.copy()
+        for col in out.columns:
+            if col in DEPARTMENT_COLUMNS:
+                out[col] = out[col].map(lambda d: d if not isinstance(d, str) else label(d))
+            elif pattern is not None and (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
+                out[col] = out[col].map(
+                    lambda v: pattern.sub(lambda m: label(m.group(0)), v) if isinstance(v, str) else v
+                )
+        return out
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        changes = {
+            f.name: _anonymise(getattr(result, f.name), keep, label, pattern)
+            for f in dataclasses.fields(result)
+            if isinstance(getattr(result, f.name), pd.DataFrame)
+        }
+        return dataclasses.replace(result, **changes) if changes else result
+    return result

@@ -125,7 +125,7 @@ if trend_tab.open:
         trend_chart(department or None, "adoption_trend")
 if mine_tab.open:
     with mine_tab:
-        everyone = sorted(visible) if anonymous and visible else store.load(m.departments, scope, True)
+        everyone = filters.allowed_departments(store.load(m.departments, scope, True), visible if anonymous else ())
         mine = st.selectbox(t("adoption.mine.department"), everyone, key="adoption_mine_department")
         hide = st.toggle(t("adoption.mine.anonymous"), value=anonymous, disabled=anonymous, key="adoption_anonymous")
         if anonymous:

@@ -61,7 +61,7 @@ for start in range(0, len(records), TILES_PER_ROW):
 
 st.subheader(t("benefits.detail.header"))
 ba_cols = ["department", "before", "after", "change", "improvement", "good", "n_before", "n_after"]
-for tab, record in zip(st.tabs([str(r["kpi"]) for r in records]), records, strict=True):
+for tab, record in zip(st.tabs([ui.escape_markdown(r["kpi"]) for r in records]), records, strict=True):
     with tab:
         kpi = str(record["kpi"])
         its = series[kpi]

@@ -12,8 +12,10 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as _app_test_module
 
+from auth.roles import Identity
 from loaders import store
 from loaders.demo import build_demo
+from pages.components import session
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -32,18 +34,29 @@ class _NavigationPagesManager(PagesManager):
 _app_test_module.PagesManager = _NavigationPagesManager  # type: ignore[misc]
 
 
-def app_test(db_path: str | Path, lang: str = "zh") -> AppTest:
-    """app.py under AppTest on the store `db_path`, in `lang` (set through the `lang` query parameter)."""
+def app_test(db_path: str | Path, lang: str = "zh", identity: Identity | None = None) -> AppTest:
+    """app.py under AppTest on the store `db_path`, in `lang` (set through the `lang` query parameter).
+
+    With `identity`, the session starts signed in as that person (see `as_role`); without, the app runs as it
+    would with nothing configured: demo mode, the PMO."""
     os.environ["COCKPIT_DB"] = str(db_path)
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.query_params["lang"] = lang
+    if identity is not None:
+        session.sign_in_as(at.session_state, identity)
     return at
+
+
+def as_role(role: str, department: str | None = None, user: str | None = None) -> Identity:
+    """A signed-in identity for tests: `app_test(db, "en", as_role("dept_head", "心内科"))`."""
+    return Identity(user or f"test-{role}", role, department, user or role, "test")
 
 
 @pytest.fixture(autouse=True)
 def _restore_cockpit_db(monkeypatch: pytest.MonkeyPatch) -> None:
     # app_test() sets COCKPIT_DB; monkeypatch puts the original value back after each test.
     monkeypatch.delenv("COCKPIT_DB", raising=False)
+    monkeypatch.delenv("COCKPIT_ACCOUNTS", raising=False)
 
 
 @pytest.fixture

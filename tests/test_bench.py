@@ -9,7 +9,20 @@ from bench.__main__ import main
 
 def test_bench_runs_every_import_case(capsys: pytest.CaptureFixture[str]) -> None:
     assert (
-        main(["--xlsx-rows", "300", "--csv-rows", "3000", "--skip-adoption", "--skip-schedule", "--repeat", "1"]) == 0
+        main(
+            [
+                "--xlsx-rows",
+                "300",
+                "--csv-rows",
+                "3000",
+                "--skip-adoption",
+                "--skip-schedule",
+                "--skip-overview",
+                "--repeat",
+                "1",
+            ]
+        )
+        == 0
     )
     out = capsys.readouterr().out
     assert "xlsx: cockpit import | 300 |" in out
@@ -24,3 +37,12 @@ def test_schedule_bench_runs_on_a_small_plan(capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert "| CPM (forward + backward pass, floats, notes) | 200 tasks / 240 links |" in out
     assert "| Monte Carlo finish forecast | 200 iterations x 200 tasks |" in out
+
+
+def test_overview_bench_runs_on_a_small_store(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import overview_bench
+
+    overview_bench.main(["--rows", "20000"])  # the budgets are for 10M rows; here only that every case runs
+    out = capsys.readouterr().out
+    assert "| overview warm rerun | 20,000 |" in out
+    assert "| brief for one week (PDF + Excel + PPTX" in out

@@ -194,3 +194,19 @@ def test_a_past_week_is_reproduced_after_later_imports(demo_template: Path, tmp_
     for name in ("projects", "changes", "decisions", "kpis", "late", "red_risks", "below_target"):
         pd.testing.assert_frame_equal(getattr(first, name), getattr(again, name), obj=name)
     assert first.totals == again.totals and first.week == dt.date(2026, 11, 16)
+
+
+def test_the_slip_rule_uses_the_p80_forecast(week: overview.Week, demo_template: Path, tmp_path: Path) -> None:
+    from metrics import forecast
+
+    con = duckdb.connect(str(copy_store(demo_template, tmp_path)))
+    try:
+        p80 = forecast.finish_forecast(con, Scope(as_of=WEEK, today=WEEK)).projects.set_index("project")
+    finally:
+        con.close()
+    for r in week.projects.to_dict("records"):
+        slip = next(x for x in r["reasons"] if x.rule == "slip")
+        expected = (
+            forecast.as_date(p80.loc[r["project"], "p80_finish"]) - pd.Timestamp(r["baseline_finish"]).date()
+        ).days
+        assert slip.value == expected, r["project"]

@@ -65,6 +65,7 @@ def both(
 def assert_same(fast: importer.ImportResult, checked: importer.ImportResult) -> None:
     assert (fast.status, fast.rows, fast.dataset) == (checked.status, checked.rows, checked.dataset)
     assert [str(p) for p in fast.problems] == [str(p) for p in checked.problems]
+    assert fast.notes == checked.notes  # the unit (and where it was written) is stated alike
 
 
 def test_clean_export_takes_the_bulk_path_and_stores_what_the_checked_path_stores(
@@ -275,3 +276,50 @@ def test_a_real_big_export_end_to_end(tmp_path: Path) -> None:
     assert bad.status == "refused"
     assert [(p.row, p.column) for p in bad.problems if p.severity == "error"] == [(300_002, "活跃用户数")]
     assert con.execute("SELECT count(*) FROM usage").fetchone() == (300_000,)
+
+
+# ------------------------------------------------------------------ what the checked path learnt in round 2
+
+
+def test_a_unit_in_a_title_line_sends_the_file_to_the_checked_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [["HIS", "硬件", "2026-01-01", "12.5"], ["HIS", "软件", "2026-01-01", "3"]]
+    header = ["项目名称", "费用类别", "月份", "预算金额"]
+    fast, checked, a, b = both(write(tmp_path / "b.csv", [["单位：万元"], header, *rows]), monkeypatch)
+    assert_same(fast, checked)
+    assert fast.status == "loaded" and row_numbers(a, "budget") == [False]  # stored by the checked path
+    assert stored(a, "budget") == stored(b, "budget")
+    assert sorted(r[-1] for r in stored(a, "budget")) == [30000.0, 125000.0]
+    assert any("单位：万元（取自第 1 行）" in n for n in fast.notes)
+
+
+def test_amounts_without_a_unit_get_the_same_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [["HIS", "硬件", "2026-01-01", "120"], ["HIS", "软件", "2026-01-01", "30"]]
+    fast, checked, a, b = both(
+        write(tmp_path / "b.csv", [["项目名称", "费用类别", "月份", "预算金额"], *rows]), monkeypatch
+    )
+    assert_same(fast, checked)
+    assert any("看起来像以万元填写" in p.message for p in fast.problems)
+    assert stored(a, "budget") == stored(b, "budget")
+
+
+def test_a_ledger_without_stage_or_project_columns_matches_the_checked_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [[f"2026-01-{d:02d}", "差旅", f"{100 + d}"] for d in range(1, 29)]
+    path = write(tmp_path / "报销.csv", [["日期", "费用类别", "金额(元)"], *rows])
+    fast, checked, a, b = both(path, monkeypatch, dataset="costs", project="HIS")
+    assert_same(fast, checked)
+    assert fast.status == "loaded"
+    assert stored(a, "costs") == stored(b, "costs")
+    assert a.execute("SELECT DISTINCT project, stage FROM costs").fetchall() == [("HIS", "paid")]
+    assert a.execute("SELECT sum(amount) FROM costs").fetchone() == (sum(100 + d for d in range(1, 29)),)
+
+
+def test_kpi_values_with_percent_signs_match_the_checked_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [["2026-01-05", "门诊预约率", "", "95.2%", ""], ["2026-01-05", "门诊人次", "", "1200", "人次"]]
+    fast, checked, a, b = both(write(tmp_path / "k.csv", [KPI_HEADER, *rows]), monkeypatch)
+    assert_same(fast, checked)
+    assert stored(a, "kpis") == stored(b, "kpis")
+    assert sorted(r[-2:] for r in stored(a, "kpis")) == [(95.2, "%"), (1200.0, "人次")]

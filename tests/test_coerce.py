@@ -596,13 +596,18 @@ def test_parse_duration_refuses(text: str, key_point: str) -> None:
         ("PAID", "paid"),
         ("payment", "paid"),
         (" 已付款 ", "paid"),
+        ("已报销", "paid"),
+        ("已结算", "paid"),
+        ("已签约", "committed"),
+        ("合同", "committed"),
+        ("已开票", "invoiced"),
     ],
 )
 def test_parse_stage_accepts(text: str, expected: str) -> None:
     assert parse_stage(text) == expected
 
 
-@pytest.mark.parametrize("text", ["已报销", "pending", "审批中"])
+@pytest.mark.parametrize("text", ["待审批", "pending", "审批中"])
 def test_parse_stage_refuses_listing_the_words(text: str) -> None:
     message = refused(parse_stage, text)
     assert "不是可识别的资金状态" in message and "已签合同/已开票/已付款" in message

@@ -6,6 +6,7 @@ AppTest cannot drive st.file_uploader, so tests put uploads where the uploader d
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import duckdb
@@ -103,8 +104,14 @@ def test_upload_preview_load_and_history(empty_db: Path, lang: str) -> None:
     assert_clean(at)
     assert state(empty_db)[:3] == (0, 0, None)  # the preview stores nothing
     mapping, rows = at.dataframe[0].value, at.dataframe[1].value
-    assert mapping.iloc[:, 0].tolist() == PLAN[0] and "name" in mapping.iloc[:, 1].tolist()
-    assert rows["name"].tolist() == ["需求调研", "系统上线"] and rows["percent_complete"].tolist() == [100.0, 40.0]
+    assert mapping["letter"].tolist() == ["A", "B", "C", "D", "E"] and mapping["source"].tolist() == PLAN[0]
+    name = "任务名称" if lang == "zh" else "Name"
+    assert name in mapping["field"].tolist() and set(mapping["confidence"]) == {"100%"}
+    # the preview is headed by the fields' labels, never by internal names (row_no, baseline_start, ...)
+    internal = {"row_no", "name", "percent_complete", "baseline_start", "task_id", "project", "stage"}
+    assert not internal & set(rows.columns) and not internal & set(mapping["field"])
+    pct = "完成百分比" if lang == "zh" else "% complete"
+    assert rows[name].tolist() == ["需求调研", "系统上线"] and rows[pct].tolist() == [100.0, 40.0]
     assert any(text("data.file.ok", lang) == s.value for s in at.success)
     assert not at.button(key="data_load_1").disabled and at.button(key="data_skip_1").disabled
     at.button(key="data_load_1").click().run()
@@ -154,7 +161,13 @@ def test_refused_files_show_their_report_and_store_nothing(empty_db: Path, kind:
         assert at.button(key="data_load_1").disabled and at.button(key="data_skip_1").disabled
         at.button(key="data_cancel_1").click().run()
     assert state(empty_db) == before
-    assert all(status == "refused" for _, status in history(empty_db))  # the attempt is in the history
+    assert history(empty_db) == []  # a preview (or cancelling it) records nothing; only a confirmed import is
+    # each message in the user's language only: no Chinese in English, no English gloss in Chinese
+    errors = " ".join(e.value for e in at.error)
+    if lang == "en":
+        assert not re.search(r"[\u4e00-\u9fff]", errors), errors
+    else:
+        assert "File '" not in errors and "required columns are missing" not in errors, errors
 
 
 def test_load_valid_rows_only(empty_db: Path) -> None:
@@ -195,7 +208,8 @@ def test_mapping_is_applied_remembered_and_reused(empty_db: Path) -> None:
     assert_clean(at)
     assert not [k for k in keys(at, "selectbox") if k.startswith("data_map_2")]
     mapping = at.dataframe[0].value
-    assert mapping.set_index(mapping.columns[0]).loc["钱款"].tolist() == ["amount", text("data.how.saved", "en")]
+    got = mapping.set_index("source").loc["钱款"]
+    assert got[["letter", "field", "how"]].tolist() == ["D", "Amount", text("data.how.saved", "en")]
 
 
 # ------------------------------------------------------------------------------------------ undo and faults
@@ -230,6 +244,72 @@ def test_busy_store_says_who_and_keeps_the_upload(empty_db: Path) -> None:
     at.button(key="data_load_1").click().run()  # the lock is free again: the retry works
     assert_clean(at)
     assert state(empty_db)[0] == 2
+
+
+# ------------------------------------------------------------------------------------------ round 2: what was decided
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_preview_states_the_unit_and_the_default_stage_and_the_clerk_can_change_it(empty_db: Path, lang: str) -> None:
+    ledger = [["单位：万元"], ["报销日期", "项目名称", "费用类别", "金额"], ["2026-01-05", "HIS", "差旅", "1.5"]]
+    at = upload(open_data(empty_db, lang), "报销台账.xlsx", xlsx_bytes(ledger))
+    assert_clean(at)
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")  # shown as escaped markdown
+    if lang == "zh":
+        assert "单位：万元（取自第 1 行）" in captions and "资金状态：已付款" in captions
+        assert "unit" not in captions and "Stage" not in captions  # the user's language only
+    else:
+        assert "unit: 万元 (from row 1)" in captions and "Stage: paid" in captions
+        assert "取自" not in captions
+    mapping = at.dataframe[0].value
+    row = mapping.set_index("source").loc["报销日期"]
+    assert row["how"] == text("data.how.words", lang) and row["confidence"] == "75%"
+    at.selectbox(key="data_stage_1").set_value("invoiced").run()
+    assert_clean(at)
+    at.button(key="data_load_1").click().run()
+    assert_clean(at)
+    con = duckdb.connect(str(empty_db))  # same process: the app's own database instance
+    try:
+        assert con.execute("SELECT stage, amount FROM costs").fetchall() == [("invoiced", 15000.0)]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_uploader_states_the_importers_limit(empty_db: Path, lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_MAX_FILE_MB", "50")  # the importer's own limit, under the server's 100 MB
+    at = open_data(empty_db, lang)
+    (uploader,) = at.get("file_uploader")
+    assert uploader.proto.max_upload_size_mb == 50
+    assert uploader.proto.label == text("data.upload.label", lang).format(mb=50)
+    assert uploader.proto.help == text("data.upload.limit", lang).format(mb=50)
+    monkeypatch.setenv("COCKPIT_MAX_FILE_MB", "1024")  # over the server's limit: the server's 100 MB is stated
+    at.run()
+    (uploader,) = at.get("file_uploader")
+    assert uploader.proto.max_upload_size_mb == 100
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_columns_with_the_same_header_are_mapped_by_their_letter(empty_db: Path, lang: str) -> None:
+    register = [["风险编号", "风险描述", "评分", "评分"], ["R1", "接口延期", "4", "5"], ["R2", "人员流失", "2", "3"]]
+    at = upload(open_data(empty_db, lang), "PACS风险登记册.csv", csv_bytes(register))
+    assert not at.exception
+    labels = {w.key: w.label for w in at.selectbox if str(w.key).startswith("data_map_1_")}
+    column = "列" if lang == "zh" else "Column"
+    assert any(f"C {column}" in v or f"{column} C" in v for v in labels.values()), labels
+    at.selectbox(key="data_map_1_2").set_value("likelihood")
+    at.selectbox(key="data_map_1_3").set_value("impact")
+    at.button(key="data_apply_1").click().run()
+    assert_clean(at)
+    assert at.session_state["data.staged"][0]["mapping"] == {"#C": "likelihood", "#D": "impact"}
+    at.button(key="data_load_1").click().run()
+    assert_clean(at)
+    con = duckdb.connect(str(empty_db))
+    try:
+        got = con.execute("SELECT risk_id, likelihood, impact, project FROM risks ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    assert got == [("R1", 4, 5, "PACS"), ("R2", 2, 3, "PACS")]
 
 
 PAYMENTS = [

@@ -122,8 +122,9 @@ def test_risks_changes_money_usage_agree(con: duckdb.DuckDBPyConnection) -> None
     waiting = risks.decisions_waiting(risks.load_changes(con, SCOPE), risks.load_register(con, SCOPE), WEEK)
     assert waiting["id"].tolist() == ["C1"]
     assert week.decisions.loc[week.decisions["kind"] == "change", "id"].tolist() == ["C1"]
-    # budget used: per contract max(invoiced, paid): K1 400k + K2 200k = 600k of 1,000k
-    assert (p["spent"], p["budget_used"]) == (600_000, pytest.approx(0.6))
+    # budget used: per contract max(invoiced, paid): K1 400k + K2 200k = 600k of the current budget, 1,000k
+    # loaded + 10k of the approved change C2
+    assert (p["budget"], p["spent"], p["budget_used"]) == (1_010_000, 600_000, pytest.approx(600 / 1010))
     money_page = money.budget_vs_actual(con, definitions.week_scope(SCOPE)).set_index("project")
     assert money_page.loc["P", "share_used"] == pytest.approx(p["budget_used"])
     # EAC: the money page's figure

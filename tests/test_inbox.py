@@ -161,3 +161,24 @@ def test_without_an_app_the_lock_message_names_the_holder(tmp_path: Path, capsys
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_two_replicas_on_one_inbox_import_a_file_once(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    con = store.open_store(db)
+    folder = inbox.inbox_dir(db)
+    folder.mkdir()
+    path = usage_xlsx(folder / "u.xlsx", [["2026-02", "心内科", "EMR", 40, 50]])
+    # another replica claimed it a moment ago: this one finds nothing to do
+    other = folder / ".work.1.u.xlsx"
+    os.rename(path, other)
+    assert inbox.import_one(con, path, folder) is None
+    assert con.execute("SELECT count(*) FROM usage").fetchone() == (0,)
+    # that replica died mid-import (pid 1 is never ours to claim with): its claim goes back to the inbox
+    os.rename(other, folder / ".work.999999999.u.xlsx")
+    assert inbox.release_stale_claims(folder) == 1
+    assert (folder / "u.xlsx").exists()
+    out = inbox.import_one(con, folder / "u.xlsx", folder)
+    assert out is not None and out.ok
+    assert con.execute("SELECT count(*) FROM usage").fetchone() == (1,)
+    assert not [p for p in folder.iterdir() if p.name.startswith(".work.")]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-CORE = ("loaders", "metrics", "charts", "reports")
+CORE = ("loaders", "metrics", "charts", "reports", "auth")
 UI_FILES = sorted([ROOT / "app.py", *(ROOT / "pages").rglob("*.py")])
 STORE = ROOT / "pages" / "components" / "store.py"
 

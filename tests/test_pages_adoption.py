@@ -115,6 +115,9 @@ def build_one_department(path: Path) -> Path:
         task = {"project": "HIS系统替换", "task_id": "9", "name": "HIS 全院上线", "start": GO_LIVE, "finish": GO_LIVE}
         task |= {"duration_days": 0, "percent_complete": 100, "is_milestone": True}
         storekit.insert_rows(con, "tasks", [task], as_of=WEEKS[-1])
+        # the KPI's target and system come from the targets dataset (no baseline: the mean before go-live)
+        target = {"kind": "效益指标", "name": ONE_KPI, "target": 20.0, "direction": "越低越好", "system": "HIS"}
+        storekit.insert_rows(con, "targets", [target], as_of=WEEKS[0])
     finally:
         con.close()
     return path

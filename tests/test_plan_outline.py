@@ -138,3 +138,19 @@ def test_indented_names_beyond_the_head_rows(tmp_path: Path) -> None:
     assert len(records) == 120
     assert all(t[f"阶段{k}"]["is_summary"] and t[f"任务{k}"]["outline_level"] == 2 for k in range(60))
     assert t["任务59"]["phase"] == "阶段59"
+
+
+def test_outline_from_excel_cell_indentation(tmp_path: Path) -> None:
+    from openpyxl.styles import Alignment
+
+    path = write(
+        tmp_path / "cellindent.xlsx",
+        ["任务名称", "开始时间", "完成时间", "完成百分比", "工期"],
+        [[n, s, f, p, d] for (n, s, f, p, d) in ROWS],
+    )
+    wb = openpyxl.load_workbook(path)
+    ws = wb["计划"]
+    for excel_row in (3, 4, 5):  # 调研, 评审, 需求确认 indented one step under 需求阶段
+        ws.cell(row=excel_row, column=1).alignment = Alignment(indent=1)
+    wb.save(path)
+    expect_outline(load(path)[0])

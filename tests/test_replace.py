@@ -210,3 +210,32 @@ def test_a_killed_import_leaves_an_interrupted_record(tmp_path: Path) -> None:
     (res,) = importer.import_file(con, path)
     assert res.status == "loaded"
     assert sums(con) == {"paid": (3, 60000.0)}
+
+
+def test_each_hospital_replaces_only_its_own_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    con = store.open_store(tmp_path / "s.duckdb")
+    header = ["月份", "科室", "系统", "活跃用户数", "应使用人数"]
+    plan_header = ["项目", "任务名称", "开始时间", "完成时间", "完成百分比"]
+    for hospital, users, pct in (("总院", 40, 50), ("分院", 7, 20)):
+        monkeypatch.setenv("COCKPIT_HOSPITAL", hospital)
+        f = xlsx(tmp_path / f"usage_{hospital}.xlsx", header, [["2026-02", "心内科", "EMR", users, 50]])
+        (res,) = importer.import_file(con, f)
+        assert res.status == "loaded" and "替换" not in res.message
+        p = xlsx(
+            tmp_path / f"HIS计划_{hospital}.xlsx",
+            plan_header,
+            [["HIS", "上线", dt.date(2026, 3, 1), dt.date(2026, 3, 9), pct]],
+        )
+        assert importer.import_file(con, p)[0].status == "loaded"
+    rows = con.execute("SELECT hospital, active_users FROM usage ORDER BY 1").fetchall()
+    assert rows == [("分院", 7), ("总院", 40)]
+    # both hospitals' HIS plans are the latest of their own hospital
+    assert con.execute("SELECT hospital, percent_complete FROM tasks ORDER BY 1").fetchall() == [
+        ("分院", 20.0),
+        ("总院", 50.0),
+    ]
+    monkeypatch.setenv("COCKPIT_HOSPITAL", "总院")
+    f = xlsx(tmp_path / "usage_总院_更正.xlsx", header, [["2026-02", "心内科", "EMR", 42, 50]])
+    (res,) = importer.import_file(con, f)
+    assert "替换了 1 行旧数据" in res.message
+    assert con.execute("SELECT hospital, active_users FROM usage ORDER BY 1").fetchall() == [("分院", 7), ("总院", 42)]

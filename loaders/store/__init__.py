@@ -37,8 +37,11 @@ from loaders.store.connection import (
     free_mb,
     has_data,
     memory_store,
+    next_import_id,
     open_store,
+    originals_dir,
     quote_ident,
+    session_cursor,
 )
 from loaders.store.migrations import latest_version, migrate, schema_version
 from loaders.store.registry import RAW_TABLES, SQL_TYPES, is_snapshot, raw_table, store_columns
@@ -63,6 +66,9 @@ __all__ = [
     "latest_version",
     "memory_store",
     "migrate",
+    "next_import_id",
+    "originals_dir",
+    "session_cursor",
     "open_store",
     "quote_ident",
     "raw_table",

@@ -64,7 +64,7 @@ def _explain(exc: BaseException, path: Path) -> StoreUnavailable:
         advice_zh = "导入请放入收件箱或稍后重试。" if app else "请关闭该程序后重试。"
         advice_en = "hand imports to the inbox or retry later." if app else "close it and retry."
         return StoreLocked(
-            f"数据库文件 {path} 正被{zh}{who}占用，{advice_zh} / The store {path} is held by {en}{who}; {advice_en}",
+            f"数据库文件 {path} 正被{zh}{who}占用，{advice_zh} / The store {path} is locked by {en}{who}; {advice_en}",
             pid,
             app,
         )
@@ -98,7 +98,14 @@ def _check_version(con: duckdb.DuckDBPyConnection, path: Path, *, read_only: boo
 def open_store(
     path: str | Path | None = None, *, read_only: bool = False, create: bool = True
 ) -> duckdb.DuckDBPyConnection:
-    """Open (or create) the store and apply pending migrations. Raises StoreUnavailable with an admin-facing message."""
+    """Open (or create) the store and apply pending migrations. Raises StoreUnavailable with an admin-facing message.
+
+    `path` (or COCKPIT_STORE) `ducklake:postgres:...` opens the group store (loaders/store/lake.py)."""
+    from loaders.store import lake
+
+    chosen = str(path) if path is not None else settings.get("store")
+    if lake.is_lake_spec(chosen):
+        return lake.open_lake(lake.spec_from(chosen))
     p = Path(path) if path is not None else settings.db_path()
     if not create and not p.exists():
         raise StoreUnavailable(
@@ -134,12 +141,21 @@ def memory_store() -> duckdb.DuckDBPyConnection:
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
-    """A number that changes whenever the current data changes (loads and undos): cache keys use it."""
+    """A number that changes whenever the current data changes (loads and undos): cache keys use it.
+    The group store's is the lake's snapshot id."""
+    from loaders.store import lake
+
+    if lake.spec_of(con) is not None:
+        return lake.snapshot_id(con)
     row = con.execute("SELECT value FROM store_meta WHERE key = 'data_version'").fetchone()
     return int(row[0]) if row else 0
 
 
 def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
+    from loaders.store import lake
+
+    if lake.spec_of(con) is not None:
+        return lake.snapshot_id(con)  # every commit makes a new lake snapshot
     version = data_version(con) + 1
     con.execute(
         "INSERT OR REPLACE INTO store_meta (key, value) VALUES ('data_version', ?)",
@@ -157,6 +173,34 @@ def db_file_of(con: duckdb.DuckDBPyConnection) -> str | None:
     """The file behind a connection (None in memory)."""
     row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
     return str(row[0]) if row and row[0] else None
+
+
+def originals_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """Where this store keeps original uploads: beside the file, or `originals/` on the group store's data path."""
+    from loaders.store import lake
+
+    spec = lake.spec_of(con)
+    if spec is not None:
+        return None if "://" in spec.data_path else Path(spec.data_path) / "originals"
+    return files_dir(db_file_of(con))
+
+
+def next_import_id(con: duckdb.DuckDBPyConnection) -> int:
+    """A new import id: the store's sequence (the group store's is in PostgreSQL)."""
+    from loaders.store import lake
+
+    if lake.spec_of(con) is not None:
+        return lake.next_id(con)
+    row = con.execute("SELECT nextval('import_seq')").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def session_cursor(con: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """`cur` (a new cursor of `con`) made to select the store (the group store's lake, not the memory default)."""
+    from loaders.store import lake
+
+    return lake.use(con, cur)
 
 
 def files_dir(db_file: str | Path | None) -> Path | None:

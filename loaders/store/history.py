@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from loaders.store.connection import db_file_of, files_dir
+from loaders.store.connection import originals_dir
 
 HISTORY_COLUMNS = (
     "import_id",
@@ -59,7 +59,7 @@ def undoable(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
 def stored_file(con: duckdb.DuckDBPyConnection, import_id: int) -> Path | None:
     """The kept original of an import, when it exists inside this store's file folder (never anywhere else)."""
     row = con.execute("SELECT stored_file FROM imports WHERE import_id = ?", [import_id]).fetchone()
-    folder = files_dir(db_file_of(con))
+    folder = originals_dir(con)
     if not row or not row[0] or folder is None:
         return None
     path = Path(row[0]).resolve()
@@ -73,9 +73,17 @@ def mark_interrupted(con: duckdb.DuckDBPyConnection) -> int:
 
     Called when a process opens the store for writing. The embedded store is held by one process at a time, so
     a 'started' row of another process on this host is dead; rows of this process (another thread) are left."""
+    from loaders.store import lake
+    from loaders.store.inbox import pid_alive
+
     rows = con.execute("SELECT import_id, pid, host FROM import_log WHERE status = 'started'").fetchall()
     me, here = os.getpid(), socket.gethostname()
-    dead = [int(r[0]) for r in rows if not (r[1] == me and r[2] == here) and (r[2] in (None, here))]
+    shared = lake.spec_of(con) is not None  # the group store: several live processes; only dead ones count
+    dead = [
+        int(r[0])
+        for r in rows
+        if not (r[1] == me and r[2] == here) and r[2] in (None, here) and (not shared or not pid_alive(int(r[1] or 0)))
+    ]
     if not dead:
         return 0
     con.execute("BEGIN")

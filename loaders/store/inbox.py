@@ -48,6 +48,8 @@ def inbox_dir(db_file: str | Path | None = None) -> Path:
     configured = settings.get("inbox_dir")
     if configured and enabled():
         return Path(configured)
+    if db_file is not None and str(db_file).startswith("ducklake:"):
+        return Path(settings.get("data_path") or ".") / "inbox"  # the group store: on the shared data path
     base = Path(db_file) if db_file is not None and str(db_file) != ":memory:" else settings.db_path()
     return base.parent / "inbox"
 
@@ -184,10 +186,28 @@ class Outcome:
 
 def import_one(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path) -> Outcome | None:
     """Import one inbox file and file it under done/ or refused/ with its report. None: the store was busy."""
+
+    done, refused = _folders(inbox)
+    # claim the file first: with several app replicas on one inbox, exactly one of them takes it
+    claimed = inbox / f".work.{os.getpid()}.{path.name}"
+    try:
+        os.rename(path, claimed)
+    except FileNotFoundError:
+        return None  # another replica took it
+    try:
+        return _import_claimed(con, path, claimed, inbox, done, refused)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.rename(claimed, path)  # give it back for the next look
+        raise
+
+
+def _import_claimed(
+    con: duckdb.DuckDBPyConnection, path: Path, claimed: Path, inbox: Path, done: Path, refused: Path
+) -> Outcome | None:
     from loaders import importer
     from loaders.store import writes
 
-    done, refused = _folders(inbox)
     m = TICKET.fullmatch(path.name)
     ticket, display = (m.group(1), m.group(2)) if m else (uuid.uuid4().hex[:12], path.name)
     job_file = inbox / f".{path.name}.job.json"
@@ -200,7 +220,7 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path) -> Outco
     with writes.via("inbox"):
         results = importer.import_file(
             con,
-            path,
+            claimed,
             display_name=display,
             dataset=job.dataset,
             project=job.project,
@@ -210,6 +230,7 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path) -> Outco
             user=user,
         )
     if any(r.status == "refused" and r.message.startswith(writes.BUSY_PREFIX) for r in results):
+        os.rename(claimed, path)
         return None  # another import holds the store: the file stays for the next look
     ok = bool(results) and all(r.status in ("loaded", "skipped") for r in results)
     lines: list[str] = []
@@ -220,7 +241,7 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path) -> Outco
     target = target_dir / stored_name
     if target.exists():
         target = target_dir / f"{ticket}__{int(time.time())}_{display}"
-    os.replace(path, target)
+    os.replace(claimed, target)
     job_file.unlink(missing_ok=True)
     header = f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} {display}: {'已导入 / loaded' if ok else '未导入 / refused'}"
     (target_dir / f"{target.name}.report.txt").write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
@@ -239,6 +260,23 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path) -> Outco
     return out
 
 
+_CLAIM = re.compile(r"\.work\.(\d+)\.(.+)\Z")
+
+
+def release_stale_claims(inbox: Path) -> int:
+    """Files claimed by a worker that died mid-import go back to the inbox (its attempt shows as interrupted)."""
+    back = 0
+    if not inbox.is_dir():
+        return 0
+    for p in inbox.iterdir():
+        m = _CLAIM.fullmatch(p.name)
+        if m and not pid_alive(int(m.group(1))):
+            with contextlib.suppress(OSError):
+                os.rename(p, inbox / m.group(2))
+                back += 1
+    return back
+
+
 class Worker(threading.Thread):
     """The app's background importer: one file at a time, forever, until stopped."""
 
@@ -254,6 +292,7 @@ class Worker(threading.Thread):
     def run(self) -> None:
         from loaders.store.connection import IMPORT_LOCK
 
+        release_stale_claims(self.inbox)
         while not self.stop_event.is_set():
             try:
                 _folders(self.inbox)

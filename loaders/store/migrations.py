@@ -8,6 +8,7 @@ store in place; every later migration runs exactly once. Opening a current store
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,19 +65,26 @@ def pending(con: duckdb.DuckDBPyConnection, folder: Path | None = None) -> list[
     return [m for m in migrations(folder) if m.version > current]
 
 
-def migrate(con: duckdb.DuckDBPyConnection, folder: Path | None = None) -> list[int]:
-    """Apply the pending migrations, all in one transaction; returns the versions applied (none: nothing ran)."""
+def migrate(
+    con: duckdb.DuckDBPyConnection, folder: Path | None = None, dialect: Callable[[str], str] | None = None
+) -> list[int]:
+    """Apply the pending migrations, all in one transaction; returns the versions applied (none: nothing ran).
+
+    `dialect` rewrites each file for another backend (the group store drops sequences and primary keys)."""
     todo = pending(con, folder)
     if not todo:
         return []
+    sql = dialect or (lambda text: text)
     con.execute("BEGIN")
     try:
         con.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version ("
-            " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+            sql(
+                "CREATE TABLE IF NOT EXISTS schema_version ("
+                " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL);"
+            )
         )
         for m in todo:
-            con.execute(m.sql())
+            con.execute(sql(m.sql()))
             con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [m.version, m.name])
         con.execute("COMMIT")
     except BaseException:

@@ -49,11 +49,14 @@ def where_replaced(ds: Dataset, new: str) -> str:
     """The WHERE clause (over old rows `o` of the raw table) picking the rows that the rows of `new` replace.
 
     `new` is a relation (a table name or a parenthesised query) holding the new rows' replace-key (and row-key)
-    columns. Named parameters: $import_id (the new import), $dataset, $source, $pattern.
+    columns. Named parameters: $import_id (the new import), $dataset, $source, $pattern, $hospital.
     """
     match, _ = registry.replace_match(ds, "o", "n")
     same_key = f"EXISTS (SELECT 1 FROM {new} n WHERE {match})"  # noqa: S608
-    loaded = "o.import_id IN (SELECT import_id FROM import_log WHERE status = 'loaded' AND dataset = $dataset)"
+    loaded = (
+        "o.import_id IN (SELECT import_id FROM import_log WHERE status = 'loaded' AND dataset = $dataset"
+        " AND hospital IS NOT DISTINCT FROM $hospital)"  # one hospital's import never replaces another's rows
+    )
     where = f"o.superseded_by IS NULL AND o.import_id <> $import_id AND {loaded} AND {same_key}"
     if not source_scoped(ds):
         return where
@@ -169,8 +172,11 @@ def used(sql: str, params: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in params.items() if f"${k}" in sql}
 
 
-def _params(ds: Dataset, import_id: int, source: str | None, pattern: str | None) -> dict[str, object]:
-    return {"import_id": import_id, "dataset": ds.name, "source": source, "pattern": pattern}
+def params(ds: Dataset, import_id: int, source: str | None, pattern: str | None) -> dict[str, object]:
+    from loaders import settings
+
+    hospital = settings.get("hospital") or None
+    return {"import_id": import_id, "dataset": ds.name, "source": source, "pattern": pattern, "hospital": hospital}
 
 
 def stored_plan(
@@ -178,7 +184,7 @@ def stored_plan(
 ) -> Replacement:
     """What the rows already inserted under `import_id` (inside the open transaction) replace."""
     new = f"(SELECT * FROM {quote_ident(registry.raw_table(ds))} WHERE import_id = $import_id)"  # noqa: S608
-    return _plan(con, ds, new, _params(ds, import_id, source, pattern))
+    return _plan(con, ds, new, params(ds, import_id, source, pattern))
 
 
 def replacement_plan(con: duckdb.DuckDBPyConnection, prep: Prepared) -> Replacement | None:
@@ -203,6 +209,6 @@ def replacement_plan(con: duckdb.DuckDBPyConnection, prep: Prepared) -> Replacem
     name = "incoming_keys_" + uuid.uuid4().hex[:12]
     con.register(name, keys)
     try:
-        return _plan(con, ds, quote_ident(name), _params(ds, -1, prep.signature or None, name_pattern(prep.file_name)))
+        return _plan(con, ds, quote_ident(name), params(ds, -1, prep.signature or None, name_pattern(prep.file_name)))
     finally:
         con.unregister(name)

@@ -1,6 +1,6 @@
 """The one definition of "the latest snapshot per project as of a date" (plans, risk registers, change logs).
 
-Per project, the snapshot with the greatest (as_of, import_id) among those dated on or before the cut-off: a later
+Per hospital and project, the snapshot with the greatest (as_of, import_id) among those dated on or before the cut-off: a later
 date wins, and a re-import of the same date wins over the earlier import. The views `tasks`, `risks` and `changes`
 are the same rule with no cut-off.
 """
@@ -32,8 +32,8 @@ def latest_snapshot(
     cutoff = "TRUE" if as_of is None else "as_of <= ?"
     sql = (
         f"(SELECT s.* FROM {v} s JOIN ("  # noqa: S608
-        f"SELECT project, arg_max(import_id, (as_of, import_id)) AS import_id FROM {v}"
-        f" WHERE ({where}) AND {cutoff} GROUP BY project"
+        f"SELECT hospital, project, arg_max(import_id, (as_of, import_id)) AS import_id FROM {v}"
+        f" WHERE ({where}) AND {cutoff} GROUP BY hospital, project"
         ") latest USING (project, import_id))"
     )
     return sql, [*params, *([as_of] if as_of is not None else [])]

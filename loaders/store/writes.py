@@ -11,19 +11,20 @@ import contextvars
 import errno
 import os
 import re
-import shutil
 import socket
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 
-from loaders import bulk, settings, store
+from loaders import bulk, settings, store, uploads
 from loaders.errors import CockpitError, ImportBusy, Problem, StoreUnavailable, ValidationFailed
-from loaders.store import registry, replace
-from loaders.store.connection import IMPORT_LOCK, bump_data_version, db_file_of, files_dir, quote_ident
+from loaders.store import lake, registry, replace
+from loaders.store.connection import IMPORT_LOCK, bump_data_version, db_file_of, quote_ident
 
 if TYPE_CHECKING:
     from loaders.importer import Prepared
@@ -41,6 +42,8 @@ class ImportResult:
     import_id: int | None
     message: str
     problems: list[Problem] = field(default_factory=list)
+    # what the importer decided and says (the money unit and where it was written, a default stage, a wide layout)
+    notes: list[str] = field(default_factory=list)
 
 
 _DIGITS = re.compile(r"[0-9]+")
@@ -72,6 +75,8 @@ def result_lines(res: ImportResult, out: list[str]) -> None:
     where = res.file_name + (f" [{res.sheet}]" if res.sheet else "")
     tag = {"loaded": "OK ", "skipped": "== ", "dry-run": "-- ", "undone": "<< "}.get(res.status, "XX ")
     out.append(f"{tag}{where}: {res.dataset or '?'} {res.status}, {res.rows} rows. {res.message}")
+    for note in res.notes:
+        out.append(f"    {note}")
     for p in res.problems:
         level = "错误" if p.severity == "error" else "提示"
         out.append(
@@ -92,14 +97,12 @@ def _record(
     rows: int = 0,
     stored_file: str | None = None,
 ) -> int:
-    row = con.execute("SELECT nextval('import_seq')").fetchone()
-    assert row is not None
-    import_id = int(row[0])
+    import_id = store.next_import_id(con)
     name = file_name or (prep.file_name if prep else None)
     con.execute(
         "INSERT INTO import_log (import_id, dataset, file_name, sheet, sha256, rows, imported_at, imported_by, status,"
-        " message, as_of, encoding, stored_file, source, name_pattern, via, pid, host)"
-        " VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " message, as_of, encoding, stored_file, source, name_pattern, via, pid, host, hospital)"
+        " VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             import_id,
             dataset or (prep.dataset if prep else "unknown"),
@@ -118,6 +121,7 @@ def _record(
             _VIA.get(),
             os.getpid(),
             socket.gethostname(),
+            settings.get("hospital") or None,
         ],
     )
     return import_id
@@ -159,6 +163,13 @@ def record_refusal(
     con: duckdb.DuckDBPyConnection, file_name: str, message: str, *, dataset: str | None = None, user: str | None = None
 ) -> None:
     """Write a refused attempt to the history in its own small transaction (data tables are untouched)."""
+    with lake.store_lock(con, file_name, notify=_tell):
+        _refusal(con, file_name, message, dataset=dataset, user=user)
+
+
+def _refusal(
+    con: duckdb.DuckDBPyConnection, file_name: str, message: str, *, dataset: str | None, user: str | None
+) -> None:
     try:
         con.execute("BEGIN")
         _record(
@@ -175,6 +186,11 @@ def record_refusal(
         _rollback(con)
 
 
+def _tell(text: str) -> None:
+    """Say that this import waits for another one (the group store serialises writers)."""
+    print(text, file=sys.stderr, flush=True)
+
+
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     try:
         con.execute("ROLLBACK")
@@ -182,8 +198,7 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
         pass  # no transaction open, or the disk is full: the uncommitted work is discarded either way
 
 
-def _keep_original(db_file: str | None, prep: Prepared) -> str | None:
-    folder = files_dir(db_file)
+def _keep_original(folder: Path | None, prep: Prepared) -> str | None:
     if folder is None:
         return None
     target = folder / prep.sha256[:2] / (prep.sha256 + prep.path.suffix.lower()[:8])
@@ -191,8 +206,9 @@ def _keep_original(db_file: str | None, prep: Prepared) -> str | None:
         return str(target)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.part")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(prep.path, tmp)
+        uploads.private_dir(folder)  # 0700, never a planted symlink
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        uploads.keep_copy(prep.path, tmp)  # 0600, an .xlsm without its macro project
         os.replace(tmp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -227,7 +243,8 @@ def commit(
         msg = "没有可导入的数据行 / no data rows to load"
         record_refusal(con, prep.file_name, msg, dataset=prep.dataset, user=who)
         raise ValidationFailed(f"{prep.file_name}：{msg}", problems=prep.report.problems)
-    db_file = db_file_of(con)
+    folder = store.originals_dir(con)
+    db_file = db_file_of(con) or (str(folder) if folder is not None else None)
     if db_file and store.free_mb(db_file) < settings.get_float("min_free_mb"):
         msg = (
             f"磁盘空间不足(少于 {settings.get('min_free_mb')} MB)，导入已取消，数据未改变。请清理磁盘。"
@@ -236,12 +253,14 @@ def commit(
         record_refusal(con, prep.file_name, msg, dataset=prep.dataset, user=who)
         raise StoreUnavailable(msg)
     IMPORT_LOCK.acquire(who, prep.file_name)
+    held = contextlib.ExitStack()
     committed = False
     attempt: int | None = None
     outcome: tuple[str | None, str] = ("failed", "导入中断 / import stopped")
     # the bulk path hashes the file while its rows load; the same-file check then runs before COMMIT
     hashing = prep.bulk is not None and prep.bulk.sha is not None
     try:
+        held.enter_context(lake.store_lock(con, prep.file_name, notify=_tell))
         stored: str | None = None
         if not hashing:
             skipped = _already_loaded(con, prep)
@@ -249,7 +268,7 @@ def commit(
                 return skipped
         attempt = _start(con, prep, who)
         if not hashing:
-            stored = _keep_original(db_file, prep)
+            stored = _keep_original(folder, prep)
         con.execute("BEGIN")
         skipped_rows = len(prep.invalid_rows)
         message = (
@@ -270,7 +289,7 @@ def commit(
                 if skipped:
                     outcome = (None, "")
                     return skipped  # the finally rolls the rows back and withdraws the attempt
-                stored = _keep_original(db_file, prep)
+                stored = _keep_original(folder, prep)
             con.execute(
                 "UPDATE import_log SET rows = ?, sha256 = ?, stored_file = ? WHERE import_id = ?",
                 [prep.row_count, prep.sha256, stored, import_id],
@@ -284,7 +303,15 @@ def commit(
         con.execute("COMMIT")
         committed = True
         return ImportResult(
-            prep.file_name, prep.sheet, prep.dataset, "loaded", prep.row_count, import_id, message, prep.report.problems
+            prep.file_name,
+            prep.sheet,
+            prep.dataset,
+            "loaded",
+            prep.row_count,
+            import_id,
+            message,
+            prep.report.problems,
+            prep.notes,
         )
     except bulk.NotClean:
         outcome = (None, "")  # the checked path reads the file again and records its own attempt
@@ -317,6 +344,7 @@ def commit(
                 _finish(con, attempt, *outcome)
         if committed:
             prep.discard()
+        held.close()
         IMPORT_LOCK.release()
 
 
@@ -324,8 +352,9 @@ def _already_loaded(con: duckdb.DuckDBPyConnection, prep: Prepared) -> ImportRes
     """The result for a file whose exact bytes were loaded before (same dataset, sheet and as-of date)."""
     same = con.execute(
         "SELECT import_id FROM import_log WHERE sha256 = ? AND dataset = ? AND sheet IS NOT DISTINCT FROM ?"
-        " AND status = 'loaded' AND (as_of IS NOT DISTINCT FROM ?) ORDER BY import_id DESC LIMIT 1",
-        [prep.sha256, prep.dataset, prep.sheet, prep.as_of],
+        " AND status = 'loaded' AND (as_of IS NOT DISTINCT FROM ?) AND hospital IS NOT DISTINCT FROM ?"
+        " ORDER BY import_id DESC LIMIT 1",
+        [prep.sha256, prep.dataset, prep.sheet, prep.as_of, settings.get("hospital") or None],
     ).fetchone()
     if not same:
         return None
@@ -388,8 +417,9 @@ def _supersede(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int) -
     if registry.is_snapshot(ds):
         return None
     earlier = con.execute(
-        "SELECT count(*) FROM import_log WHERE dataset = ? AND status = 'loaded' AND import_id <> ?",
-        [prep.dataset, import_id],
+        "SELECT count(*) FROM import_log WHERE dataset = ? AND status = 'loaded' AND import_id <> ?"
+        " AND hospital IS NOT DISTINCT FROM ?",
+        [prep.dataset, import_id, settings.get("hospital") or None],
     ).fetchall()
     if not earlier or not earlier[0][0]:
         return None  # the first load of this dataset replaces nothing
@@ -402,7 +432,7 @@ def _supersede(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int) -
     cols = ", ".join(quote_ident(k) for k in replace.key_columns(ds))
     new = f"(SELECT DISTINCT {cols} FROM {table} WHERE import_id = $import_id)"  # noqa: S608
     sql = f"UPDATE {table} AS o SET superseded_by = $import_id WHERE {replace.where_replaced(ds, new)}"  # noqa: S608
-    params = {"import_id": import_id, "dataset": ds.name, "source": source, "pattern": pattern}
+    params = replace.params(ds, import_id, source, pattern)
     result = con.execute(sql, replace.used(sql, params)).fetchone()
     done = int(result[0]) if result else 0
     if done != plan.rows:
@@ -416,8 +446,10 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, user: str | None = N
     """Take one loaded import back: its rows leave the views and the rows it replaced return. One transaction."""
     who = user or settings.get("user")
     IMPORT_LOCK.acquire(who, f"undo #{import_id}")
+    held = contextlib.ExitStack()
     committed = False
     try:
+        held.enter_context(lake.store_lock(con, f"undo #{import_id}", notify=_tell))
         row = con.execute(
             "SELECT dataset, status, file_name FROM import_log WHERE import_id = ?", [import_id]
         ).fetchone()
@@ -461,6 +493,7 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, user: str | None = N
     finally:
         if not committed:
             _rollback(con)
+        held.close()
         IMPORT_LOCK.release()
 
 
@@ -484,7 +517,9 @@ def commit_all(
             )
             if not dry_run:
                 record_refusal(con, p.file_name, msg, dataset=p.dataset, user=user)
-            results.append(ImportResult(p.file_name, p.sheet, p.dataset, "refused", 0, None, msg, p.report.problems))
+            results.append(
+                ImportResult(p.file_name, p.sheet, p.dataset, "refused", 0, None, msg, p.report.problems, p.notes)
+            )
         return results
     for p in preps:
         if dry_run:
@@ -493,7 +528,9 @@ def commit_all(
             if plan is not None and not registry.is_snapshot(p.dataset):
                 msg += f"；{plan.statement('zh')} / {plan.statement('en')}"
             results.append(
-                ImportResult(p.file_name, p.sheet, p.dataset, "dry-run", p.row_count, None, msg, p.report.problems)
+                ImportResult(
+                    p.file_name, p.sheet, p.dataset, "dry-run", p.row_count, None, msg, p.report.problems, p.notes
+                )
             )
             continue
         try:

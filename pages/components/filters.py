@@ -7,12 +7,14 @@ query-parameter names, so a filtered view can be bookmarked: ?lang=en&projects=E
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import streamlit as st
 
+from auth import roles
 from metrics import overview
 from metrics.scope import Scope
-from pages.components import store
+from pages.components import session, store
 from pages.components.i18n import LANG_KEY, LANG_LABELS, LANGS, lang, t
 
 LANG_WIDGET = "lang_switch"
@@ -61,7 +63,10 @@ def language_switch() -> str:
 def sidebar() -> None:
     """Projects, departments, date range and as-of week, each bound to its query parameter."""
     projects = store.load(overview.project_options)
+    who = session.current()
     departments = store.load(overview.department_options)
+    if who is not None and who.role == roles.DEPT_HEAD:
+        departments = (who.department or "",)  # a department head's department comes from their identity only
     snapshots = [d.isoformat() for d in store.load(overview.snapshot_dates)]
     side = st.sidebar
     side.subheader(t("common.filter.header"))
@@ -87,6 +92,16 @@ def sidebar() -> None:
     )
 
 
+def allowed_departments(names: Sequence[str], named: Sequence[str] = ()) -> list[str]:
+    """The departments a person may pick for a detail view (sorted): `named` when given (the ones an anonymous
+    view may name), else `names`; a department head only their own."""
+    names = named or names
+    who = session.current()
+    if who is not None and who.role == roles.DEPT_HEAD:
+        return [d for d in names if d == who.department]
+    return sorted(names)
+
+
 def scope() -> Scope:
     """What the user is looking at, from the sidebar filters (empty selections mean everything)."""
     ss = st.session_state
@@ -105,4 +120,5 @@ def scope() -> Scope:
         end = picked[1] if len(picked) > 1 else None
     raw_as_of = ss.get(AS_OF)
     as_of = dt.date.fromisoformat(raw_as_of) if raw_as_of else None
-    return Scope(projects=projects, departments=departments, start=start, end=end, as_of=as_of)
+    asked = Scope(projects=projects, departments=departments, start=start, end=end, as_of=as_of)
+    return roles.bind(asked, session.current())  # whatever the URL or a widget says

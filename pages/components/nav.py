@@ -1,4 +1,4 @@
-"""The page list, built by one function so that roles can later decide who sees what."""
+"""The page list, built per role: a page a role may not open does not exist for it, not even by URL."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from auth.roles import ROLE_PAGES
+from pages.components import session
 from pages.components.i18n import t
 
 PAGES_DIR = Path(__file__).resolve().parent.parent
@@ -24,26 +26,32 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
         ),
     ),
     ("common.section.data", (("data.py", "common.page.data", ":material/upload_file:", "data"),)),
+    (
+        "common.section.admin",
+        (
+            ("admin.py", "common.page.admin", ":material/manage_accounts:", "admin"),
+            ("audit.py", "common.page.audit", ":material/policy:", "audit"),
+        ),
+    ),
 )
-
-# Pages a role may open; every role sees everything until sign-in arrives.
-ROLE_PAGES: dict[str, frozenset[str] | None] = {"pmo": None}
 
 
 def page_files(role: str = "pmo") -> list[Path]:
-    """The page files of `role` that exist on disk, in menu order (tests parametrise over these)."""
-    allowed = ROLE_PAGES.get(role)
+    """The page files of `role` that exist on disk, in menu order (tests parametrise over these). Deny by
+    default: an unknown role has none."""
+    allowed = ROLE_PAGES.get(role, frozenset())
     files = [PAGES_DIR / f for _, pages in SECTIONS for f, *_ in pages]
-    return [p for p in files if p.is_file() and (allowed is None or p.name in allowed)]
+    return [p for p in files if p.is_file() and p.name in allowed]
 
 
-def build_pages(role: str = "pmo") -> dict[str, list[st.Page]]:
+def build_pages(role: str) -> dict[str, list[st.Page]]:
     """Sections (translated titles) -> st.Page objects; pages not written yet are left out, not broken."""
     present = set(page_files(role))
+    first = next((p.name for p in page_files(role)), None)  # the overview, or the admin's first page
     sections: dict[str, list[st.Page]] = {}
     for section_key, pages in SECTIONS:
         entries = [
-            st.Page(PAGES_DIR / f, title=t(title), icon=icon, url_path=url, default=(url == "overview"))
+            st.Page(PAGES_DIR / f, title=t(title), icon=icon, url_path=url, default=(f == first))
             for f, title, icon, url in pages
             if PAGES_DIR / f in present
         ]
@@ -52,5 +60,7 @@ def build_pages(role: str = "pmo") -> dict[str, list[st.Page]]:
     return sections
 
 
-def has_page(name: str, role: str = "pmo") -> bool:
-    return any(p.name == name for p in page_files(role))
+def has_page(name: str, role: str | None = None) -> bool:
+    """Whether `role` (default: the signed-in person's) has the page."""
+    who = session.current()
+    return any(p.name == name for p in page_files(role or (who.role if who and who.valid_role else "") or ""))

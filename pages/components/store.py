@@ -50,6 +50,10 @@ def _database(path: str) -> duckdb.DuckDBPyConnection:
 
 
 def database_path() -> str:
+    """The store this app serves: the group store's COCKPIT_STORE (ducklake:postgres:...), else the file."""
+    chosen = settings.get("store")
+    if chosen.startswith("ducklake:"):
+        return chosen
     return str(db_path().resolve())
 
 
@@ -58,7 +62,7 @@ def cursor() -> duckdb.DuckDBPyConnection:
     db = _database(database_path())
     held = st.session_state.get(_CURSOR_KEY)
     if not held or held[0] != id(db):
-        held = (id(db), db.cursor())
+        held = (id(db), _store.session_cursor(db, db.cursor()))
         st.session_state[_CURSOR_KEY] = held
     return held[1]
 
@@ -73,8 +77,10 @@ def has_data() -> bool:
 
 
 def role() -> str:
-    """The viewer's role (sign-in comes later; everyone is the programme office for now)."""
-    return str(st.session_state.get("role", "pmo"))
+    """The viewer's role and bound department (from sign-in), part of every cache key."""
+    from pages.components import session  # session imports this module
+
+    return session.cache_key()
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
@@ -88,5 +94,8 @@ def load(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """`fn(cursor(), *args, **kwargs)`, cached by function, store, data version, role and (hashable) arguments."""
     name = f"{fn.__module__}.{fn.__qualname__}"
     _FUNCS[name] = fn
+    from pages.components import session  # session imports this module
+
     cur = cursor()
-    return _cached(name, database_path(), _store.data_version(cur), role(), args, tuple(sorted(kwargs.items())))  # type: ignore[no-any-return]
+    result = _cached(name, database_path(), _store.data_version(cur), role(), args, tuple(sorted(kwargs.items())))
+    return session.restrict(result)  # type: ignore[no-any-return]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -12,7 +13,7 @@ import streamlit as st
 from loaders import settings
 from loaders.errors import CockpitError
 from metrics import export
-from pages.components import nav, store
+from pages.components import nav, session, store
 from pages.components.i18n import catalogue, column_label, lang, t
 
 # Status lights are drawn, never emoji (a colour-emoji font is not on every machine): a badge in text, a
@@ -23,9 +24,16 @@ DASH = "—"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
+_AUTOLINK = re.compile(r"(?i)(www)(\.)|(:)(//)|(@)(?=\w)")  # what GFM turns into links without any markup
+
+
 def escape_markdown(text: object) -> str:
-    """Text from data shown inside markdown-rendering elements stays literal text."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    """Text from data shown inside markdown-rendering elements stays literal text: markup escaped, and a zero-width
+    space breaks the bare URLs, www. names and e-mail addresses the renderer would otherwise turn into links."""
+    unlinked = _AUTOLINK.sub(
+        lambda m: "@\u200b" if m.group(5) else "\u200b".join(g for g in m.groups() if g), str(text)
+    )
+    return _MD_SPECIAL.sub(r"\\\1", unlinked)
 
 
 def error(exc: CockpitError) -> None:
@@ -231,6 +239,7 @@ def _buttons(
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
         icon=":material/download:",
+        on_click=functools.partial(session.record, "download", target=f"{name}.xlsx", detail=f"{len(df)} rows"),
     )
     right.download_button(
         t("common.download.csv"),
@@ -239,4 +248,5 @@ def _buttons(
         mime="text/csv",
         key=f"{key}_csv",
         icon=":material/download:",
+        on_click=functools.partial(session.record, "download", target=f"{name}.csv", detail=f"{len(df)} rows"),
     )

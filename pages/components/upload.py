@@ -16,12 +16,14 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from loaders import importer, mpp, templates
+from auth import mapping as mapping_guard
+from auth import roles
+from loaders import importer, mpp, settings, templates
 from loaders.datasets import DATASETS
-from loaders.errors import CockpitError, FileRefused, ImportBusy
+from loaders.errors import CockpitError, ImportBusy
 from loaders.headers import ColumnMap
 from metrics import imports
-from pages.components import ui
+from pages.components import session, store, ui
 from pages.components.i18n import lang, t
 
 PENDING = "data.pending"  # list[(file name, bytes)] waiting to be staged
@@ -48,16 +50,44 @@ def dataset_label(name: str) -> str:
 
 
 def field_label(dataset: str, field: str) -> str:
+    """A field as the user knows it (预算金额 / Budget amount), never its internal name."""
     if not field:
         return t("data.map.ignore")
     ds = DATASETS[dataset]
     f = ds.field(field)
-    name = templates.header_for(ds, f) if lang() == "zh" else templates.english_name(f)
-    return f"{name} ({field})"
+    return templates.header_for(ds, f) if lang() == "zh" else templates.english_name(f)
 
 
 def labelled(df: pd.DataFrame) -> dict[str, str]:
     return {c: t(f"data.col.{c}") for c in df.columns}
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
+
+
+def _cjk_share(text: str) -> float:
+    chars = [ch for ch in text if not ch.isspace()]
+    return sum(1 for ch in chars if _CJK.match(ch)) / max(1, len(chars))
+
+
+def in_lang(text: str) -> str:
+    """The user's half of an importer message written "中文 / English" (the whole text when it has no such split).
+
+    The split is the first " / " after which the text is mostly not Chinese (the English half may quote a
+    Chinese header or unit: '金额' unit: 万元)."""
+    pos = text.find(" / ")
+    while pos >= 0:
+        left, right = text[:pos], text[pos + 3 :]
+        if _CJK.search(left) and _cjk_share(right) < 0.34 and _cjk_share(left) > _cjk_share(right):
+            return left if lang() == "zh" else right
+        pos = text.find(" / ", pos + 3)
+    return text
+
+
+def upload_limit_mb() -> int:
+    """The importer's file-size limit, capped by what the server accepts (server.maxUploadSize)."""
+    server = int(st.get_option("server.maxUploadSize"))
+    return max(1, min(int(settings.get_float("max_file_mb")), server))
 
 
 # ---------------------------------------------------------------------------------------------- staging
@@ -66,7 +96,15 @@ def labelled(df: pd.DataFrame) -> dict[str, str]:
 def uploader() -> None:
     """The file picker; picked files move to the pending list and the picker starts empty again."""
     gen = st.session_state.get("data.uploader_gen", 0)
-    files = st.file_uploader(t("data.upload.label"), type=TYPES, accept_multiple_files=True, key=f"data_upl_{gen}")
+    limit = upload_limit_mb()
+    files = st.file_uploader(
+        t("data.upload.label", mb=limit),
+        type=TYPES,
+        accept_multiple_files=True,
+        key=f"data_upl_{gen}",
+        max_upload_size=limit,
+        help=t("data.upload.limit", mb=limit),
+    )
     if files:
         st.session_state.setdefault(PENDING, []).extend((f.name, f.getvalue()) for f in files)
         st.session_state["data.uploader_gen"] = gen + 1
@@ -75,11 +113,15 @@ def uploader() -> None:
 def stage_pending() -> list[Item]:
     """Copy pending uploads to private temporary files (our names, never the user's); return the staged list."""
     staged: list[Item] = st.session_state.setdefault(STAGED, [])
-    for name, data in st.session_state.pop(PENDING, None) or []:
+    for raw_name, data in st.session_state.pop(PENDING, None) or []:
+        name = str(raw_name).replace("\x00", "")  # a NUL in a name breaks every later use of it
+        if not session.upload_allowed(len(data)):  # per-session quota of staged files and bytes
+            st.warning(session.quota_message(), icon=":material/block:")
+            continue
         seq = st.session_state.get("data.seq", 0) + 1
         st.session_state["data.seq"] = seq
         suffix = "".join(re.findall(r"\.[A-Za-z0-9]{1,5}$", str(name)))
-        path = importer.tmp_copy(bytes(data), suffix)
+        path = importer.tmp_copy(bytes(data), suffix, owner=session.upload_owner(), db_file=store.db_path())
         staged.append({"id": seq, "name": str(name), "path": str(path), "mapping": {}, "dataset": None})
     return staged
 
@@ -94,7 +136,8 @@ def prepared(con: duckdb.DuckDBPyConnection, item: Item) -> list[importer.Prepar
     chosen = ss.get(_widget(item, "ds")) or item["dataset"]
     project = (ss.get(_widget(item, "project")) or "").strip() or None
     as_of = ss.get(_widget(item, "asof"))
-    key = (chosen, project, as_of, tuple(sorted(item["mapping"].items())))
+    stage = ss.get(_widget(item, "stage")) or None
+    key = (chosen, project, as_of, stage, tuple(sorted(item["mapping"].items())))
     cached = ss.get(f"data.prep.{item['id']}")
     if cached is not None and cached[0] == key:
         return cached[1]  # type: ignore[no-any-return]
@@ -109,13 +152,12 @@ def prepared(con: duckdb.DuckDBPyConnection, item: Item) -> list[importer.Prepar
             as_of=as_of if isinstance(as_of, dt.date) else None,
             mapping=item["mapping"] or None,
             con=con,
+            stage=stage,
         )
     except CockpitError as exc:
         result = exc
+    # a preview stores nothing, not even in the history: only a confirmed import (or its refusal) is recorded
     ss[f"data.prep.{item['id']}"] = (key, result)
-    if isinstance(result, FileRefused) and not item.get("recorded"):
-        importer.record_refusal(con, importer.sniff_safe(item["name"]), result.message, dataset=chosen)
-        item["recorded"] = True  # a refused upload appears in the history once, however often it is re-checked
     return result
 
 
@@ -138,8 +180,9 @@ def discard(item: Item, message: tuple[str, str] | None = None) -> None:
 # ---------------------------------------------------------------------------------------------- one file
 
 
-def options_row(item: Item, detected: str | None) -> None:
-    """Dataset override, and project / as-of date for plans and registers."""
+def options_row(item: Item, detected: str | None, defaults: dict[str, str] | None = None) -> None:
+    """Dataset override, the project of a file without a project column, the as-of date of plans and registers,
+    and the money stage of a cost ledger without a stage column."""
     # format_func gets plain dict lookups: AppTest calls it outside a script run, where lang() is unknown
     names = {"": t("data.file.auto"), **{n: dataset_label(n) for n in DATASETS}}
     left, mid, right = st.columns(3)
@@ -150,9 +193,19 @@ def options_row(item: Item, detected: str | None) -> None:
         key=_widget(item, "ds"),
     )
     chosen = st.session_state.get(_widget(item, "ds")) or detected
-    if chosen and DATASETS[chosen].mode == "snapshot":
+    if not chosen or any(f.name == "project" for f in DATASETS[chosen].fields):
         mid.text_input(t("data.file.project"), key=_widget(item, "project"), placeholder=t("data.file.project_ph"))
+    if chosen and DATASETS[chosen].mode == "snapshot":
         right.date_input(t("data.file.as_of"), value=None, key=_widget(item, "asof"), help=t("data.file.as_of_help"))
+    if chosen == "costs" and (defaults or {}).get("stage"):
+        stages = {s: t(f"data.stage.{s}") for s in ("paid", "invoiced", "committed")}
+        right.selectbox(
+            t("data.file.stage"),
+            list(stages),
+            format_func=stages.__getitem__,
+            key=_widget(item, "stage"),
+            help=t("data.file.stage_help"),
+        )
 
 
 def mapping_editor(item: Item, dataset: str, columns: list[ColumnMap], expanded: bool) -> None:
@@ -162,17 +215,26 @@ def mapping_editor(item: Item, dataset: str, columns: list[ColumnMap], expanded:
         return
     fields = ["", *(f.name for f in DATASETS[dataset].fields)]
     labels = {f: field_label(dataset, f) for f in fields}
+    repeated = {c.header for c in columns if sum(1 for o in columns if o.header == c.header) > 1}
     with st.expander(t("data.map.header"), expanded=expanded):
         st.caption(t("data.map.help", dataset=dataset_label(dataset)))
         chosen: dict[str, str] = {}
         for c in todo:
-            current = item["mapping"].get(c.header, "")
-            chosen[c.header] = st.selectbox(
-                t("data.map.column", header=shown(c.header)),
+            # a repeated header (inherent vs residual Likelihood) is told apart by its Excel column letter
+            key = f"#{c.letter}" if c.header in repeated else c.header
+            current = item["mapping"].get(key, "")
+            hint = (
+                t("data.map.maybe", fields="、".join(labels[f] for f in c.candidates if f in labels))
+                if c.candidates
+                else None
+            )
+            chosen[key] = st.selectbox(
+                t("data.map.column", letter=c.letter, header=shown(c.header)),
                 fields,
                 index=fields.index(current) if current in fields else 0,
                 format_func=labels.__getitem__,
                 key=f"data_map_{item['id']}_{c.index}",
+                help=hint,
             )
         if st.button(t("data.map.apply"), key=_widget(item, "apply"), icon=":material/sync:"):
             item["mapping"] = {**item["mapping"], **chosen}
@@ -194,20 +256,36 @@ def problems_table(item: Item, problems: list[Any]) -> None:
         format_func=severities.__getitem__,
         key=_widget(item, "sev"),
     )
-    view = df[df["severity"].isin(picked)].assign(severity=lambda d: d["severity"].map(severities))
+    view = df[df["severity"].isin(picked)].assign(
+        severity=lambda d: d["severity"].map(severities), problem=lambda d: d["problem"].map(in_lang)
+    )
     st.dataframe(view, column_config=labelled(view), hide_index=True, width="stretch")
     ui.download(view, "problems", key=_widget(item, "problems"))
 
 
 def mapping_frame(prep: importer.Prepared) -> pd.DataFrame:
+    """How each column of the file maps: Excel letter, header, field (its label), how and how sure."""
     rows = [
-        {"source": c.header, "field": c.field or "—", "how": t(f"data.how.{c.how}")} for c in prep.columns if c.header
+        {
+            "letter": c.letter,
+            "source": c.header,
+            "field": field_label(prep.dataset, c.field) if c.field else "—",
+            "how": t(f"data.how.{c.how}"),
+            "confidence": f"{c.confidence:.0%}" if c.field or c.how == "doubtful" else "—",
+        }
+        for c in prep.columns
+        if c.header
     ]
-    return pd.DataFrame(rows, columns=["source", "field", "how"])
+    return pd.DataFrame(rows, columns=["letter", "source", "field", "how", "confidence"])
 
 
 def preview_rows(prep: importer.Prepared) -> pd.DataFrame:
-    return prep.head(PREVIEW_ROWS)
+    """The first rows as they will be stored, headed by the fields' labels (never internal names)."""
+    df = prep.head(PREVIEW_ROWS)
+    names = {
+        c: field_label(prep.dataset, c) for c in df.columns if c in {f.name for f in DATASETS[prep.dataset].fields}
+    }
+    return df.rename(columns={"row_no": t("data.col.row"), **names})
 
 
 def sheet_preview(prep: importer.Prepared, con: duckdb.DuckDBPyConnection | None = None) -> None:
@@ -225,6 +303,12 @@ def sheet_preview(prep: importer.Prepared, con: duckdb.DuckDBPyConnection | None
         st.caption(t("data.file.snapshot", project=shown(prep.project or "—"), as_of=prep.as_of or "—"))
     elif con is not None and (replaces := imports.replacement_statement(con, prep, lang())):
         st.caption(replaces)  # "将替换 3 月 HIS 项目来自《付款台账》的 12 行", before anything is stored
+    for note in prep.notes:  # the money unit and where it was written, a default stage, an unpivoted layout
+        st.caption(shown(in_lang(note)))
+    overridden = mapping_guard.overrides(prep.dataset, prep.columns)
+    if overridden:  # a saved mapping sends a column the importer recognised somewhere else
+        names = ", ".join(f"{shown(h)} → {saved or '—'} ({auto})" for h, saved, auto in overridden)
+        st.warning(t("auth.mapping_override", columns=names), icon=":material/warning:")
     if prep.columns:
         st.markdown(f"**{t('data.preview.mapping')}**")
         mapping = mapping_frame(prep)
@@ -239,10 +323,10 @@ def file_panel(con: duckdb.DuckDBPyConnection, item: Item) -> None:
         st.markdown(f"#### {shown(item['name'])}")
         result = prepared(con, item)
         detected = result[0].dataset if isinstance(result, list) else item["dataset"]
-        options_row(item, detected)
+        options_row(item, detected, result[0].defaults if isinstance(result, list) else None)
         if isinstance(result, CockpitError):
             st.error(t("data.file.refused"), icon=":material/block:")
-            ui.error(result)
+            st.error(shown(in_lang(result.message)), icon=":material/error:")
             problems_table(item, result.problems)
             chosen = st.session_state.get(_widget(item, "ds")) or item["dataset"]
             guess = imports.header_columns(item["path"], item["name"], chosen)
@@ -263,16 +347,13 @@ def file_panel(con: duckdb.DuckDBPyConnection, item: Item) -> None:
             sheet_preview(prep, con)
             mapping_editor(item, prep.dataset, prep.columns, expanded=False)
         problems_table(item, problems)
-        if item["mapping"]:
+        if item["mapping"] and session.may(roles.SAVE_MAPPING):
             st.checkbox(t("data.map.remember"), key=_widget(item, "remember"))
         valid = sum(prep.row_count for prep in result)
         b1, b2, b3 = st.columns(3)
         load = b1.button(t("data.btn.load"), key=_widget(item, "load"), type="primary", disabled=bool(errors))
         skip = b2.button(t("data.btn.load_valid"), key=_widget(item, "skip"), disabled=not errors or not valid)
         if b3.button(t("data.btn.cancel"), key=_widget(item, "cancel"), icon=":material/close:"):
-            if errors:  # the attempt ends refused: the history says so (the data tables are untouched)
-                message = t("data.file.errors", errors=errors, warnings=warnings)
-                importer.record_refusal(con, importer.sniff_safe(item["name"]), message, dataset=detected)
             discard(item, ("info", t("data.result.cancelled", name=shown(item["name"]))))
             st.rerun()
         if load or skip:
@@ -281,9 +362,16 @@ def file_panel(con: duckdb.DuckDBPyConnection, item: Item) -> None:
 
 def commit(con: duckdb.DuckDBPyConnection, item: Item, preps: list[importer.Prepared], skip_invalid: bool) -> None:
     """Store every table of the file, each in its own transaction, with a progress bar; then forget the upload."""
-    if st.session_state.get(_widget(item, "remember")):
+    if not session.may(roles.IMPORT):  # the page list already hides this page; a second lock on the door
+        session.record("refused", target=item["name"], result="import", detail="role may not import")
+        st.error(t("auth.refused"))
+        return
+    if st.session_state.get(_widget(item, "remember")) and session.may(roles.SAVE_MAPPING):
         for prep in preps:
-            importer.save_mapping(con, prep.signature, prep.dataset, {c.header: c.field or "" for c in prep.columns})
+            repeated = {c.header for c in prep.columns if sum(1 for o in prep.columns if o.header == c.header) > 1}
+            saved = {(f"#{c.letter}" if c.header in repeated else c.header): c.field or "" for c in prep.columns}
+            importer.save_mapping(con, prep.signature, prep.dataset, saved)
+            session.record("mapping", target=item["name"], detail=f"{prep.dataset} {prep.signature}: {saved}")
         st.session_state.setdefault(RESULTS, []).append(("info", t("data.map.remembered")))
     bar = st.progress(0.0)
 
@@ -293,18 +381,21 @@ def commit(con: duckdb.DuckDBPyConnection, item: Item, preps: list[importer.Prep
     messages: list[tuple[str, str]] = []
     for prep in preps:
         try:
-            res = importer.commit(con, prep, skip_invalid=skip_invalid, progress=progress)
+            res = importer.commit(con, prep, skip_invalid=skip_invalid, progress=progress, user=session.user_name())
+            session.record("import", target=prep.file_name, result=res.status, detail=f"#{res.import_id} {res.rows}")
         except ImportBusy as exc:
-            st.warning(f"{t('data.busy')}  \n{ui.escape_markdown(exc.message)}", icon=":material/hourglass_top:")
+            st.warning(f"{t('data.busy')}  \n{shown(in_lang(exc.message))}", icon=":material/hourglass_top:")
             return  # the upload stays staged so the user can retry
         except CockpitError as exc:  # StoreUnavailable (locked, disk full), ValidationFailed: rolled back
-            ui.error(exc)
+            st.error(shown(in_lang(exc.message)), icon=":material/error:")
             return
         name = shown(prep.file_name + (f" / {prep.sheet}" if prep.sheet else ""))
         if res.status == "loaded":
             messages.append(("success", t("data.result.loaded", name=name, rows=res.rows, id=res.import_id)))
         else:
-            messages.append(("info", t("data.result.other", name=name, message=ui.escape_markdown(res.message))))
+            messages.append(
+                ("info", t("data.result.other", name=name, message=ui.escape_markdown(in_lang(res.message))))
+            )
     for message in messages:
         st.session_state.setdefault(RESULTS, []).append(message)
     discard(item)
@@ -331,6 +422,8 @@ def history_panel(con: duckdb.DuckDBPyConnection) -> None:
     view = df.drop(columns=["stored_file", "sheet"]).assign(
         dataset=df["dataset"].map(dataset_label), status=df["status"].map(lambda s: t(f"data.status.{s}"))
     )
+    if "message" in view.columns:  # the importer writes "中文 / English": each user reads their half
+        view = view.assign(message=view["message"].map(lambda m: in_lang(m) if isinstance(m, str) else m))
     st.dataframe(view, column_config=labelled(view), hide_index=True, width="stretch")
     by_id: dict[int, dict[Any, Any]] = {int(r["import_id"]): r for r in df.to_dict("records")}
     options = {
@@ -347,14 +440,14 @@ def history_panel(con: duckdb.DuckDBPyConnection) -> None:
         return
     row = by_id[int(picked)]
     left, right = st.columns(2)
-    kept = imports.stored_file(con, int(picked))
+    kept = imports.stored_file(con, int(picked)) if session.may(roles.DOWNLOAD_ORIGINAL) else None
     if kept is not None:
         left.download_button(
             t("data.history.download"),
             data=functools.partial(imports.read_stored, kept),
             file_name=str(row["file_name"] or kept.name),
             key="data_hist_download",
-            on_click="ignore",
+            on_click=functools.partial(session.record, "download", target=f"original #{picked}"),
             icon=":material/download:",
         )
     else:
@@ -373,8 +466,12 @@ def confirm_undo(con: duckdb.DuckDBPyConnection, import_id: int, file_name: str)
         st.rerun()
     if yes.button(t("data.undo.yes"), key="data_undo_yes", type="primary"):
         st.session_state.pop(CONFIRM_UNDO, None)
+        if not session.may(roles.UNDO):
+            st.error(t("auth.refused"))
+            return
         try:
-            importer.undo(con, import_id)
+            res = importer.undo(con, import_id, user=session.user_name())
+            session.record("undo", target=file_name, result=res.status, detail=f"#{import_id}")
         except ImportBusy as exc:
             st.warning(f"{t('data.busy')}  \n{ui.escape_markdown(exc.message)}")
             return

@@ -16,6 +16,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.page.adoption": ("系统应用", "Adoption"),
     "common.page.benefits": ("效益指标", "Benefits"),
     "common.page.data": ("数据导入", "Data import"),
+    "common.section.admin": ("管理", "Administration"),
+    "common.page.admin": ("用户与角色", "Users & roles"),
+    "common.page.audit": ("审计日志", "Audit log"),
     # sidebar filters
     "common.filter.header": ("筛选", "Filters"),
     "common.filter.projects": ("项目", "Projects"),
@@ -45,6 +48,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.error.FileRefused": ("文件被拒绝", "File refused"),
     "common.error.ValidationFailed": ("数据校验未通过", "Validation failed"),
     "common.error.StoreUnavailable": ("数据库不可用", "The data store is unavailable"),
+    "common.error.StoreLocked": ("数据库不可用", "The data store is unavailable"),
     "common.error.ImportBusy": ("已有导入正在进行", "An import is running"),
     # status lights (drawn as badges) and units in headers
     "common.light.green": ("正常", "On track"),

@@ -10,14 +10,27 @@ STRINGS: dict[str, tuple[str, str]] = {
     # upload
     "data.upload.header": ("上传文件", "Upload files"),
     "data.upload.label": (
-        "选择一个或多个文件(.xlsx、.xls、.csv、.txt、MS Project .xml、.gan)",
-        "Choose one or more files (.xlsx, .xls, .csv, .txt, MS Project .xml, .gan)",
+        "选择一个或多个文件(.xlsx、.xls、.csv、.txt、MS Project .xml、.gan)，每个文件最大 {mb} MB",
+        "Choose one or more files (.xlsx, .xls, .csv, .txt, MS Project .xml, .gan), up to {mb} MB each",
+    ),
+    "data.upload.limit": (
+        "导入程序接受的单个文件大小上限为 {mb} MB(设置 COCKPIT_MAX_FILE_MB，且不超过服务器上传上限)。",
+        "The importer takes files up to {mb} MB each (setting COCKPIT_MAX_FILE_MB, within the server's upload limit).",
     ),
     "data.upload.none": ("尚未上传文件。", "No files waiting."),
     # one file's preview
     "data.file.dataset": ("数据类型", "Dataset"),
     "data.file.auto": ("自动识别", "Recognise automatically"),
-    "data.file.project": ("项目(计划或登记册中没有项目列时使用)", "Project (when the file has no project column)"),
+    "data.file.project": ("项目(文件中没有项目列时使用)", "Project (when the file has no project column)"),
+    "data.file.stage": ("资金状态(文件中没有状态列)", "Money stage (the file has no stage column)"),
+    "data.file.stage_help": (
+        "整份台账按此状态导入：报销台账、付款台账通常是已付款；合同台账选已签合同。",
+        "The whole ledger is loaded with this stage: a reimbursement or payment ledger is usually paid; a "
+        "contracts ledger is committed.",
+    ),
+    "data.stage.paid": ("已付款", "Paid"),
+    "data.stage.invoiced": ("已开票", "Invoiced"),
+    "data.stage.committed": ("已签合同", "Committed"),
     "data.file.project_ph": ("默认取自文件名", "Taken from the file name"),
     "data.file.as_of": ("数据截至日期", "As-of date"),
     "data.file.as_of_help": (
@@ -48,7 +61,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Pick the field for each unrecognised column, or ignore it. This looks like: {dataset}.",
     ),
     "data.map.ignore": ("忽略此列", "Ignore this column"),
-    "data.map.column": ("列「{header}」", "Column “{header}”"),
+    "data.map.column": ("{letter} 列「{header}」", "Column {letter} “{header}”"),
+    "data.map.maybe": (
+        "可能是：{fields}。请确认，系统不会猜测。",
+        "It may be: {fields}. Please choose; it is never guessed.",
+    ),
     "data.map.apply": ("应用映射并重新检查", "Apply mapping and check again"),
     "data.map.remember": ("记住此映射，下次同一导出自动使用", "Remember this mapping for this export"),
     "data.map.remembered": ("已保存列映射，下次自动使用。", "Mapping saved; the next upload maps itself."),
@@ -94,6 +111,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.col.source": ("文件中的列", "Source column"),
     "data.col.field": ("字段", "Field"),
     "data.col.how": ("方式", "How"),
+    "data.col.letter": ("列号", "Column"),
+    "data.col.confidence": ("把握", "Confidence"),
     "data.col.import_id": ("编号", "ID"),
     "data.col.imported_at": ("时间", "When"),
     "data.col.imported_by": ("用户", "Who"),
@@ -107,6 +126,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.severity.error": ("错误", "error"),
     "data.severity.warning": ("提示", "warning"),
     "data.how.alias": ("自动识别", "recognised"),
+    "data.how.words": ("按所含词语识别", "recognised by its words"),
+    "data.how.doubtful": ("不确定(请选择)", "doubtful (please choose)"),
     "data.how.saved": ("已保存的映射", "saved mapping"),
     "data.how.user": ("手动映射", "mapped by hand"),
     "data.how.none": ("未识别(忽略)", "not recognised (ignored)"),

@@ -1,0 +1,310 @@
+"""The store contract against the group store (DuckLake, catalog in a private PostgreSQL, Parquet in a temp folder).
+
+Runs in the group edition's environment (.venv-group: DuckDB 1.5.5 + the ducklake and postgres extensions);
+`make test` runs it there after the main suite. Figures are compared with the embedded store loaded from the same
+files: every contract view, and every metric function that takes (con, scope).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import itertools
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
+
+import pgserver  # noqa: E402
+
+from loaders import importer, store  # noqa: E402
+from loaders.store import lake, migrations  # noqa: E402
+from metrics.scope import Scope  # noqa: E402
+
+DEMO = ROOT / "data" / "demo"
+VIEWS = ("tasks", "task_snapshots", "risks", "changes", "budget", "costs", "usage", "kpis")
+_COUNTER = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[str]:
+    with pgserver.postgres("postgres_base") as conninfo:
+        yield conninfo
+
+
+def new_lake(pg: str, tmp: Path) -> str:
+    """A fresh catalog database on the test server; returns its COCKPIT_STORE value."""
+    import psycopg
+
+    name = f"lake{next(_COUNTER)}_{os.getpid()}"
+    with psycopg.connect(pg, autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    os.environ["COCKPIT_DATA_PATH"] = str(tmp / f"{name}-data")
+    return "ducklake:postgres:" + pg.replace("dbname=postgres_base", f"dbname={name}")
+
+
+def demo_files() -> list[Path]:
+    return sorted(p for p in DEMO.rglob("*") if p.suffix in (".xlsx", ".csv", ".xml") and p.is_file())
+
+
+def load_all(con: Any, files: list[Path]) -> None:
+    for f in files:
+        for r in importer.import_file(con, f):
+            assert r.status in ("loaded", "skipped"), (f.name, r.message)
+
+
+def frame(con: Any, view: str) -> pd.DataFrame:
+    df = con.execute(f"SELECT * EXCLUDE (import_id) FROM {store.quote_ident(view)}").df()  # noqa: S608
+    return df.sort_values(list(df.columns)).reset_index(drop=True)
+
+
+def metric_functions() -> list[tuple[str, Any]]:
+    import importlib
+
+    found = []
+    for mod_name in ("overview", "money", "risks", "schedule", "adoption", "benefits", "evm"):
+        try:
+            mod = importlib.import_module(f"metrics.{mod_name}")
+        except ImportError:
+            continue
+        for name, fn in inspect.getmembers(mod, inspect.isfunction):
+            if name.startswith("_") or fn.__module__ != mod.__name__:
+                continue
+            params = list(inspect.signature(fn).parameters.values())
+            if len(params) < 2 or params[0].name != "con" or params[1].name != "scope":
+                continue
+            if any(p.default is inspect.Parameter.empty for p in params[2:]):
+                continue
+            found.append((f"{mod_name}.{name}", fn))
+    return found
+
+
+def assert_same(a: Any, b: Any, where: str) -> None:
+    """Equal results, recursively (frames, series, dataclasses, mappings, sequences, floats to 1e-9)."""
+    import dataclasses
+    import math
+
+    if isinstance(a, pd.DataFrame):
+        drop = [c for c in a.columns if c == "import_id"]
+        pd.testing.assert_frame_equal(
+            a.drop(columns=drop).reset_index(drop=True),
+            b.drop(columns=drop).reset_index(drop=True),
+            check_dtype=False,
+            rtol=1e-9,
+            obj=where,
+        )
+    elif isinstance(a, pd.Series):
+        pd.testing.assert_series_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False, obj=where)
+    elif dataclasses.is_dataclass(a) and not isinstance(a, type):
+        for f in dataclasses.fields(a):
+            assert_same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, dict):
+        assert set(a) == set(b), where
+        for k in a:
+            assert_same(a[k], b[k], f"{where}[{k!r}]")
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_same(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), where
+    else:
+        assert a == b or repr(a) == repr(b), where
+
+
+@pytest.mark.timeout(1200)
+def test_demo_figures_equal_the_embedded_store(pg: str, tmp_path: Path) -> None:
+    files = demo_files()
+    assert len(files) >= 7
+    embedded = store.open_store(tmp_path / "embedded.duckdb")
+    group = store.open_store(new_lake(pg, tmp_path))
+    load_all(embedded, files)
+    load_all(group, files)
+    for view in VIEWS:
+        pd.testing.assert_frame_equal(frame(embedded, view), frame(group, view), check_dtype=False)
+    scope = Scope(today=dt.date(2026, 11, 30))
+    checked = 0
+    for name, fn in metric_functions():
+        try:
+            want = fn(embedded, scope)
+        except Exception as exc:  # noqa: BLE001 - a function the embedded store refuses is compared as a refusal
+            with pytest.raises(type(exc)):
+                fn(group, scope)
+            continue
+        assert_same(want, fn(group, scope), name)
+        checked += 1
+    assert checked >= 10, checked
+    # the data version is the lake's snapshot id and moves with every import and undo
+    before = store.data_version(group)
+    last = importer.undo(
+        group, int(group.execute("SELECT max(import_id) FROM imports WHERE status='loaded'").fetchone()[0])
+    )
+    assert last.status == "undone" and store.data_version(group) > before
+
+
+PAY_HEADER = ["日期", "项目名称", "费用类别", "收款单位", "金额", "付款状态", "凭证号"]
+
+
+def ledger(path: Path, rows: list[list[Any]], header: list[str] = PAY_HEADER) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def test_import_undo_and_replacement_by_source(pg: str, tmp_path: Path) -> None:
+    con = store.open_store(new_lake(pg, tmp_path))
+    d = dt.date
+    pay = ledger(tmp_path / "付款台账.xlsx", [[d(2026, 3, 3), "HIS", "软件", "东软", 10000, "已付款", "PZ-1"],
+                                              [d(2026, 3, 9), "HIS", "软件", "东软", 20000, "已付款", "PZ-2"]])  # fmt: skip
+    contract_header = ["记账日期", "项目", "科目", "供应商", "金额(元)", "状态", "合同编号"]
+    ctr = ledger(
+        tmp_path / "合同台账.xlsx", [[d(2026, 3, 1), "HIS", "软件", "东软", 500000, "已签约", "HT-1"]], contract_header
+    )
+    load_all(con, [pay, ctr])
+    fixed = ledger(tmp_path / "付款台账(更正).xlsx", [[d(2026, 3, 3), "HIS", "软件", "东软", 15000, "已付款", "PZ-1"]])
+    (res,) = importer.import_file(con, fixed)
+    assert "替换了 2 行旧数据：3 月 HIS 项目来自《付款台账》的 2 行" in res.message
+    rows = con.execute("SELECT stage, sum(amount) FROM costs GROUP BY 1 ORDER BY 1").fetchall()
+    assert rows == [("committed", 500000.0), ("paid", 15000.0)]
+    importer.undo(con, int(res.import_id or 0))
+    rows = con.execute("SELECT stage, sum(amount) FROM costs GROUP BY 1 ORDER BY 1").fetchall()
+    assert rows == [("committed", 500000.0), ("paid", 30000.0)]
+    ids = [r[0] for r in con.execute("SELECT import_id FROM imports ORDER BY 1").fetchall()]
+    assert len(ids) == len(set(ids))  # ids from the PostgreSQL sequence: never twice
+
+
+IMPORTER = """
+import sys, time
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from loaders import importer, store
+from loaders.store import writes
+con = store.open_store(sys.argv[1])
+print("open", flush=True)
+sys.stdin.readline()  # start together
+real = writes._insert
+def slow(*a, **k):
+    real(*a, **k)
+    time.sleep(float(sys.argv[3]))
+writes._insert = slow
+for r in importer.import_file(con, Path(sys.argv[2])):
+    print(r.status, r.rows, flush=True)
+"""
+
+
+def usage(path: Path, period: str, n: int, users: int) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["月份", "科室", "系统", "活跃用户数", "应使用人数"])
+    for i in range(n):
+        ws.append([period, f"科室{i}", "EMR", users, 100])
+    wb.save(path)
+    return path
+
+
+def test_two_importers_both_land_one_waits_and_a_reader_never_sees_half(pg: str, tmp_path: Path) -> None:
+    spec = new_lake(pg, tmp_path)
+    reader = store.open_store(spec)
+    a = usage(tmp_path / "usage_a.xlsx", "2026-01", 50, 10)
+    b = usage(tmp_path / "usage_b.xlsx", "2026-02", 30, 20)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", IMPORTER.format(root=str(ROOT)), spec, str(f), delay],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ},
+        )  # fmt: skip
+        for f, delay in ((a, "3"), (b, "0"))
+    ]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "open"
+    seen: set[tuple[int, int]] = set()
+    stop = threading.Event()
+
+    def watch() -> None:
+        cur = lake.cursor(reader)
+        while not stop.is_set():
+            row = cur.execute("SELECT count(*), coalesce(sum(active_users), 0) FROM usage").fetchone()
+            seen.add((int(row[0]), int(row[1])))
+            time.sleep(0.05)
+
+    t = threading.Thread(target=watch)
+    t.start()
+    procs[0].stdin.write("go\n")  # type: ignore[union-attr]
+    procs[0].stdin.flush()  # type: ignore[union-attr]
+    time.sleep(1.0)  # A holds the store lock (sleeping inside its import)
+    procs[1].stdin.write("go\n")  # type: ignore[union-attr]
+    procs[1].stdin.flush()  # type: ignore[union-attr]
+    outs = [p.communicate(timeout=240) for p in procs]
+    stop.set()
+    t.join()
+    assert [o[0].split()[-2:] for o in outs] == [["loaded", "50"], ["loaded", "30"]], outs
+    assert "等待" in outs[1][1]  # the second importer was told to wait
+    final = lake.cursor(reader).execute("SELECT count(*), sum(active_users) FROM usage").fetchone()
+    assert final == (80, 50 * 10 + 30 * 20)
+    # the reader only ever saw whole imports: nothing, A, or A and B
+    assert seen <= {(0, 0), (50, 500), (80, 1100)}, seen
+
+
+REPLICA = """
+import sys
+sys.path.insert(0, {root!r})
+from loaders import store
+sys.stdin.readline()
+con = store.open_store(sys.argv[1])
+print(store.schema_version(con), flush=True)
+"""
+
+
+def test_replicas_starting_together_do_not_race_on_the_schema(pg: str, tmp_path: Path) -> None:
+    spec = new_lake(pg, tmp_path)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", REPLICA.format(root=str(ROOT)), spec],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ},
+        )  # fmt: skip
+        for _ in range(3)
+    ]
+    for p in procs:
+        p.stdin.write("go\n")  # type: ignore[union-attr]
+        p.stdin.flush()  # type: ignore[union-attr]
+    outs = [p.communicate(timeout=240) for p in procs]
+    want = str(migrations.latest_version())
+    assert [o[0].strip() for o in outs] == [want] * 3, outs
+    con = store.open_store(spec)
+    versions = [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()]
+    assert versions == list(range(1, migrations.latest_version() + 1))
+
+
+def test_maintenance_compacts_and_expires(pg: str, tmp_path: Path) -> None:
+    con = store.open_store(new_lake(pg, tmp_path))
+    for i in range(3):
+        load_all(con, [usage(tmp_path / f"u{i}.xlsx", f"2026-0{i + 1}", 5, i + 1)])
+    before = con.execute("SELECT count(*), sum(active_users) FROM usage").fetchone()
+    done = lake.maintain(con, older_than_days=0)
+    assert done[0] == "merge_adjacent_files" and len(done) == 3
+    assert con.execute("SELECT count(*), sum(active_users) FROM usage").fetchone() == before

@@ -1,0 +1,329 @@
+"""The Streamlit side of sign-in: who is looking (OIDC through st.login, a local account, or demo mode), the
+sign-in page, session expiry, sign-out, and audit events. Deny by default: no identity, no page list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import streamlit as st
+from streamlit import config
+from streamlit.navigation.page import StreamlitPage
+
+from auth import audit, guard, mode, roles
+from auth.accounts import Accounts, accounts_path
+from auth.roles import Identity
+from loaders import uploads
+from loaders.errors import CockpitError
+from metrics import overview
+from metrics.adoption import anonymous_setting
+from metrics.scope import anonymise_departments
+from pages.components import store
+from pages.components.i18n import t
+
+T = TypeVar("T")
+SESSION_KEY = "_cockpit_identity"  # a Held; only this module writes it (tests through `sign_in_as`)
+DEMO = Identity("demo", roles.PMO, None, "demo", "demo")
+
+
+@dataclass(frozen=True)
+class Held:
+    identity: Identity
+    signed_in: float  # time.time() of sign-in
+    last_seen: float
+
+
+def session_hours() -> float:
+    return float(os.environ.get("COCKPIT_SESSION_HOURS", "8"))
+
+
+def idle_minutes() -> float:
+    return float(os.environ.get("COCKPIT_IDLE_MINUTES", "60"))
+
+
+def _accounts() -> Accounts:
+    return Accounts(accounts_path(store.db_path()))
+
+
+def sign_in_mode() -> str:
+    return mode.sign_in_mode(config.get_option("secrets.files"), store.db_path())
+
+
+def current() -> Identity | None:
+    """The signed-in identity of this session (None: nobody, or the session expired)."""
+    held = st.session_state.get(SESSION_KEY)
+    return held.identity if isinstance(held, Held) else None
+
+
+def cache_key() -> str:
+    who = current()
+    return who.cache_key() if who else "none:"
+
+
+def may(action: str) -> bool:
+    return roles.may(current(), action)
+
+
+def user_name() -> str:
+    who = current()
+    return who.user if who else "?"
+
+
+def restrict(result: T) -> T:
+    """What a department head may see of a metric's result: other departments anonymised when the hospital says so."""
+    keep = roles.anonymise_others(current(), anonymous_setting())
+    if keep is None:
+        return result
+    return anonymise_departments(result, keep, _department_names(store.database_path(), store.version()))
+
+
+@st.cache_data(show_spinner=False, max_entries=20)
+def _department_names(path: str, version: int) -> tuple[str, ...]:
+    """Every department the store knows (usage, KPIs), for scrubbing names out of texts (per data version)."""
+    return overview.department_options(store.cursor())
+
+
+def record(event: str, *, target: str | None = None, result: str = "ok", detail: str | None = None) -> None:
+    """An audit event by the signed-in person; queued in the accounts file if the store is unavailable."""
+    who = current()
+    name = who.user if who else "?"
+    try:
+        audit.record(
+            store.cursor(),
+            name,
+            event,
+            role=who.role if who else None,
+            target=target,
+            scope=who.cache_key() if who else None,
+            result=result,
+            detail=detail,
+        )
+    except CockpitError:
+        _accounts().queue_audit(name, event, target, result, detail)
+
+
+# ------------------------------------------------------------------ the gate app.py calls first
+
+
+def gate() -> Identity | None:
+    """The identity to serve this run, or None after drawing the sign-in page (the caller then stops)."""
+    if not config.get_option("global.appTest") and not guard.guarded():
+        st.error(t("auth.unguarded"))  # `streamlit run app.py` would skip the Host check: serve.py only
+        st.stop()
+    how = sign_in_mode()
+    held = st.session_state.get(SESSION_KEY)
+    if isinstance(held, Held) and not _expired(held, how):
+        st.session_state[SESSION_KEY] = Held(held.identity, held.signed_in, time.time())
+        return held.identity
+    if isinstance(held, Held):
+        _end(held.identity, "expired")
+        if held.identity.source == "oidc":
+            st.logout()
+        st.session_state["_cockpit_notice"] = "auth.expired"
+    if how == "demo":
+        reason = guard.demo_refusal(config.get_option("server.address"), True)
+        if reason and not config.get_option("global.appTest"):
+            st.error(reason)
+            st.stop()
+        _start(DEMO)
+        return DEMO
+    if "oidc" in how and st.user.is_logged_in:
+        who = _oidc_identity(dict(st.user.to_dict()))
+        if who is not None and who.valid_role:
+            _start(who)
+            record("sign_in", target="oidc")
+            return who
+    return None
+
+
+def sign_in_navigation() -> StreamlitPage:
+    """The only page of someone not signed in: every address leads here (the page list is not even sent)."""
+    return st.navigation(
+        [st.Page(sign_in_view, title=t("auth.title"), url_path="signin", default=True)], position="hidden"
+    )
+
+
+def sign_in_view() -> None:
+    sign_in_page(sign_in_mode())
+
+
+def _expired(held: Held, how: str) -> bool:
+    now = time.time()
+    who = held.identity
+    if who.source == "demo":
+        return how != "demo"  # sign-in was configured since: demo sessions end
+    if now - held.signed_in > session_hours() * 3600 or now - held.last_seen > idle_minutes() * 60:
+        return True
+    if who.expires is not None and dt.datetime.now(dt.UTC).replace(tzinfo=None) >= who.expires:
+        return True  # the ID token's own expiry
+    if who.source == "oidc" and not st.user.is_logged_in:
+        return True
+    if who.source == "local":  # disabled or re-roled since sign-in: sign in again
+        now_is = _accounts().lookup(who.user)
+        return now_is is None or (now_is.role, now_is.department) != (who.role, who.department)
+    return False
+
+
+def _start(who: Identity) -> None:
+    now = time.time()
+    st.session_state[SESSION_KEY] = Held(who, now, now)
+
+
+def _end(who: Identity, why: str) -> None:
+    if who.source != "demo":
+        record("sign_out", target=who.source, detail=why)
+    st.session_state.pop(SESSION_KEY, None)
+
+
+def _claim(info: dict[str, Any], env: str, default: str) -> str | None:
+    value = info.get(os.environ.get(env, default))
+    if isinstance(value, list):
+        value = next((v for v in value if v in roles.ROLES), value[0] if value else None)
+    return str(value) if value else None
+
+
+def _oidc_identity(info: dict[str, Any]) -> Identity | None:
+    """Role and department from the ID token's claims, else from the roles file (by e-mail, then subject)."""
+    user = str(info.get("email") or info.get("sub") or "")
+    exp = info.get("exp")
+    expires = dt.datetime.fromtimestamp(float(exp), dt.UTC).replace(tzinfo=None) if exp else None
+    if expires is not None and dt.datetime.now(dt.UTC).replace(tzinfo=None) >= expires:
+        st.session_state["_cockpit_notice"] = "auth.expired"
+        st.logout()
+        return None
+    role = _claim(info, "COCKPIT_ROLE_CLAIM", "cockpit_role")
+    department = _claim(info, "COCKPIT_DEPARTMENT_CLAIM", "cockpit_department")
+    if role is None:
+        listed = _accounts().lookup(user) or _accounts().lookup(str(info.get("sub") or ""))
+        if listed is not None:
+            role, department = listed.role, listed.department
+    return Identity(user, role, department, str(info.get("name") or user), "oidc", expires)
+
+
+# ------------------------------------------------------------------ the sign-in page and the sidebar
+
+
+def sign_in_page(how: str) -> None:
+    """The only thing a visitor without a valid role sees: no page list, no data."""
+    st.title(t("auth.title"))
+    notice = st.session_state.pop("_cockpit_notice", None)
+    if notice:
+        st.info(t(notice))
+    if "oidc" in how:
+        if st.user.is_logged_in:  # signed in at the identity provider, but no role here
+            st.warning(t("auth.no_role", user=str(st.user.get("email") or st.user.get("sub") or "?")))
+            if st.button(t("auth.sign_out"), key="auth_oidc_out"):
+                st.logout()
+            return
+        if st.button(t("auth.oidc"), key="auth_oidc", type="primary", icon=":material/login:"):
+            st.login()
+    if "local" in how:
+        local_form()
+
+
+def local_form() -> None:
+    with st.form("auth_local", border=True):
+        user = st.text_input(t("auth.user"), key="auth_user")
+        password = st.text_input(t("auth.password"), type="password", key="auth_password")
+        submitted = st.form_submit_button(t("auth.sign_in"), type="primary")
+    if not submitted:
+        return
+    outcome = _accounts().sign_in(user.strip(), password)
+    if outcome.ok and outcome.identity is not None and outcome.identity.valid_role:
+        _start(outcome.identity)
+        record("sign_in", target="local")
+        st.rerun()
+    reason = outcome.reason if outcome.ok is False else "no_role"
+    _record_failure(user.strip(), reason)
+    if reason == "locked" and outcome.locked_until is not None:
+        st.error(t("auth.locked", until=outcome.locked_until.strftime("%H:%M UTC")))
+    elif reason == "no_role":
+        st.error(t("auth.no_role", user=user.strip()))
+    else:
+        st.error(t("auth.failed"))  # never says whether the user exists
+
+
+def _record_failure(user: str, reason: str) -> None:
+    try:
+        audit.record(store.cursor(), user or "?", "sign_in_failed", target="local", result=reason)
+    except CockpitError:
+        _accounts().queue_audit(user or "?", "sign_in_failed", "local", reason)
+
+
+def sidebar(who: Identity) -> None:
+    """Who is signed in, the demo label, and sign-out."""
+    sweep_uploads()
+    side = st.sidebar
+    if who.source == "demo":
+        side.warning(t("auth.demo"), icon=":material/science:")
+        return
+    label = t(f"auth.role.{who.role}") + (f" · {who.department}" if who.department else "")
+    side.caption(t("auth.signed_in_as", user=who.name or who.user, role=label))
+    if side.button(t("auth.sign_out"), key="auth_sign_out", icon=":material/logout:"):
+        _end(who, "sign_out")
+        if who.source == "oidc":
+            st.logout()
+        st.rerun()
+    try:
+        audit.drain(store.cursor(), _accounts())  # events the CLI queued while the app held the store
+    except CockpitError:
+        pass  # the store is unavailable: the page says so; the events wait in the accounts file
+
+
+def sign_in_as(state: Any, identity: Identity) -> None:
+    """Tests: start a session as `identity` (AppTest's session_state)."""
+    now = time.time()
+    state[SESSION_KEY] = Held(identity, now, now)
+
+
+def accounts() -> Accounts:
+    """The accounts file beside this store (the admin page)."""
+    return _accounts()
+
+
+# ------------------------------------------------------------------ upload copies of this session
+
+
+def upload_owner() -> str:
+    """This session's id: the prefix of its upload copies (removed when the session ends)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return re.sub(r"[^A-Za-z0-9_-]", "", ctx.session_id if ctx else "")[:64] or "nosession"
+
+
+def upload_allowed(new_bytes: int) -> bool:
+    return uploads.quota_left(upload_owner(), new_bytes, store.db_path())
+
+
+def quota_message() -> str:
+    return t("auth.quota", files=uploads.max_files(), mb=int(uploads.max_bytes() / 1e6))
+
+
+def sweep_uploads() -> None:
+    """Remove upload copies of sessions that ended (and any older than an hour)."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists() or config.get_option("global.appTest"):
+        return
+    runtime = Runtime.instance()
+    mgr = getattr(runtime, "_session_mgr", None)
+
+    def alive(owner: str) -> bool:
+        return mgr is None or mgr.get_session_info(owner) is not None
+
+    try:
+        uploads.sweep(uploads.upload_dir(store.db_path()), alive=alive)
+    except (OSError, CockpitError):
+        pass  # a folder we refuse to use is reported when someone uploads
+
+
+def current_in(state: Any) -> Identity | None:
+    """Tests: the identity held in an AppTest's session_state."""
+    held = state[SESSION_KEY] if SESSION_KEY in state else None
+    return held.identity if isinstance(held, Held) else None

@@ -1,0 +1,232 @@
+"""Local accounts (argon2 hashes, wrong password, lock-out, reset, disable), the CLI, sign-in through app.py under
+AppTest, session expiry, role changes, and the audit trail of it all."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from argon2 import PasswordHasher
+
+from auth import audit, roles
+from auth.accounts import AccountError, Accounts
+from metrics.scope import Scope
+from pages.components import session
+from tests.conftest import ROOT, app_test
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def accounts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Accounts:
+    path = tmp_path / "accounts.sqlite"
+    monkeypatch.setenv("COCKPIT_ACCOUNTS", str(path))
+    acc = Accounts(path)
+    acc.add("zhang", roles.PMO, password=PASSWORD, display_name="张三")
+    acc.add("li", roles.DEPT_HEAD, password=PASSWORD, department="心内科")
+    return acc
+
+
+def test_passwords_are_argon2_hashes(accounts: Accounts) -> None:
+    stored = accounts.pw_hash("zhang")
+    assert stored is not None and stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert PasswordHasher().verify(stored, PASSWORD)  # verified by argon2 itself, not by our code
+    assert (accounts.path.stat().st_mode & 0o777) == 0o600
+
+
+def test_wrong_password_then_lock_out_then_reset(accounts: Accounts, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_LOCKOUT_FAILURES", "3")
+    t0 = dt.datetime(2026, 12, 1, 9, 0)
+    assert accounts.sign_in("zhang", "wrong", now=t0).reason == "wrong"
+    assert accounts.sign_in("zhang", "wrong", now=t0).reason == "wrong"
+    third = accounts.sign_in("zhang", "wrong", now=t0)
+    assert third.reason == "locked" and third.locked_until == t0 + dt.timedelta(minutes=15)
+    # locked: even the right password is refused until the lock runs out
+    assert accounts.sign_in("zhang", PASSWORD, now=t0 + dt.timedelta(minutes=14)).reason == "locked"
+    assert accounts.sign_in("zhang", PASSWORD, now=t0 + dt.timedelta(minutes=16)).ok
+    for _ in range(3):
+        accounts.sign_in("zhang", "wrong", now=t0)
+    assert accounts.sign_in("zhang", PASSWORD, now=t0).reason == "locked"
+    accounts.reset("zhang", "a brand new password")
+    assert accounts.sign_in("zhang", PASSWORD, now=t0).reason == "wrong"
+    ok = accounts.sign_in("zhang", "a brand new password", now=t0)
+    assert ok.ok and ok.identity == roles.Identity("zhang", roles.PMO, None, "张三", "local")
+
+
+def test_unknown_disabled_and_bad_accounts(accounts: Accounts) -> None:
+    assert accounts.sign_in("nobody", PASSWORD).reason == "unknown"
+    accounts.disable("li")
+    assert accounts.sign_in("li", PASSWORD).reason == "disabled"
+    with pytest.raises(AccountError, match="department"):
+        accounts.add("wang", roles.DEPT_HEAD, password=PASSWORD)
+    with pytest.raises(AccountError, match="role"):
+        accounts.add("wang", "superuser", password=PASSWORD)
+    with pytest.raises(AccountError, match="10"):
+        accounts.add("wang", roles.FINANCE, password="short")
+
+
+def test_cli_add_reset_disable_role_list(tmp_path: Path) -> None:
+    db = tmp_path / "cockpit.duckdb"
+    acc = tmp_path / "acc.sqlite"
+
+    def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "auth", "--db", str(db), "--accounts", str(acc), "users", *args]
+        return subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+    assert cli("add", "chen", "--role", "finance", "--password-stdin", stdin=PASSWORD + "\n").returncode == 0
+    assert Accounts(acc).sign_in("chen", PASSWORD).ok
+    assert cli("reset", "chen", "--password-stdin", stdin="another password 1\n").returncode == 0
+    assert Accounts(acc).sign_in("chen", "another password 1").ok
+    assert cli("role", "chen", "dept_head", "--department", "骨科").returncode == 0
+    assert cli("disable", "chen").returncode == 0
+    listing = cli("list").stdout
+    assert "chen\tdept_head\t骨科\tdisabled" in listing
+    refused = cli("add", "x", "--role", "dept_head", "--password-stdin", stdin=PASSWORD + "\n")
+    assert refused.returncode == 1 and "department" in refused.stderr
+    con = duckdb.connect(str(db))
+    try:
+        events = audit.log(con)
+    finally:
+        con.close()
+    assert events["event"].tolist() == ["role_change"] * 4  # add, reset, role, disable — newest first
+    assert events["note"].iloc[1] == "finance -> dept_head 骨科"
+
+
+def test_cli_audit_waits_while_the_app_holds_the_store(tmp_path: Path) -> None:
+    db = tmp_path / "cockpit.duckdb"
+    acc = Accounts(tmp_path / "acc.sqlite")
+    holder = duckdb.connect(str(db))  # like the running app (another process would be refused the lock)
+    acc.queue_audit("cli:root", "role_change", "chen", "ok", "added")
+    audit_rows_before = holder.execute("SELECT count(*) FROM information_schema.tables WHERE table_name='audit_log'")
+    del audit_rows_before
+    holder.close()
+    from loaders import store
+
+    con = store.open_store(db)
+    try:
+        assert audit.drain(con, acc) == 1 and audit.drain(con, acc) == 0
+        assert audit.log(con)[["who", "event", "subject"]].values.tolist() == [["cli:root", "role_change", "chen"]]
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------ sign-in through app.py
+
+
+def test_local_sign_in_page_then_role_pages(demo_db: Path, accounts: Accounts) -> None:
+    at = app_test(demo_db, "en").run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Sign in · HIT Cockpit"]
+    assert not at.sidebar.subheader and not at.metric  # deny by default: no filters, no data, no page list
+    at.text_input(key="auth_user").input("li")
+    at.text_input(key="auth_password").input("wrong password")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Wrong user name or password."]
+    at.text_input(key="auth_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Programme overview"
+    assert session.current_in(at.session_state) == roles.Identity("li", roles.DEPT_HEAD, "心内科", "li", "local")
+    con = duckdb.connect(str(demo_db))
+    try:
+        events = audit.log(con)
+    finally:
+        con.close()
+    recent = events.head(2)[["who", "event", "result"]].values.tolist()
+    assert recent == [["li", "sign_in", "ok"], ["li", "sign_in_failed", "wrong"]]
+
+
+def test_lock_out_through_the_page(demo_db: Path, accounts: Accounts, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_LOCKOUT_FAILURES", "2")
+    at = app_test(demo_db, "en").run()
+    for _ in range(2):
+        at.text_input(key="auth_user").input("zhang")
+        at.text_input(key="auth_password").input("nope nope nope")
+        at.button[0].click().run()
+    assert "locked" in at.error[0].value
+    at.text_input(key="auth_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert "locked" in at.error[0].value and at.title[0].value == "Sign in · HIT Cockpit"
+
+
+def test_session_expires_and_role_change_ends_it(
+    demo_db: Path, accounts: Accounts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app_test(demo_db, "en").run()
+    at.text_input(key="auth_user").input("zhang")
+    at.text_input(key="auth_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert at.title[0].value == "Programme overview"
+    accounts.set_role("zhang", roles.FINANCE)  # the admin changed the role: sign in again to get it
+    at.run()
+    assert at.title[0].value == "Sign in · HIT Cockpit"
+    assert "expired" in at.info[0].value
+    at.text_input(key="auth_user").input("zhang")
+    at.text_input(key="auth_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert at.title[0].value == "Programme overview"
+    monkeypatch.setenv("COCKPIT_IDLE_MINUTES", "0")  # idle for longer than allowed
+    at.run()
+    assert at.title[0].value == "Sign in · HIT Cockpit"
+
+
+def test_expired_id_token_is_refused(demo_db: Path, accounts: Accounts) -> None:
+    past = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=1)
+    who = roles.Identity("a@h.org", roles.PRESIDENT, None, "a", "local", expires=past)
+    at = app_test(demo_db, "en", who).run()
+    assert not at.exception
+    assert not at.metric and not at.sidebar.subheader
+    assert [t.value for t in at.title] == ["Sign in · HIT Cockpit"] and "expired" in at.info[0].value
+
+
+def test_demo_mode_is_labelled(demo_db: Path) -> None:
+    at = app_test(demo_db, "en").run()
+    assert "Demo mode" in at.sidebar.warning[0].value
+
+
+# ------------------------------------------------------------------ roles and scope (pure)
+
+
+def test_bind_ignores_what_a_department_head_asks_for() -> None:
+    head = roles.Identity("li", roles.DEPT_HEAD, "心内科")
+    asked = Scope(departments=("骨科", "儿科"))
+    assert roles.bind(asked, head).departments == ("心内科",)
+    assert roles.bind(Scope(), head).departments == ("心内科",)
+    assert roles.bind(asked, roles.Identity("p", roles.PRESIDENT)) == asked
+    assert roles.pages_for(roles.Identity("x", "superuser")) == frozenset()
+    assert roles.pages_for(None) == frozenset()
+    assert not roles.may(roles.Identity("p", roles.PRESIDENT), roles.IMPORT)
+    assert roles.may(roles.Identity("p", roles.PMO), roles.SAVE_MAPPING)
+    assert head.cache_key() != roles.Identity("w", roles.DEPT_HEAD, "骨科").cache_key()
+
+
+# ------------------------------------------------------------------ the admin and audit pages
+
+
+def test_admin_changes_a_role_and_it_is_audited(demo_db: Path, accounts: Accounts) -> None:
+    at = app_test(demo_db, "en", roles.Identity("root", roles.ADMIN, source="test")).run()
+    assert not at.exception
+    assert at.title[0].value == "Users & roles"  # the admin's first page: no data pages at all
+    assert sorted(at.dataframe[0].value["username"]) == ["li", "zhang"]
+    at.selectbox(key="admin_user").set_value("li")
+    at.selectbox(key="admin_role").set_value(roles.FINANCE)
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert accounts.lookup("li") == roles.Identity("li", roles.FINANCE, None, "li", "oidc")
+    at.switch_page("pages/audit.py").run()
+    log = at.dataframe[0].value
+    assert log[["who", "event", "subject", "note"]].iloc[0].tolist() == [
+        "root", "role_change", "li", "dept_head 心内科 -> finance"
+    ]  # fmt: skip
+    assert [d.label for d in at.get("download_button")] == ["Download Excel", "Download CSV"]
+
+
+def test_audit_page_is_the_pmo_and_admin_only(demo_db: Path) -> None:
+    for role in (roles.PRESIDENT, roles.FINANCE):
+        at = app_test(demo_db, "en", roles.Identity("x", role, source="test")).run()
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page("pages/audit.py")
