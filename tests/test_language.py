@@ -21,7 +21,7 @@ from tests.test_app import PAGES, assert_clean, open_page
 
 # Our own abbreviations, the same in both languages (earned value terms, file kinds, the currency code).
 ACRONYMS = {"BAC", "PV", "EV", "AC", "SV", "CV", "SPI", "CPI", "EAC", "ETC", "VAC", "TCPI", "KPI", "Excel", "CSV",
-            "PDF", "PPT", "PPTX"}  # fmt: skip
+            "PDF", "PPT", "PPTX", "PMO"}  # fmt: skip
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 WORD = re.compile(r"[A-Za-z]{2,}")
 # Markup that is never shown: Streamlit badges/colours/icons, Plotly placeholders and tags.
