@@ -9,6 +9,8 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
+from charts.axes import date_axis
+
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "axis_x": "完成日期",
@@ -77,7 +79,7 @@ def finish_distribution(
             )
         )
     fig.update_layout(
-        xaxis={"title": lab["axis_x"], "type": "date"},
+        xaxis={"title": lab["axis_x"], "type": "date", **date_axis(lang)},  # 中文 dates in zh
         yaxis={"title": lab["axis_y"], "range": [0, 1.05], "tickformat": ".0%"},
         height=380,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},

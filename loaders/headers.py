@@ -104,7 +104,7 @@ def _fuzzy_aliases(ds: Dataset) -> list[tuple[str, str]]:
 FUZZY: dict[str, list[tuple[str, str]]] = {name: _fuzzy_aliases(ds) for name, ds in DATASETS.items()}
 
 
-def word_match(dataset: str, header: str, taken: set[str]) -> list[tuple[str, float]]:
+def word_match(dataset: str | Dataset, header: str, taken: set[str]) -> list[tuple[str, float]]:
     """Fields a header may name by the words it contains, best first, with a confidence in 0..1.
 
     An alias at the end of the header (the head noun: 报销日期, 所属科室, Total Cost) counts for more than one
@@ -113,8 +113,12 @@ def word_match(dataset: str, header: str, taken: set[str]) -> list[tuple[str, fl
     key = _UNIT_SUFFIX.sub("", key) or key
     if not key:
         return []
+    ds = dataset if isinstance(dataset, Dataset) else DATASETS[dataset]
+    aliases = FUZZY.get(ds.name)
+    if aliases is None:  # a dataset registered after import (a plug-in registry)
+        aliases = FUZZY[ds.name] = _fuzzy_aliases(ds)
     best: dict[str, float] = {}
-    for alias, fld in FUZZY[dataset]:
+    for alias, fld in aliases:
         if fld in taken or alias == key or alias not in key:
             continue
         share = len(alias) / len(key)
@@ -195,7 +199,7 @@ def _map_names(ds: Dataset, names: list[str], saved: dict[str, str] | None) -> H
     for c in columns:
         if c.field is not None or c.how != "none" or not c.header:
             continue
-        found = word_match(ds.name, c.header, used)
+        found = word_match(ds, c.header, used)
         if not found:
             continue
         top, conf = found[0]

@@ -20,11 +20,13 @@ from pages.components.ui import escape_markdown
 from tests.test_app import PAGES, assert_clean, open_page
 
 # Our own abbreviations, the same in both languages (earned value terms, file kinds, the currency code).
-ACRONYMS = {"BAC", "PV", "EV", "AC", "SV", "CV", "SPI", "CPI", "EAC", "ETC", "VAC", "TCPI", "KPI", "Excel", "CSV"}
+ACRONYMS = {"BAC", "PV", "EV", "AC", "SV", "CV", "SPI", "CPI", "EAC", "ETC", "VAC", "TCPI", "KPI", "Excel", "CSV",
+            "PDF", "PPT", "PPTX", "PMO"}  # fmt: skip
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 WORD = re.compile(r"[A-Za-z]{2,}")
 # Markup that is never shown: Streamlit badges/colours/icons, Plotly placeholders and tags.
-MARKUP = re.compile(r":[a-z]+(?:-[a-z]+)*\[|:material/[a-z_]+:|%\{[^}]*\}")
+# ... and the names of settings (environment variables), which are the same in every language.
+MARKUP = re.compile(r":[a-z]+(?:-[a-z]+)*\[|:material/[a-z_]+:|%\{[^}]*\}|\bCOCKPIT_[A-Z_]+\b")
 TAGS = re.compile(r"<[^>]+>|&[a-z]+;")
 
 
@@ -58,7 +60,8 @@ def strings(node: Any) -> Iterator[str]:
             "texttemplate", "dtickrange", "rangemode", "xaxis", "yaxis", "tickmode", "fill", "line", "family",
             "measure", "customdata", "ids", "bdata", "dtype", "clickmode", "dragmode", "name_key", "meta",
             "selectdirection", "hoverlabel", "font", "pattern", "ticks", "showticklabels", "anchor", "overlaying",
-            "matches", "scaleanchor", "valign", "align", "xside", "yside", "editrevision", "uirevision"}  # fmt: skip
+            "matches", "scaleanchor", "valign", "align", "xside", "yside", "editrevision", "uirevision",
+            "insidetextanchor", "constraintext", "textangle"}  # fmt: skip
     if isinstance(node, dict):
         for k, v in node.items():
             if k == "name" and ("x0" in node or "showarrow" in node):  # shapes' and notes' names: ids, not shown

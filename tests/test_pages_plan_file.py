@@ -24,8 +24,9 @@ def test_mpp_upload_previews_and_loads(empty_db: Path) -> None:
     at = open_data(empty_db, "en")
     upload(at, "基线计划.mpp", MPP.read_bytes())
     assert_clean(at)
-    rows = next(d.value for d in at.dataframe if "name" in d.value.columns)
-    assert {"Subtask 1", "Subtask 4", "Complete"} <= set(rows["name"])
+    # the preview is headed by the fields' labels (English here), never by internal names
+    rows = next(d.value for d in at.dataframe if "Name" in d.value.columns)
+    assert {"Subtask 1", "Subtask 4", "Complete"} <= set(rows["Name"])
     at.button(key="data_load_1").click().run()
     assert_clean(at)
     con = duckdb.connect(str(empty_db))

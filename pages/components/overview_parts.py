@@ -171,8 +171,8 @@ def kpis(week: overview.Week) -> None:
     cols = st.columns(min(4, len(week.kpis)))
     for i, r in enumerate(week.kpis.to_dict("records")):
         with cols[i % len(cols)]:
-            unit = r["unit"] if isinstance(r["unit"], str) else ""
-            ui.tile(f"{r['kpi']}", f"{fmt.num(r['current'], 1)} {unit}", delta=fmt.num(r["change"], 1),
+            unit = ui.escape_markdown(r["unit"]) if isinstance(r["unit"], str) else ""  # metric text is markdown
+            ui.tile(ui.escape_markdown(r["kpi"]), f"{fmt.num(r['current'], 1)} {unit}", delta=fmt.num(r["change"], 1),
                     good=r["on_target"])  # fmt: skip
             st.caption(t("overview.kpi_line", baseline=fmt.num(r["baseline"], 1), target=fmt.num(r["target"], 1),
                          since=fmt.num(r["since_go_live"], 1)))  # fmt: skip
