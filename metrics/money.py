@@ -49,6 +49,7 @@ import pandas as pd
 
 from loaders import settings
 from metrics import evm as evm_maths
+from metrics import risks
 from metrics.scope import Scope
 
 Con = duckdb.DuckDBPyConnection
@@ -64,8 +65,6 @@ _STAGE_ALIASES = {
 
 CHANGE_STATUSES = ("pending", "approved", "implemented", "rejected", "other")
 _CHANGE_ALIASES = {
-    "pending": "pending", "待审批": "pending", "待审": "pending", "审批中": "pending", "submitted": "pending",
-    "open": "pending", "new": "pending", "已提交": "pending", "in review": "pending", "待定": "pending",
     "approved": "approved", "已批准": "approved", "批准": "approved", "已通过": "approved", "通过": "approved",
     "同意": "approved", "accepted": "approved",
     "rejected": "rejected", "已拒绝": "rejected", "拒绝": "rejected", "驳回": "rejected", "已驳回": "rejected",
@@ -161,6 +160,10 @@ def normalise_stage(stage: object) -> str | None:
 
 
 def normalise_change_status(status: object) -> str:
+    """pending / approved / implemented / rejected / other. "Pending" is the one list the risks page's decisions
+    and the overview use (metrics.risks.PENDING_CHANGE_STATUSES), so the change ledger counts the same requests."""
+    if risks.normalise_status(status) in risks.PENDING_CHANGE_STATUSES:
+        return "pending"
     return _CHANGE_ALIASES.get(_text(status).strip().lower(), "other")
 
 

@@ -118,6 +118,7 @@ PENDING_CHANGE_STATUSES = frozenset(
     normalise_status(s)
     for s in (
         "待审批",
+        "待审",
         "审批中",
         "待批准",
         "待决策",
@@ -133,6 +134,7 @@ PENDING_CHANGE_STATUSES = frozenset(
         "awaiting approval",
         "awaiting decision",
         "open",
+        "new",
     )
 )
 

@@ -191,3 +191,13 @@ def test_adoption_ranking_holds_each_department_to_its_target(con: duckdb.DuckDB
     assert ranking.loc["甲科", "target"] == 0.8 and bool(ranking.loc["甲科", "below_target"])  # 70 % < 80 %
     week = overview.week_view(con, SCOPE)
     assert set(week.below_target["department"]) <= {"甲科", "乙科"}
+
+
+@pytest.mark.parametrize(
+    "status",
+    ["待审批", "待审", "审批中", "待决策", "已提交", "待定", "Pending", "submitted", "Under Review", "in review",
+     "awaiting decision", "open", "new", "已批准", "approved", "已实施", "已拒绝", "withdrawn", "已关闭", "", "草稿"],
+)  # fmt: skip
+def test_the_change_ledger_and_the_decisions_list_agree_on_pending(status: str) -> None:
+    # one rule: the money page's change ledger counts a request as pending exactly when the decisions list does
+    assert (money.normalise_change_status(status) == "pending") == definitions.is_pending_change(status)
