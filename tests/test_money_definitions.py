@@ -15,6 +15,7 @@ import pytest
 from metrics import evm, money
 from metrics.scope import Scope
 from tests import storekit
+from tests.conftest import copy_store
 
 D = dt.date
 TODAY = D(2026, 6, 30)
@@ -92,9 +93,10 @@ def test_amendment_without_its_base_and_across_projects_stands_alone() -> None:
     assert refs == [("HIS", "HT-1"), ("HIS", "HT-9-补1"), ("LIS", "HT-1-补1")]
 
 
-def test_demo_his_committed_is_what_was_signed(demo_db: Path) -> None:
+def test_demo_his_committed_is_what_was_signed(demo_template: Path, tmp_path: Path) -> None:
     # 9 contracts, signed + amendments = 4,057.7 万 (every one above its invoices); the old rule said 4,369.8 万.
-    con = duckdb.connect(str(demo_db), read_only=True)
+    # A private copy: AppTest tests keep the shared demo_db open in this process with another configuration.
+    con = duckdb.connect(str(copy_store(demo_template, tmp_path)), read_only=True)
     try:
         row = money.budget_vs_actual(con, Scope(projects=("HIS系统替换",))).to_dict("records")[0]
         signed = con.execute(
