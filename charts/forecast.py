@@ -4,6 +4,7 @@ P50, P80 and baseline finish marked. Pure builder: DataFrames in, a plotly Figur
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 
 import pandas as pd
@@ -32,6 +33,12 @@ LABELS: dict[str, dict[str, str]] = {
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f")
 
 
+def escape(text: object) -> str:
+    """Data text made literal for Plotly labels (legend, hover), which render a subset of HTML: a project named
+    `<a href=…>` must show as typed, not as a link."""
+    return html.escape(str(text), quote=False)
+
+
 def finish_distribution(
     distribution: pd.DataFrame, projects: pd.DataFrame, lang: str = "zh", labels: Mapping[str, str] | None = None
 ) -> go.Figure:
@@ -49,9 +56,9 @@ def finish_distribution(
                 y=part["cumulative"].tolist(),
                 mode="lines",
                 line={"shape": "hv", "color": colour, "width": 2},
-                name=str(project),
+                name=escape(project),
                 hovertext=[
-                    lab["hover"].format(project=project, date=d, share=f"{c:.0%}")
+                    lab["hover"].format(project=escape(project), date=d, share=f"{c:.0%}")
                     for d, c in zip(dates, part["cumulative"], strict=True)
                 ],
                 hoverinfo="text",
