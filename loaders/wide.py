@@ -205,6 +205,12 @@ def unpivot(
         f"({len(numbers)} 行) / Wide layout: {len(periods)} period columns of row {first + hdr} ({letters}) unpivoted"
         f" into one row per period ({len(numbers)} rows)"
     )
+    yearless = [header[c].strip() for c, _ in periods if period_of(header[c], None) is None]
+    if yearless and year is not None:  # 3月 … : the year was taken from the title, sheet or file name, say so
+        note += (
+            f"；「{yearless[0]}」等列没有写年份，按 {year} 年导入(取自标题、工作表名或文件名)"
+            f" / columns such as {yearless[0]} state no year: read as {year} (from the title, sheet or file name)"
+        )
     return Wide(out, note, [header[c] for c, _ in periods], empty_rows, repeated)
 
 

@@ -506,6 +506,8 @@ def test_kpi_sheet_with_periods_as_columns_loads_as_kpis(
     )
     con = store.memory_store()
     res = loaded(importer.import_file(con, f))
+    said = " ".join(res.notes)
+    assert ("按 2025 年导入" in said) == (headers[0] == "3月"), said  # a year taken from the title is said
     got = con.execute("SELECT kpi, period, value, unit, department FROM kpis ORDER BY kpi, period").fetchall()
     assert [(k, d.isoformat(), v, u, dep) for k, d, v, u, dep in got] == sorted(
         [
