@@ -32,6 +32,19 @@ def grids(tab: Tab) -> list[dict[str, Any]]:
     return found
 
 
+def grid_with(tab: Tab, head: str) -> dict[str, Any]:
+    """The drawn grid whose header holds `head`, waiting until Streamlit has drawn it with its rows (pages draw
+    their tables one after another, so the first grid on screen says nothing about the others)."""
+    tab.wait_for_function(
+        """head => Array.from(document.querySelectorAll('[data-testid="stMain"] [data-testid="stDataFrame"]'))
+            .some(g => Array.from(g.querySelectorAll('table thead th')).some(th => th.textContent.trim() === head)
+                && g.querySelector('table tbody tr'))""",
+        arg=head,
+        timeout=30_000,
+    )
+    return next(g for g in grids(tab) if head in g["heads"] and g["rows"])
+
+
 def column(grid: dict[str, Any], head: str) -> list[str]:
     j = grid["heads"].index(head) - (len(grid["heads"]) - len(grid["rows"][0]))  # a leading row-number header
     return [r[j] for r in grid["rows"]]
@@ -46,8 +59,8 @@ def open_path(tab: Tab, server_url: str, path: str) -> None:
 def test_money_tables_in_wan_with_the_unit_and_lights_as_badges(page: Tab, server: str) -> None:
     open_path(page, server, "money?lang=zh")
     page.wait_for_selector('[data-testid="stMain"] [data-testid="stDataFrame"] table tbody tr', state="attached")
+    budget = grid_with(page, "当前预算(万元)")
     shown = grids(page)
-    budget = next(g for g in shown if "当前预算(万元)" in g["heads"])
     # the grid's accessible table holds the values (the canvas draws them as 3,811.50): in 万元, not yuan
     his = budget["rows"][column(budget, "项目").index("HIS系统替换")]
     row = dict(zip(budget["heads"][-len(his) :], his, strict=True))
@@ -92,7 +105,7 @@ def test_no_table_is_cut_off_at_1440_px(page: Tab, server: str, lang: str) -> No
 def test_one_department_is_ranked_among_all_and_coloured_by_target(page: Tab, server: str) -> None:
     open_path(page, server, "adoption?lang=zh&depts=中医科")
     page.wait_for_selector('[data-testid="stMain"] [data-testid="stDataFrame"] table tbody tr', state="attached")
-    ranking = next(g for g in grids(page) if "参与排名科室数" in g["heads"])
+    ranking = grid_with(page, "参与排名科室数")
     assert len(ranking["rows"]) == 1
     row = dict(zip(ranking["heads"][-len(ranking["rows"][0]) :], ranking["rows"][0], strict=True))
     assert (row["科室"], row["名次"], row["参与排名科室数"]) == ("中医科", "30", "30")
@@ -114,12 +127,12 @@ def test_one_department_is_ranked_among_all_and_coloured_by_target(page: Tab, se
 def test_risk_register_headed_as_a_register(page: Tab, server: str, tmp_path: Path) -> None:
     open_path(page, server, "risks?lang=zh")
     page.wait_for_selector('[data-testid="stMain"] [data-testid="stDataFrame"] table tbody tr', state="attached")
-    register = next(g for g in grids(page) if "距上次评审(天)" in g["heads"])
+    register = grid_with(page, "距上次评审(天)")
     heads = register["heads"][-len(register["rows"][0]) :]
     assert heads[:4] == ["项目", "编号", "风险", "等级"]  # a register's words: not 变更内容 / 费用类别 / 结果
-    responses = next(g for g in grids(page) if "应对措施" in g["heads"])
+    responses = grid_with(page, "应对措施")
     assert responses["heads"][-len(responses["rows"][0]) :][:3] == ["编号", "风险", "类别"]
-    decisions = next(g for g in grids(page) if "费用影响(万元)" in g["heads"])
+    decisions = grid_with(page, "费用影响(万元)")
     costs = [float(c) for c in column(decisions, "费用影响(万元)") if c]
     assert costs and all(0 < c < 1_000 for c in costs), costs  # 56 万元, not 560,000
     assert_no_errors(page, "risks zh")
