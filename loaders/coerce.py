@@ -706,6 +706,38 @@ def parse_stage(text: str) -> str:
     return stage
 
 
+# --------------------------------------------------------------------------- ticket priorities
+
+_PRIORITY_WORDS: dict[str, str] = {
+    **dict.fromkeys(("一级", "1级", "紧急", "特急", "非常紧急", "最高", "urgent", "critical", "highest"), "P1"),
+    **dict.fromkeys(("二级", "2级", "高", "重要", "较高", "high", "major"), "P2"),
+    **dict.fromkeys(("三级", "3级", "中", "一般", "普通", "medium", "normal", "moderate"), "P3"),
+    **dict.fromkeys(("四级", "4级", "低", "较低", "轻微", "low", "minor", "lowest"), "P4"),
+}
+_PRIORITY_HINT = "P1–P4、一级–四级 或 紧急/高/中/低"
+
+
+def parse_priority(text: str) -> str:
+    """A ticket priority as P1..P4: "P1", "p2", "1", "一级", "1级", "紧急" (P1), "高" (P2), "中"/"一般" (P3),
+    "低" (P4), Urgent/High/Medium/Low. "P1-紧急" is fine when both parts agree; anything else is refused."""
+    s = _norm(text).lower()
+    _check_empty(s, "优先级", "priority")
+    _check_excel_error(s)
+    found: set[str] = set()
+    for part in (x for x in re.split(r"[\s_\-–—:：/()（）\[\]【】、,，]+", s) if x):
+        if m := re.fullmatch(r"p?([1-4])(?:\.0+)?", part):
+            found.add(f"P{m.group(1)}")
+        elif part in _PRIORITY_WORDS:
+            found.add(_PRIORITY_WORDS[part])
+        elif (m := re.fullmatch(r"p([1-4])(.+)", part)) and _PRIORITY_WORDS.get(m.group(2)) == f"P{m.group(1)}":
+            found.add(f"P{m.group(1)}")  # P1紧急
+        else:
+            raise CoerceError(f"「{_show(text)}」不是可识别的优先级，请填写 {_PRIORITY_HINT} / unknown priority")
+    if len(found) != 1:
+        raise CoerceError(f"「{_show(text)}」的优先级前后不一致，请填写 {_PRIORITY_HINT} / priority parts disagree")
+    return found.pop()
+
+
 # --------------------------------------------------------------------------- durations
 
 _DURATION_UNITS: tuple[tuple[tuple[str, ...], float], ...] = (
@@ -835,4 +867,6 @@ COERCERS: dict[str, Callable[[str], object]] = {
     "bool": parse_bool,
     "duration": parse_duration,
     "stage": parse_stage,
+    "datetime": parse_datetime,
+    "priority": parse_priority,
 }

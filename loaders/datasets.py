@@ -23,6 +23,8 @@ KINDS = (
     "bool",
     "duration",  # working days
     "stage",  # committed | invoiced | paid
+    "datetime",  # a date and a time of day (help-desk tickets: opened 2025/3/5 14:03)
+    "priority",  # P1..P4 (一级–四级, 紧急/高/中/低 normalised)
 )
 
 
@@ -429,7 +431,126 @@ TARGETS = Dataset(
     ),
 )
 
+SYSTEM_ALIASES = ("system", "系统", "系统名称", "应用系统", "所属系统", "application")
+
+# Help-desk tickets (运维工单) after go-live: one row per ticket, its id the row's identity, so a later export of
+# the same ticket (now responded or resolved) replaces the earlier row wherever that ticket was loaded from.
+INCIDENTS = Dataset(
+    name="incidents",
+    label_zh="运维工单",
+    label_en="Incidents / tickets",
+    mode="periodic",
+    table="incident_rows",
+    key=("ticket_id",),
+    replace_key=("ticket_id",),
+    fields=(
+        Field(
+            "ticket_id",
+            "code",
+            required=True,
+            aliases=("ticket id", "ticket", "ticket no", "incident id", "工单号", "工单编号", "事件编号", "故障单号"),
+        ),
+        Field("system", "text", required=True, aliases=SYSTEM_ALIASES),
+        Field(
+            "department",
+            "text",
+            aliases=("department", "dept", "科室", "报修科室", "申请科室", "报障科室", "所属科室", "部门"),
+        ),
+        Field(
+            "priority",
+            "priority",
+            required=True,
+            aliases=("priority", "优先级", "紧急程度", "事件级别", "工单级别", "故障等级", "故障级别", "严重程度"),
+            allowed=("P1", "P2", "P3", "P4"),
+            help_zh="P1–P4、一级–四级 或 紧急/高/中/低",
+            help_en="P1–P4, 一级–四级 or 紧急/高/中/低 (urgent/high/medium/low)",
+        ),
+        Field(
+            "opened",
+            "datetime",
+            required=True,
+            aliases=(
+                "opened",
+                "created",
+                "opened at",
+                "created at",
+                "报修时间",
+                "创建时间",
+                "提交时间",
+                "报障时间",
+                "开单时间",
+                "发生时间",
+                "登记时间",
+            ),
+        ),
+        Field(
+            "responded",
+            "datetime",
+            aliases=("responded", "response time", "responded at", "响应时间", "首次响应时间", "受理时间", "接单时间"),
+        ),
+        Field(
+            "resolved",
+            "datetime",
+            aliases=(
+                "resolved",
+                "resolved at",
+                "resolution time",
+                "closed at",
+                "解决时间",
+                "处理完成时间",
+                "关闭时间",
+                "恢复时间",
+                "办结时间",
+            ),
+        ),
+        Field("category", "text", aliases=("category", "故障类别", "问题分类", "工单类型", "事件类型", "类别", "分类")),
+        Field("root_cause", "text", aliases=("root cause", "根本原因", "根因", "故障原因", "原因分析", "原因")),
+        Field("title", "text", aliases=("title", "summary", "标题", "故障描述", "问题描述", "事件描述", "摘要")),
+    ),
+)
+
+# Inspection logs (巡检记录): one row per planned inspection of a system on a day; an empty 实际巡检日期 means it
+# was not done. A corrected log replaces the same system-days.
+INSPECTIONS = Dataset(
+    name="inspections",
+    label_zh="巡检记录",
+    label_en="Inspection log",
+    mode="periodic",
+    table="inspection_rows",
+    key=("system", "planned_date"),
+    replace_key=("system", "planned_date"),
+    fields=(
+        Field("system", "text", required=True, aliases=SYSTEM_ALIASES),
+        Field(
+            "planned_date",
+            "date",
+            required=True,
+            aliases=(
+                "planned date",
+                "scheduled",
+                "inspection date",
+                "计划日期",
+                "计划巡检日期",
+                "巡检日期",
+                "应巡检日期",
+            ),
+        ),
+        Field(
+            "done_date",
+            "date",
+            aliases=("done date", "done", "actual date", "实际巡检日期", "实际日期", "完成日期", "执行日期"),
+            help_zh="空白 = 未巡检",
+            help_en="empty = not done",
+        ),
+        Field("items_checked", "int", aliases=("items checked", "巡检项数", "检查项数", "巡检项目数", "检查项")),
+        Field("items_failed", "int", aliases=("items failed", "异常项数", "不合格项数", "故障项数", "异常项")),
+        Field("inspector", "text", aliases=("inspector", "by", "巡检人", "巡检人员", "执行人", "检查人")),
+        Field("note", "text", aliases=("note", "remarks", "备注", "巡检结论", "说明")),
+    ),
+)
+
 DATASETS: dict[str, Dataset] = {d.name: d for d in (TASKS, BUDGET, COSTS, RISKS, CHANGES, USAGE, KPIS, TARGETS)}
+DATASETS.update({d.name: d for d in (INCIDENTS, INSPECTIONS)})
 
 _STRIP = re.compile(r"[\s\u3000_\-:：()（）\[\]【】<>《》\"'`·.,，;；/\\*#]+")
 

@@ -1153,6 +1153,8 @@ def _arrow_values(vals: list[object], kind: str) -> pa.Array:
         "bool": pa.bool_(),
         "duration": pa.float64(),
         "stage": pa.string(),
+        "datetime": pa.timestamp("us"),
+        "priority": pa.string(),
     }
     return pa.array(vals, types[kind])
 

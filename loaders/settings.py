@@ -67,6 +67,11 @@ SETTINGS: dict[str, Setting] = {
         " available), SPI and CPI below, EAC over budget share, open critical risks, share of live department x"
         " system pairs below their usage target.",
     ),
+    "sla_targets": Setting(
+        "COCKPIT_SLA_TARGETS",
+        "P1=15,240;P2=30,480;P3=120,1440;P4=480,4320",
+        "Help-desk SLA per ticket priority: response and resolution targets in minutes (clock time from opened).",
+    ),
     "smtp_host": Setting("COCKPIT_SMTP_HOST", "", "SMTP server the weekly brief is mailed through (blank = no mail)."),
     "smtp_port": Setting("COCKPIT_SMTP_PORT", "25", "SMTP port."),
     "smtp_user": Setting("COCKPIT_SMTP_USER", "", "SMTP login (blank = no login)."),

@@ -43,6 +43,7 @@ SUGGESTED_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("changes", "status"): ("待审批", "已批准", "已实施", "已拒绝"),
     ("targets", "kind"): ("效益指标", "使用率"),
     ("targets", "direction"): ("越低越好", "越高越好"),
+    ("incidents", "priority"): ("P1", "P2", "P3", "P4", "一级", "二级", "三级", "四级", "紧急", "高", "中", "低"),
 }
 
 FORMAT_HELP: dict[str, tuple[str, str]] = {
@@ -57,6 +58,11 @@ FORMAT_HELP: dict[str, tuple[str, str]] = {
     "bool": ("是/否", "yes/no (是/否)"),
     "duration": ("工期(工作日)，如 5 或 5 个工作日", "duration in working days, e.g. 5"),
     "stage": ("已签合同/已开票/已付款", "committed / invoiced / paid (已签合同/已开票/已付款)"),
+    "datetime": (
+        "日期和时间 yyyy-mm-dd hh:mm(也可 2026/3/5 14:03、2026年3月5日 14时03分)",
+        "date and time yyyy-mm-dd hh:mm (also 2026/3/5 14:03)",
+    ),
+    "priority": ("优先级 P1–P4(也可 一级–四级、紧急/高/中/低)", "priority P1–P4 (also 一级–四级, 紧急/高/中/低)"),
 }
 
 _D = dt.date
@@ -143,6 +149,27 @@ EXAMPLES: dict[str, dict[str, Cell]] = {
         "direction": "越低越好",
         "system": "HIS",
     },
+    "incidents": {
+        "ticket_id": "GD-2026-00123",
+        "system": "HIS",
+        "department": "门诊部",
+        "priority": "P2",
+        "opened": dt.datetime(2026, 3, 5, 14, 3),
+        "responded": dt.datetime(2026, 3, 5, 14, 20),
+        "resolved": dt.datetime(2026, 3, 5, 17, 45),
+        "category": "软件故障",
+        "root_cause": "接口超时",
+        "title": "挂号窗口无法打印发票",
+    },
+    "inspections": {
+        "system": "PACS",
+        "planned_date": _D(2026, 3, 5),
+        "done_date": _D(2026, 3, 5),
+        "items_checked": 24,
+        "items_failed": 1,
+        "inspector": "信息科 李明",
+        "note": "存储使用率 86%，已报扩容",
+    },
 }
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -204,6 +231,8 @@ def _data_sheet(ws: Worksheet, ds: Dataset) -> None:
             target.data_type = "s"  # example text is never a formula
         if f.kind == "date":
             fmt = DATE_FORMAT
+        elif f.kind == "datetime":
+            fmt = "yyyy-mm-dd hh:mm"
         elif f.kind == "money":
             fmt = MONEY_FORMAT
         elif f.kind in ("text", "code"):

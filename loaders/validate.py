@@ -251,6 +251,19 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
             "活跃用户数大于应用人数 / more active than eligible users",
         ),
     ],
+    "incidents": [
+        ("responded < opened", "responded", "响应时间早于报修时间 / responded before opened"),
+        ("resolved < opened", "resolved", "解决时间早于报修时间 / resolved before opened"),
+    ],
+    "inspections": [
+        ("items_checked < 0", "items_checked", "巡检项数为负数 / negative count"),
+        ("items_failed < 0", "items_failed", "异常项数为负数 / negative count"),
+        (
+            "items_checked IS NOT NULL AND items_failed > items_checked",
+            "items_failed",
+            "异常项数大于巡检项数 / more items failed than checked",
+        ),
+    ],
 }
 
 

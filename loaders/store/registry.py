@@ -24,6 +24,8 @@ SQL_TYPES = {
     "bool": "BOOLEAN",
     "duration": "DOUBLE",
     "stage": "VARCHAR",
+    "datetime": "TIMESTAMP",
+    "priority": "VARCHAR",
 }
 
 # Columns every raw table has besides the dataset's own: which import wrote the row, and its position in the file.
