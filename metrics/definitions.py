@@ -147,3 +147,30 @@ def _missing(x: object) -> bool:
     if x is None or x is pd.NA or x is pd.NaT:
         return True
     return isinstance(x, float) and math.isnan(x)
+
+
+# ---------------------------------------------------------------------------------------------- operations SLA
+SLA_OUTCOMES = ("met", "breached", "pending")
+
+
+def sla_outcome(
+    opened: dt.datetime, finished: dt.datetime | None, target_minutes: float, period_end: dt.datetime
+) -> str:
+    """One SLA clock of a help-desk ticket (response or resolution) judged at `period_end`.
+
+    met: finished before the period end within the target (elapsed ≤ target); breached: finished later than the
+    target, or still running at the period end and already past it; pending: still running and not yet past it
+    (not counted either way). A finish recorded after the period end is not known at the period end (an as-of week
+    reproduces what was known then). The response clock's finish is the response time, else the resolution time (a
+    ticket resolved without a recorded response was answered when it was resolved). metrics.operations computes
+    the same rule in SQL; a test holds both to these hand-worked cases."""
+    target = dt.timedelta(minutes=target_minutes)
+    if finished is not None and finished < period_end:
+        return "met" if finished - opened <= target else "breached"
+    return "breached" if period_end - opened > target else "pending"
+
+
+def sla_compliance(met: int, breached: int) -> float | None:
+    """SLA compliance: met ÷ (met + breached); pending tickets are left out; None when nothing is counted."""
+    counted = met + breached
+    return met / counted if counted else None

@@ -1,0 +1,518 @@
+"""After go-live: help-desk SLA compliance, MTTR, backlog, incidents per 1,000 active users, inspection completion
+and the yearly health scorecard per system, plus the overview's SLA-breach hooks.
+
+Definitions (the README's "Operations" section says them in plain words):
+- The period is the scope's date range cut at the reference day (the as-of week, else today); its end is the end of
+  that day. A ticket belongs to the period in which it was *opened*.
+- SLA (metrics.definitions.sla_outcome): per ticket a response clock (responded, else resolved) and a resolution
+  clock (resolved), each met / breached / pending at the period end against the target of its priority
+  (setting `sla_targets`, minutes). Compliance = met ÷ (met + breached); pending tickets are counted apart.
+- MTTR: mean hours from opened to resolved of the tickets *resolved* in the period (open tickets are in the backlog).
+- Backlog: tickets opened and not resolved at the end of each week (at the period end for the last week).
+- Active users: column `usage.active_users` summed over departments for each usage period as loaded (a day or a
+  week), averaged over the usage periods of the month: the users the usage rate's numerator counts
+  (metrics.adoption), every usage row included. Incidents per 1,000 active users = tickets opened ÷ active users ×
+  1,000 per month; over several months Σ tickets ÷ Σ monthly active users × 1,000 (per 1,000 user-months).
+- Inspection completion: inspections planned in the period up to the reference day, done (a done date on or before
+  the reference day) ÷ planned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from loaders import settings
+from metrics import definitions
+from metrics.scope import Scope
+
+PRIORITIES: tuple[str, ...] = ("P1", "P2", "P3", "P4")
+CLOCKS: tuple[str, ...] = ("response", "resolution")
+Period = Literal["week", "month"]
+
+# The yearly health scorecard: each component a share 0..1 (higher is better), the composite their weighted mean
+# over the components a system has (weights renormalised over those present). Availability is not loaded by any
+# dataset, so SLA compliance stands for it. Data quality is left out: metrics.quality.system_quality was not on
+# main when this was written (see README "Operations"); the other weights are renormalised.
+SCORE_WEIGHTS: dict[str, float] = {"sla": 0.30, "incidents": 0.20, "inspections": 0.20, "usage": 0.30}
+# Incidents score 1 at no tickets and 0 at this many tickets per 1,000 active users per month (linear between).
+INCIDENT_RATE_CEILING = 20.0
+# The composite's light: green at or above the first, amber at or above the second, red below.
+SCORE_LIGHTS = (0.85, 0.70)
+
+
+# ---------------------------------------------------------------------------------------------- settings, period
+def sla_targets() -> dict[str, tuple[float, float]]:
+    """Priority -> (response, resolution) targets in minutes, from the setting `sla_targets`
+    ("P1=15,240;P2=30,480;…"). A priority the setting leaves out takes the default's."""
+    default = _parse_targets(settings.SETTINGS["sla_targets"].default)
+    try:
+        return default | _parse_targets(settings.get("sla_targets"))
+    except ValueError as exc:
+        raise ValueError(f"COCKPIT_SLA_TARGETS: {exc} (write P1=15,240;P2=30,480 in minutes)") from None
+
+
+def _parse_targets(text: str) -> dict[str, tuple[float, float]]:
+    out: dict[str, tuple[float, float]] = {}
+    for part in (p.strip() for p in text.split(";") if p.strip()):
+        name, _, values = part.partition("=")
+        pri = name.strip().upper()
+        nums = [float(v) for v in values.split(",")]
+        if pri not in PRIORITIES or len(nums) != 2 or min(nums) <= 0:
+            raise ValueError(f"cannot read {part!r}")
+        out[pri] = (nums[0], nums[1])
+    return out
+
+
+def period_bounds(scope: Scope) -> tuple[dt.date | None, dt.date]:
+    """(first day or None for all history, last day): the scope's range cut at the reference day."""
+    ref = definitions.reference_day(scope)
+    end = min(scope.end, ref) if scope.end is not None else ref
+    return scope.start, end
+
+
+def _end_ts(end: dt.date) -> dt.datetime:
+    return dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+
+
+def _incident_where(scope: Scope, alias: str = "") -> tuple[str, list[object]]:
+    """Tickets opened in the period, in the scope's departments (the project filter does not apply to tickets)."""
+    start, end = period_bounds(scope)
+    p = alias
+    parts = [f"{p}opened < ?"]
+    params: list[object] = [_end_ts(end)]
+    if start is not None:
+        parts.append(f"{p}opened >= ?")
+        params.append(dt.datetime.combine(start, dt.time()))
+    sql, dp = scope.department_clause(f"{p}department")
+    return " AND ".join([*parts, sql]), params + dp
+
+
+def _targets_sql() -> tuple[str, list[object]]:
+    t = sla_targets()
+    pris = list(t)
+    return (
+        "(SELECT unnest(?::VARCHAR[]) AS priority, unnest(?::DOUBLE[]) AS resp_min, unnest(?::DOUBLE[]) AS res_min)",
+        [pris, [t[p][0] for p in pris], [t[p][1] for p in pris]],
+    )
+
+
+def _outcome_sql(finished: str, target: str) -> tuple[str, str]:
+    """SQL conditions (met, breached) of metrics.definitions.sla_outcome; `$end` is the period end."""
+    done = f"({finished} IS NOT NULL AND {finished} < $end)"
+    met = f"{done} AND date_diff('second', opened, {finished}) <= {target} * 60"
+    breached = (
+        f"({done} AND date_diff('second', opened, {finished}) > {target} * 60)"
+        f" OR (NOT {done} AND date_diff('second', opened, $end) > {target} * 60)"
+    )
+    return met, breached
+
+
+# ---------------------------------------------------------------------------------------------- SLA
+SLA_COLUMNS = [
+    "system", "priority", "tickets", "no_response", "response_target_min", "response_met", "response_breached",
+    "response_pending", "response_compliance", "resolution_target_min", "resolution_met", "resolution_breached",
+    "resolution_pending", "resolution_compliance",
+]  # fmt: skip
+
+
+def _sla_rows(con: duckdb.DuckDBPyConnection, scope: Scope, by_system: bool) -> pd.DataFrame:
+    where, params = _incident_where(scope, "i.")
+    targets, tparams = _targets_sql()
+    _, end = period_bounds(scope)
+    r_met, r_breached = _outcome_sql("coalesce(responded, resolved)", "resp_min")
+    s_met, s_breached = _outcome_sql("resolved", "res_min")
+    keys = "system, priority" if by_system else "priority"
+    sql = f"""
+        WITH t AS (
+            SELECT i.system, i.priority, i.opened, i.responded, i.resolved, g.resp_min, g.res_min
+            FROM incidents i JOIN {targets} g ON g.priority = i.priority
+            WHERE {where}
+        )
+        SELECT {keys}, count(*) AS tickets,
+            count(*) FILTER (WHERE responded IS NULL OR responded >= $end) AS no_response,
+            any_value(resp_min) AS response_target_min,
+            count(*) FILTER (WHERE {r_met}) AS response_met,
+            count(*) FILTER (WHERE {r_breached}) AS response_breached,
+            any_value(res_min) AS resolution_target_min,
+            count(*) FILTER (WHERE {s_met}) AS resolution_met,
+            count(*) FILTER (WHERE {s_breached}) AS resolution_breached
+        FROM t GROUP BY {keys} ORDER BY {keys}
+    """  # noqa: S608
+    named = {f"p{i}": v for i, v in enumerate([*tparams, *params])}
+    for i in range(len(named)):
+        sql = sql.replace("?", f"$p{i}", 1)
+    named["end"] = _end_ts(end)
+    df = con.execute(sql, named).df()
+    if not by_system:
+        df.insert(0, "system", None)
+    for clock in CLOCKS:
+        met, breached = df[f"{clock}_met"].astype("int64"), df[f"{clock}_breached"].astype("int64")
+        df[f"{clock}_pending"] = df["tickets"].astype("int64") - met - breached
+        df[f"{clock}_compliance"] = [
+            definitions.sla_compliance(int(m), int(b)) for m, b in zip(met, breached, strict=True)
+        ]
+        df[f"{clock}_compliance"] = df[f"{clock}_compliance"].astype("float64")
+    return df.reindex(columns=SLA_COLUMNS)
+
+
+def sla_compliance(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Per system × priority over the period: tickets opened, those without a response time at the period end,
+    each clock's target (minutes), met, breached, pending and compliance (met ÷ (met + breached), NaN when none
+    is counted). See the module docstring and metrics.definitions.sla_outcome."""
+    return _sla_rows(con, scope, by_system=True)
+
+
+def sla_by_priority(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """The same per priority over every system (system is empty)."""
+    return _sla_rows(con, scope, by_system=False)
+
+
+BREACH_COLUMNS = ["ticket_id", "system", "department", "priority", "title", "opened", "clock", "target_min",
+                  "elapsed_min", "resolved"]  # fmt: skip
+
+
+def open_breaches(
+    con: duckdb.DuckDBPyConnection, scope: Scope, priorities: tuple[str, ...] = PRIORITIES
+) -> pd.DataFrame:
+    """Tickets of the period still unresolved at its end and already past their resolution target, longest
+    overdue first (the tickets the overview names)."""
+    where, params = _incident_where(scope, "i.")
+    targets, tparams = _targets_sql()
+    _, end = period_bounds(scope)
+    sql = f"""
+        SELECT i.ticket_id, i.system, i.department, i.priority, i.title, i.opened, 'resolution' AS clock,
+               g.res_min AS target_min, date_diff('second', i.opened, ?) / 60.0 AS elapsed_min, NULL AS resolved
+        FROM incidents i JOIN {targets} g ON g.priority = i.priority
+        WHERE {where} AND i.priority IN (SELECT unnest(?::VARCHAR[]))
+          AND (i.resolved IS NULL OR i.resolved >= ?) AND date_diff('second', i.opened, ?) > g.res_min * 60
+        ORDER BY elapsed_min - target_min DESC, i.ticket_id
+    """  # noqa: S608
+    end_ts = _end_ts(end)
+    df = con.execute(sql, [end_ts, *tparams, *params, list(priorities), end_ts, end_ts]).df()
+    return df.reindex(columns=BREACH_COLUMNS)
+
+
+# ---------------------------------------------------------------------------------------------- MTTR, backlog
+def mttr(con: duckdb.DuckDBPyConnection, scope: Scope, period: Period = "month") -> pd.DataFrame:
+    """Per system and month (or week) of resolution: tickets resolved and MTTR in hours (mean of resolved −
+    opened over the tickets resolved in the period; open tickets are not in it)."""
+    if period not in ("week", "month"):
+        raise ValueError(f"period must be week or month, not {period!r}")
+    start, end = period_bounds(scope)
+    dept, dparams = scope.department_clause("department")
+    params: list[object] = [period, _end_ts(end)]
+    lower = ""
+    if start is not None:
+        lower = "AND resolved >= ?"
+        params.append(dt.datetime.combine(start, dt.time()))
+    sql = f"""
+        SELECT CAST(date_trunc(?, resolved) AS DATE) AS period, system, count(*) AS resolved,
+               avg(date_diff('second', opened, resolved)) / 3600.0 AS mttr_hours
+        FROM incidents WHERE resolved IS NOT NULL AND resolved < ? {lower} AND {dept}
+        GROUP BY ALL ORDER BY period, system
+    """  # noqa: S608
+    df = con.execute(sql, [*params, *dparams]).df()
+    df["period"] = pd.to_datetime(df["period"])
+    return df
+
+
+def mttr_by_system(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Per system over the period: tickets resolved and MTTR in hours."""
+    m = mttr(con, scope)
+    if m.empty:
+        return pd.DataFrame({"system": pd.Series(dtype=object), "resolved": pd.Series(dtype="int64"),
+                             "mttr_hours": pd.Series(dtype="float64")})  # fmt: skip
+    m["hours"] = m["mttr_hours"] * m["resolved"]
+    g = m.groupby("system", as_index=False)[["resolved", "hours"]].sum()
+    g["mttr_hours"] = g["hours"] / g["resolved"]
+    return g[["system", "resolved", "mttr_hours"]]
+
+
+def backlog(con: duckdb.DuckDBPyConnection, scope: Scope, period: Period = "week") -> pd.DataFrame:
+    """Open tickets per system at the end of each week (or month) of the period: opened before the end and not
+    resolved by it (the last, partial week at the period end). Tickets opened before the period still count."""
+    if period not in ("week", "month"):
+        raise ValueError(f"period must be week or month, not {period!r}")
+    start, end = period_bounds(scope)
+    end_ts = _end_ts(end)
+    dept, dparams = scope.department_clause("department")
+    sql = f"""
+        WITH t AS (SELECT system, opened, resolved FROM incidents WHERE opened < $end AND {dept.replace("?", "$d")}),
+        ev AS (
+            SELECT system, CAST(date_trunc($unit, opened) AS DATE) AS period, count(*) AS delta FROM t GROUP BY ALL
+            UNION ALL
+            SELECT system, CAST(date_trunc($unit, resolved) AS DATE), -count(*) FROM t
+            WHERE resolved IS NOT NULL AND resolved < $end GROUP BY ALL
+        )
+        SELECT system, period, sum(delta) AS delta FROM ev GROUP BY ALL ORDER BY system, period
+    """  # noqa: S608
+    named: dict[str, object] = {"end": end_ts, "unit": period}
+    if dparams:
+        named["d"] = dparams[0]
+    ev = con.execute(sql, named).df()
+    cols = ["period", "system", "open"]
+    if ev.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    ev["period"] = pd.to_datetime(ev["period"])
+    first = pd.Timestamp(start) if start is not None else ev["period"].min()
+    freq = "W-MON" if period == "week" else "MS"
+    lo = first.to_period("W-SUN").start_time if period == "week" else first.to_period("M").start_time
+    grid = pd.date_range(lo, pd.Timestamp(end), freq=freq)
+    frames = []
+    for system, g in ev.groupby("system", sort=True):
+        s = g.set_index("period")["delta"].astype("int64")
+        full = s.reindex(s.index.union(grid), fill_value=0).sort_index().cumsum()
+        frames.append(pd.DataFrame({"period": grid, "system": system, "open": full.reindex(grid).to_numpy()}))
+    return pd.concat(frames, ignore_index=True)[cols]
+
+
+# ---------------------------------------------------------------------------------------------- per 1,000 users
+RATE_COLUMNS = ["system", "month", "tickets", "active_users", "per_1000"]
+
+
+def incident_rates(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Per system and month: tickets opened, active users (module docstring: Σ usage.active_users over departments
+    per usage period, averaged over the month's periods) and tickets per 1,000 active users (NaN without usage)."""
+    where, params = _incident_where(scope)
+    start, end = period_bounds(scope)
+    dept, dparams = scope.department_clause("department")
+    uparams: list[object] = [end]
+    lower = ""
+    if start is not None:
+        lower = "AND period >= ?"
+        uparams.append(start)
+    sql = f"""
+        WITH inc AS (
+            SELECT system, CAST(date_trunc('month', opened) AS DATE) AS month, count(*) AS tickets
+            FROM incidents WHERE {where} GROUP BY ALL
+        ),
+        per AS (
+            SELECT system, period, sum(active_users) AS active FROM usage
+            WHERE period <= ? {lower} AND {dept} GROUP BY ALL
+        ),
+        use AS (
+            SELECT system, CAST(date_trunc('month', period) AS DATE) AS month, avg(active) AS active_users
+            FROM per GROUP BY ALL
+        )
+        SELECT coalesce(inc.system, use.system) AS system, coalesce(inc.month, use.month) AS month,
+               coalesce(inc.tickets, 0) AS tickets, use.active_users
+        FROM inc FULL OUTER JOIN use ON inc.system = use.system AND inc.month = use.month
+        ORDER BY system, month
+    """  # noqa: S608
+    df = con.execute(sql, [*params, *uparams, *dparams]).df()
+    df["month"] = pd.to_datetime(df["month"])
+    df["tickets"] = df["tickets"].astype("int64")
+    df["active_users"] = df["active_users"].astype("float64")
+    df["per_1000"] = per_thousand(df["tickets"], df["active_users"])
+    return df.reindex(columns=RATE_COLUMNS)
+
+
+def per_thousand(tickets: pd.Series, active: pd.Series) -> pd.Series:
+    """tickets ÷ active users × 1,000; NaN where there are no active users (pure)."""
+    a = active.astype("float64")
+    return (tickets.astype("float64") / a.where(a > 0) * 1000.0).astype("float64")
+
+
+def rate_by_system(rates: pd.DataFrame) -> pd.DataFrame:
+    """Per system over the months: Σ tickets ÷ Σ monthly active users × 1,000 (per 1,000 user-months), over the
+    months that have usage; tickets in months without usage are counted in `no_usage_tickets` (pure)."""
+    cols = ["system", "tickets", "user_months", "per_1000", "no_usage_tickets"]
+    if rates.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    has = rates["active_users"].notna() & (rates["active_users"] > 0)
+    rows = []
+    for system, g in rates.groupby("system", sort=True):
+        h = has.loc[g.index]
+        t, u = int(g.loc[h, "tickets"].sum()), float(g.loc[h, "active_users"].sum())
+        rows.append({"system": system, "tickets": t, "user_months": u,
+                     "per_1000": t / u * 1000.0 if u > 0 else math.nan,
+                     "no_usage_tickets": int(g.loc[~h, "tickets"].sum())})  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
+
+
+# ---------------------------------------------------------------------------------------------- inspections
+def inspection_completion(con: duckdb.DuckDBPyConnection, scope: Scope, by_month: bool = False) -> pd.DataFrame:
+    """Per system (and month of the planned date): inspections planned in the period up to the reference day,
+    done (done date on or before the reference day), missed, completion (done ÷ planned), items checked and
+    failed on the done ones. Inspections carry no department: the department filter does not apply."""
+    start, end = period_bounds(scope)
+    ref = definitions.reference_day(scope)
+    params: list[object] = [ref, end]
+    lower = ""
+    if start is not None:
+        lower = "AND planned_date >= ?"
+        params.append(start)
+    month = "CAST(date_trunc('month', planned_date) AS DATE) AS month, " if by_month else ""
+    sql = f"""
+        SELECT {month}system, count(*) AS planned,
+               count(*) FILTER (WHERE done_date IS NOT NULL AND done_date <= $1) AS done,
+               sum(items_checked) FILTER (WHERE done_date IS NOT NULL AND done_date <= $1) AS items_checked,
+               sum(items_failed) FILTER (WHERE done_date IS NOT NULL AND done_date <= $1) AS items_failed
+        FROM inspections WHERE planned_date <= $2 {lower.replace("?", "$3")}
+        GROUP BY ALL ORDER BY ALL
+    """  # noqa: S608
+    df = con.execute(sql, params).df()
+    for c in ("planned", "done"):
+        df[c] = df[c].astype("int64")
+    df["missed"] = df["planned"] - df["done"]
+    df["completion"] = (df["done"] / df["planned"].where(df["planned"] > 0)).astype("float64")
+    df["items_checked"] = df["items_checked"].astype("Float64")
+    df["items_failed"] = df["items_failed"].astype("Float64")
+    if by_month:
+        df["month"] = pd.to_datetime(df["month"])
+    return df
+
+
+# ---------------------------------------------------------------------------------------------- scorecard
+SCORE_COLUMNS = ["system", "sla", "incidents", "per_1000", "inspections", "usage", "score", "light", "components"]
+
+
+def year_scope(scope: Scope, year: int | None = None) -> Scope:
+    """The scorecard's window: 1 January of `year` (default: the reference day's) to 31 December or the reference
+    day, whichever is earlier."""
+    ref = definitions.reference_day(scope)
+    y = year or ref.year
+    return dataclasses.replace(scope, start=dt.date(y, 1, 1), end=min(dt.date(y, 12, 31), ref))
+
+
+def usage_rate_by_system(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Usage rate per system over the period (metrics.definitions.usage_rate: Σ active ÷ Σ eligible, rows without
+    eligible users left out, as metrics.adoption)."""
+    start, end = period_bounds(scope)
+    dept, dparams = scope.department_clause("department")
+    params: list[object] = [end]
+    lower = ""
+    if start is not None:
+        lower = "AND period >= ?"
+        params.append(start)
+    sql = f"""
+        SELECT system, sum(active_users) FILTER (WHERE eligible_users > 0) AS active,
+               sum(eligible_users) FILTER (WHERE eligible_users > 0) AS eligible
+        FROM usage WHERE period <= ? {lower} AND {dept} GROUP BY system ORDER BY system
+    """  # noqa: S608
+    df = con.execute(sql, [*params, *dparams]).df()
+    df["rate"] = [definitions.usage_rate(a, e) for a, e in zip(df["active"], df["eligible"], strict=True)]
+    df["rate"] = df["rate"].astype("float64")
+    return df[["system", "rate"]]
+
+
+def score_light(score: float) -> str:
+    if math.isnan(score):
+        return "none"
+    return "green" if score >= SCORE_LIGHTS[0] else "amber" if score >= SCORE_LIGHTS[1] else "red"
+
+
+def composite(components: dict[str, float], weights: dict[str, float] | None = None) -> float:
+    """Weighted mean of the components present (not NaN), weights renormalised over them; NaN when none (pure)."""
+    w = weights or SCORE_WEIGHTS
+    present = {k: v for k, v in components.items() if k in w and not math.isnan(v)}
+    total = sum(w[k] for k in present)
+    return sum(w[k] * v for k, v in present.items()) / total if total else math.nan
+
+
+def incident_score(per_1000: float) -> float:
+    """1 at no tickets, 0 at INCIDENT_RATE_CEILING tickets per 1,000 active users per month or more (pure)."""
+    if math.isnan(per_1000):
+        return math.nan
+    return max(0.0, 1.0 - per_1000 / INCIDENT_RATE_CEILING)
+
+
+def scorecard_from(sla: pd.DataFrame, rates: pd.DataFrame, insp: pd.DataFrame, usage: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard from its parts (pure): `sla` per system × priority (sla_compliance), `rates` per system
+    (rate_by_system), `insp` per system (inspection_completion), `usage` per system (usage_rate_by_system).
+    The SLA component pools both clocks over every priority: Σ met ÷ Σ (met + breached)."""
+    systems = sorted({*sla.get("system", []), *rates.get("system", []), *insp.get("system", []),
+                      *usage.get("system", [])} - {None})  # fmt: skip
+    rows = []
+    for s in systems:
+        g = sla[sla["system"] == s] if len(sla) else sla
+        met = float(g["response_met"].sum() + g["resolution_met"].sum()) if len(g) else 0.0
+        counted = met + (float(g["response_breached"].sum() + g["resolution_breached"].sum()) if len(g) else 0.0)
+        r = rates[rates["system"] == s] if len(rates) else rates
+        per = float(r["per_1000"].iloc[0]) if len(r) else math.nan
+        i = insp[insp["system"] == s] if len(insp) else insp
+        u = usage[usage["system"] == s] if len(usage) else usage
+        comp = {
+            "sla": met / counted if counted else math.nan,
+            "incidents": incident_score(per),
+            "inspections": float(i["completion"].iloc[0]) if len(i) else math.nan,
+            "usage": float(u["rate"].iloc[0]) if len(u) and pd.notna(u["rate"].iloc[0]) else math.nan,
+        }
+        score = composite(comp)
+        rows.append({"system": s, **comp, "per_1000": per, "score": score, "light": score_light(score),
+                     "components": sum(not math.isnan(v) for v in comp.values())})  # fmt: skip
+    out = pd.DataFrame(rows, columns=SCORE_COLUMNS)
+    for c in ("sla", "incidents", "per_1000", "inspections", "usage", "score"):
+        out[c] = out[c].astype("float64")
+    return out
+
+
+def health_scorecard(con: duckdb.DuckDBPyConnection, scope: Scope, year: int | None = None) -> pd.DataFrame:
+    """The yearly health scorecard per system (year_scope): SLA compliance, incident score (and the rate behind it),
+    inspection completion, usage rate, the composite (SCORE_WEIGHTS renormalised over the components present) and
+    its light."""
+    ys = year_scope(scope, year)
+    return scorecard_from(
+        sla_compliance(con, ys),
+        rate_by_system(incident_rates(con, ys)),
+        inspection_completion(con, ys),
+        usage_rate_by_system(con, ys),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- the overview
+def breaches_in_week(con: duckdb.DuckDBPyConnection, scope: Scope, week_end: dt.date) -> pd.DataFrame:
+    """Per system: tickets whose resolution clock ran past its target in the seven days ending `week_end` (the
+    moment opened + target falls in the week and the ticket was not resolved by then)."""
+    targets, tparams = _targets_sql()
+    dept, dparams = scope.department_clause("i.department")
+    hi = _end_ts(week_end)
+    lo = hi - dt.timedelta(days=7)
+    sql = f"""
+        SELECT i.system, count(*) AS breaches, count(*) FILTER (WHERE i.priority = 'P1') AS p1
+        FROM incidents i JOIN {targets} g ON g.priority = i.priority
+        WHERE i.opened < ? AND i.opened + to_microseconds(CAST(g.res_min * 60e6 AS BIGINT)) >= ?
+          AND i.opened + to_microseconds(CAST(g.res_min * 60e6 AS BIGINT)) < ?
+          AND (i.resolved IS NULL OR i.resolved > i.opened + to_microseconds(CAST(g.res_min * 60e6 AS BIGINT)))
+          AND {dept}
+        GROUP BY i.system ORDER BY i.system
+    """  # noqa: S608
+    return con.execute(sql, [*tparams, hi, lo, hi, *dparams]).df()
+
+
+def overview_changes(con: duckdb.DuckDBPyConnection, scope: Scope, week: dt.date) -> list[dict[str, object]]:
+    """ "What changed" rows (metrics.overview._change shape, kind sla_breach): per system, the tickets that breached
+    their resolution SLA in the week ending `week`, with the week before for comparison."""
+    from metrics import overview  # the overview imports this module's caller lines, not the reverse at import
+
+    now = breaches_in_week(con, scope, week)
+    before = breaches_in_week(con, scope, week - dt.timedelta(days=7)).set_index("system")["breaches"]
+    rows = []
+    for r in now.to_dict("records"):
+        n = int(r["breaches"])
+        if n <= 0:
+            continue
+        prev = int(before.get(r["system"], 0))
+        rows.append(overview._change("sla_breach", None, str(r["system"]), prev, n, n, week, {}))
+    return rows
+
+
+def overview_decisions(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, object]]:
+    """Decision rows (metrics.overview.DECISION_COLUMNS, kind sla_breach): P1 tickets unresolved at the week and
+    past their resolution target; age in days since opened, due = when the target ran out."""
+    today = definitions.reference_day(scope)
+    week = dataclasses.replace(scope, start=None, end=today)
+    out: list[dict[str, object]] = []
+    for r in open_breaches(con, week, ("P1",)).to_dict("records"):
+        opened = pd.Timestamp(r["opened"]).to_pydatetime()
+        due = opened + dt.timedelta(minutes=float(r["target_min"]))
+        out.append({"kind": "sla_breach", "project": None, "id": r["ticket_id"],
+                    "title": f"{r['system']}：{r['title'] or ''}".rstrip("："), "age_days": (today - opened.date()).days,
+                    "cost_impact": None, "schedule_impact_days": None, "due": due.date()})  # fmt: skip
+    return out
