@@ -17,7 +17,8 @@ ROLES: tuple[str, ...] = (PRESIDENT, FINANCE, DEPT_HEAD, PMO, ADMIN)
 # Page files per role. The president sees every data page read-only; finance the overview and money (where the
 # change ledger lives); a department head the overview, adoption and benefits; the PMO everything including
 # imports and the audit log; the admin only users/roles and the audit log.
-_DATA_PAGES = ("overview.py", "schedule.py", "money.py", "risks.py", "adoption.py", "benefits.py")
+_DATA_PAGES: tuple[str, ...] = ("overview.py", "schedule.py", "money.py", "risks.py", "adoption.py", "benefits.py")
+_DATA_PAGES += ("operations.py",)  # after go-live: SLA, incidents, inspections (president read-only, PMO)
 ROLE_PAGES: dict[str, frozenset[str]] = {
     PRESIDENT: frozenset(_DATA_PAGES),
     FINANCE: frozenset({"overview.py", "money.py"}),

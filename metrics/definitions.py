@@ -158,14 +158,14 @@ def sla_outcome(
 ) -> str:
     """One SLA clock of a help-desk ticket (response or resolution) judged at `period_end`.
 
-    met: finished before the period end within the target (elapsed ≤ target); breached: finished later than the
+    met: finished by the period end within the target (elapsed ≤ target); breached: finished later than the
     target, or still running at the period end and already past it; pending: still running and not yet past it
     (not counted either way). A finish recorded after the period end is not known at the period end (an as-of week
     reproduces what was known then). The response clock's finish is the response time, else the resolution time (a
     ticket resolved without a recorded response was answered when it was resolved). metrics.operations computes
     the same rule in SQL; a test holds both to these hand-worked cases."""
     target = dt.timedelta(minutes=target_minutes)
-    if finished is not None and finished < period_end:
+    if finished is not None and finished <= period_end:
         return "met" if finished - opened <= target else "breached"
     return "breached" if period_end - opened > target else "pending"
 

@@ -6,7 +6,8 @@ Definitions (the README's "Operations" section says them in plain words):
   that day. A ticket belongs to the period in which it was *opened*.
 - SLA (metrics.definitions.sla_outcome): per ticket a response clock (responded, else resolved) and a resolution
   clock (resolved), each met / breached / pending at the period end against the target of its priority
-  (setting `sla_targets`, minutes). Compliance = met ÷ (met + breached); pending tickets are counted apart.
+  (setting `sla_targets`, minutes). A clock still running is judged at the period end or at the data horizon (the
+  latest time stamp in the tickets: what the export knows), whichever is earlier. Compliance = met ÷ (met + breached); pending tickets are counted apart.
 - MTTR: mean hours from opened to resolved of the tickets *resolved* in the period (open tickets are in the backlog).
 - Backlog: tickets opened and not resolved at the end of each week (at the period end for the last week).
 - Active users: column `usage.active_users` summed over departments for each usage period as loaded (a day or a
@@ -80,6 +81,22 @@ def _end_ts(end: dt.date) -> dt.datetime:
     return dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
 
 
+def data_horizon(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    """The latest time stamp in the tickets (opened, responded or resolved): the moment the help-desk export knows
+    about. Nothing is known after it, so a clock still running is never judged later than this."""
+    row = con.execute("SELECT max(greatest(opened, responded, resolved)) FROM incidents").fetchone()
+    return None if row is None or row[0] is None else pd.Timestamp(row[0]).to_pydatetime()
+
+
+def judged_at(con: duckdb.DuckDBPyConnection, scope: Scope) -> dt.datetime:
+    """When the SLA clocks of the period are judged: the period end (end of its last day), or the data horizon
+    when that is earlier (an export of 23 November read on 2 December does not turn every ticket open at the
+    export into a breach)."""
+    _, end = period_bounds(scope)
+    horizon = data_horizon(con)
+    return min(_end_ts(end), horizon) if horizon is not None else _end_ts(end)
+
+
 def _incident_where(scope: Scope, alias: str = "") -> tuple[str, list[object]]:
     """Tickets opened in the period, in the scope's departments (the project filter does not apply to tickets)."""
     start, end = period_bounds(scope)
@@ -104,7 +121,7 @@ def _targets_sql() -> tuple[str, list[object]]:
 
 def _outcome_sql(finished: str, target: str) -> tuple[str, str]:
     """SQL conditions (met, breached) of metrics.definitions.sla_outcome; `$end` is the period end."""
-    done = f"({finished} IS NOT NULL AND {finished} < $end)"
+    done = f"({finished} IS NOT NULL AND {finished} <= $end)"
     met = f"{done} AND date_diff('second', opened, {finished}) <= {target} * 60"
     breached = (
         f"({done} AND date_diff('second', opened, {finished}) > {target} * 60)"
@@ -124,7 +141,6 @@ SLA_COLUMNS = [
 def _sla_rows(con: duckdb.DuckDBPyConnection, scope: Scope, by_system: bool) -> pd.DataFrame:
     where, params = _incident_where(scope, "i.")
     targets, tparams = _targets_sql()
-    _, end = period_bounds(scope)
     r_met, r_breached = _outcome_sql("coalesce(responded, resolved)", "resp_min")
     s_met, s_breached = _outcome_sql("resolved", "res_min")
     keys = "system, priority" if by_system else "priority"
@@ -135,7 +151,7 @@ def _sla_rows(con: duckdb.DuckDBPyConnection, scope: Scope, by_system: bool) -> 
             WHERE {where}
         )
         SELECT {keys}, count(*) AS tickets,
-            count(*) FILTER (WHERE responded IS NULL OR responded >= $end) AS no_response,
+            count(*) FILTER (WHERE responded IS NULL OR responded > $end) AS no_response,
             any_value(resp_min) AS response_target_min,
             count(*) FILTER (WHERE {r_met}) AS response_met,
             count(*) FILTER (WHERE {r_breached}) AS response_breached,
@@ -147,7 +163,7 @@ def _sla_rows(con: duckdb.DuckDBPyConnection, scope: Scope, by_system: bool) -> 
     named = {f"p{i}": v for i, v in enumerate([*tparams, *params])}
     for i in range(len(named)):
         sql = sql.replace("?", f"$p{i}", 1)
-    named["end"] = _end_ts(end)
+    named["end"] = judged_at(con, scope)
     df = con.execute(sql, named).df()
     if not by_system:
         df.insert(0, "system", None)
@@ -180,21 +196,20 @@ BREACH_COLUMNS = ["ticket_id", "system", "department", "priority", "title", "ope
 def open_breaches(
     con: duckdb.DuckDBPyConnection, scope: Scope, priorities: tuple[str, ...] = PRIORITIES
 ) -> pd.DataFrame:
-    """Tickets of the period still unresolved at its end and already past their resolution target, longest
-    overdue first (the tickets the overview names)."""
+    """Tickets of the period still unresolved when judged (judged_at) and already past their resolution target,
+    longest overdue first (the tickets the overview names)."""
     where, params = _incident_where(scope, "i.")
     targets, tparams = _targets_sql()
-    _, end = period_bounds(scope)
     sql = f"""
         SELECT i.ticket_id, i.system, i.department, i.priority, i.title, i.opened, 'resolution' AS clock,
                g.res_min AS target_min, date_diff('second', i.opened, ?) / 60.0 AS elapsed_min, NULL AS resolved
         FROM incidents i JOIN {targets} g ON g.priority = i.priority
         WHERE {where} AND i.priority IN (SELECT unnest(?::VARCHAR[]))
-          AND (i.resolved IS NULL OR i.resolved >= ?) AND date_diff('second', i.opened, ?) > g.res_min * 60
+          AND (i.resolved IS NULL OR i.resolved > ?) AND date_diff('second', i.opened, ?) > g.res_min * 60
         ORDER BY elapsed_min - target_min DESC, i.ticket_id
     """  # noqa: S608
-    end_ts = _end_ts(end)
-    df = con.execute(sql, [end_ts, *tparams, *params, list(priorities), end_ts, end_ts]).df()
+    at = judged_at(con, scope)
+    df = con.execute(sql, [at, *tparams, *params, list(priorities), at, at]).df()
     return df.reindex(columns=BREACH_COLUMNS)
 
 
@@ -472,8 +487,9 @@ def breaches_in_week(con: duckdb.DuckDBPyConnection, scope: Scope, week_end: dt.
     moment opened + target falls in the week and the ticket was not resolved by then)."""
     targets, tparams = _targets_sql()
     dept, dparams = scope.department_clause("i.department")
-    hi = _end_ts(week_end)
-    lo = hi - dt.timedelta(days=7)
+    lo = _end_ts(week_end) - dt.timedelta(days=7)
+    horizon = data_horizon(con)
+    hi = min(_end_ts(week_end), horizon) if horizon is not None else _end_ts(week_end)
     sql = f"""
         SELECT i.system, count(*) AS breaches, count(*) FILTER (WHERE i.priority = 'P1') AS p1
         FROM incidents i JOIN {targets} g ON g.priority = i.priority
@@ -516,3 +532,23 @@ def overview_decisions(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dic
                     "title": f"{r['system']}：{r['title'] or ''}".rstrip("："), "age_days": (today - opened.date()).days,
                     "cost_impact": None, "schedule_impact_days": None, "due": due.date()})  # fmt: skip
     return out
+
+
+def sla_totals(sla: pd.DataFrame) -> dict[str, float | None]:
+    """Programme-wide figures from `sla_compliance` rows (pure): tickets, tickets without a response time, and each
+    clock's compliance pooled over systems and priorities (Σ met ÷ Σ (met + breached))."""
+    out: dict[str, float | None] = {
+        "tickets": float(sla["tickets"].sum()),
+        "no_response": float(sla["no_response"].sum()),
+    }
+    for clock in CLOCKS:
+        met, breached = int(sla[f"{clock}_met"].sum()), int(sla[f"{clock}_breached"].sum())
+        out[f"{clock}_compliance"] = definitions.sla_compliance(met, breached)
+        out[f"{clock}_breached"] = float(breached)
+    return out
+
+
+def completion_total(insp: pd.DataFrame) -> float | None:
+    """Inspection completion over every system: Σ done ÷ Σ planned (pure); None when nothing was planned."""
+    planned = int(insp["planned"].sum()) if len(insp) else 0
+    return int(insp["done"].sum()) / planned if planned else None

@@ -362,3 +362,26 @@ def test_every_query_runs_on_an_empty_store() -> None:
     assert operations.inspection_completion(c, MARCH).empty
     assert operations.health_scorecard(c, MARCH).empty
     assert operations.open_breaches(c, MARCH).empty
+
+
+def test_running_clocks_are_judged_no_later_than_the_export_knows() -> None:
+    c = storekit.new_store()
+    storekit.insert_rows(
+        c,
+        "incidents",
+        [
+            {"ticket_id": "X", "system": "HIS", "priority": "P4", "opened": T(2025, 3, 30, 10)},
+            {
+                "ticket_id": "Y",
+                "system": "HIS",
+                "priority": "P4",
+                "opened": T(2025, 3, 30, 9),
+                "resolved": T(2025, 3, 30, 12),
+            },
+        ],
+    )
+    # the latest stamp is 30 March 12:00: X has waited 2 h there (target 8 h: pending), not 38 h to the period end
+    assert operations.judged_at(c, MARCH) == T(2025, 3, 30, 12)
+    his = _row(operations.sla_compliance(c, MARCH), system="HIS", priority="P4")
+    assert (his["response_met"], his["response_pending"], his["response_breached"]) == (1, 1, 0)
+    assert operations.open_breaches(c, MARCH).empty

@@ -25,6 +25,7 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
             ("benefits.py", "common.page.benefits", ":material/trending_up:", "benefits"),
         ),
     ),
+    ("common.section.operations", (("operations.py", "common.page.operations", ":material/build:", "operations"),)),
     ("common.section.data", (("data.py", "common.page.data", ":material/upload_file:", "data"),)),
     (
         "common.section.admin",
