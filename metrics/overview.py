@@ -18,6 +18,7 @@ import pandas as pd
 
 from loaders import settings
 from metrics import adoption, benefits, definitions, evm, forecast, money, risks, schedule, targets
+from metrics import operations
 from metrics.scope import Scope
 
 
@@ -389,6 +390,7 @@ CHANGE_WEIGHTS: dict[str, tuple[float, float, str]] = {
     "milestone_reached": (50.0, 1.0, "one milestone"),
     "risk_closed": (40.0, 25.0, "risk score before closing"),
     "usage_rank": (30.0, 10.0, "places moved in the usage ranking"),
+    "sla_breach": (85.0, 5.0, "tickets that ran past their resolution target in the week"),
 }
 CHANGE_COLUMNS = ["kind", "project", "subject", "before", "after", "size", "score", "page", "params"]
 PAGES = {
@@ -400,6 +402,7 @@ PAGES = {
     "change_approved": "risks",
     "kpi_crossed": "benefits",
     "usage_rank": "adoption",
+    "sla_breach": "operations",
 }
 
 
@@ -579,6 +582,7 @@ def what_changed(
     rows += overrun_changes(now_money, money_facts(con, before), week)
     rows += usage_rank_changes(adoption.usage_ranking(con, now), week)
     rows += kpi_changes(tiles, benefits.kpi_tiles(con, before), week)
+    rows += operations.overview_changes(con, now, week)
     return rank_changes(rows, top)
 
 
@@ -634,6 +638,7 @@ def decisions(con: duckdb.DuckDBPyConnection, scope: Scope, inputs: Inputs | Non
                 "age_days": (today - first).days if first else None, "cost_impact": r["due"],
                 "schedule_impact_days": None, "due": first,
             })  # fmt: skip
+    rows += operations.overview_decisions(con, scope)
     out = pd.DataFrame(rows, columns=DECISION_COLUMNS)
     out["age_days"] = pd.to_numeric(out["age_days"]).astype("Int64")
     out["schedule_impact_days"] = pd.to_numeric(out["schedule_impact_days"]).astype("Int64")

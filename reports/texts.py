@@ -110,6 +110,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "kind.risk_review": ("严重风险逾期未评审", "Critical risk past its review"),
     "kind.gate": ("质量关口到期", "Quality gate due"),
     "kind.payment": ("验收前的待付款", "Payment due before acceptance"),
+    "kind.sla_breach": ("工单超过解决时限", "Tickets past their SLA"),
     "sheet.status": ("项目状态", "Status"),
     "sheet.changes": ("本周变化", "Changes"),
     "sheet.decisions": ("待决事项", "Decisions"),

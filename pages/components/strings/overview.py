@@ -76,6 +76,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.kind.risk_review": ("严重风险逾期未评审", "Critical risk past its review"),
     "overview.kind.gate": ("质量关口到期", "Quality gate due"),
     "overview.kind.payment": ("验收前的待付款", "Payment due before acceptance"),
+    "overview.kind.sla_breach": ("工单超过解决时限", "Tickets past their SLA"),
     "overview.decisions": ("待院长决策", "Decisions waiting"),
     "overview.no_decisions": ("没有待决事项。", "Nothing waits for a decision."),
     "overview.kpis": ("效益指标", "Headline KPIs"),
