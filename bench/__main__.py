@@ -1,11 +1,12 @@
 """`make bench`: import throughput (100k-row .xlsx, 1M and 10M-row usage CSV) beside pandas and DuckDB, then the
 adoption queries on 10M usage rows, then the overview's warm render and the weekly brief on the demo store plus
-10M usage rows. Each measurement runs in its own process, so peak memory is its own.
+10M usage rows, then every operations query on 1M help-desk tickets. Each measurement runs in its own process, so
+peak memory is its own.
 
 Each import case runs --repeat times (default 3) and the median run is reported.
 
 Usage: python -m bench [--xlsx-rows N] [--csv-rows N,N] [--adoption-rows N] [--skip-adoption] [--skip-schedule]
-       [--repeat N]
+       [--repeat N] [--operations-rows N] [--skip-operations]
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-schedule", action="store_true")
     ap.add_argument("--skip-overview", action="store_true", help="skip the overview render and brief cases")
     ap.add_argument("--repeat", type=int, default=3, help="runs per import case; the median is reported")
+    ap.add_argument("--operations-rows", type=int, default=1_000_000, help="help-desk tickets of the operations bench")
+    ap.add_argument("--skip-operations", action="store_true", help="skip the operations queries")
     args = ap.parse_args(argv)
     lines = ["| case | rows | time | throughput | peak memory |", "|---|---|---|---|---|"]
     ratios: list[str] = []
@@ -91,6 +94,12 @@ def main(argv: list[str] | None = None) -> int:
         print()
         out = subprocess.run(
             [sys.executable, "-m", "bench.overview_bench", "--rows", str(args.adoption_rows)], check=False
+        )
+        status = status or out.returncode
+    if not args.skip_operations:
+        print()
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.operations_bench", "--rows", str(args.operations_rows)], check=False
         )
         status = status or out.returncode
     return status

@@ -84,8 +84,9 @@ def _end_ts(end: dt.date) -> dt.datetime:
 def data_horizon(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     """The latest time stamp in the tickets (opened, responded or resolved): the moment the help-desk export knows
     about. Nothing is known after it, so a clock still running is never judged later than this."""
-    row = con.execute("SELECT max(greatest(opened, responded, resolved)) FROM incidents").fetchone()
-    return None if row is None or row[0] is None else pd.Timestamp(row[0]).to_pydatetime()
+    row = con.execute("SELECT max(opened), max(responded), max(resolved) FROM incidents").fetchone()
+    stamps = [pd.Timestamp(v).to_pydatetime() for v in (row or ()) if v is not None]
+    return max(stamps) if stamps else None
 
 
 def judged_at(con: duckdb.DuckDBPyConnection, scope: Scope) -> dt.datetime:
@@ -257,8 +258,21 @@ def backlog(con: duckdb.DuckDBPyConnection, scope: Scope, period: Period = "week
     start, end = period_bounds(scope)
     end_ts = _end_ts(end)
     dept, dparams = scope.department_clause("department")
+    cols = ["period", "system", "open"]
+    if start is None:
+        row = con.execute(f"SELECT min(opened) FROM incidents WHERE {dept}", dparams).fetchone()  # noqa: S608
+        if row is None or row[0] is None:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        first = pd.Timestamp(row[0])
+    else:
+        first = pd.Timestamp(start)
+    lo = first.to_period("W-SUN").start_time if period == "week" else first.to_period("M").start_time
+    # a ticket resolved before the first bucket never shows; one opened before it and still open enters there
     sql = f"""
-        WITH t AS (SELECT system, opened, resolved FROM incidents WHERE opened < $end AND {dept.replace("?", "$d")}),
+        WITH t AS (
+            SELECT system, greatest(opened, $lo) AS opened, resolved FROM incidents
+            WHERE opened < $end AND (resolved IS NULL OR resolved >= $lo) AND {dept.replace("?", "$d")}
+        ),
         ev AS (
             SELECT system, CAST(date_trunc($unit, opened) AS DATE) AS period, count(*) AS delta FROM t GROUP BY ALL
             UNION ALL
@@ -267,24 +281,21 @@ def backlog(con: duckdb.DuckDBPyConnection, scope: Scope, period: Period = "week
         )
         SELECT system, period, sum(delta) AS delta FROM ev GROUP BY ALL ORDER BY system, period
     """  # noqa: S608
-    named: dict[str, object] = {"end": end_ts, "unit": period}
+    named: dict[str, object] = {"end": end_ts, "unit": period, "lo": lo.to_pydatetime()}
     if dparams:
         named["d"] = dparams[0]
     ev = con.execute(sql, named).df()
-    cols = ["period", "system", "open"]
     if ev.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     ev["period"] = pd.to_datetime(ev["period"])
-    first = pd.Timestamp(start) if start is not None else ev["period"].min()
     freq = "W-MON" if period == "week" else "MS"
-    lo = first.to_period("W-SUN").start_time if period == "week" else first.to_period("M").start_time
     grid = pd.date_range(lo, pd.Timestamp(end), freq=freq)
-    frames = []
-    for system, g in ev.groupby("system", sort=True):
-        s = g.set_index("period")["delta"].astype("int64")
-        full = s.reindex(s.index.union(grid), fill_value=0).sort_index().cumsum()
-        frames.append(pd.DataFrame({"period": grid, "system": system, "open": full.reindex(grid).to_numpy()}))
-    return pd.concat(frames, ignore_index=True)[cols]
+    wide = ev.pivot_table(index="period", columns="system", values="delta", aggfunc="sum", fill_value=0)
+    wide = wide.reindex(wide.index.union(grid), fill_value=0).sort_index().cumsum().reindex(grid)
+    wide.index.name = "period"
+    out = wide.reset_index().melt(id_vars="period", var_name="system", value_name="open")
+    out["open"] = out["open"].astype("int64")
+    return out.sort_values(["system", "period"], kind="stable").reset_index(drop=True)[cols]
 
 
 # ---------------------------------------------------------------------------------------------- per 1,000 users
@@ -341,14 +352,19 @@ def rate_by_system(rates: pd.DataFrame) -> pd.DataFrame:
     if rates.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     has = rates["active_users"].notna() & (rates["active_users"] > 0)
-    rows = []
-    for system, g in rates.groupby("system", sort=True):
-        h = has.loc[g.index]
-        t, u = int(g.loc[h, "tickets"].sum()), float(g.loc[h, "active_users"].sum())
-        rows.append({"system": system, "tickets": t, "user_months": u,
-                     "per_1000": t / u * 1000.0 if u > 0 else math.nan,
-                     "no_usage_tickets": int(g.loc[~h, "tickets"].sum())})  # fmt: skip
-    return pd.DataFrame(rows, columns=cols)
+    parts = pd.DataFrame(
+        {
+            "system": rates["system"],
+            "tickets": rates["tickets"].where(has, 0),
+            "user_months": rates["active_users"].where(has, 0.0),
+            "no_usage_tickets": rates["tickets"].where(~has, 0),
+        }
+    )
+    out = parts.groupby("system", sort=True, as_index=False).sum()
+    out["per_1000"] = per_thousand(out["tickets"], out["user_months"])
+    out["tickets"] = out["tickets"].astype("int64")
+    out["no_usage_tickets"] = out["no_usage_tickets"].astype("int64")
+    return out[cols]
 
 
 # ---------------------------------------------------------------------------------------------- inspections
@@ -444,28 +460,39 @@ def scorecard_from(sla: pd.DataFrame, rates: pd.DataFrame, insp: pd.DataFrame, u
     The SLA component pools both clocks over every priority: Σ met ÷ Σ (met + breached)."""
     systems = sorted({*sla.get("system", []), *rates.get("system", []), *insp.get("system", []),
                       *usage.get("system", [])} - {None})  # fmt: skip
-    rows = []
-    for s in systems:
-        g = sla[sla["system"] == s] if len(sla) else sla
-        met = float(g["response_met"].sum() + g["resolution_met"].sum()) if len(g) else 0.0
-        counted = met + (float(g["response_breached"].sum() + g["resolution_breached"].sum()) if len(g) else 0.0)
-        r = rates[rates["system"] == s] if len(rates) else rates
-        per = float(r["per_1000"].iloc[0]) if len(r) else math.nan
-        i = insp[insp["system"] == s] if len(insp) else insp
-        u = usage[usage["system"] == s] if len(usage) else usage
-        comp = {
-            "sla": met / counted if counted else math.nan,
-            "incidents": incident_score(per),
-            "inspections": float(i["completion"].iloc[0]) if len(i) else math.nan,
-            "usage": float(u["rate"].iloc[0]) if len(u) and pd.notna(u["rate"].iloc[0]) else math.nan,
-        }
-        score = composite(comp)
-        rows.append({"system": s, **comp, "per_1000": per, "score": score, "light": score_light(score),
-                     "components": sum(not math.isnan(v) for v in comp.values())})  # fmt: skip
-    out = pd.DataFrame(rows, columns=SCORE_COLUMNS)
-    for c in ("sla", "incidents", "per_1000", "inspections", "usage", "score"):
-        out[c] = out[c].astype("float64")
-    return out
+    idx = pd.Index(systems, name="system")
+    if len(sla):
+        g = sla.groupby("system")[["response_met", "resolution_met", "response_breached", "resolution_breached"]].sum()
+        met = (g["response_met"] + g["resolution_met"]).astype("float64")
+        counted = met + (g["response_breached"] + g["resolution_breached"]).astype("float64")
+        sla_share = (met / counted.where(counted > 0)).reindex(idx)
+    else:
+        sla_share = pd.Series(math.nan, index=idx)
+
+    def column(df: pd.DataFrame, name: str) -> pd.Series:
+        if df.empty:
+            return pd.Series(math.nan, index=idx, dtype="float64")
+        return df.set_index("system")[name].astype("float64").reindex(idx)
+
+    per = column(rates, "per_1000")
+    out = pd.DataFrame(
+        {
+            "sla": sla_share.astype("float64"),
+            "incidents": (1.0 - per / INCIDENT_RATE_CEILING).clip(lower=0.0),
+            "per_1000": per,
+            "inspections": column(insp, "completion"),
+            "usage": column(usage, "rate"),
+        },
+        index=idx,
+    )
+    parts = out[list(SCORE_WEIGHTS)]
+    weights = pd.Series(SCORE_WEIGHTS)
+    present = parts.notna()
+    total = present.mul(weights, axis=1).sum(axis=1)
+    out["score"] = (parts.fillna(0.0).mul(weights, axis=1).sum(axis=1) / total.where(total > 0)).astype("float64")
+    out["light"] = [score_light(float(v)) for v in out["score"]]
+    out["components"] = present.sum(axis=1).astype("int64")
+    return out.reset_index()[SCORE_COLUMNS]
 
 
 def health_scorecard(con: duckdb.DuckDBPyConnection, scope: Scope, year: int | None = None) -> pd.DataFrame:
@@ -484,22 +511,40 @@ def health_scorecard(con: duckdb.DuckDBPyConnection, scope: Scope, year: int | N
 # ---------------------------------------------------------------------------------------------- the overview
 def breaches_in_week(con: duckdb.DuckDBPyConnection, scope: Scope, week_end: dt.date) -> pd.DataFrame:
     """Per system: tickets whose resolution clock ran past its target in the seven days ending `week_end` (the
-    moment opened + target falls in the week and the ticket was not resolved by then)."""
+    moment opened + target falls in the week and the ticket was not resolved by then; never later than the data
+    horizon), the P1s among them, and `before`: the same count for the week before (one scan for both weeks)."""
     targets, tparams = _targets_sql()
     dept, dparams = scope.department_clause("i.department")
-    lo = _end_ts(week_end) - dt.timedelta(days=7)
     horizon = data_horizon(con)
-    hi = min(_end_ts(week_end), horizon) if horizon is not None else _end_ts(week_end)
+
+    def cut(ts: dt.datetime) -> dt.datetime:
+        return min(ts, horizon) if horizon is not None else ts
+
+    hi = cut(_end_ts(week_end))
+    mid = cut(_end_ts(week_end) - dt.timedelta(days=7))
+    lo = _end_ts(week_end) - dt.timedelta(days=14)
     sql = f"""
-        SELECT i.system, count(*) AS breaches, count(*) FILTER (WHERE i.priority = 'P1') AS p1
-        FROM incidents i JOIN {targets} g ON g.priority = i.priority
-        WHERE i.opened < ? AND i.opened + to_microseconds(CAST(g.res_min * 60e6 AS BIGINT)) >= ?
-          AND i.opened + to_microseconds(CAST(g.res_min * 60e6 AS BIGINT)) < ?
-          AND (i.resolved IS NULL OR i.resolved > i.opened + to_microseconds(CAST(g.res_min * 60e6 AS BIGINT)))
-          AND {dept}
-        GROUP BY i.system ORDER BY i.system
+        WITH t AS (
+            SELECT i.system, i.priority, epoch_us(i.opened) + CAST(g.res_min * 60e6 AS BIGINT) AS due,
+                   epoch_us(i.resolved) AS r
+            FROM incidents i JOIN {targets} g ON g.priority = i.priority
+            WHERE i.opened < ? AND {dept}
+        )
+        SELECT system,
+               count(*) FILTER (WHERE due >= epoch_us(?::TIMESTAMP)) AS breaches,
+               count(*) FILTER (WHERE due >= epoch_us(?::TIMESTAMP) AND priority = 'P1') AS p1,
+               count(*) FILTER (WHERE due < epoch_us(?::TIMESTAMP)) AS before
+        FROM t
+        WHERE due >= epoch_us(?::TIMESTAMP) AND due < epoch_us(?::TIMESTAMP) AND (r IS NULL OR r > due)
+          AND (due >= epoch_us(?::TIMESTAMP) OR due < epoch_us(?::TIMESTAMP))
+        GROUP BY system ORDER BY system
     """  # noqa: S608
-    return con.execute(sql, [*tparams, hi, lo, hi, *dparams]).df()
+    week_lo = _end_ts(week_end) - dt.timedelta(days=7)
+    params = [*tparams, hi, *dparams, week_lo, week_lo, mid, lo, hi, week_lo, mid]
+    df = con.execute(sql, params).df()
+    for c in ("breaches", "p1", "before"):
+        df[c] = df[c].astype("int64")
+    return df
 
 
 def overview_changes(con: duckdb.DuckDBPyConnection, scope: Scope, week: dt.date) -> list[dict[str, object]]:
@@ -507,15 +552,11 @@ def overview_changes(con: duckdb.DuckDBPyConnection, scope: Scope, week: dt.date
     their resolution SLA in the week ending `week`, with the week before for comparison."""
     from metrics import overview  # the overview imports this module's caller lines, not the reverse at import
 
-    now = breaches_in_week(con, scope, week)
-    before = breaches_in_week(con, scope, week - dt.timedelta(days=7)).set_index("system")["breaches"]
     rows = []
-    for r in now.to_dict("records"):
+    for r in breaches_in_week(con, scope, week).to_dict("records"):
         n = int(r["breaches"])
-        if n <= 0:
-            continue
-        prev = int(before.get(r["system"], 0))
-        rows.append(overview._change("sla_breach", None, str(r["system"]), prev, n, n, week, {}))
+        if n > 0:
+            rows.append(overview._change("sla_breach", None, str(r["system"]), int(r["before"]), n, n, week, {}))
     return rows
 
 

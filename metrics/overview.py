@@ -17,8 +17,7 @@ import duckdb
 import pandas as pd
 
 from loaders import settings
-from metrics import adoption, benefits, definitions, evm, forecast, money, risks, schedule, targets
-from metrics import operations
+from metrics import adoption, benefits, definitions, evm, forecast, money, operations, risks, schedule, targets
 from metrics.scope import Scope
 
 

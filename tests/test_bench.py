@@ -18,6 +18,7 @@ def test_bench_runs_every_import_case(capsys: pytest.CaptureFixture[str]) -> Non
                 "--skip-adoption",
                 "--skip-schedule",
                 "--skip-overview",
+                "--skip-operations",
                 "--repeat",
                 "1",
             ]
@@ -46,3 +47,13 @@ def test_overview_bench_runs_on_a_small_store(capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     assert "| overview warm rerun | 20,000 |" in out
     assert "| brief for one week (PDF + Excel + PPTX" in out
+
+
+def test_operations_bench_runs_on_a_small_store(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import operations_bench
+
+    assert operations_bench.main(["--rows", "5000", "--runs", "1"]) == 0  # the 200 ms target is for 1M tickets
+    out = capsys.readouterr().out
+    assert "| operations query (5,000 tickets) | warm wall ms | CPU ms | target |" in out
+    for label, _ in operations_bench.queries():
+        assert f"| {label} |" in out

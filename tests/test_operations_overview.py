@@ -42,9 +42,9 @@ def con() -> duckdb.DuckDBPyConnection:
 
 def test_breaches_in_the_week_by_hand(con: duckdb.DuckDBPyConnection) -> None:
     now = operations.breaches_in_week(con, Scope(), WEEK)
-    assert now.to_dict("records") == [{"system": "HIS", "breaches": 2, "p1": 1}]
+    assert now.to_dict("records") == [{"system": "HIS", "breaches": 2, "p1": 1, "before": 1}]
     before = operations.breaches_in_week(con, Scope(), WEEK - dt.timedelta(days=7))
-    assert before.to_dict("records") == [{"system": "HIS", "breaches": 1, "p1": 0}]
+    assert before.to_dict("records") == [{"system": "HIS", "breaches": 1, "p1": 0, "before": 0}]
 
 
 def test_what_changed_names_the_system(con: duckdb.DuckDBPyConnection) -> None:
