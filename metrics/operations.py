@@ -120,6 +120,13 @@ def _targets_sql() -> tuple[str, list[object]]:
     )
 
 
+def _whole(df: pd.DataFrame, cols: tuple[str, ...]) -> None:
+    """Targets of whole minutes as integers (15, not 15.0), so tables show them as the setting says them."""
+    for c in cols:
+        if c in df.columns and df[c].notna().all() and (df[c] % 1 == 0).all():
+            df[c] = df[c].astype("int64")
+
+
 def _outcome_sql(finished: str, target: str) -> tuple[str, str]:
     """SQL conditions (met, breached) of metrics.definitions.sla_outcome; `$end` is the period end."""
     done = f"({finished} IS NOT NULL AND {finished} <= $end)"
@@ -166,6 +173,7 @@ def _sla_rows(con: duckdb.DuckDBPyConnection, scope: Scope, by_system: bool) -> 
         sql = sql.replace("?", f"$p{i}", 1)
     named["end"] = judged_at(con, scope)
     df = con.execute(sql, named).df()
+    _whole(df, ("response_target_min", "resolution_target_min"))
     if not by_system:
         df.insert(0, "system", None)
     for clock in CLOCKS:
@@ -198,19 +206,20 @@ def open_breaches(
     con: duckdb.DuckDBPyConnection, scope: Scope, priorities: tuple[str, ...] = PRIORITIES
 ) -> pd.DataFrame:
     """Tickets of the period still unresolved when judged (judged_at) and already past their resolution target,
-    longest overdue first (the tickets the overview names)."""
+    most urgent priority first, then longest overdue (the tickets the overview names)."""
     where, params = _incident_where(scope, "i.")
     targets, tparams = _targets_sql()
     sql = f"""
         SELECT i.ticket_id, i.system, i.department, i.priority, i.title, i.opened, 'resolution' AS clock,
-               g.res_min AS target_min, date_diff('second', i.opened, ?) / 60.0 AS elapsed_min, NULL AS resolved
+               g.res_min AS target_min, date_diff('minute', i.opened, ?) AS elapsed_min, NULL AS resolved
         FROM incidents i JOIN {targets} g ON g.priority = i.priority
         WHERE {where} AND i.priority IN (SELECT unnest(?::VARCHAR[]))
           AND (i.resolved IS NULL OR i.resolved > ?) AND date_diff('second', i.opened, ?) > g.res_min * 60
-        ORDER BY elapsed_min - target_min DESC, i.ticket_id
+        ORDER BY i.priority, elapsed_min - target_min DESC, i.ticket_id
     """  # noqa: S608
     at = judged_at(con, scope)
     df = con.execute(sql, [at, *tparams, *params, list(priorities), at, at]).df()
+    _whole(df, ("target_min", "elapsed_min"))
     return df.reindex(columns=BREACH_COLUMNS)
 
 
@@ -393,8 +402,8 @@ def inspection_completion(con: duckdb.DuckDBPyConnection, scope: Scope, by_month
         df[c] = df[c].astype("int64")
     df["missed"] = df["planned"] - df["done"]
     df["completion"] = (df["done"] / df["planned"].where(df["planned"] > 0)).astype("float64")
-    df["items_checked"] = df["items_checked"].astype("Float64")
-    df["items_failed"] = df["items_failed"].astype("Float64")
+    df["items_checked"] = df["items_checked"].astype("Int64")
+    df["items_failed"] = df["items_failed"].astype("Int64")
     if by_month:
         df["month"] = pd.to_datetime(df["month"])
     return df
