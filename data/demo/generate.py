@@ -612,6 +612,16 @@ def go_live_dates(plans: list[ProjectPlan], result: dict[str, list[dict[str, Sch
     return out
 
 
+def _sibling(name: str) -> ModuleType:
+    """A generator module beside this file (gen_<area>.py), however this file was loaded."""
+    spec = importlib.util.spec_from_file_location(f"demo_{name}", Path(__file__).resolve().with_name(f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def _write_xlsx(wb: Workbook, path: Path) -> None:
     """Save with fixed timestamps so two runs give the same bytes."""
     stamp = datetime(*FIXED_STAMP)
@@ -1378,16 +1388,6 @@ def write_targets(out: Path) -> list[dict[str, object]]:
 
 
 # ------------------------------------------------------------------ entry point
-def _sibling(name: str) -> ModuleType:
-    """A generator module beside this file (gen_<area>.py), however this file was loaded."""
-    spec = importlib.util.spec_from_file_location(f"demo_{name}", Path(__file__).resolve().with_name(f"{name}.py"))
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def generate(out_dir: Path) -> None:
     """Write every demo file under out_dir (overwriting), plus manifest.json and targets.json."""
     out_dir = Path(out_dir)
