@@ -33,7 +33,9 @@ if sla.empty and insp.empty:
     st.stop()
 start, end = m.period_bounds(scope)
 targets = "; ".join(f"{p} {r:g}/{s:g}" for p, (r, s) in m.sla_targets().items())
-st.caption(t("operations.caption", start=fmt.date(start) if start else "—", end=fmt.date(end), targets=targets))
+at = store.load(m.judged_at, scope)
+st.caption(t("operations.caption", start=fmt.date(start) if start else "—", end=fmt.date(end), targets=targets,
+             judged=f"{fmt.date(at)} {at:%H:%M}"))  # fmt: skip
 
 totals = m.sla_totals(sla)
 breaches = store.load(m.open_breaches, scope)

@@ -4,6 +4,7 @@ tickets, the response/resolution switch, and who may open it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 
@@ -34,6 +35,8 @@ def table(at: AppTest, lang: str, first_header: str) -> object:
 def test_demo_store(demo_db: Path, lang: str) -> None:
     at = open_page(demo_db, PAGE, lang)
     assert at.title[0].value == text("operations.title", lang)
+    judged = computed(demo_db, o.judged_at)  # the export's latest stamp, before the period end (today)
+    assert f"{judged:%H:%M}" in at.main.caption[0].value and judged.date() == dt.date(2026, 11, 23)
     sla = computed(demo_db, o.sla_compliance)
     totals = o.sla_totals(sla)
     tiles = {mt.label: mt.value for mt in at.main.metric}

@@ -7,9 +7,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No tickets or inspections for these filters. Import the help-desk export and inspection log on the data page.",
     ),
     "operations.caption": (
-        "统计期 {start} 至 {end}(按报修时间计入)。服务时限(分钟，响应/解决)：{targets}。",
+        "统计期 {start} 至 {end}(按报修时间计入)。服务时限(分钟，响应/解决)：{targets}。"
+        "未结束的时限按 {judged} 判断(统计期末与工单数据最新时间中较早者)。",
         "Period {start} to {end} (tickets counted by when they were opened). SLA targets in minutes "
-        "(response/resolution): {targets}.",
+        "(response/resolution): {targets}. Clocks still running are judged at {judged} (the period end or the "
+        "latest time in the ticket data, whichever is earlier).",
     ),
     "operations.rule": (
         "达标率 = 达标 ÷ (达标 + 超时)。统计期末仍未响应或未解决的工单：已超过时限记为超时，未超过记为“未到期”，不计入。"
