@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from loaders import importer, store
+from metrics.scope import Scope
 from tests import storekit
 
 CONTRACT_VIEWS = (
@@ -100,3 +101,105 @@ def test_targets_in_force_per_hospital_and_group_wide() -> None:
     mine = storekit.insert_rows(con, "targets", [{**t, "target": 90.0}], as_of=d(2026, 2, 1), hospital="分院")
     rows = con.execute("SELECT hospital, import_id, target FROM targets ORDER BY 1 NULLS FIRST").fetchall()
     assert rows == [(None, group, 80.0), ("分院", mine, 90.0)]
+
+
+# ------------------------------------------------------------------ the hospital scope: one oracle for every metric
+
+TODAY = dt.date(2026, 11, 30)
+
+
+@pytest.fixture(scope="module")
+def group_and_oracle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The oracle: the demo imported by 总院 alone. The group: the same store plus a 分院 whose plan, register,
+    ledger, usage, KPIs and targets differ on purpose (same project, department and system names)."""
+    import shutil
+
+    from loaders.demo import build_demo
+
+    folder = tmp_path_factory.mktemp("hospitals")
+    oracle, group = folder / "oracle.duckdb", folder / "group.duckdb"
+    mp = pytest.MonkeyPatch()
+    try:
+        mp.setenv("COCKPIT_HOSPITAL", "总院")
+        build_demo(oracle)
+        shutil.copy(oracle, group)
+        mp.setenv("COCKPIT_HOSPITAL", "分院")
+        con = store.open_store(group)
+        dep, system = con.execute("SELECT department, system FROM usage LIMIT 1").fetchone()  # type: ignore[misc]
+        project = con.execute("SELECT project FROM tasks ORDER BY project LIMIT 1").fetchone()[0]  # type: ignore[index]
+        kpi = con.execute("SELECT kpi FROM kpis LIMIT 1").fetchone()[0]  # type: ignore[index]
+        d = dt.date
+        files = [
+            xlsx(folder / f"{project}_计划_2026-11-30.xlsx", PLAN_HEADER,
+                 [[project, "T1", "分院上线", d(2026, 9, 1), d(2026, 11, 1), 5]]),
+            xlsx(folder / "分院风险_2026-11-30.xlsx", RISK_HEADER, [["FY-1", project, "分院机房", 5, 5, "打开"]]),
+            xlsx(folder / "分院付款台账.xlsx", ["日期", "项目名称", "费用类别", "收款单位", "金额(元)", "付款状态", "凭证号"],
+                 [[d(2026, 11, 2), project, "硬件", "分院供应商", 9_900_000, "已付款", "FY-PZ-1"]]),
+            xlsx(folder / "分院使用.xlsx", ["月份", "科室", "系统", "活跃用户数", "应使用人数"],
+                 [["2026-11", dep, system, 1, 100], ["2026-11", "分院独有科室", system, 3, 100]]),
+            xlsx(folder / "分院指标.xlsx", ["月份", "指标名称", "科室", "指标值"], [["2026-11", kpi, None, 1.0]]),
+            xlsx(folder / "分院目标值_2026-11-01.xlsx", ["类型", "系统", "科室", "目标值"], [["使用率", "全部", None, 99]]),
+        ]  # fmt: skip
+        for f in files:
+            for r in importer.import_file(con, f):
+                assert r.status == "loaded", (f.name, r.message)
+        con.close()
+    finally:
+        mp.undo()
+    return group, oracle
+
+
+def test_one_hospitals_figures_equal_a_store_of_that_hospital_alone(group_and_oracle: tuple[Path, Path]) -> None:
+    from tests.compare import assert_same, metric_functions
+
+    group_db, oracle_db = group_and_oracle
+    group, oracle = store.open_store(group_db), store.open_store(oracle_db)
+    mine = Scope(hospitals=("总院",), today=TODAY)
+    checked = differs = 0
+    for name, fn in metric_functions():
+        want = fn(oracle, Scope(today=TODAY))
+        assert_same(want, fn(group, mine), name, skip=("hospitals",))
+        checked += 1
+        try:  # the test can fail: without the hospital filter the 分院 rows change figures
+            assert_same(want, fn(group, Scope(today=TODAY)), name)
+        except AssertionError:
+            differs += 1
+    assert checked >= 20 and differs >= 10, (checked, differs)
+
+
+def test_scope_clauses_carry_the_hospital_filter() -> None:
+    assert Scope().project_clause() == ("TRUE", [])
+    assert Scope(hospitals=("分院",)).project_clause("t.project") == (
+        "t.hospital IN (SELECT unnest(?::VARCHAR[]))",
+        [["分院"]],
+    )
+    sql, params = Scope(projects=("HIS",), hospitals=("分院", "总院")).department_clause("u.department")
+    assert sql == "u.hospital IN (SELECT unnest(?::VARCHAR[]))"
+    assert params == [["分院", "总院"]]  # the project filter is not part of the department clause
+    sql, params = Scope(departments=("心内科",), hospitals=("分院",)).department_clause("u.department")
+    assert sql == "(u.department IN (SELECT unnest(?::VARCHAR[])) AND u.hospital IN (SELECT unnest(?::VARCHAR[])))"
+    assert params == [["心内科"], ["分院"]]
+    assert Scope(hospitals=("分院",)).one_hospital() == "分院" and Scope(hospitals=("a", "b")).one_hospital() is None
+
+
+def test_targets_read_per_hospital_falling_back_to_group_wide_rows() -> None:
+    from metrics import targets
+
+    con = storekit.new_store()
+    d = dt.date
+    storekit.insert_rows(
+        con,
+        "targets",
+        [{"kind": "使用率", "name": "EMR", "target": 80.0}, {"kind": "使用率", "name": "全部", "target": 85.0},
+         {"kind": "效益指标", "name": "等候时间", "target": 20.0, "baseline": 40.0}],
+        as_of=d(2026, 1, 1),
+    )  # fmt: skip
+    storekit.insert_rows(con, "targets", [{"kind": "使用率", "name": "EMR", "target": 90.0}], as_of=d(2026, 2, 1),
+                         hospital="分院")  # fmt: skip
+    mine = targets.usage_targets(con, None, "分院")
+    assert (mine.target("EMR"), mine.target("PACS")) == (0.9, 0.85)  # own row, then the group-wide 全部 row
+    assert [k.kpi for k in targets.kpi_targets(targets.load_targets(con, None, "分院"))] == ["等候时间"]
+    group = targets.usage_targets(con, None, None)
+    assert (group.target("EMR"), group.target("PACS")) == (0.8, 0.85)  # the group-wide table only
+    assert targets.usage_targets(con, None, "总院").target("EMR") == 0.8  # no table of its own: group-wide
+    assert targets.usage_targets(con, d(2026, 1, 15), "分院").target("EMR") == 0.8  # 分院's was not in force yet
