@@ -203,3 +203,122 @@ def test_targets_read_per_hospital_falling_back_to_group_wide_rows() -> None:
     assert (group.target("EMR"), group.target("PACS")) == (0.8, 0.85)  # the group-wide table only
     assert targets.usage_targets(con, None, "总院").target("EMR") == 0.8  # no table of its own: group-wide
     assert targets.usage_targets(con, d(2026, 1, 15), "分院").target("EMR") == 0.8  # 分院's was not in force yet
+
+
+# ------------------------------------------------------------------ sign-in bound to a hospital
+
+
+def test_bind_keeps_a_hospital_bound_person_in_their_hospital() -> None:
+    from auth import roles
+
+    president = roles.Identity("wang", roles.PRESIDENT, None, hospital="分院")
+    assert roles.bind(Scope(hospitals=("总院",)), president).hospitals == ("分院",)
+    assert roles.bind(Scope(), president).hospitals == ("分院",)
+    head = roles.Identity("li", roles.DEPT_HEAD, "心内科", hospital="分院")
+    bound = roles.bind(Scope(departments=("骨科",), hospitals=("总院", "分院")), head)
+    assert (bound.departments, bound.hospitals) == (("心内科",), ("分院",))
+    group_president = roles.Identity("zhao", roles.PRESIDENT, None)
+    assert roles.bind(Scope(hospitals=("总院",)), group_president).hospitals == ("总院",)  # may choose
+    # no two scopes share a cached result
+    assert president.cache_key() != group_president.cache_key() == "president:"
+    assert head.cache_key() == "dept_head:心内科@分院"
+
+
+def test_accounts_and_the_roles_file_carry_the_hospital(tmp_path: Path) -> None:
+    import sqlite3
+    import subprocess
+    import sys
+
+    from auth import roles
+    from auth.accounts import Accounts
+
+    old = tmp_path / "old.sqlite"  # an accounts file written before hospital groups is upgraded in place
+    with sqlite3.connect(old) as c:
+        c.execute(
+            "CREATE TABLE users (username TEXT PRIMARY KEY, display_name TEXT NOT NULL DEFAULT '', role TEXT,"
+            " department TEXT, pw_hash TEXT, disabled INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL"
+            " DEFAULT 0, locked_until TEXT, must_change INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL)"
+        )
+        c.execute("INSERT INTO users (username, role, updated_at) VALUES ('dean@h.org', 'president', 'x')")  # fmt: skip
+    acc = Accounts(old)
+    listed = acc.lookup("dean@h.org")
+    assert listed is not None and listed.hospital is None
+    password = "a long password 1"
+    acc.add("li", roles.DEPT_HEAD, password=password, department="心内科", hospital="分院")
+    signed = acc.sign_in("li", password)
+    assert signed.ok and signed.identity is not None
+    assert (signed.identity.department, signed.identity.hospital) == ("心内科", "分院")
+    acc.set_role("dean@h.org", roles.PRESIDENT, hospital="总院")
+    assert acc.lookup("dean@h.org").hospital == "总院"  # type: ignore[union-attr]
+    root = Path(__file__).resolve().parent.parent
+    cmd = [sys.executable, "-m", "auth", "--db", str(tmp_path / "c.duckdb"), "--accounts", str(old), "users"]
+    added = subprocess.run([*cmd, "add", "sun@h.org", "--role", "finance", "--oidc", "--hospital", "分院"],
+                           capture_output=True, text=True, cwd=root, timeout=60)  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert acc.lookup("sun@h.org").hospital == "分院"  # type: ignore[union-attr]
+    listing = subprocess.run([*cmd, "list"], capture_output=True, text=True, cwd=root, timeout=60).stdout
+    assert "sun@h.org\tfinance\t\tactive\t分院" in listing
+
+
+def test_oidc_claim_or_roles_file_binds_the_hospital(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from auth import roles
+    from auth.accounts import Accounts
+    from pages.components import session
+
+    monkeypatch.setenv("COCKPIT_ACCOUNTS", str(tmp_path / "acc.sqlite"))
+    Accounts(tmp_path / "acc.sqlite").add("dean@h.org", roles.PRESIDENT, hospital="总院")
+    exp = time.time() + 3600
+    claimed = session._oidc_identity(
+        {"email": "x@h.org", "cockpit_role": "finance", "cockpit_hospital": "分院", "exp": exp}
+    )
+    assert claimed is not None and (claimed.role, claimed.hospital) == ("finance", "分院")
+    monkeypatch.setenv("COCKPIT_HOSPITAL_CLAIM", "org")
+    renamed = session._oidc_identity({"email": "x@h.org", "cockpit_role": "finance", "org": "总院", "exp": exp})
+    assert renamed is not None and renamed.hospital == "总院"
+    listed = session._oidc_identity({"email": "dean@h.org", "exp": exp})  # no role claim: the roles file
+    assert listed is not None and (listed.role, listed.hospital) == ("president", "总院")
+
+
+def _texts(at: Any) -> str:
+    from tests.test_roles import texts
+
+    return "\n".join(texts(at))
+
+
+def test_filters_offer_hospitals_only_in_a_group_store(group_and_oracle: tuple[Path, Path]) -> None:
+    from auth import roles
+    from tests.conftest import app_test, as_role
+
+    group, oracle = group_and_oracle
+    single = app_test(oracle, "en", as_role(roles.PMO)).run()
+    assert not single.exception
+    assert "Hospitals" not in [m.label for m in single.sidebar.multiselect]  # one hospital: no choice
+    at = app_test(group, "en", as_role(roles.PMO)).run()
+    assert not at.exception
+    (picker,) = [m for m in at.sidebar.multiselect if m.label == "Hospitals"]
+    assert list(picker.options) == ["分院", "总院"]
+    at.switch_page("pages/adoption.py").run()
+    assert "分院独有科室" in _texts(at)  # every hospital
+    picker = next(m for m in at.sidebar.multiselect if m.label == "Hospitals")
+    picker.set_value(["总院"]).run()
+    assert not at.exception
+    assert "分院独有科室" not in _texts(at)
+
+
+def test_a_hospital_bound_president_cannot_widen_by_url(group_and_oracle: tuple[Path, Path]) -> None:
+    from auth import roles
+    from tests.conftest import app_test
+
+    group, _ = group_and_oracle
+    who = roles.Identity("wang", roles.PRESIDENT, None, "王院长", "test", hospital="总院")
+    at = app_test(group, "zh", who)
+    at.query_params["hospitals"] = "分院"
+    at.run()
+    assert not at.exception
+    assert "医院" not in [m.label for m in at.sidebar.multiselect]  # bound: no choice at all
+    at.switch_page("pages/adoption.py").run()
+    assert not at.exception
+    shown = _texts(at)
+    assert "分院独有科室" not in shown and "总院" in "".join(c.value for c in at.sidebar.caption)
