@@ -254,3 +254,49 @@ def test_maintenance_compacts_and_expires(pg: str, tmp_path: Path) -> None:
     done = lake.maintain(con, older_than_days=0)
     assert done[0] == "merge_adjacent_files" and len(done) == 3
     assert con.execute("SELECT count(*), sum(active_users) FROM usage").fetchone() == before
+
+
+SAVER = """
+import sys
+sys.path.insert(0, {root!r})
+from loaders import importer, store
+con = store.open_store(sys.argv[1])
+print("open", flush=True)
+sys.stdin.readline()  # start together
+tag = sys.argv[2]
+for i in range(12):
+    # its own exports' mappings, and one export both people map (the last save wins, whole)
+    importer.save_mapping(con, f"{{tag}}-{{i % 3}}", "usage", {{f"列{{j}}": f"{{tag}}{{i}}" for j in range(4)}})
+    importer.save_mapping(con, "shared", "usage", {{f"列{{j}}": f"{{tag}}{{i}}" for j in range(4)}})
+print("done", flush=True)
+"""
+
+
+def test_two_people_saving_mappings_at_once_both_land(pg: str, tmp_path: Path) -> None:
+    spec = new_lake(pg, tmp_path)
+    store.open_store(spec)  # the schema exists before both start
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SAVER.format(root=str(ROOT)), spec, tag],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ},
+        )  # fmt: skip
+        for tag in ("a", "b")
+    ]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "open"
+    for p in procs:
+        p.stdin.write("go\n")  # type: ignore[union-attr]
+        p.stdin.flush()  # type: ignore[union-attr]
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert [o[0].strip() for o in outs] == ["done", "done"], outs
+    con = store.open_store(spec)
+    rows = con.execute("SELECT signature, count(*), min(field), max(field) FROM column_mappings GROUP BY 1 ORDER BY 1")
+    got = {r[0]: r[1:] for r in rows.fetchall()}
+    # every export's last save is there whole: four headers, all from one save
+    assert {s: n for s, (n, _, _) in got.items()} == {**{f"{t}-{k}": 4 for t in "ab" for k in range(3)}, "shared": 4}
+    assert all(lo == hi for _, lo, hi in got.values()), got
+    assert got["a-0"][1] == "a9" and got["b-2"][1] == "b11"

@@ -186,6 +186,28 @@ def _refusal(
         _rollback(con)
 
 
+def save_mapping(con: duckdb.DuckDBPyConnection, sig: str, dataset: str, mapping: dict[str, str]) -> None:
+    """Remember how the user mapped this export's headers, so the next upload maps itself.
+
+    In the group store this holds the store's advisory lock like an import: DuckLake has no primary key to keep one
+    mapping per (signature, header), and its DELETE conflicts at COMMIT with any other writer of the table, so two
+    people saving at once (or a save during an import) would otherwise fail or leave both mappings."""
+    with lake.store_lock(con, f"column mapping ({dataset})", notify=_tell):
+        con.execute("BEGIN")
+        try:
+            con.execute("DELETE FROM column_mappings WHERE signature = ?", [sig])
+            for source, fld in mapping.items():
+                con.execute(
+                    "INSERT INTO column_mappings (signature, dataset, source, field, saved_at)"
+                    " VALUES (?, ?, ?, ?, now())",
+                    [sig, dataset, source, fld],
+                )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
 def _tell(text: str) -> None:
     """Say that this import waits for another one (the group store serialises writers)."""
     print(text, file=sys.stderr, flush=True)
