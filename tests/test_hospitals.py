@@ -322,3 +322,39 @@ def test_a_hospital_bound_president_cannot_widen_by_url(group_and_oracle: tuple[
     assert not at.exception
     shown = _texts(at)
     assert "分院独有科室" not in shown and "总院" in "".join(c.value for c in at.sidebar.caption)
+
+
+def test_a_hospital_bound_pmo_imports_as_their_hospital_and_sees_its_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auth import roles
+    from tests.conftest import app_test
+    from tests.test_data_page import PAGE, PLAN, assert_clean, upload, xlsx_bytes
+
+    db = tmp_path / "group.duckdb"
+    monkeypatch.setenv("COCKPIT_HOSPITAL", "总院")  # the app's own hospital (an import job's setting)
+    con = store.open_store(db)
+    header = ["月份", "科室", "系统", "活跃用户数", "应使用人数"]
+    (res,) = importer.import_file(con, xlsx(tmp_path / "usage_总院.xlsx", header, [["2026-02", "心内科", "EMR", 4, 5]]))
+    assert res.status == "loaded"
+    con.close()
+    who = roles.Identity("zhou", roles.PMO, None, "周", "test", hospital="分院")
+    at = app_test(db, "en", who).run()
+    at.switch_page(PAGE).run()
+    assert_clean(at)
+    cells = [str(v) for df in at.dataframe for v in df.value.astype(str).to_numpy().ravel()]
+    assert "usage_总院.xlsx" not in cells  # 总院's import is not in 分院's history
+    upload(at, "EMR_计划.xlsx", xlsx_bytes(PLAN))
+    at.button(key="data_load_1").click().run()
+    assert_clean(at)
+    con = store.open_store(db)
+    try:
+        rows = con.execute("SELECT file_name, hospital FROM imports WHERE status = 'loaded' ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    assert rows == [("EMR_计划.xlsx", "分院"), ("usage_总院.xlsx", "总院")]
+    shown = at.dataframe[0].value  # the history on the page: only 分院's import
+    assert shown["file_name"].tolist() == ["EMR_计划.xlsx"]
+    group_pmo = app_test(db, "en", roles.Identity("wu", roles.PMO, None, "吴", "test")).run()
+    group_pmo.switch_page(PAGE).run()
+    assert sorted(group_pmo.dataframe[0].value["file_name"]) == ["EMR_计划.xlsx", "usage_总院.xlsx"]

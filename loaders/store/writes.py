@@ -24,7 +24,7 @@ import pyarrow as pa
 from loaders import bulk, settings, store, uploads
 from loaders.errors import CockpitError, ImportBusy, Problem, StoreUnavailable, ValidationFailed
 from loaders.store import lake, registry, replace
-from loaders.store.connection import IMPORT_LOCK, bump_data_version, db_file_of, quote_ident
+from loaders.store.connection import IMPORT_LOCK, bump_data_version, db_file_of, importing_hospital, quote_ident
 
 if TYPE_CHECKING:
     from loaders.importer import Prepared
@@ -121,7 +121,7 @@ def _record(
             _VIA.get(),
             os.getpid(),
             socket.gethostname(),
-            settings.get("hospital") or None,
+            importing_hospital(),
         ],
     )
     return import_id
@@ -376,7 +376,7 @@ def _already_loaded(con: duckdb.DuckDBPyConnection, prep: Prepared) -> ImportRes
         "SELECT import_id FROM import_log WHERE sha256 = ? AND dataset = ? AND sheet IS NOT DISTINCT FROM ?"
         " AND status = 'loaded' AND (as_of IS NOT DISTINCT FROM ?) AND hospital IS NOT DISTINCT FROM ?"
         " ORDER BY import_id DESC LIMIT 1",
-        [prep.sha256, prep.dataset, prep.sheet, prep.as_of, settings.get("hospital") or None],
+        [prep.sha256, prep.dataset, prep.sheet, prep.as_of, importing_hospital()],
     ).fetchone()
     if not same:
         return None
@@ -441,7 +441,7 @@ def _supersede(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int) -
     earlier = con.execute(
         "SELECT count(*) FROM import_log WHERE dataset = ? AND status = 'loaded' AND import_id <> ?"
         " AND hospital IS NOT DISTINCT FROM ?",
-        [prep.dataset, import_id, settings.get("hospital") or None],
+        [prep.dataset, import_id, importing_hospital()],
     ).fetchall()
     if not earlier or not earlier[0][0]:
         return None  # the first load of this dataset replaces nothing

@@ -74,6 +74,12 @@ def user_name() -> str:
     return who.user if who else "?"
 
 
+def hospital() -> str | None:
+    """The hospital the signed-in person is bound to (a hospital group), else None."""
+    who = current()
+    return who.hospital if who else None
+
+
 def restrict(result: T) -> T:
     """What a department head may see of a metric's result: other departments anonymised when the hospital says so."""
     keep = roles.anonymise_others(current(), anonymous_setting())
