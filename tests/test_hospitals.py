@@ -332,8 +332,12 @@ def test_a_hospital_bound_pmo_imports_as_their_hospital_and_sees_its_history(
     from tests.test_data_page import PAGE, PLAN, assert_clean, upload, xlsx_bytes
 
     db = tmp_path / "group.duckdb"
-    monkeypatch.setenv("COCKPIT_HOSPITAL", "总院")  # the app's own hospital (an import job's setting)
     con = store.open_store(db)
+    goals = xlsx(
+        tmp_path / "目标值_2026-01-01.xlsx", ["类型", "系统", "科室", "目标值"], [["使用率", "全部", None, 85]]
+    )
+    assert importer.import_file(con, goals)[0].status == "loaded"  # group-wide: no hospital set
+    monkeypatch.setenv("COCKPIT_HOSPITAL", "总院")  # the app's own hospital (an import job's setting)
     header = ["月份", "科室", "系统", "活跃用户数", "应使用人数"]
     (res,) = importer.import_file(con, xlsx(tmp_path / "usage_总院.xlsx", header, [["2026-02", "心内科", "EMR", 4, 5]]))
     assert res.status == "loaded"
@@ -349,12 +353,23 @@ def test_a_hospital_bound_pmo_imports_as_their_hospital_and_sees_its_history(
     assert_clean(at)
     con = store.open_store(db)
     try:
-        rows = con.execute("SELECT file_name, hospital FROM imports WHERE status = 'loaded' ORDER BY 1").fetchall()
+        rows = con.execute(
+            "SELECT file_name, hospital FROM imports WHERE status = 'loaded' AND dataset <> 'targets' ORDER BY 1"
+        ).fetchall()
     finally:
         con.close()
     assert rows == [("EMR_计划.xlsx", "分院"), ("usage_总院.xlsx", "总院")]
     shown = at.dataframe[0].value  # the history on the page: only 分院's import
     assert shown["file_name"].tolist() == ["EMR_计划.xlsx"]
+    # the targets editor: a bound PMO edits the table in force for 分院 and saves it as 分院's own
+    at.button(key="targets_save").click().run()
+    assert_clean(at)
+    con = store.open_store(db)
+    try:
+        saved = con.execute("SELECT hospital, name, target FROM targets ORDER BY 1 NULLS FIRST").fetchall()
+    finally:
+        con.close()
+    assert saved == [(None, "全部", 85.0), ("分院", "全部", 85.0)]
     group_pmo = app_test(db, "en", roles.Identity("wu", roles.PMO, None, "吴", "test")).run()
     group_pmo.switch_page(PAGE).run()
-    assert sorted(group_pmo.dataframe[0].value["file_name"]) == ["EMR_计划.xlsx", "usage_总院.xlsx"]
+    assert {"EMR_计划.xlsx", "usage_总院.xlsx"} <= set(group_pmo.dataframe[0].value["file_name"])
