@@ -373,3 +373,21 @@ def test_a_hospital_bound_pmo_imports_as_their_hospital_and_sees_its_history(
     group_pmo = app_test(db, "en", roles.Identity("wu", roles.PMO, None, "吴", "test")).run()
     group_pmo.switch_page(PAGE).run()
     assert {"EMR_计划.xlsx", "usage_总院.xlsx"} <= set(group_pmo.dataframe[0].value["file_name"])
+
+
+def test_the_weekly_brief_of_one_hospital(group_and_oracle: tuple[Path, Path], tmp_path: Path) -> None:
+    import openpyxl as xl
+
+    from reports.__main__ import main
+
+    group, _ = group_and_oracle
+
+    def excel_text(out: Path, *hospital: str) -> str:
+        args = ["brief", "--week", "2026-11-30", "--lang", "zh", "--out", str(out), "--db", str(group)]
+        assert main([*args, *(a for h in hospital for a in ("--hospital", h))]) == 0
+        (book,) = out.glob("*.xlsx")
+        wb = xl.load_workbook(book, read_only=True)
+        return "\n".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c)
+
+    assert "分院机房" in excel_text(tmp_path / "group")  # the whole group: 分院's critical risk is in it
+    assert "分院机房" not in excel_text(tmp_path / "zy", "总院")
