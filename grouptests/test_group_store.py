@@ -300,3 +300,22 @@ def test_two_people_saving_mappings_at_once_both_land(pg: str, tmp_path: Path) -
     assert {s: n for s, (n, _, _) in got.items()} == {**{f"{t}-{k}": 4 for t in "ab" for k in range(3)}, "shared": 4}
     assert all(lo == hi for _, lo, hi in got.values()), got
     assert got["a-0"][1] == "a9" and got["b-2"][1] == "b11"
+
+
+def test_each_hospitals_latest_plan_and_scope_in_the_lake(
+    pg: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from metrics import schedule
+
+    con = store.open_store(new_lake(pg, tmp_path))
+    header = ["项目", "任务编号", "任务名称", "开始时间", "完成时间", "完成百分比"]
+    d = dt.date
+    for hospital, as_of, pct in (("总院", "2026-03-08", 50), ("分院", "2026-03-01", 30)):
+        monkeypatch.setenv("COCKPIT_HOSPITAL", hospital)
+        plan = ledger(tmp_path / f"HIS计划_{hospital}_{as_of}.xlsx", [["HIS", "T1", "上线", d(2026, 3, 1), d(2026, 3, 9), pct]],
+                      header)  # fmt: skip
+        load_all(con, [plan])
+    rows = con.execute("SELECT hospital, percent_complete FROM tasks ORDER BY 1").fetchall()
+    assert rows == [("分院", 30.0), ("总院", 50.0)]  # one hospital's later plan does not hide the other's
+    mine = schedule.load_tasks(con, Scope(hospitals=("分院",)))
+    assert mine["percent_complete"].tolist() == [30.0]
