@@ -166,13 +166,20 @@ def pd_pairs(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def warm_median_ms(fn: Callable[[], Any], repeat: int) -> float:
+    return warm_medians_ms(fn, repeat)[0]
+
+
+def warm_medians_ms(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    """(wall, CPU) medians in ms of `repeat` warm runs. The CPU time is the whole process's (DuckDB's threads
+    included): on a shared machine the wall time also counts the wait for a core, the CPU time only the work."""
     fn()  # warm: caches, page cache, lazy imports
-    times = []
+    walls, cpus = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append((time.perf_counter() - t0) * 1000.0)
-    return statistics.median(times)
+        walls.append((time.perf_counter() - t0) * 1000.0)
+        cpus.append((time.process_time() - c0) * 1000.0)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def run(path: Path, repeat: int = 5, with_pandas: bool = True) -> list[tuple[str, float, float | None]]:
