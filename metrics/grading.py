@@ -73,10 +73,11 @@ def item_score(level: float, coverage: float | None) -> float | None:
 
 
 def split_list(text: object) -> list[str]:
-    """Linked projects or task ids as written: separated by 、 , ; / or new lines."""
+    """Linked projects or task ids as written: separated by 、 , ; / or new lines (a task may name its project:
+    `HIS系统替换:43`, full-width colon allowed)."""
     if not isinstance(text, str):
         return []
-    return [p.strip() for p in _SPLIT.split(text) if p.strip()]
+    return [p.strip() for p in _SPLIT.split(text.replace("：", ":")) if p.strip()]
 
 
 def is_emr(evaluation: object) -> bool:
@@ -242,18 +243,22 @@ def requirement(targets: pd.DataFrame) -> Requirement | None:
 def linked_work(gaps: pd.DataFrame, plan: pd.DataFrame, today: dt.date) -> pd.DataFrame:
     """The projects and tasks linked to each item still short (pure): a linked task id is looked up in the item's
     linked projects (every project when it names none); a linked project without task ids gives one row with
-    the project's plan % complete and its latest finish."""
+    the project's plan % complete, its latest finish, and late when any of its tasks is late."""
     rows: list[dict[str, object]] = []
     work = plan[~plan["is_summary"]] if len(plan) and "is_summary" in plan else plan
     status = definitions.task_status(work, today) if len(work) else pd.Series(dtype=object)
     percent = definitions.plan_percent_by_project(work)
+    late = definitions.late_count_by_project(work, today) if len(work) else {}
     for r in gaps.to_dict("records"):
         projects, tasks = split_list(r["projects"]), split_list(r["tasks"])
         pool = work[work["project"].isin(projects)] if projects and len(work) else work
-        for tid in tasks:
-            hit = pool[pool["task_id"].astype(str) == tid] if len(pool) else pool
+        for token in tasks:
+            named, _, tid = token.rpartition(":") if ":" in token else ("", "", token)
+            where = work[work["project"] == named.strip()] if named and len(work) else pool
+            tid = tid.strip()
+            hit = where[where["task_id"].astype(str) == tid] if len(where) else where
             if hit.empty:
-                proj = projects[0] if len(projects) == 1 else None
+                proj = named.strip() or (projects[0] if len(projects) == 1 else None)
                 rows.append({"item_no": r["item_no"], "item": r["item"], "project": proj, "task_id": tid,
                              "task": None, "finish": None, "percent_complete": None, "status": "missing"})  # fmt: skip
             for idx, t in hit.iterrows():
@@ -268,7 +273,7 @@ def linked_work(gaps: pd.DataFrame, plan: pd.DataFrame, today: dt.date) -> pd.Da
                 rows.append({
                     "item_no": r["item_no"], "item": r["item"], "project": p, "task_id": None, "task": None,
                     "finish": mine["finish"].max() if len(mine) else None, "percent_complete": percent.get(p),
-                    "status": None if len(mine) else "missing",
+                    "status": ("late" if late.get(p) else "on_track") if len(mine) else "missing",
                 })  # fmt: skip
     out = pd.DataFrame(rows, columns=LINK_COLUMNS)
     out["percent_complete"] = pd.to_numeric(out["percent_complete"]).astype("float64")

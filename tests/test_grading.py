@@ -27,7 +27,7 @@ def item(no: str, basic: bool, level: float, cov: float | None, need: float | No
 ITEMS = [
     item("A", True, 5, 85, 80, 5),  # meets; 5 × 1.0 = 5
     item("B", True, 4, 90, 80, 5, "EMR升级", "T2, T9"),  # one level short; 4 × 1.0 = 4
-    item("C", True, 5, 70, 80, 5, "EMR升级、LIS升级"),  # coverage 10 points short; 5 × 0.8 = 4
+    item("C", True, 5, 70, 80, 5, "EMR升级、LIS升级", "LIS升级：7"),  # coverage 10 points short; 5 × 0.8 = 4
     item("D", False, 5, 55, 50, 5),  # meets; 5 × 0.6 = 3
     item("E", False, 3, 30, 50, 4),  # short; 3 × 0.4 = 1.2
     item("F", False, 2, None, None, None),  # short; no coverage: unscored
@@ -93,7 +93,8 @@ def test_grade_labels() -> None:
 @pytest.fixture(scope="module")
 def con() -> duckdb.DuckDBPyConnection:
     c = storekit.new_store()
-    storekit.insert_rows(c, "emr_items", [{k: v for k, v in r.items()} for r in ITEMS], as_of=TODAY)
+    extra = item("B2", True, 4, 90, 80, 5, "EMR升级、LIS升级")  # a second short basic item linking two projects
+    storekit.insert_rows(c, "emr_items", [*ITEMS, extra], as_of=TODAY)
     storekit.insert_rows(
         c, "grading_targets",
         [{"evaluation": "电子病历系统应用水平分级评价", "current_level": 4, "target_level": 5, "min_score": 20,
@@ -117,17 +118,20 @@ def con() -> duckdb.DuckDBPyConnection:
 def test_gap_from_the_store_with_linked_work(con: duckdb.DuckDBPyConnection) -> None:
     gap = grading.grading_gap(con, Scope(today=TODAY))
     assert gap.requirement is not None and gap.requirement.due == dt.date(2026, 12, 31)
-    assert gap.total_score == pytest.approx(17.2) and gap.basic_short == 2
+    assert gap.total_score == pytest.approx(17.2 + 4) and gap.basic_short == 3
     links = gap.links
     b = links[links["item_no"] == "B"]
     assert b["task_id"].tolist() == ["T2", "T9"] and b["status"].tolist() == ["late", "missing"]
     assert b["task"].iloc[0] == "医嘱闭环" and pd.isna(b["task"].iloc[1])
     assert b["percent_complete"].iloc[0] == pytest.approx(0.5)
-    c = links[links["item_no"] == "C"].set_index("project")
-    assert c.loc["LIS升级", "status"] == "missing"  # a linked project without a plan
+    c = links[links["item_no"] == "C"]
+    assert c[["project", "task_id", "status"]].values.tolist() == [["LIS升级", "7", "missing"]]  # project:task
+    d = links[links["item_no"] == "B2"].set_index("project")
+    assert d.loc["LIS升级", "status"] == "missing"  # a linked project without a plan
+    assert d.loc["EMR升级", "status"] == "late"  # T2 is late
     # EMR升级 plan % complete weighted by calendar days: T1 59 d at 100 %, T2 50 d at 50 % → (59 + 25) / 109
-    assert c.loc["EMR升级", "percent_complete"] == pytest.approx((59 + 25) / 109, abs=0.02)
-    assert set(links["item_no"]) == {"B", "C"}  # E and F link nothing
+    assert d.loc["EMR升级", "percent_complete"] == pytest.approx((59 + 25) / 109, abs=0.02)
+    assert set(links["item_no"]) == {"B", "B2", "C"}  # E and F link nothing
 
 
 def test_other_targets_interop(con: duckdb.DuckDBPyConnection) -> None:

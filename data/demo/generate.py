@@ -6,6 +6,7 @@ Deterministic (seeded Random, fixed workbook timestamps); run `.venv/bin/python 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
 import math
@@ -15,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 
@@ -607,6 +609,15 @@ def go_live_dates(plans: list[ProjectPlan], result: dict[str, list[dict[str, Sch
     for s in SYSTEMS:
         assert set(out[s]) == set(APPLICABLE[s]), s
     return out
+
+
+def _sibling(name: str) -> Any:
+    """A generator module beside this file (data/demo/gen_<name>.py), however this file was loaded."""
+    spec = importlib.util.spec_from_file_location(f"demo_{name}", Path(__file__).with_name(f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _write_xlsx(wb: Workbook, path: Path) -> None:
@@ -1393,8 +1404,21 @@ def generate(out_dir: Path) -> None:
     manifest += write_usage(out_dir, usage_rows(rng, golive))
     manifest += write_kpis(out_dir, kpi_rows(rng, golive))
     manifest += write_targets(out_dir)
+    manifest += _sibling("gen_quality").generate(out_dir, golive, _write_xlsx)
     # load order: periodic sheets first, then snapshots oldest first (ties by dataset, then project order)
-    order = {"budget": 0, "costs": 1, "usage": 2, "kpis": 3, "tasks": 4, "risks": 5, "changes": 6, "targets": 7}
+    order = {
+        "budget": 0,
+        "costs": 1,
+        "usage": 2,
+        "kpis": 3,
+        "tasks": 4,
+        "risks": 5,
+        "changes": 6,
+        "targets": 7,
+        "quality_checks": 8,
+        "grading_targets": 9,
+        "emr_items": 10,
+    }
     manifest.sort(
         key=lambda m: (
             m["as_of"] or "",
