@@ -350,9 +350,10 @@ def gap_sentence(gap: GradingGap, lang: str) -> str:
     return f"{joined_en} short of {grade}{tail}"
 
 
-def other_targets(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+def other_targets(con: duckdb.DuckDBPyConnection, scope: Scope, lang: str = "zh") -> pd.DataFrame:
     """The targets of the other evaluations (互联互通 maturity …): evaluation, current_level, target_level, due,
-    linked_project, levels_short (target − current, not below 0; None when the current level is blank)."""
+    linked_project, levels_short (target − current, not below 0; None when the current level is blank), and the
+    levels as words in `lang` (current, target: 四级甲等 / grade 4 A)."""
     t = load_targets(con, definitions.week_scope(scope))
     t = t[[not is_emr(e) for e in t["evaluation"]]] if len(t) else t
     out = t[["evaluation", "current_level", "target_level", "due", "linked_project"]].copy()
@@ -361,4 +362,9 @@ def other_targets(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         for c, g in zip(out["current_level"], out["target_level"], strict=True)
     ]
     out["levels_short"] = pd.to_numeric(pd.Series(short, index=out.index, dtype="object")).astype("float64")
+    out["current"] = [grade_label(_num(c), lang, str(e)) for c, e in zip(out["current_level"], out["evaluation"],
+                                                                          strict=True)]  # fmt: skip
+    out["target"] = [grade_label(_num(c), lang, str(e)) for c, e in zip(out["target_level"], out["evaluation"],
+                                                                         strict=True)]  # fmt: skip
+    out["due"] = [_day(d) for d in out["due"]]
     return out.reset_index(drop=True)

@@ -121,9 +121,13 @@ def cell_table(rows: pd.DataFrame, drop_points: float = DROP_POINTS) -> pd.DataF
     return order[CELL_COLUMNS].reset_index(drop=True)
 
 
-def quality_cells(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    """Every check per system and department: latest rate, target, change since the previous period, worst first."""
-    return cell_table(load_checks(con, scope))
+def quality_cells(con: duckdb.DuckDBPyConnection, scope: Scope, hospital_label: str | None = None) -> pd.DataFrame:
+    """Every check per system and department: latest rate, target, change since the previous period, worst first.
+    `hospital_label`: the word shown for hospital-wide rows (their department is empty otherwise)."""
+    cells = cell_table(load_checks(con, scope))
+    if hospital_label is not None and len(cells):
+        cells["department"] = cells["department"].fillna(hospital_label)
+    return cells
 
 
 def quality_drops(con: duckdb.DuckDBPyConnection, scope: Scope, drop_points: float = DROP_POINTS) -> pd.DataFrame:
