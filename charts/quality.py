@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from charts.adoption import escape
 from charts.axes import date_axis
-from metrics.grading import GradingGap, grade_label
+from metrics.grading import GradingGap
 
 COLOURS = {"rate": "#1e88e5", "target": "#e53935", "met": "#43a047", "short": "#e53935", "plan": "#90caf9"}
 PALETTE = ("#1e88e5", "#fb8c00", "#43a047", "#8e24aa", "#00897b", "#6d4c41", "#d81b60", "#546e7a")
@@ -26,7 +26,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     "share": ("占要求的比例", "Share of what the grade asks"),
     "points": ("{now} / {need} 分", "{now} / {need} points"),
     "items": ("{now} / {need} 项", "{now} / {need} items"),
-    "title": ("距{grade}：{sentence}", "To {grade}: {sentence}"),
 }
 
 
@@ -108,11 +107,10 @@ def grading_gap(gap: GradingGap, sentence: str, lang: str = "zh") -> go.Figure:
         go.Bar(y=labels, x=short_share, orientation="h", name=_l("short", lang), marker_color=COLOURS["short"],
                hovertemplate="%{y}: " + _l("short", lang) + " %{x:.0%}<extra></extra>")
     )  # fmt: skip
-    grade = grade_label(req.grade, lang) if req is not None else "—"
     fig.update_layout(
         barmode="stack", height=110 + 60 * max(1, len(rows)), margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        title=escape(_l("title", lang).format(grade=grade, sentence=sentence)),
-        legend={"orientation": "h", "y": -0.25},
+        title=escape(sentence),
+        legend={"orientation": "h", "y": -0.25, "traceorder": "normal"},
     )  # fmt: skip
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title=_l("share", lang))
     fig.update_yaxes(autorange="reversed")

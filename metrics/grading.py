@@ -163,6 +163,9 @@ def assess(items: pd.DataFrame, req: Requirement | None) -> GradingGap:
     for c in ("current_level", "target_level", "coverage", "required_coverage", "coefficient", "score",
               "level_gap", "coverage_short", "projected_score"):  # fmt: skip
         df[c] = pd.to_numeric(df[c]).astype("float64")
+    if len(df) and (df[["current_level", "target_level"]].fillna(0) % 1 == 0).all().all():
+        for c in ("current_level", "target_level", "level_gap"):  # EMR levels are whole (no 甲等/乙等)
+            df[c] = df[c].round().astype("Int64")
     if len(df):
         df = df.assign(_m=df["meets"], _b=~df["is_basic"]).sort_values(
             ["_m", "_b", "level_gap", "coverage_short", "item_no"], ascending=[True, True, False, False, True]
@@ -314,7 +317,8 @@ def grade_label(level: float | None, lang: str, evaluation: str | None = None) -
     return f"grade {whole}{sub}"
 
 
-def _points(x: float) -> str:
+def points(x: float) -> str:
+    """A score as the evaluation writes it: 128, 2.8 (one decimal at most)."""
     return f"{round(x, 1):g}"
 
 
@@ -333,8 +337,8 @@ def gap_sentence(gap: GradingGap, lang: str) -> str:
         zh.append(f"{gap.optional_short} 个选择项")
         en.append(f"{gap.optional_short} optional item{'s' if gap.optional_short != 1 else ''}")
     if gap.score_gap:
-        zh.append(f"{_points(gap.score_gap)} 分")
-        en.append(f"{_points(gap.score_gap)} point{'s' if gap.score_gap != 1 else ''}")
+        zh.append(f"{points(gap.score_gap)} 分")
+        en.append(f"{points(gap.score_gap)} point{'s' if gap.score_gap != 1 else ''}")
     unknown = req.min_score is None
     if not zh:
         if unknown:

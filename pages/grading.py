@@ -38,9 +38,9 @@ if not gap.items.empty:
         current = g.grade_label(req.current_grade if req else None, lang())
         st.caption(t("grading.tile.grade_line", current=current, due=fmt.date(req.due if req else None)))
     with c2:
-        need = fmt.num(req.min_score, 1) if req and req.min_score is not None else "—"
-        ui.tile(t("grading.tile.score"), f"{fmt.num(gap.total_score, 1)} / {need}", good=not gap.score_gap)
-        st.caption(t("grading.tile.projected", score=fmt.num(gap.projected_score, 1)))
+        need = g.points(req.min_score) if req and req.min_score is not None else "—"
+        ui.tile(t("grading.tile.score"), f"{g.points(gap.total_score)} / {need}", good=not gap.score_gap)
+        st.caption(t("grading.tile.projected", score=g.points(gap.projected_score)))
     with c3:
         met = gap.basic_total - gap.basic_short
         ui.tile(t("grading.tile.basic"), f"{met} / {gap.basic_total}", good=gap.basic_short == 0)

@@ -144,3 +144,16 @@ def test_as_of_before_any_item_table_has_no_items(con: duckdb.DuckDBPyConnection
     gap = grading.grading_gap(con, Scope(as_of=dt.date(2026, 1, 1)))
     assert gap.items.empty and gap.requirement is None
     assert grading.gap_sentence(gap, "en") == "No EMR grading target loaded"
+
+
+def test_gap_chart_bars_are_shares_of_what_the_grade_asks() -> None:
+    from charts import quality as charts
+
+    gap = grading.assess(frame(), REQ)
+    fig = charts.grading_gap(gap, grading.gap_sentence(gap, "en"), "en")
+    met, short = fig.data
+    assert list(met.y) == ["Total score", "Basic items", "Optional items"]
+    assert list(met.x) == pytest.approx([17.2 / 20, 1 / 3, 1.0])
+    assert list(short.x) == pytest.approx([1 - 17.2 / 20, 2 / 3, 0.0])
+    assert list(met.text) == ["17.2 / 20 points", "1 / 3 items", "1 / 1 items"]
+    assert fig.layout.title.text == "2 basic items and 2.8 points short of grade 5"

@@ -64,7 +64,7 @@ def test_grading_on_the_demo(demo_db: Path, lang: str) -> None:
     gap = computed(demo_db, grading.grading_gap)
     assert gap.total_score == pytest.approx(128.0) and gap.basic_short == 3
     shown = tiles(at)
-    assert shown[text("grading.tile.score", lang)] == "128.0 / 140.0"
+    assert shown[text("grading.tile.score", lang)] == "128 / 140"
     assert shown[text("grading.tile.basic", lang)] == "17 / 20"
     assert shown[text("grading.tile.optional", lang)] == "6 / 6"
     short = at.main.dataframe[0].value
