@@ -372,3 +372,53 @@ def other_targets(con: duckdb.DuckDBPyConnection, scope: Scope, lang: str = "zh"
                                                                          strict=True)]  # fmt: skip
     out["due"] = [_day(d) for d in out["due"]]
     return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------- overview
+DECISION_DAYS = 60  # a target grade not met within this many days of its review date waits for a decision
+
+
+def overview_changes(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, object]]:
+    """The overview's "what changed" row (kind `grading_moved`) when the EMR grading's total score or the number
+    of basic items short changed between the self-assessment in force at the week and a week before. Size: the
+    score's move in points (reference 5)."""
+    from metrics import overview  # the overview imports this module
+
+    week = definitions.reference_day(scope)
+    now = grading_gap(con, dataclasses.replace(scope, as_of=week, today=week))
+    before = grading_gap(con, dataclasses.replace(scope, as_of=week - dt.timedelta(days=7)))
+    if now.items.empty or before.items.empty or now.as_of == before.as_of:
+        return []
+    if now.total_score == before.total_score and now.basic_short == before.basic_short:
+        return []
+    req = now.requirement
+    project = req.linked_project if req is not None else None
+    subject = _evaluation(con, scope) or "EMR"
+    size = now.total_score - before.total_score
+    return [overview._change("grading_moved", project, subject, points(before.total_score), points(now.total_score),
+                             size, week, {})]  # fmt: skip
+
+
+def _evaluation(con: duckdb.DuckDBPyConnection, scope: Scope) -> str | None:
+    names = [str(e) for e in load_targets(con, scope)["evaluation"] if is_emr(e)]
+    return names[0] if names else None
+
+
+def overview_decisions(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, object]]:
+    """The overview's decision row (kind `grading_gap`, metrics.overview.DECISION_COLUMNS) when the EMR target
+    grade is not met and its review date is within `DECISION_DAYS` days or past: the evaluation, its linked
+    project, the review date and the days to it (negative: days left)."""
+    scope = definitions.week_scope(scope)
+    gap = grading_gap(con, scope)
+    req = gap.requirement
+    if req is None or gap.items.empty or gap.met or req.due is None:
+        return []
+    today = definitions.reference_day(scope)
+    left = (req.due - today).days
+    if left > DECISION_DAYS:
+        return []
+    return [{
+        "kind": "grading_gap", "project": req.linked_project, "id": points(req.grade),
+        "title": _evaluation(con, scope) or "EMR", "age_days": -left, "cost_impact": None,
+        "schedule_impact_days": None, "due": req.due,
+    }]  # fmt: skip

@@ -202,26 +202,47 @@ def system_quality(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
 # ---------------------------------------------------------------------------------------------- overview
 
 
-def drop_changes(now: pd.DataFrame, before: pd.DataFrame) -> list[tuple[str, str, float, float]]:
+def drop_changes(now: pd.DataFrame, before: pd.DataFrame) -> list[dict[str, object]]:
     """Cells whose latest rate at the week is `DROP_POINTS` or more under their latest rate a week before
-    (two `cell_table` frames; pure): (system, subject, rate before, rate now)."""
+    (two `cell_table` frames; pure): system, department, check_name, before, after (rates)."""
     if now.empty or before.empty:
         return []
     prev = {
-        (r["system"], r["department"] or "", r["check_name"]): (r["period"], r["rate"])
+        (r["system"], r["department"] if isinstance(r["department"], str) else "", r["check_name"]): r
         for r in before.to_dict("records")
     }
-    out: list[tuple[str, str, float, float]] = []
+    out: list[dict[str, object]] = []
     for r in now.to_dict("records"):
-        p = prev.get((r["system"], r["department"] or "", r["check_name"]))
-        if p is None or p[0] == r["period"] or pd.isna(p[1]) or pd.isna(r["rate"]):
+        dept = r["department"] if isinstance(r["department"], str) else None
+        p = prev.get((r["system"], dept or "", r["check_name"]))
+        if p is None or p["period"] == r["period"] or pd.isna(p["rate"]) or pd.isna(r["rate"]):
             continue  # no newer period this week: nothing changed
-        if float(r["rate"]) - float(p[1]) <= -DROP_POINTS + 1e-12:
-            where = f"{r['department']} · " if isinstance(r["department"], str) else ""
-            out.append((str(r["system"]), f"{where}{r['check_name']}", float(p[1]), float(r["rate"])))
+        if float(r["rate"]) - float(p["rate"]) <= -DROP_POINTS + 1e-12:
+            out.append({"system": r["system"], "department": dept, "check_name": r["check_name"],
+                        "before": float(p["rate"]), "after": float(r["rate"])})  # fmt: skip
     return out
 
 
 def week_cells(con: duckdb.DuckDBPyConnection, scope: Scope, day: dt.date) -> pd.DataFrame:
     """`quality_cells` as the store stood for the week of `day` (periods up to that day)."""
     return quality_cells(con, dataclasses.replace(scope, as_of=day))
+
+
+def overview_changes(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, object]]:
+    """The overview's "what changed" rows (metrics.overview shapes, kind `quality_drop`): the cells whose pass
+    rate fell `DROP_POINTS` or more between the week's latest period and the one a week before. Size: the fall
+    in rate (reference 10 points); before/after shown as percentages; opens the data-quality page on the cell's
+    department."""
+    from metrics import definitions, overview  # the overview imports this module
+
+    week = definitions.reference_day(scope)
+    now = week_cells(con, scope, week)
+    before = week_cells(con, scope, week - dt.timedelta(days=7))
+    rows: list[dict[str, object]] = []
+    for d in drop_changes(now, before):
+        where = [str(d["system"]), *([str(d["department"])] if d["department"] else []), str(d["check_name"])]
+        b, a = float(d["before"]), float(d["after"])  # type: ignore[arg-type]
+        filters = {"depts": str(d["department"])} if d["department"] else {}
+        rows.append(overview._change("quality_drop", None, " · ".join(where), f"{b:.1%}", f"{a:.1%}", b - a, week,
+                                     filters))  # fmt: skip
+    return rows
