@@ -27,7 +27,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data_quality.pick": ("选择单元格", "Cell"),
     "data_quality.cell_label": ("{system} · {department} · {check}", "{system} · {department} · {check}"),
     "data_quality.hospital": ("全院", "Whole hospital"),
-    "data_quality.checks": ("各检查项全院趋势", "Each check hospital-wide"),
+    "data_quality.checks": (
+        "各检查项趋势(全院；按科室筛选时为所选科室合计)",
+        "Each check over time (whole hospital; the chosen departments together when filtered)",
+    ),
     "data_quality.no_rate": ("该单元格没有检查记录(检查数为 0)。", "Nothing was checked in this cell (0 records)."),
     "data_quality.col.system": ("系统", "System"),
     "data_quality.col.department": ("科室", "Department"),
