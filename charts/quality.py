@@ -110,7 +110,7 @@ def grading_gap(gap: GradingGap, sentence: str, lang: str = "zh") -> go.Figure:
     fig.update_layout(
         barmode="stack", height=110 + 60 * max(1, len(rows)), margin={"l": 10, "r": 10, "t": 50, "b": 10},
         title=escape(sentence),
-        legend={"orientation": "h", "y": -0.25, "traceorder": "normal"},
+        legend={"orientation": "h", "y": -0.25},
     )  # fmt: skip
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title=_l("share", lang))
     fig.update_yaxes(autorange="reversed")

@@ -36,6 +36,14 @@ for column, row in zip(columns[3:], systems.to_dict("records"), strict=True):
             ui.escape_markdown(row["system"]), fmt.pct(row["quality_rate"]), help=t("data_quality.tile.system_help")
         )
 
+drops = store.load(m.quality_drops, scope)
+if not drops.empty:
+    st.subheader(t("data_quality.drops"))
+    ui.table(drops.assign(department=drops["department"].fillna(hospital)), "data_quality_drops", area="data_quality",
+             columns=["system", "department", "check_name", "previous_period", "previous_rate", "period", "rate",
+                      "change", "target"], percent=("previous_rate", "rate", "change", "target"),
+             key="data_quality_drops_dl")  # fmt: skip
+
 st.subheader(t("data_quality.worst"))
 shown = ["system", "department", "check_name", "dimension", "period", "rate", "target", "gap", "change",
          "numerator", "denominator", "below_target", "dropped"]  # fmt: skip

@@ -50,7 +50,9 @@ def test_data_quality_worst_cell_first_and_its_trend(page: object, server: str, 
     worst, second = cells.iloc[0], cells.iloc[1]
     page.goto(f"{server}/data_quality?lang=en")  # type: ignore[attr-defined]
     settle(page)
-    first_row = grid_rows(page)[0]
+    drops = grid_rows(page, 0)  # the drops since the previous period come first: 骨科, then 检验科
+    assert [r[1] for r in drops] == ["骨科", "检验科"]
+    first_row = grid_rows(page, 1)[0]  # then the worst cells
     assert [worst["system"], worst["department"], worst["check_name"]] == first_row[:3]
     title = page.locator('[data-testid="stMain"] .js-plotly-plot .gtitle').first  # type: ignore[attr-defined]
     title.wait_for()

@@ -40,7 +40,9 @@ def test_data_quality_on_the_demo(demo_db: Path, lang: str) -> None:
     shares = computed(demo_db, quality.system_quality)
     for r in shares.to_dict("records"):
         assert shown[r["system"]] == f"{r['quality_rate'] * 100:.1f}%"
-    table = at.main.dataframe[0].value
+    drops = at.main.dataframe[0].value  # the drops first: 骨科 ICD-10 (7 points) then 检验科 lab fields (4)
+    assert list(drops[text("data_quality.col.department", lang)]) == ["骨科", "检验科"]
+    table = at.main.dataframe[1].value
     first = table.iloc[0]
     worst = cells.iloc[0]
     assert first[text("data_quality.col.system", lang)] == worst["system"]
@@ -92,6 +94,7 @@ def test_department_head_sees_only_their_department(demo_db: Path) -> None:
     at = app_test(demo_db, "zh", as_role("dept_head", "骨科")).run()
     at.switch_page(DQ).run()
     assert_clean(at)
-    table = at.main.dataframe[0].value
+    table = at.main.dataframe[-1].value  # the drops (骨科's own) and the worst cells: all 骨科
     assert set(table[text("data_quality.col.department", "zh")]) == {"骨科"}
+    assert set(at.main.dataframe[0].value[text("data_quality.col.department", "zh")]) == {"骨科"}
     assert "EMR" in set(table[text("data_quality.col.system", "zh")])
