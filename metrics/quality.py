@@ -109,8 +109,10 @@ def cell_table(rows: pd.DataFrame, drop_points: float = DROP_POINTS) -> pd.DataF
             "change": change, "dropped": change is not None and change <= -drop_points + 1e-12,
         })  # fmt: skip
     df = pd.DataFrame(out, columns=CELL_COLUMNS)
-    for c in ("rate", "target", "gap", "previous_rate", "change", "numerator", "denominator"):
+    for c in ("rate", "target", "gap", "previous_rate", "change"):
         df[c] = pd.to_numeric(df[c]).astype("float64")
+    for c in ("numerator", "denominator"):  # record counts
+        df[c] = pd.to_numeric(df[c]).round().astype("Int64")
     order = df.assign(
         _below=~df["below_target"],
         _gap=df["gap"].where(df["below_target"], 0.0),

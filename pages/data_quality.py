@@ -23,14 +23,14 @@ if cells.empty:
 st.caption(t("data_quality.caption", period=fmt.date(cells["period"].max()), points=f"{m.DROP_POINTS * 100:g}"))
 
 systems = store.load(m.system_quality, scope)
-columns = st.columns(3 + len(systems))
+columns = st.columns(3)
 with columns[0]:
     ui.tile(t("data_quality.tile.below"), fmt.num(int(cells["below_target"].sum())))
 with columns[1]:
     ui.tile(t("data_quality.tile.dropped"), fmt.num(int(cells["dropped"].sum())))
 with columns[2]:
     ui.tile(t("data_quality.tile.cells"), fmt.num(len(cells)))
-for column, row in zip(columns[3:], systems.to_dict("records"), strict=True):
+for column, row in zip(st.columns(max(1, len(systems))), systems.to_dict("records"), strict=False):
     with column:
         ui.tile(
             ui.escape_markdown(row["system"]), fmt.pct(row["quality_rate"]), help=t("data_quality.tile.system_help")
