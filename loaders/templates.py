@@ -44,6 +44,8 @@ SUGGESTED_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("targets", "kind"): ("效益指标", "使用率"),
     ("targets", "direction"): ("越低越好", "越高越好"),
     ("incidents", "priority"): ("P1", "P2", "P3", "P4", "一级", "二级", "三级", "四级", "紧急", "高", "中", "低"),
+    ("quality_checks", "dimension"): ("完整性", "一致性", "及时性", "规范性", "整合性"),
+    ("grading_targets", "evaluation"): ("电子病历系统应用水平分级评价", "互联互通标准化成熟度测评"),
 }
 
 FORMAT_HELP: dict[str, tuple[str, str]] = {
@@ -63,6 +65,7 @@ FORMAT_HELP: dict[str, tuple[str, str]] = {
         "date and time yyyy-mm-dd hh:mm (also 2026/3/5 14:03)",
     ),
     "priority": ("优先级 P1–P4(也可 一级–四级、紧急/高/中/低)", "priority P1–P4 (also 一级–四级, 紧急/高/中/低)"),
+    "grade": ("等级 0–8，如 5、5级、五级、四级甲等", "grade 0–8, e.g. 5, 5级, 五级, 四级甲等"),
 }
 
 _D = dt.date
@@ -169,6 +172,38 @@ EXAMPLES: dict[str, dict[str, Cell]] = {
         "items_failed": 1,
         "inspector": "信息科 李明",
         "note": "存储使用率 86%，已报扩容",
+    },
+    "quality_checks": {
+        "period": _D(2026, 3, 2),
+        "system": "EMR",
+        "department": "心内科",
+        "check_name": "ICD-10编码规范率",
+        "dimension": "一致性",
+        "numerator": 1_842,
+        "denominator": 1_900,
+        "target": "95%",
+    },
+    "emr_items": {
+        "item_no": "01.01",
+        "role": "病房医师",
+        "item": "病房医嘱处理",
+        "is_basic": "是",
+        "current_level": "4级",
+        "target_level": "5级",
+        "coverage": "85%",
+        "required_coverage": "80%",
+        "projects": "EMR升级",
+        "tasks": "T012",
+        "owner": "医务处",
+    },
+    "grading_targets": {
+        "evaluation": "电子病历系统应用水平分级评价",
+        "current_level": "四级",
+        "target_level": "五级",
+        "due": _D(2026, 12, 31),
+        "min_score": 140,
+        "optional_required": 6,
+        "linked_project": "EMR升级",
     },
 }
 

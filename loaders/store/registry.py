@@ -26,6 +26,7 @@ SQL_TYPES = {
     "stage": "VARCHAR",
     "datetime": "TIMESTAMP",
     "priority": "VARCHAR",
+    "grade": "DOUBLE",
 }
 
 # Columns every raw table has besides the dataset's own: which import wrote the row, and its position in the file.

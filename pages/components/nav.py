@@ -25,7 +25,14 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
             ("benefits.py", "common.page.benefits", ":material/trending_up:", "benefits"),
         ),
     ),
-    ("common.section.operations", (("operations.py", "common.page.operations", ":material/build:", "operations"),)),
+    (
+        "data_quality.section",
+        (
+            ("data_quality.py", "data_quality.nav", ":material/fact_check:", "data_quality"),
+            ("grading.py", "grading.nav", ":material/military_tech:", "grading"),
+            ("operations.py", "common.page.operations", ":material/build:", "operations"),
+        ),
+    ),
     ("common.section.data", (("data.py", "common.page.data", ":material/upload_file:", "data"),)),
     (
         "common.section.admin",
