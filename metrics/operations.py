@@ -29,7 +29,7 @@ import duckdb
 import pandas as pd
 
 from loaders import settings
-from metrics import definitions
+from metrics import definitions, quality
 from metrics.scope import Scope
 
 PRIORITIES: tuple[str, ...] = ("P1", "P2", "P3", "P4")
@@ -38,9 +38,9 @@ Period = Literal["week", "month"]
 
 # The yearly health scorecard: each component a share 0..1 (higher is better), the composite their weighted mean
 # over the components a system has (weights renormalised over those present). Availability is not loaded by any
-# dataset, so SLA compliance stands for it. Data quality is left out: metrics.quality.system_quality was not on
-# main when this was written (see README "Operations"); the other weights are renormalised.
-SCORE_WEIGHTS: dict[str, float] = {"sla": 0.30, "incidents": 0.20, "inspections": 0.20, "usage": 0.30}
+# dataset, so SLA compliance stands for it; data quality is metrics.quality.system_quality (the mean pass rate of
+# the system's checks in its latest period).
+SCORE_WEIGHTS: dict[str, float] = {"sla": 0.25, "incidents": 0.15, "inspections": 0.15, "quality": 0.20, "usage": 0.25}
 # Incidents score 1 at no tickets and 0 at this many tickets per 1,000 active users per month (linear between).
 INCIDENT_RATE_CEILING = 20.0
 # The composite's light: green at or above the first, amber at or above the second, red below.
@@ -410,7 +410,8 @@ def inspection_completion(con: duckdb.DuckDBPyConnection, scope: Scope, by_month
 
 
 # ---------------------------------------------------------------------------------------------- scorecard
-SCORE_COLUMNS = ["system", "sla", "incidents", "per_1000", "inspections", "usage", "score", "light", "components"]
+SCORE_COLUMNS = ["system", "sla", "incidents", "per_1000", "inspections", "quality", "usage", "score", "light",
+                 "components"]  # fmt: skip
 
 
 def year_scope(scope: Scope, year: int | None = None) -> Scope:
@@ -463,12 +464,20 @@ def incident_score(per_1000: float) -> float:
     return max(0.0, 1.0 - per_1000 / INCIDENT_RATE_CEILING)
 
 
-def scorecard_from(sla: pd.DataFrame, rates: pd.DataFrame, insp: pd.DataFrame, usage: pd.DataFrame) -> pd.DataFrame:
+def scorecard_from(
+    sla: pd.DataFrame,
+    rates: pd.DataFrame,
+    insp: pd.DataFrame,
+    usage: pd.DataFrame,
+    data_quality: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The scorecard from its parts (pure): `sla` per system × priority (sla_compliance), `rates` per system
-    (rate_by_system), `insp` per system (inspection_completion), `usage` per system (usage_rate_by_system).
+    (rate_by_system), `insp` per system (inspection_completion), `usage` per system (usage_rate_by_system),
+    `data_quality` per system (metrics.quality.system_quality: system, quality_rate).
     The SLA component pools both clocks over every priority: Σ met ÷ Σ (met + breached)."""
+    qual = data_quality if data_quality is not None else pd.DataFrame({"system": [], "quality_rate": []})
     systems = sorted({*sla.get("system", []), *rates.get("system", []), *insp.get("system", []),
-                      *usage.get("system", [])} - {None})  # fmt: skip
+                      *usage.get("system", []), *qual.get("system", [])} - {None})  # fmt: skip
     idx = pd.Index(systems, name="system")
     if len(sla):
         g = sla.groupby("system")[["response_met", "resolution_met", "response_breached", "resolution_breached"]].sum()
@@ -490,6 +499,7 @@ def scorecard_from(sla: pd.DataFrame, rates: pd.DataFrame, insp: pd.DataFrame, u
             "incidents": (1.0 - per / INCIDENT_RATE_CEILING).clip(lower=0.0),
             "per_1000": per,
             "inspections": column(insp, "completion"),
+            "quality": column(qual, "quality_rate"),
             "usage": column(usage, "rate"),
         },
         index=idx,
@@ -506,7 +516,7 @@ def scorecard_from(sla: pd.DataFrame, rates: pd.DataFrame, insp: pd.DataFrame, u
 
 def health_scorecard(con: duckdb.DuckDBPyConnection, scope: Scope, year: int | None = None) -> pd.DataFrame:
     """The yearly health scorecard per system (year_scope): SLA compliance, incident score (and the rate behind it),
-    inspection completion, usage rate, the composite (SCORE_WEIGHTS renormalised over the components present) and
+    inspection completion, data quality, usage rate, the composite (SCORE_WEIGHTS renormalised over the components present) and
     its light."""
     ys = year_scope(scope, year)
     return scorecard_from(
@@ -514,6 +524,7 @@ def health_scorecard(con: duckdb.DuckDBPyConnection, scope: Scope, year: int | N
         rate_by_system(incident_rates(con, ys)),
         inspection_completion(con, ys),
         usage_rate_by_system(con, ys),
+        quality.system_quality(con, ys),
     )
 
 

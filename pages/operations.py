@@ -10,8 +10,8 @@ from metrics import operations as m
 from pages.components import filters, fmt, store, ui
 from pages.components.i18n import lang, t
 
-PCT = ("response_compliance", "resolution_compliance", "completion", "sla", "incidents", "inspections", "usage",
-       "score")  # fmt: skip
+PCT = ("response_compliance", "resolution_compliance", "completion", "sla", "incidents", "inspections", "quality",
+       "usage", "score")  # fmt: skip
 SLA_COLS = ["system", "priority", "tickets", "no_response", "response_target_min", "response_met", "response_breached",
             "response_pending", "response_compliance", "resolution_target_min", "resolution_met",
             "resolution_breached", "resolution_pending", "resolution_compliance"]  # fmt: skip
@@ -106,5 +106,5 @@ st.caption(t("operations.scorecard.caption", weights=weights, ceiling=m.INCIDENT
 card = store.load(m.health_scorecard, scope, year)
 if not card.empty:
     st.plotly_chart(charts.scorecard_bars(card, lang()), width="stretch", key="operations_scorecard")
-    show(card, "scorecard", ["system", "sla", "incidents", "per_1000", "inspections", "usage", "score", "light",
+    show(card, "scorecard", ["system", "sla", "incidents", "per_1000", "inspections", "quality", "usage", "score", "light",
                              "components"], index=("per_1000",))  # fmt: skip

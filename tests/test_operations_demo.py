@@ -54,4 +54,5 @@ def test_inspections_some_missed(con: duckdb.DuckDBPyConnection) -> None:
     insp = operations.inspection_completion(con, YEAR)
     assert (insp["missed"] > 0).sum() >= 4 and (insp["completion"] > 0.8).all()
     card = operations.health_scorecard(con, YEAR)
-    assert len(card) == 6 and card["score"].between(0, 1).all() and (card["components"] == 4).all()
+    assert len(card) == 6 and card["score"].between(0, 1).all() and (card["components"] >= 4).all()
+    assert card["quality"].notna().any()  # the demo's data-quality checks reach the scorecard

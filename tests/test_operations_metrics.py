@@ -316,28 +316,35 @@ def test_usage_rate_by_system_follows_the_usage_rate_rule(con: duckdb.DuckDBPyCo
 
 
 def test_health_scorecard_by_hand(con: duckdb.DuckDBPyConnection) -> None:
+    quality = pd.DataFrame({"system": ["HIS", "LIS"], "quality_rate": [0.9, 0.8]})  # system_quality's shape
     card = operations.scorecard_from(
         operations.sla_compliance(con, MARCH),
         operations.rate_by_system(operations.incident_rates(con, MARCH)),
         operations.inspection_completion(con, MARCH),
         operations.usage_rate_by_system(con, MARCH),
+        quality,
     )
     his = _row(card, system="HIS")
     # SLA pooled: met 3 + 1 (response) + 2 + 1 (resolution) = 7; breached 3 + 2 = 5 → 7/12
     assert his["sla"] == pytest.approx(7 / 12)
     assert his["incidents"] == pytest.approx(1 - 14 / 20)
-    assert (his["inspections"], his["usage"]) == (pytest.approx(0.75), pytest.approx(600 / 850))
-    want = 0.3 * 7 / 12 + 0.2 * 0.3 + 0.2 * 0.75 + 0.3 * 600 / 850
-    assert his["score"] == pytest.approx(want) and his["light"] == "red"
-    emr = _row(card, system="EMR")  # SLA 1, incidents 20 per 1,000 → 0, inspections 1, usage 50/100
-    assert emr["score"] == pytest.approx(0.3 * 1 + 0.2 * 0 + 0.2 * 1 + 0.3 * 0.5)
+    assert (his["inspections"], his["usage"], his["quality"]) == (
+        pytest.approx(0.75), pytest.approx(600 / 850), pytest.approx(0.9),
+    )  # fmt: skip
+    # weights 25 / 15 / 15 / 20 / 25 (sum 1)
+    want = 0.25 * 7 / 12 + 0.15 * 0.3 + 0.15 * 0.75 + 0.20 * 0.9 + 0.25 * 600 / 850
+    assert his["score"] == pytest.approx(want) and his["light"] == "red" and his["components"] == 5
+    emr = _row(card, system="EMR")  # no quality checks: SLA 1, incidents 20 per 1,000 → 0, inspections 1, usage 0.5
+    assert emr["score"] == pytest.approx((0.25 * 1 + 0.15 * 0 + 0.15 * 1 + 0.25 * 0.5) / 0.80)
     pacs = _row(card, system="PACS")  # only an inspection, missed: the weights renormalise over that one
     assert (pacs["components"], pacs["score"], pacs["light"]) == (1, 0.0, "red")
+    lis = _row(card, system="LIS")  # only a data-quality figure
+    assert (lis["components"], lis["score"], lis["light"]) == (1, pytest.approx(0.8), "amber")
 
 
 def test_composite_renormalises_and_lights() -> None:
     assert operations.composite({"sla": 1.0, "incidents": math.nan, "inspections": 0.5, "usage": math.nan}) == (
-        pytest.approx((0.3 * 1.0 + 0.2 * 0.5) / 0.5)
+        pytest.approx((0.25 * 1.0 + 0.15 * 0.5) / 0.40)
     )
     assert math.isnan(operations.composite({"sla": math.nan}))
     assert [operations.score_light(x) for x in (0.85, 0.84, 0.70, 0.69, math.nan)] == [

@@ -16,7 +16,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.page.adoption": ("系统应用", "Adoption"),
     "common.page.benefits": ("效益指标", "Benefits"),
     "common.page.data": ("数据导入", "Data import"),
-    "common.section.operations": ("上线后运维", "After go-live"),
     "common.page.operations": ("运维与健康度", "Operations & health"),
     "common.section.admin": ("管理", "Administration"),
     "common.page.admin": ("用户与角色", "Users & roles"),

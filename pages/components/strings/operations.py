@@ -57,10 +57,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "operations.scorecard.header": ("{year} 年度系统健康评分", "{year} system health scorecard"),
     "operations.scorecard.caption": (
         "综合评分 = 各项加权平均(权重：{weights})，缺项时按其余权重重新归一。可用率暂无数据，以服务时限达标率代替；"
-        "数据质量尚未纳入。工单项：每千活跃用户每月 0 张得满分，{ceiling:g} 张及以上得 0。"
+        "数据质量为该系统各项质控最近一期合格率的均值。工单项：每千活跃用户每月 0 张得满分，{ceiling:g} 张及以上得 0。"
         "≥ 85% 正常，≥ 70% 关注，以下为预警。",
         "Composite = weighted mean (weights: {weights}), renormalised over the parts a system has. No availability "
-        "data is loaded, so SLA compliance stands for it; data quality is not included yet. Incidents: 0 tickets per "
+        "data is loaded, so SLA compliance stands for it; data quality is the mean pass rate of the system's checks "
+        "in their latest period. Incidents: 0 tickets per "
         "1,000 active users a month scores 100 %, {ceiling:g} or more 0 %. ≥ 85 % on track, ≥ 70 % at risk, below off "
         "track.",
     ),
@@ -69,6 +70,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "operations.weight.incidents": ("工单率", "incident rate"),
     "operations.weight.inspections": ("巡检完成率", "inspection completion"),
     "operations.weight.usage": ("使用率", "usage rate"),
+    "operations.weight.quality": ("数据质量", "data quality"),
+    "operations.col.quality": ("数据质量", "Data quality"),
     "operations.col.system": ("系统", "System"),
     "operations.col.priority": ("优先级", "Priority"),
     "operations.col.tickets": ("工单数", "Tickets"),
