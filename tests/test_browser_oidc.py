@@ -129,7 +129,9 @@ def test_sign_in_pages_and_sign_out(tab: object, app_url: str) -> None:
     sign_in(tab, app_url, "dean")
     # the identity provider's redirect drops ?lang=en: the app speaks its default, Chinese
     assert "当前用户：Dean(院长)" in tab.inner_text('[data-testid="stSidebar"]')  # type: ignore[attr-defined]
-    assert nav_links(tab) == sorted(["", "schedule", "money", "risks", "adoption", "benefits", "operations"])
+    assert nav_links(tab) == sorted(
+        ["", "schedule", "money", "risks", "adoption", "benefits", "data_quality", "grading", "operations"]
+    )
     tab.goto(f"{app_url}/data?lang=en")  # type: ignore[attr-defined]  # not a president's page
     settle(tab)
     assert "Data import" not in tab.inner_text('[data-testid="stMain"]')  # type: ignore[attr-defined]
