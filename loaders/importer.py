@@ -1153,6 +1153,9 @@ def _arrow_values(vals: list[object], kind: str) -> pa.Array:
         "bool": pa.bool_(),
         "duration": pa.float64(),
         "stage": pa.string(),
+        "gate_status": pa.string(),
+        "readiness": pa.string(),
+        "severity": pa.string(),
     }
     return pa.array(vals, types[kind])
 

@@ -24,6 +24,9 @@ SQL_TYPES = {
     "bool": "BOOLEAN",
     "duration": "DOUBLE",
     "stage": "VARCHAR",
+    "gate_status": "VARCHAR",
+    "readiness": "VARCHAR",
+    "severity": "VARCHAR",
 }
 
 # Columns every raw table has besides the dataset's own: which import wrote the row, and its position in the file.
