@@ -2,8 +2,10 @@
 coverage, chief-user feedback backlog, third-party supervision findings and department readiness.
 
 Rules (README "Go-live readiness"): a gate passes only when every criterion is met or waived with a reason; a
-criterion whose measure the store holds (training coverage, usage rate, open critical risks, test pass rate) is
-computed at the reference day and its typed status is only shown beside it (a typed 豁免 still waives it).
+criterion whose measure the store holds (training coverage, usage rate, open critical risks, test progress) is
+computed and its typed status is only shown beside it (a typed 豁免 still waives it). Training coverage and usage
+are read at the gate's due date once it has passed (what the gate saw), else at the reference day; open critical
+risks and test progress from the risk register and plan in force at the reference day.
 """
 
 from __future__ import annotations
@@ -338,10 +340,13 @@ class Measures:
 
 def computed_value(kind: str, row: Mapping[Any, Any], m: Measures) -> float | None:
     dep, sysname, project = _text(row.get("department")), _text(row.get("system")), str(row.get("project"))
+    # a gate is judged at its date: training and usage after the due date are what the gate saw on it
+    due = _day(row.get("due"))
+    day = min(m.day, due) if due is not None else m.day
     if kind == "training":
-        return coverage_of(m.training, m.day, dep, sysname)
+        return coverage_of(m.training, day, dep, sysname)
     if kind == "usage":
-        return usage_of(m.usage, m.day, dep, sysname)
+        return usage_of(m.usage, day, dep, sysname)
     if kind == "critical_risks":
         return critical_risks_of(m.register, project) if len(m.register) else None
     return test_pass_of(m.plan, project, sysname)
@@ -659,7 +664,9 @@ def go_live_next(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------- overview hook
-def decision_rows(con: duckdb.DuckDBPyConnection, scope: Scope, horizon: int = 14) -> list[dict[str, object]]:
+def decision_rows(
+    con: duckdb.DuckDBPyConnection, scope: Scope, horizon: int = GATE_HORIZON_DAYS
+) -> list[dict[str, object]]:
     """Rows in the overview's DECISION_COLUMNS shape: gates due within `horizon` days (or overdue) with criteria
     not met, and overdue supervision findings."""
     scope = definitions.week_scope(scope)

@@ -6,6 +6,7 @@ feedback backlog age and time to resolve, supervision findings overdue, and whic
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -13,6 +14,7 @@ import pytest
 
 from metrics import readiness as r
 from metrics.scope import Scope
+from tests.conftest import copy_store
 from tests.storekit import insert_rows, new_store
 
 D = dt.date
@@ -228,3 +230,34 @@ def test_decision_rows(con: duckdb.DuckDBPyConnection) -> None:
     assert gate["age_days"] == -8 and gate["due"] == D(2026, 12, 1)
     assert "培训覆盖率 ≥ 90%" in str(gate["title"]) and "内分泌科" in str(gate["title"])
     assert finding["age_days"] == 13 and finding["due"] == D(2026, 11, 10)
+
+
+def test_the_demo_tells_the_story(demo_template: Path, tmp_path: Path) -> None:
+    """The pilot department passed its gate; the next one is blocked by training coverage (computed, 15 of 26);
+    two supervision findings are overdue and reach the overview's decisions."""
+    con = duckdb.connect(str(copy_store(demo_template, tmp_path)), read_only=True)
+    try:
+        day = D(2026, 11, 23)
+        scope = Scope(today=day)
+        g = r.gates(con, scope).set_index("gate")
+        assert bool(g.loc["处方流转试点上线评审", "passes"]) and g.loc["处方流转试点上线评审", "department"] == "心内科"
+        nxt = g.loc["处方流转推广上线评审"]
+        assert not bool(nxt["passes"]) and nxt["department"] == "内分泌科" and nxt["blocking"] == "培训覆盖率达标"
+        c = r.gate_criteria(con, scope).set_index(["gate", "criterion"])
+        cov = c.loc[("处方流转推广上线评审", "培训覆盖率达标")]
+        assert (cov["source"], cov["status"]) == ("computed", "not_met")
+        assert cov["value"] == pytest.approx(15 / 26)
+        # the pilot's coverage is read at its gate date (2026-11-13): the 11-09 row, 40 of 42
+        assert c.loc[("处方流转试点上线评审", "培训覆盖率达标"), "value"] == pytest.approx(40 / 42)
+        first = r.go_live_next(con, scope).iloc[0]
+        assert (first["department"], first["blocking"], bool(first["can_go_live"])) == ("内分泌科", "培训", False)
+        overdue = r.findings(con, scope)
+        assert sorted(overdue.loc[overdue["overdue"], "finding_id"]) == ["JL-06", "JL-07"]
+        kinds = sorted((x["kind"], x["id"]) for x in r.decision_rows(con, scope))
+        assert kinds == [
+            ("finding_overdue", "JL-06"),
+            ("finding_overdue", "JL-07"),
+            ("gate_unmet", "处方流转推广上线评审"),
+        ]
+    finally:
+        con.close()
