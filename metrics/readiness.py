@@ -689,6 +689,63 @@ def decision_rows(
     return out
 
 
+def reference_day(scope: Scope) -> dt.date:
+    """The day readiness is judged at (definitions.reference_day: the as-of week, else today)."""
+    return definitions.reference_day(scope)
+
+
 def computed_measures() -> Sequence[str]:
     """The measures the cockpit computes rather than reads (the page lists them)."""
     return MEASURES
+
+
+# ---------------------------------------------------------------------------------------------- display
+def value_text(measure: object, value: object) -> str | None:
+    """A computed value as the criteria table shows it: shares as percentages, counts as whole numbers."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or measure is None:
+        return None
+    v = float(str(value))
+    return f"{v:.0f}" if measure in COUNT_MEASURES else f"{v:.1%}"
+
+
+def criteria_table(status: pd.DataFrame, labels: Mapping[str, Mapping[str, str]]) -> pd.DataFrame:
+    """The criteria with their value as text and the codes of `labels`' columns (status, source, typed_status,
+    note, measure) in the user's words."""
+    out = status.copy()
+    out["value"] = [value_text(mm, v) for mm, v in zip(out["measure"], out["value"], strict=True)]
+    for column, words in labels.items():
+        out[column] = [words.get(v, v) if isinstance(v, str) else v for v in out[column]]
+    return out
+
+
+def criteria_of(criteria: pd.DataFrame, gate: Mapping[Any, Any]) -> pd.DataFrame:
+    """The criteria of one gate row (gate_summary) among all criteria (pure; an empty department matches empty)."""
+    if criteria.empty:
+        return criteria
+    dep = _text(gate.get("department")) or ""
+    same = (criteria["project"] == gate["project"]) & (criteria["gate"] == gate["gate"])
+    deps = pd.Series([_text(d) or "" for d in criteria["department"]], index=criteria.index)
+    return criteria[same & (deps == dep)]
+
+
+def text_or(value: object, default: str) -> str:
+    """A cell's text, or `default` when it is empty (None, NaN)."""
+    return _text(value) or default
+
+
+def relabel(df: pd.DataFrame, column: str, words: Mapping[str, str]) -> pd.DataFrame:
+    """`df` with the codes of `column` replaced by display words."""
+    if column not in df.columns or df.empty:
+        return df
+    out = df.copy()
+    out[column] = [words.get(v, v) if isinstance(v, str) else v for v in out[column]]
+    return out
+
+
+def long_matrix_labels(matrix: pd.DataFrame, words: Mapping[str, str]) -> pd.DataFrame:
+    """The readiness matrix with every status code in words (for its table and download)."""
+    out = matrix.copy()
+    for c in out.columns:
+        if c not in ("project", "system", "department"):
+            out[c] = [words.get(v, v) if isinstance(v, str) else v for v in out[c]]
+    return out
