@@ -7,6 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from charts.axes import date_axis
+
 STATUS_VALUE = {"ready": 2, "na": 1, "not_ready": 0}
 STATUS_COLOUR = {"ready": "#43a047", "na": "#bdbdbd", "not_ready": "#e53935"}
 SEVERITY_COLOUR = {"high": "#e53935", "medium": "#fb8c00", "low": "#fdd835", "unstated": "#9e9e9e"}
@@ -115,6 +117,7 @@ def backlog_chart(trend: pd.DataFrame, lang: str = "zh") -> go.Figure:
         barmode="group", height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend={"orientation": "h", "y": 1.1},
         yaxis_title=_l("items", lang), xaxis_title=_l("week", lang),
     )  # fmt: skip
+    fig.update_xaxes(**date_axis(lang))
     return fig
 
 
