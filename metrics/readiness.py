@@ -723,9 +723,11 @@ def criteria_of(criteria: pd.DataFrame, gate: Mapping[Any, Any]) -> pd.DataFrame
     if criteria.empty:
         return criteria
     dep = _text(gate.get("department")) or ""
-    same = (criteria["project"] == gate["project"]) & (criteria["gate"] == gate["gate"])
-    deps = pd.Series([_text(d) or "" for d in criteria["department"]], index=criteria.index)
-    return criteria[same & (deps == dep)]
+    keep = [
+        p == gate["project"] and g == gate["gate"] and (_text(d) or "") == dep
+        for p, g, d in zip(criteria["project"], criteria["gate"], criteria["department"], strict=True)
+    ]
+    return criteria.loc[keep]
 
 
 def text_or(value: object, default: str) -> str:

@@ -12,8 +12,11 @@ import duckdb
 import pandas as pd
 import pytest
 
+from metrics import overview
 from metrics import readiness as r
 from metrics.scope import Scope
+from pages.components.i18n import catalogue
+from reports import texts
 from tests.conftest import copy_store
 from tests.storekit import insert_rows, new_store
 
@@ -261,3 +264,19 @@ def test_the_demo_tells_the_story(demo_template: Path, tmp_path: Path) -> None:
         ]
     finally:
         con.close()
+
+
+def test_overview_decisions_carry_the_readiness_rows(con: duckdb.DuckDBPyConnection) -> None:
+    d = overview.decisions(con, SCOPE)
+    mine = d[d["kind"].isin(["gate_unmet", "finding_overdue"])]
+    assert list(zip(mine["kind"], mine["id"], strict=True)) == [
+        ("gate_unmet", "推广上线评审"),
+        ("finding_overdue", "F1"),
+    ]
+    assert mine["age_days"].tolist() == [-8, 13]
+    assert mine["due"].tolist() == [D(2026, 12, 1), D(2026, 11, 10)]
+    for kind in ("gate_unmet", "finding_overdue"):  # labelled in both languages on the page and in the brief
+        assert all(catalogue()[f"overview.kind.{kind}"]) and all(texts.TEXTS[f"kind.{kind}"])
+    # a week before, the finding was not yet due and the gate was further than 30 days away
+    earlier = overview.decisions(con, Scope(as_of=D(2026, 10, 20), today=D(2026, 10, 20)))
+    assert not earlier["kind"].isin(["gate_unmet", "finding_overdue"]).any()
