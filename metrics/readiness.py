@@ -751,3 +751,39 @@ def long_matrix_labels(matrix: pd.DataFrame, words: Mapping[str, str]) -> pd.Dat
         if c not in ("project", "system", "department"):
             out[c] = [words.get(v, v) if isinstance(v, str) else v for v in out[c]]
     return out
+
+
+# ---------------------------------------------------------------------------------------------- roll-out matrix
+ROLLOUT_READINESS = ("coverage_before", "ready_before", "rate_after")
+
+
+def rollout_readiness(rollout: pd.DataFrame, m: Measures, readiness: pd.DataFrame) -> pd.DataFrame:
+    """The adoption page's roll-out matrix with, per department × system, the readiness before go-live beside the
+    usage after it (pure given the measures): coverage_before = training coverage on the go-live day (today for a
+    go-live still ahead), ready_before = share of the department's readiness dimensions ready (ready ÷ ready + not
+    ready, latest checklist of that system), rate_after = the usage rate of the latest period once live."""
+    out = rollout.copy()
+    ready: dict[tuple[str, str], float | None] = {}
+    if len(readiness):
+        for r in next_departments(readiness, m.day).to_dict("records"):
+            if _text(r["system"]) is not None:
+                ready.setdefault((str(r["department"]), str(r["system"])), r["ready_share"])
+    before: list[float | None] = []
+    after: list[float | None] = []
+    share: list[float | None] = []
+    for r in out.to_dict("records"):
+        dep, sysname = str(r["department"]), str(r["system"])
+        live = _day(r.get("go_live"))
+        day = min(live, m.day) if live is not None else m.day
+        before.append(coverage_of(m.training, day, dep, sysname) if len(m.training) else None)
+        after.append(usage_of(m.usage, m.day, dep, sysname) if live is not None and live <= m.day else None)
+        share.append(ready.get((dep, sysname)))
+    out["coverage_before"] = pd.Series(before, index=out.index, dtype="float64")
+    out["ready_before"] = pd.Series(share, index=out.index, dtype="float64")
+    out["rate_after"] = pd.Series(after, index=out.index, dtype="float64")
+    return out
+
+
+def with_readiness(con: duckdb.DuckDBPyConnection, scope: Scope, rollout: pd.DataFrame) -> pd.DataFrame:
+    """`rollout_readiness` on the store's training, usage and department readiness in scope."""
+    return rollout_readiness(rollout, measures(con, scope), load_readiness(con, scope))

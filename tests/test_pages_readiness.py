@@ -6,29 +6,39 @@ head sees their own department only; the president gets the page and cannot impo
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from auth import roles
+from metrics import adoption
+from metrics.scope import Scope
 from pages.components.i18n import LANGS, catalogue
-from tests.conftest import app_test, as_role
+from tests.conftest import app_test, as_role, copy_store
 from tests.test_pages_adoption import assert_clean, charts, text
 
 PAGE = "pages/readiness.py"
 WEEK = "2026-11-23"  # the demo's status week: the story is told as of it, whatever today is
 
 
-def open_page(db: Path, lang: str, identity: roles.Identity | None = None, week: str | None = WEEK) -> AppTest:
+def open_page_at(
+    db: Path, page: str, lang: str, identity: roles.Identity | None = None, week: str | None = WEEK
+) -> AppTest:
     at = app_test(db, lang, identity)
     if week:
         at.query_params["asof"] = week
     at.run()
-    at.switch_page(PAGE).run()
+    at.switch_page(page).run()
     assert_clean(at)
     return at
+
+
+def open_page(db: Path, lang: str, identity: roles.Identity | None = None, week: str | None = WEEK) -> AppTest:
+    return open_page_at(db, PAGE, lang, identity, week)
 
 
 def tables(at: AppTest, first_column_key: str, lang: str) -> list[Any]:
@@ -100,3 +110,25 @@ def test_president_reads_it(demo_db: Path) -> None:
     at = open_page(demo_db, "en", as_role(roles.PRESIDENT))
     assert at.title[0].value == text("readiness.title", "en")
     assert not at.get("file_uploader")  # read-only: nothing to load here
+
+
+def test_adoption_rollout_shows_readiness_before_beside_usage_after(
+    demo_db: Path, demo_template: Path, tmp_path: Path
+) -> None:
+    at = open_page_at(demo_db, "pages/adoption.py", "en")
+    at.session_state["adoption_tabs"] = text("adoption.tab.rollout", "en")
+    at.run()
+    assert_clean(at)
+    names = {text(k, "en"): k.rsplit(".", 1)[1] for k in catalogue() if k.startswith("adoption.col.")}
+    (frame,) = [d.value.rename(columns=names) for d in at.tabs[1].dataframe]
+    assert {"coverage_before", "ready_before", "rate_after"} <= set(frame.columns)
+    row = frame[(frame["department"] == "急诊科") & (frame["system"] == "EMR")].iloc[0]
+    con = duckdb.connect(str(copy_store(demo_template, tmp_path)), read_only=True)
+    try:
+        scope = Scope(as_of=dt.date(2026, 11, 23))
+        want = adoption.rollout_readiness(con, scope).set_index(["department", "system"]).loc[("急诊科", "EMR")]
+    finally:
+        con.close()
+    assert want["coverage_before"] == pytest.approx(1.0)  # 33 of 33 trained the week before the pilot
+    assert row["coverage_before"] == pytest.approx(want["coverage_before"])
+    assert row["rate_after"] == pytest.approx(want["rate_after"]) and want["rate_after"] > 0.5

@@ -280,3 +280,24 @@ def test_overview_decisions_carry_the_readiness_rows(con: duckdb.DuckDBPyConnect
     # a week before, the finding was not yet due and the gate was further than 30 days away
     earlier = overview.decisions(con, Scope(as_of=D(2026, 10, 20), today=D(2026, 10, 20)))
     assert not earlier["kind"].isin(["gate_unmet", "finding_overdue"]).any()
+
+
+def test_rollout_matrix_readiness_before_and_usage_after(con: duckdb.DuckDBPyConnection) -> None:
+    rollout = pd.DataFrame(
+        {
+            "department": ["心内科", "内分泌科", "肾内科"],
+            "system": ["EMR", "EMR", "EMR"],
+            "go_live": pd.to_datetime([D(2026, 11, 16), D(2026, 12, 1), None]),
+        }
+    )
+    out = r.with_readiness(con, SCOPE, rollout).set_index("department")
+    # live 11-16: trained 38 of 40 by its go-live (the 11-15 row), all four dimensions ready, 45 of 50 active since
+    assert out.loc["心内科", "coverage_before"] == pytest.approx(38 / 40)
+    assert out.loc["心内科", "ready_before"] == pytest.approx(1.0)
+    assert out.loc["心内科", "rate_after"] == pytest.approx(45 / 50)
+    # go-live ahead: coverage today 12 of 20, 3 of 4 dimensions ready, no usage after go-live yet
+    assert out.loc["内分泌科", "coverage_before"] == pytest.approx(12 / 20)
+    assert out.loc["内分泌科", "ready_before"] == pytest.approx(3 / 4)
+    assert pd.isna(out.loc["内分泌科", "rate_after"])
+    # no go-live milestone and no training rows: readiness 3 of 3 (n.a. left out), nothing else
+    assert pd.isna(out.loc["肾内科", "coverage_before"]) and out.loc["肾内科", "ready_before"] == pytest.approx(1.0)
