@@ -419,21 +419,44 @@ def gate_summary(status: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     return out.sort_values(["due", "project", "gate"], na_position="last", kind="stable").reset_index(drop=True)
 
 
-def measures(con: duckdb.DuckDBPyConnection, scope: Scope) -> Measures:
+USAGE_SUMS = (
+    "SELECT period, department, system, sum(active_users) AS active_users, sum(eligible_users) AS eligible_users "
+    "FROM usage WHERE period <= ? AND eligible_users > 0 AND {systems} GROUP BY ALL"
+)
+
+
+def _usage_sums(con: duckdb.DuckDBPyConnection, day: dt.date, systems: Sequence[str] | None) -> pd.DataFrame:
+    """Usage summed per period × department × system up to `day` (rows without eligible users left out, as the
+    usage rate leaves them out), only for `systems` when given: what usage criteria read, never the raw rows."""
+    where, params = (
+        ("system IN (SELECT unnest(?::VARCHAR[]))", [list(systems)]) if systems is not None else ("TRUE", [])
+    )
+    return con.execute(USAGE_SUMS.format(systems=where), [day, *params]).df()
+
+
+def measures(
+    con: duckdb.DuckDBPyConnection, scope: Scope, needs: Sequence[str] = MEASURES, systems: Sequence[str] | None = None
+) -> Measures:
+    """The data computed criteria read, loaded only for the measures `needs` names (usage only for `systems`)."""
     day = definitions.reference_day(scope)
     cut = Scope(departments=None, projects=scope.projects, as_of=scope.as_of, today=scope.today)
-    usage = con.execute(
-        "SELECT period, department, system, active_users, eligible_users FROM usage WHERE period <= ?", [day]
-    ).df()
-    return Measures(day, load_training(con, cut), usage, risks.load_register(con, cut), schedule.load_tasks(con, cut))
+    empty = pd.DataFrame()
+    return Measures(
+        day,
+        load_training(con, cut) if "training" in needs else empty,
+        _usage_sums(con, day, systems) if "usage" in needs else empty,
+        risks.load_register(con, cut) if "critical_risks" in needs else empty,
+        schedule.load_tasks(con, cut) if "test_pass" in needs else empty,
+    )
 
 
 def gate_criteria(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Every criterion of the gates in scope with its computed or typed status (see criteria_status)."""
     crit = load_criteria(con, scope)
-    if crit.empty:
-        return criteria_status(crit, Measures(definitions.reference_day(scope), *(pd.DataFrame(),) * 4))
-    return criteria_status(crit, measures(con, scope))
+    kinds = [measure_of(mm, c) for mm, c in zip(crit["measure"], crit["criterion"], strict=True)]
+    usage_systems = [_text(s) for s, k in zip(crit["system"], kinds, strict=True) if k == "usage"]
+    systems = None if any(s is None for s in usage_systems) else [str(s) for s in usage_systems]
+    return criteria_status(crit, measures(con, scope, [k for k in kinds if k is not None], systems))
 
 
 def gates(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -786,4 +809,11 @@ def rollout_readiness(rollout: pd.DataFrame, m: Measures, readiness: pd.DataFram
 
 def with_readiness(con: duckdb.DuckDBPyConnection, scope: Scope, rollout: pd.DataFrame) -> pd.DataFrame:
     """`rollout_readiness` on the store's training, usage and department readiness in scope."""
-    return rollout_readiness(rollout, measures(con, scope), load_readiness(con, scope))
+    m = measures(con, scope, ("training",))
+    day = m.day
+    # per department × system only its latest period with eligible users: what the usage rate after go-live reads
+    latest = con.execute(
+        f"SELECT * FROM ({USAGE_SUMS.format(systems='TRUE')}) QUALIFY period = max(period) OVER (PARTITION BY department, system)",  # noqa: S608
+        [day],
+    ).df()
+    return rollout_readiness(rollout, Measures(day, m.training, latest, m.register, m.plan), load_readiness(con, scope))
