@@ -301,3 +301,44 @@ def test_rollout_matrix_readiness_before_and_usage_after(con: duckdb.DuckDBPyCon
     assert pd.isna(out.loc["内分泌科", "rate_after"])
     # no go-live milestone and no training rows: readiness 3 of 3 (n.a. left out), nothing else
     assert pd.isna(out.loc["肾内科", "coverage_before"]) and out.loc["肾内科", "ready_before"] == pytest.approx(1.0)
+
+
+def test_a_waiver_stands_over_a_computed_value_and_no_data_leaves_it_typed() -> None:
+    training = pd.DataFrame(
+        {
+            "date": [D(2026, 11, 1)],
+            "department": ["骨科"],
+            "system": ["HIS"],
+            "staff": [10],
+            "trained": [5],
+            "passed": [5],
+        }
+    )
+    m = r.Measures(DAY, training, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
+    base = {"project": P, "gate": "G", "department": "骨科", "system": "HIS", "due": D(2026, 12, 1)}
+    crit = pd.DataFrame(
+        [
+            {**base, "criterion": "培训覆盖率", "measure": "培训覆盖率", "threshold": "≥ 90%", "status": "waived",
+             "reason": "夜班人员 12 月补训"},
+            {**base, "criterion": "培训覆盖率(无理由)", "measure": "培训覆盖率", "threshold": "≥ 90%", "status": "waived",
+             "reason": None},
+            {**base, "criterion": "使用率", "measure": "使用率", "threshold": "≥ 80%", "status": None, "reason": None},
+            {**base, "criterion": "培训覆盖率(阈值错)", "measure": "培训覆盖率", "threshold": "九成", "status": "met",
+             "reason": None},
+        ]
+    )  # fmt: skip
+    out = r.criteria_status(crit, m).set_index("criterion")
+    assert out.loc["培训覆盖率", "value"] == pytest.approx(0.5)  # computed and shown, yet waived with a reason
+    assert (out.loc["培训覆盖率", "source"], out.loc["培训覆盖率", "status"]) == ("computed", "waived")
+    assert out.loc["培训覆盖率(无理由)", "status"] == "waived_no_reason"
+    assert (out.loc["使用率", "source"], out.loc["使用率", "status"], out.loc["使用率", "note"]) == (
+        "typed",
+        "pending",
+        "no_data",
+    )
+    # an unreadable threshold is never guessed: not met, and the page says why
+    assert (out.loc["培训覆盖率(阈值错)", "status"], out.loc["培训覆盖率(阈值错)", "note"]) == (
+        "not_met",
+        "threshold_unreadable",
+    )
+    assert not bool(r.gate_summary(out.reset_index(), DAY)["passes"].iloc[0])
