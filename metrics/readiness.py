@@ -817,3 +817,17 @@ def with_readiness(con: duckdb.DuckDBPyConnection, scope: Scope, rollout: pd.Dat
         [day],
     ).df()
     return rollout_readiness(rollout, Measures(day, m.training, latest, m.register, m.plan), load_readiness(con, scope))
+
+
+DASH = "—"
+
+
+def dashed(df: pd.DataFrame) -> pd.DataFrame:
+    """Empty cells of text columns as "—" (st.dataframe writes an empty object cell as the English word None);
+    columns holding dates, numbers or booleans are left as they are."""
+    out = df.copy()
+    for c in out.columns:
+        values = [v for v in out[c] if _text(v) is not None]
+        if values and all(isinstance(v, str) for v in values):
+            out[c] = pd.Series([DASH if _text(v) is None else v for v in out[c]], index=out.index, dtype=object)
+    return out

@@ -31,7 +31,7 @@ def words(prefix: str, codes: tuple[str, ...]) -> dict[str, str]:
 
 
 def show(df: pd.DataFrame, name: str, cols: list[str], percent: tuple[str, ...] = (), shade: str | None = None) -> None:
-    ui.table(df.reset_index(drop=True), name, area="readiness", columns=[c for c in cols if c in df.columns],
+    ui.table(m.dashed(df).reset_index(drop=True), name, area="readiness", columns=[c for c in cols if c in df.columns],
              percent=percent, key=f"readiness_dl_{name}", widths=NARROW, shade=shade)  # fmt: skip
 
 
