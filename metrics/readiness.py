@@ -10,6 +10,7 @@ risks and test progress from the risk register and plan in force at the referenc
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -168,7 +169,7 @@ def _snapshot(view: str, scope: Scope, department: bool) -> tuple[str, list[obje
     """Per (hospital, project) the latest snapshot dated on or before the as-of day (the store's snapshot rule)."""
     assert view in ("gate_criterion_snapshots", "dept_readiness_snapshots")
     pc, pp = scope.project_clause()
-    dc, dp = scope.department_clause() if department else ("TRUE", [])
+    dc, dp = scope.department_clause("s.department") if department else ("TRUE", [])
     cut = "TRUE" if scope.as_of is None else "as_of <= ?"
     sql = (
         f"(SELECT s.* FROM {view} s JOIN (SELECT hospital, project, arg_max(import_id, (as_of, import_id)) AS import_id"  # noqa: S608
@@ -421,17 +422,24 @@ def gate_summary(status: pd.DataFrame, day: dt.date) -> pd.DataFrame:
 
 USAGE_SUMS = (
     "SELECT period, department, system, sum(active_users) AS active_users, sum(eligible_users) AS eligible_users "
-    "FROM usage WHERE period <= ? AND eligible_users > 0 AND {systems} GROUP BY ALL"
+    "FROM usage WHERE period <= ? AND eligible_users > 0 AND {systems} AND {hospitals} GROUP BY ALL"
 )
 
 
-def _usage_sums(con: duckdb.DuckDBPyConnection, day: dt.date, systems: Sequence[str] | None) -> pd.DataFrame:
-    """Usage summed per period × department × system up to `day` (rows without eligible users left out, as the
-    usage rate leaves them out), only for `systems` when given: what usage criteria read, never the raw rows."""
+def _usage_sums(
+    con: duckdb.DuckDBPyConnection, scope: Scope, day: dt.date, systems: Sequence[str] | None, latest: bool = False
+) -> pd.DataFrame:
+    """Usage summed per period × department × system up to `day` in the scope's hospitals (rows without eligible
+    users left out, as the usage rate leaves them out), only for `systems` when given; with `latest`, only each
+    department × system's latest period: what usage criteria read, never the raw rows."""
     where, params = (
         ("system IN (SELECT unnest(?::VARCHAR[]))", [list(systems)]) if systems is not None else ("TRUE", [])
     )
-    return con.execute(USAGE_SUMS.format(systems=where), [day, *params]).df()
+    hsql, hparams = scope.hospital_clause()
+    sql = USAGE_SUMS.format(systems=where, hospitals=hsql)
+    if latest:
+        sql = f"SELECT * FROM ({sql}) QUALIFY period = max(period) OVER (PARTITION BY department, system)"  # noqa: S608
+    return con.execute(sql, [day, *params, *hparams]).df()
 
 
 def measures(
@@ -439,12 +447,12 @@ def measures(
 ) -> Measures:
     """The data computed criteria read, loaded only for the measures `needs` names (usage only for `systems`)."""
     day = definitions.reference_day(scope)
-    cut = Scope(departments=None, projects=scope.projects, as_of=scope.as_of, today=scope.today)
+    cut = dataclasses.replace(scope, departments=None, start=None, end=None)
     empty = pd.DataFrame()
     return Measures(
         day,
         load_training(con, cut) if "training" in needs else empty,
-        _usage_sums(con, day, systems) if "usage" in needs else empty,
+        _usage_sums(con, scope, day, systems) if "usage" in needs else empty,
         risks.load_register(con, cut) if "critical_risks" in needs else empty,
         schedule.load_tasks(con, cut) if "test_pass" in needs else empty,
     )
@@ -812,10 +820,7 @@ def with_readiness(con: duckdb.DuckDBPyConnection, scope: Scope, rollout: pd.Dat
     m = measures(con, scope, ("training",))
     day = m.day
     # per department × system only its latest period with eligible users: what the usage rate after go-live reads
-    latest = con.execute(
-        f"SELECT * FROM ({USAGE_SUMS.format(systems='TRUE')}) QUALIFY period = max(period) OVER (PARTITION BY department, system)",  # noqa: S608
-        [day],
-    ).df()
+    latest = _usage_sums(con, scope, day, None, latest=True)
     return rollout_readiness(rollout, Measures(day, m.training, latest, m.register, m.plan), load_readiness(con, scope))
 
 

@@ -23,6 +23,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.page.readiness": ("上线准备", "Go-live readiness"),
     # sidebar filters
     "common.filter.header": ("筛选", "Filters"),
+    "common.filter.hospitals": ("医院", "Hospitals"),
     "common.filter.projects": ("项目", "Projects"),
     "common.filter.departments": ("科室", "Departments"),
     "common.filter.all": ("全部", "All"),
