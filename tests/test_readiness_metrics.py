@@ -342,3 +342,24 @@ def test_a_waiver_stands_over_a_computed_value_and_no_data_leaves_it_typed() -> 
         "threshold_unreadable",
     )
     assert not bool(r.gate_summary(out.reset_index(), DAY)["passes"].iloc[0])
+
+
+def test_a_member_hospital_sees_its_own_readiness_only() -> None:
+    c = new_store()
+    for hospital, trained in (("总院", 9), ("分院", 3)):
+        insert_rows(c, "training", [{"date": D(2026, 11, 2), "department": "心内科", "system": "EMR", "staff": 10,
+                                     "trained": trained}], hospital=hospital)  # fmt: skip
+        insert_rows(c, "usage", [{"period": D(2026, 11, 16), "department": "心内科", "system": "EMR",
+                                  "active_users": trained, "eligible_users": 10}], hospital=hospital)  # fmt: skip
+        insert_rows(c, "gate_criteria", [crit("G", "心内科", D(2026, 12, 1), "使用率", measure="使用率", threshold="≥ 50%")],
+                    as_of=D(2026, 11, 20), hospital=hospital)  # fmt: skip
+        insert_rows(c, "supervision", [{"finding_id": "F1", "project": P, "finding": hospital, "due": D(2026, 11, 1)}],
+                    hospital=hospital)  # fmt: skip
+    branch = Scope(as_of=DAY, today=DAY, hospitals=("分院",))
+    assert r.training_coverage(c, branch)["coverage"].tolist() == [pytest.approx(0.3)]
+    (row,) = r.gate_criteria(c, branch).to_dict("records")
+    assert row["value"] == pytest.approx(0.3) and row["status"] == "not_met"  # 分院's usage, not the group's 12/20
+    assert r.findings(c, branch)["finding"].tolist() == ["分院"]
+    group = r.gate_criteria(c, SCOPE)
+    # known limit: group-wide (no hospital chosen) each hospital's criterion reads the group's usage, Σ 12 of 20
+    assert len(group) == 2 and group["value"].tolist() == [pytest.approx(0.6)] * 2
