@@ -1140,6 +1140,7 @@ def _arrow_values(vals: list[object], kind: str) -> pa.Array:
         "gate_status": pa.string(),
         "readiness": pa.string(),
         "severity": pa.string(),
+        "grade": pa.float64(),
     }
     return pa.array(vals, types[kind])
 

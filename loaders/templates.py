@@ -52,6 +52,8 @@ SUGGESTED_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("supervision", "area"): ("进度", "质量", "安全", "合同"),
     ("supervision", "status"): ("待整改", "整改中", "已关闭"),
     ("dept_readiness", "dimension"): ("硬件", "网络", "培训", "数据迁移", "流程签字", "首席用户"),
+    ("quality_checks", "dimension"): ("完整性", "一致性", "及时性", "规范性", "整合性"),
+    ("grading_targets", "evaluation"): ("电子病历系统应用水平分级评价", "互联互通标准化成熟度测评"),
 }
 
 FORMAT_HELP: dict[str, tuple[str, str]] = {
@@ -69,6 +71,7 @@ FORMAT_HELP: dict[str, tuple[str, str]] = {
     "gate_status": ("已满足/未满足/豁免(也可 是/否、√/×)", "met / not met / waived (是/否, √/× accepted)"),
     "readiness": ("就绪/未就绪/不适用(也可 是/否、√/×)", "ready / not ready / n.a. (是/否, √/× accepted)"),
     "severity": ("高/中/低(也可 严重/一般/轻微)", "high / medium / low"),
+    "grade": ("等级 0–8，如 5、5级、五级、四级甲等", "grade 0–8, e.g. 5, 5级, 五级, 四级甲等"),
 }
 
 _D = dt.date
@@ -212,6 +215,38 @@ EXAMPLES: dict[str, dict[str, Cell]] = {
         "status": "就绪",
         "go_live": _D(2026, 5, 18),
         "note": "工作站已更换",
+    },
+    "quality_checks": {
+        "period": _D(2026, 3, 2),
+        "system": "EMR",
+        "department": "心内科",
+        "check_name": "ICD-10编码规范率",
+        "dimension": "一致性",
+        "numerator": 1_842,
+        "denominator": 1_900,
+        "target": "95%",
+    },
+    "emr_items": {
+        "item_no": "01.01",
+        "role": "病房医师",
+        "item": "病房医嘱处理",
+        "is_basic": "是",
+        "current_level": "4级",
+        "target_level": "5级",
+        "coverage": "85%",
+        "required_coverage": "80%",
+        "projects": "EMR升级",
+        "tasks": "T012",
+        "owner": "医务处",
+    },
+    "grading_targets": {
+        "evaluation": "电子病历系统应用水平分级评价",
+        "current_level": "四级",
+        "target_level": "五级",
+        "due": _D(2026, 12, 31),
+        "min_score": 140,
+        "optional_required": 6,
+        "linked_project": "EMR升级",
     },
 }
 

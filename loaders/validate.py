@@ -267,6 +267,15 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
     ],
     "feedback": [("resolved < raised", "resolved", "解决日期早于提出日期 / resolved before raised")],
     "supervision": [("closed < raised", "closed", "关闭日期早于下发日期 / closed before raised")],
+    "quality_checks": [
+        ("numerator < 0", "numerator", "分子为负数 / negative count"),
+        ("denominator < 0", "denominator", "分母为负数 / negative count"),
+        ("numerator > denominator", "numerator", "分子大于分母(合格数多于检查数) / numerator above denominator"),
+    ],
+    "emr_items": [
+        ("current_level <> floor(current_level)", "current_level", "电子病历评级没有甲等/乙等 / no sub-grades"),
+        ("target_level <> floor(target_level)", "target_level", "电子病历评级没有甲等/乙等 / no sub-grades"),
+    ],
 }
 
 

@@ -26,6 +26,14 @@ COERCED: dict[tuple[str, str], object] = {
     ("feedback", "severity"): "medium",  # 中
     ("supervision", "severity"): "high",  # 高
     ("dept_readiness", "status"): "ready",  # 就绪
+    ("quality_checks", "target"): 95.0,
+    ("emr_items", "is_basic"): True,
+    ("emr_items", "current_level"): 4.0,
+    ("emr_items", "target_level"): 5.0,
+    ("emr_items", "coverage"): 85.0,
+    ("emr_items", "required_coverage"): 80.0,
+    ("grading_targets", "current_level"): 4.0,
+    ("grading_targets", "target_level"): 5.0,
 }
 
 

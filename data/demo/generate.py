@@ -12,6 +12,7 @@ import json
 import math
 import random
 import re
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -609,6 +610,16 @@ def go_live_dates(plans: list[ProjectPlan], result: dict[str, list[dict[str, Sch
     for s in SYSTEMS:
         assert set(out[s]) == set(APPLICABLE[s]), s
     return out
+
+
+def _sibling(name: str) -> ModuleType:
+    """A generator module beside this file (gen_<area>.py), however this file was loaded."""
+    spec = importlib.util.spec_from_file_location(f"demo_{name}", Path(__file__).resolve().with_name(f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def _write_xlsx(wb: Workbook, path: Path) -> None:
@@ -1377,15 +1388,6 @@ def write_targets(out: Path) -> list[dict[str, object]]:
 
 
 # ------------------------------------------------------------------ entry point
-def _sibling(name: str) -> ModuleType:
-    """A generator module beside this file (data/demo is not a package; tests load this file by path)."""
-    spec = importlib.util.spec_from_file_location(f"demo_{name}", Path(__file__).with_name(f"{name}.py"))
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def generate(out_dir: Path) -> None:
     """Write every demo file under out_dir (overwriting), plus manifest.json and targets.json."""
     out_dir = Path(out_dir)
@@ -1404,10 +1406,12 @@ def generate(out_dir: Path) -> None:
     manifest += write_usage(out_dir, usage_rows(rng, golive))
     manifest += write_kpis(out_dir, kpi_rows(rng, golive))
     manifest += write_targets(out_dir)
+    manifest += _sibling("gen_quality").generate(out_dir, golive, _write_xlsx)
     manifest += _sibling("gen_readiness").generate(out_dir, _write_xlsx, golive)  # readiness (issue 16)
     # load order: periodic sheets first, then snapshots oldest first (ties by dataset, then project order)
     order = {"budget": 0, "costs": 1, "usage": 2, "kpis": 3, "tasks": 4, "risks": 5, "changes": 6, "targets": 7}
-    order.update({"training": 8, "feedback": 9, "supervision": 10, "gate_criteria": 11, "dept_readiness": 12})
+    order |= {"quality_checks": 20, "grading_targets": 21, "emr_items": 22}
+    order |= {"training": 8, "feedback": 9, "supervision": 10, "gate_criteria": 11, "dept_readiness": 12}
     manifest.sort(
         key=lambda m: (
             m["as_of"] or "",

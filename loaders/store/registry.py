@@ -27,6 +27,7 @@ SQL_TYPES = {
     "gate_status": "VARCHAR",
     "readiness": "VARCHAR",
     "severity": "VARCHAR",
+    "grade": "DOUBLE",
 }
 
 # Columns every raw table has besides the dataset's own: which import wrote the row, and its position in the file.

@@ -1,4 +1,4 @@
--- 0008 (readiness, issue 16; renumbered after 0007_store): go-live readiness. Quality-gate criteria and department readiness are snapshots
+-- 0009 (readiness, issue 16; renumbered after 0007_store and 0008_quality): go-live readiness. Quality-gate criteria and department readiness are snapshots
 -- (each import is a project's whole checklist as of its date; the views show the latest per hospital and project);
 -- training records, chief-user feedback and supervision findings are periodic (a re-import replaces the rows of
 -- its replace key: date+department+system, department+system+id, project+id). Status words are normalised by the
