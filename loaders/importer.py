@@ -1139,6 +1139,9 @@ def _arrow_values(vals: list[object], kind: str) -> pa.Array:
         "stage": pa.string(),
         "datetime": pa.timestamp("us"),
         "priority": pa.string(),
+        "gate_status": pa.string(),
+        "readiness": pa.string(),
+        "severity": pa.string(),
         "grade": pa.float64(),
     }
     return pa.array(vals, types[kind])

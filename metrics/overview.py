@@ -27,6 +27,7 @@ from metrics import (
     money,
     operations,
     quality,
+    readiness,
     risks,
     schedule,
     targets,
@@ -671,6 +672,7 @@ def decisions(con: duckdb.DuckDBPyConnection, scope: Scope, inputs: Inputs | Non
                 "schedule_impact_days": None, "due": first,
             })  # fmt: skip
     rows += operations.overview_decisions(con, scope)
+    rows += readiness.decision_rows(con, scope)  # gates due with unmet criteria, overdue supervision findings
     rows += grading.overview_decisions(con, scope)
     out = pd.DataFrame(rows, columns=DECISION_COLUMNS)
     out["age_days"] = pd.to_numeric(out["age_days"]).astype("Int64")

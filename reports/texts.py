@@ -114,6 +114,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "kind.gate": ("质量关口到期", "Quality gate due"),
     "kind.payment": ("验收前的待付款", "Payment due before acceptance"),
     "kind.sla_breach": ("工单超过解决时限", "Tickets past their SLA"),
+    "kind.gate_unmet": ("上线门禁有未满足标准", "Go-live gate with unmet criteria"),
+    "kind.finding_overdue": ("监理意见逾期未整改", "Supervision finding overdue"),
     "sheet.status": ("项目状态", "Status"),
     "sheet.changes": ("本周变化", "Changes"),
     "sheet.decisions": ("待决事项", "Decisions"),

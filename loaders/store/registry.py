@@ -26,6 +26,9 @@ SQL_TYPES = {
     "stage": "VARCHAR",
     "datetime": "TIMESTAMP",
     "priority": "VARCHAR",
+    "gate_status": "VARCHAR",
+    "readiness": "VARCHAR",
+    "severity": "VARCHAR",
     "grade": "DOUBLE",
 }
 

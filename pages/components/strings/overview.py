@@ -80,6 +80,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.kind.gate": ("质量关口到期", "Quality gate due"),
     "overview.kind.payment": ("验收前的待付款", "Payment due before acceptance"),
     "overview.kind.sla_breach": ("工单超过解决时限", "Tickets past their SLA"),
+    "overview.kind.gate_unmet": ("上线门禁有未满足标准", "Go-live gate with unmet criteria"),
+    "overview.kind.finding_overdue": ("监理意见逾期未整改", "Supervision finding overdue"),
     "overview.decisions": ("待院长决策", "Decisions waiting"),
     "overview.no_decisions": ("没有待决事项。", "Nothing waits for a decision."),
     "overview.kpis": ("效益指标", "Headline KPIs"),
