@@ -130,7 +130,7 @@ def test_sign_in_pages_and_sign_out(tab: object, app_url: str) -> None:
     # the identity provider's redirect drops ?lang=en: the app speaks its default, Chinese
     assert "当前用户：Dean(院长)" in tab.inner_text('[data-testid="stSidebar"]')  # type: ignore[attr-defined]
     assert nav_links(tab) == sorted(
-        ["", "schedule", "money", "risks", "adoption", "benefits", "data_quality", "grading", "operations"]
+        ["", "schedule", "money", "risks", "adoption", "benefits", "readiness", "data_quality", "grading", "operations"]
     )
     tab.goto(f"{app_url}/data?lang=en")  # type: ignore[attr-defined]  # not a president's page
     settle(tab)

@@ -136,7 +136,7 @@ def test_department_head_in_the_browser(tab: object, signed_server: tuple[str, l
 
 
 @pytest.mark.parametrize(("user", "paths"), [
-    ("dean", ["", "schedule", "money", "risks", "adoption", "benefits", "data_quality", "grading", "operations"]),
+    ("dean", ["", "schedule", "money", "risks", "adoption", "benefits", "readiness", "data_quality", "grading", "operations"]),
     ("money", ["", "money"]),
 ])  # fmt: skip
 def test_each_role_gets_its_pages_in_the_browser(
