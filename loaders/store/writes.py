@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from loaders import bulk, settings, store, uploads
 from loaders.errors import CockpitError, ImportBusy, Problem, StoreUnavailable, ValidationFailed
-from loaders.store import lake, registry, replace
+from loaders.store import lake, registry, replace, rollups
 from loaders.store.connection import IMPORT_LOCK, bump_data_version, db_file_of, quote_ident
 
 if TYPE_CHECKING:
@@ -300,6 +300,7 @@ def commit(
             message += f"；{zh} / {en}"
             con.execute("UPDATE import_log SET message = ? WHERE import_id = ?", [message[:4000], import_id])
         bump_data_version(con)
+        rollups.after_write(con, prep.dataset, import_id)
         con.execute("COMMIT")
         committed = True
         return ImportResult(
@@ -485,6 +486,7 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, user: str | None = N
         if periodic:
             con.execute(f"UPDATE {table} SET superseded_by = NULL WHERE superseded_by = ?", [import_id])  # noqa: S608
         bump_data_version(con)
+        rollups.after_write(con, dataset, import_id)
         con.execute("COMMIT")
         committed = True
         return ImportResult(
