@@ -100,7 +100,7 @@ def add_plan(path: Path, tasks: int) -> None:
     plan["phase"] = "实施"
     plan["links"] = [
         json.dumps([{"id": re.match(r"\d+", p).group(), "type": "FS", "lag": 0.0, "unit": "d"}  # type: ignore[union-attr]
-                    for p in str(text).split(",")]) if text else None
+                    for p in text.split(",")]) if isinstance(text, str) and text else None
         for text in plan["predecessors"]
     ]  # fmt: skip
     con = store.open_store(path)
