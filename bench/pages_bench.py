@@ -236,7 +236,7 @@ def _view(context: Any, url: str) -> tuple[float, float, Any]:
 
 def _rerun(tab: Any) -> float:
     """A rerun of the open page (Streamlit's "R" shortcut), as any widget change makes: until it has run again."""
-    tab.locator('[data-testid="stMain"] h1').first.click()
+    tab.evaluate("() => document.activeElement && document.activeElement.blur()")  # keys go to the page
     tab.evaluate(_WATCH)
     t0 = time.perf_counter()
     tab.keyboard.press("r")
