@@ -43,7 +43,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class Identity:
-    """A signed-in person. `department` binds a department head's scope; it comes from the identity only."""
+    """A signed-in person. `department` binds a department head's scope, `hospital` anyone's scope to one hospital
+    of a group (from the identity only: an OIDC claim or the roles file)."""
 
     user: str
     role: str | None
@@ -51,6 +52,7 @@ class Identity:
     name: str = ""
     source: str = "local"  # local | oidc | demo | test
     expires: dt.datetime | None = None  # the ID token's expiry (OIDC), None for local sessions
+    hospital: str | None = None  # a member hospital's people see only its rows; None = every hospital
 
     @property
     def valid_role(self) -> bool:
@@ -59,8 +61,10 @@ class Identity:
         return self.role != DEPT_HEAD or bool(self.department)  # a head without a department sees nothing
 
     def cache_key(self) -> str:
-        """Role and bound department: part of every cache key, so no two scopes ever share a cached result."""
-        return f"{self.role}:{self.department or ''}" if self.valid_role else "none:"
+        """Role, bound department and hospital: part of every cache key, so no two scopes share a cached result."""
+        if not self.valid_role:
+            return "none:"
+        return f"{self.role}:{self.department or ''}" + (f"@{self.hospital}" if self.hospital else "")
 
 
 def pages_for(identity: Identity | None) -> frozenset[str]:
@@ -76,7 +80,10 @@ def may(identity: Identity | None, action: str) -> bool:
 
 
 def bind(scope: Scope, identity: Identity | None) -> Scope:
-    """The scope a person may see: a department head's departments are always theirs alone, whatever was asked."""
+    """The scope a person may see: a department head's departments are always theirs alone, and a person bound to
+    a hospital sees that hospital alone, whatever was asked."""
+    if identity is not None and identity.hospital:
+        scope = dataclasses.replace(scope, hospitals=(identity.hospital,))
     if identity is not None and identity.role == DEPT_HEAD:
         return dataclasses.replace(scope, departments=(identity.department or "\x00none",))
     return scope

@@ -576,12 +576,14 @@ _MEMO_SIZE = 8  # ledgers kept: a few scopes (projects, as-of week, cut-off day)
 
 
 def _memo_key(con: Con, scope: Scope) -> tuple[object, ...] | None:
-    """What a ledger depends on: the store, its data version, the projects, the as-of week and the cut-off day
-    (not the date range's start nor the departments). None for an in-memory store (tests change those freely)."""
+    """What a ledger depends on: the store, its data version, the projects and hospitals, the as-of week and the
+    cut-off day (not the date range's start nor the departments). None for an in-memory store (tests change those
+    freely)."""
     where = _store.db_file_of(con)
     if where is None:
         return None
-    return (where, _store.data_version(con), scope.projects, scope.as_of, cut_off(scope))
+    hospitals = getattr(scope, "hospitals", None)  # a hospital group's scope
+    return (where, _store.data_version(con), scope.projects, hospitals, scope.as_of, cut_off(scope))
 
 
 def ledger(con: Con, scope: Scope) -> Ledger:
