@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS usage_rollup (
 );  -- one row per (grain, period, department, system); the group store (hospitals) keeps no rollups
 
 -- A store upgraded with data gets its rollups now (the same sums as loaders/store/rollups.py), marked current.
+DELETE FROM usage_rollup;
 INSERT INTO usage_rollup
 SELECT g.grain, date_trunc(g.grain, u.period)::DATE, u.department, u.system,
        (sum(u.active_users) FILTER (WHERE u.eligible_users > 0))::BIGINT,
@@ -24,4 +25,5 @@ SELECT g.grain, date_trunc(g.grain, u.period)::DATE, u.department, u.system,
 FROM usage_rows u JOIN import_log i USING (import_id) CROSS JOIN (VALUES ('week'), ('month')) g(grain)
 WHERE i.status = 'loaded' AND u.superseded_by IS NULL
 GROUP BY ALL;
+DELETE FROM store_meta WHERE key = 'usage_rollup_version';
 INSERT INTO store_meta (key, value) SELECT 'usage_rollup_version', value FROM store_meta WHERE key = 'data_version';
