@@ -1137,6 +1137,7 @@ def _arrow_values(vals: list[object], kind: str) -> pa.Array:
         "bool": pa.bool_(),
         "duration": pa.float64(),
         "stage": pa.string(),
+        "grade": pa.float64(),
     }
     return pa.array(vals, types[kind])
 

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from loaders import settings
-from metrics import adoption, benefits, definitions, evm, forecast, money, risks, schedule, targets
+from metrics import adoption, benefits, definitions, evm, forecast, grading, money, quality, risks, schedule, targets
 from metrics.scope import Scope
 
 
@@ -404,6 +404,8 @@ CHANGE_WEIGHTS: dict[str, tuple[float, float, str]] = {
     "milestone_reached": (50.0, 1.0, "one milestone"),
     "risk_closed": (40.0, 25.0, "risk score before closing"),
     "usage_rank": (30.0, 10.0, "places moved in the usage ranking"),
+    "quality_drop": (65.0, 0.10, "fall of a data-quality pass rate since the week before, share"),
+    "grading_moved": (55.0, 5.0, "points the EMR grading self-assessment score moved"),
 }
 CHANGE_COLUMNS = ["kind", "project", "subject", "before", "after", "size", "score", "page", "params"]
 PAGES = {
@@ -415,6 +417,8 @@ PAGES = {
     "change_approved": "risks",
     "kpi_crossed": "benefits",
     "usage_rank": "adoption",
+    "quality_drop": "data_quality",
+    "grading_moved": "grading",
 }
 
 
@@ -594,6 +598,7 @@ def what_changed(
     rows += overrun_changes(now_money, money_facts(con, before), week)
     rows += usage_rank_changes(adoption.usage_ranking(con, now), week)
     rows += kpi_changes(tiles, benefits.kpi_tiles(con, before), week)
+    rows += quality.overview_changes(con, now) + grading.overview_changes(con, now)
     return rank_changes(rows, top)
 
 
@@ -649,6 +654,7 @@ def decisions(con: duckdb.DuckDBPyConnection, scope: Scope, inputs: Inputs | Non
                 "age_days": (today - first).days if first else None, "cost_impact": r["due"],
                 "schedule_impact_days": None, "due": first,
             })  # fmt: skip
+    rows += grading.overview_decisions(con, scope)
     out = pd.DataFrame(rows, columns=DECISION_COLUMNS)
     out["age_days"] = pd.to_numeric(out["age_days"]).astype("Int64")
     out["schedule_impact_days"] = pd.to_numeric(out["schedule_impact_days"]).astype("Int64")
