@@ -25,6 +25,32 @@ def make_csv(path: Path, rows: int) -> None:
     )
 
 
+def make_costs_csv(path: Path, rows: int) -> None:
+    """A cost ledger export: 日期, 项目名称, 费用类别, 供应商, 金额(元), 付款状态, 合同编号, 摘要 (UTF-8)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute(
+        "COPY (SELECT strftime(DATE '2024-01-01' + INTERVAL (i % 600) DAY, '%Y-%m-%d') AS \"日期\", "
+        "'项目' || (i % 6)::VARCHAR AS \"项目名称\", '类别' || (i % 8)::VARCHAR AS \"费用类别\", "
+        '\'厂商\' || (i % 40)::VARCHAR AS "供应商", round(1000 + (i * 7919 % 100000) / 7, 2) AS "金额(元)", '
+        "['已签合同', '已开票', '已付款'][i % 3 + 1] AS \"付款状态\", 'HT-' || lpad(i::VARCHAR, 8, '0') AS \"合同编号\", "
+        "'第 ' || i::VARCHAR || ' 笔' AS \"摘要\" FROM range(?) t(i)) "
+        "TO '" + str(path).replace("'", "''") + "' (HEADER, DELIMITER ',')",
+        [rows],
+    )
+
+
+def with_bad_row(src: Path, dst: Path, line: str) -> None:
+    """A copy of `src` with one bad record appended (the refusal must name it)."""
+    import shutil
+
+    shutil.copyfile(src, dst)
+    with dst.open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
 def make_xlsx(path: Path, rows: int) -> None:
     """A cost ledger sheet with real date cells, text and money, written by openpyxl."""
     import openpyxl
@@ -77,6 +103,8 @@ def run(case: str, args: list[str]) -> dict[str, object]:
         rows = sum(r.rows for r in results)
     elif case == "make_csv":
         make_csv(Path(args[0]), int(args[1]))
+    elif case == "make_costs_csv":
+        make_costs_csv(Path(args[0]), int(args[1]))
     elif case == "make_xlsx":
         make_xlsx(Path(args[0]), int(args[1]))
     else:

@@ -14,11 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from loaders import bulk, coerce, mpp, plans, readers, settings, sniff, staging, store, units, uploads, validate, wide
 from loaders.datasets import DATASETS, Dataset
@@ -35,6 +33,10 @@ from loaders.headers import (
 )
 from loaders.store import registry, writes
 from loaders.store.writes import ImportResult as ImportResult
+
+if TYPE_CHECKING:  # pandas and pyarrow load when a table needs them, not at start-up (python -m loaders --help)
+    import pandas as pd
+    import pyarrow as pa
 
 Progress = Callable[[int, int], None]
 
@@ -61,7 +63,8 @@ class Prepared:
     sha256: str
     header_row: int  # 1-based Excel row of the (last) header row
     columns: list[ColumnMap]
-    frame: pd.DataFrame  # canonical columns + row_no, valid rows only
+    # the stored columns (row_no, then the fields); a small table's rows are in `frame`
+    out_columns: list[str]
     report: Report
     invalid_rows: list[int] = field(default_factory=list)
     data_rows: int = 0  # rows that looked like data (before validation)
@@ -79,6 +82,21 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     # fields filled with one value for the whole file (a cost ledger without a stage column: paid)
     defaults: dict[str, str] = field(default_factory=dict)
+    # canonical columns + row_no, valid rows only (None for a table staged in DuckDB or on the bulk path:
+    # `frame` is then an empty frame of the stored columns, built only when asked for)
+    frame_data: pd.DataFrame | None = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self.frame_data is None:
+            import pandas as pd
+
+            self.frame_data = pd.DataFrame(columns=self.out_columns)
+        return self.frame_data
+
+    @frame.setter
+    def frame(self, df: pd.DataFrame) -> None:
+        self.frame_data = df
 
     @property
     def row_count(self) -> int:
@@ -566,6 +584,8 @@ def project_from_name(file_name: str) -> str:
 
 def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice) -> None:
     """Create `raw(_row, c0..cN)` with every record after the header, as text."""
+    import pyarrow as pa
+
     width = len(choice.columns)
     cols = [f"c{i}" for i in range(width)]
     hdr = choice.header_row
@@ -721,6 +741,8 @@ def _value_map(
     """Build `mtab(raw, val, err)`: every distinct text of a column with its value or why it was refused.
 
     Returns whether any value was refused."""
+    import pyarrow as pa
+
     kind = ds.field(fld).kind
     q, m = store.quote_ident(colname), store.quote_ident(mtab)
     sql_type = SQL_TYPES[kind]
@@ -915,7 +937,7 @@ def _prepare_grid(
             counted = mem.execute("SELECT count(*) FROM final").fetchall()  # fetchall: leave no open result
             staged_rows = int(counted[0][0]) if counted else 0
             keep_staging = True
-            frame = pd.DataFrame(columns=["row_no", *fields])
+            frame: pd.DataFrame | None = None
         else:
             frame = mem.execute(f"SELECT {keep} FROM typed ORDER BY row_no").df()  # noqa: S608
             frame = frame[~frame["row_no"].isin(bad_rows)].reset_index(drop=True)
@@ -935,7 +957,8 @@ def _prepare_grid(
         sha256=sha,
         header_row=header_excel_row,
         columns=choice.columns,
-        frame=frame,
+        out_columns=["row_no", *fields],
+        frame_data=frame,
         report=report,
         invalid_rows=sorted(bad_rows),
         data_rows=data_rows,
@@ -1009,6 +1032,8 @@ def _percent_formatted(
 ) -> None:
     """A cell formatted as a percentage holds the fraction (1 shows 100 %): its text becomes what the user sees
     ("100%"), so the percent rules read it as written on screen."""
+    import pyarrow as pa
+
     if not grid.percent_cells or grid.table is None and grid.csv_path is not None:
         return
     ds = choice.dataset
@@ -1143,6 +1168,8 @@ def _drop_stage_file(path: Path) -> None:
 
 
 def _arrow_values(vals: list[object], kind: str) -> pa.Array:
+    import pyarrow as pa
+
     types = {
         "date": pa.date32(),
         "money": pa.float64(),
@@ -1188,6 +1215,8 @@ def _finish_frame(prep: Prepared) -> None:
 def _prepare_project_xml(
     path: Path, name: str, kind: str, sha: str, project: str | None, as_of: dt.date | None
 ) -> Prepared:
+    import pandas as pd
+
     from loaders import project_xml  # type: ignore[attr-defined,unused-ignore]
 
     if kind in ("mpxj", "mspdi"):  # MSPDI through MPXJ: link types and lags, calendars, actuals, all baselines
@@ -1225,7 +1254,8 @@ def _prepare_project_xml(
         sha256=sha,
         header_row=0,
         columns=[],
-        frame=frame[list(cols)],
+        out_columns=list(cols),
+        frame_data=frame[list(cols)],
         report=report,
         invalid_rows=bad,
         data_rows=len(frame) + len(bad),
@@ -1342,7 +1372,7 @@ def _bulk_prepared(
         sha256="",
         header_row=grid.first_row + choice.header_row,
         columns=choice.columns,
-        frame=pd.DataFrame(columns=["row_no", *bp.fields]),
+        out_columns=["row_no", *bp.fields],
         report=Report(),
         encoding=grid.encoding,
         signature=signature(None, [c.header for c in choice.columns]),
@@ -1374,6 +1404,8 @@ def sniff_safe(name: str) -> str:
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     """The problem report as a table: file / sheet / row / column / value / what is wrong / severity."""
+    import pandas as pd
+
     return pd.DataFrame(
         [
             {
