@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import math
 import re
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,17 +64,19 @@ class BulkPlan:
     header_need: int = 1
     temp_copy: Path | None = None  # a transcoded copy to delete afterwards
     sha: Future[str] | None = None  # the file's SHA-256, computed while the rows load
+    stop: threading.Event = field(default_factory=threading.Event)  # set: the hash is not needed any more
 
 
 _HASHER: ThreadPoolExecutor | None = None
 
 
-def hash_in_background(path: Path) -> Future[str]:
-    """Start hashing a file on a worker thread (hashlib releases the GIL while DuckDB loads the rows)."""
+def hash_in_background(path: Path, stop: threading.Event | None = None) -> Future[str]:
+    """Start hashing a file on a worker thread (hashlib releases the GIL while DuckDB loads the rows); setting
+    `stop` ends it early (the file went to the checked path or was refused: its hash is not needed)."""
     global _HASHER
     if _HASHER is None:
         _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cockpit-sha256")
-    return _HASHER.submit(_sha256, path)
+    return _HASHER.submit(_sha256, path, stop or threading.Event())
 
 
 def file_hash(bp: BulkPlan) -> str:
@@ -85,9 +88,14 @@ def file_hash(bp: BulkPlan) -> str:
         raise NotClean(f"hash: {exc}") from exc
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: Path, stop: threading.Event) -> str:
+    h = hashlib.sha256()
     with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            if stop.is_set():
+                raise OSError("hash no longer needed")
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _fail(reason: str) -> str:
@@ -189,9 +197,11 @@ def _insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id
     sql = (
         f"INSERT INTO {table} (import_id, {names}) SELECT ?, {', '.join(bp.values)} "  # noqa: S608
         f"FROM read_csv(?, delim = ?, header = false, skip = ?, columns = {columns}, null_padding = true, "
-        "quote = '\"', escape = '\"', strict_mode = false, ignore_errors = false, dateformat = '%Y-%m-%d')"
+        "quote = '\"', escape = '\"', strict_mode = false, ignore_errors = false, dateformat = '%Y-%m-%d') "
+        "LIMIT ?"
     )
-    con.execute(sql, [import_id, str(bp.csv_path), bp.delimiter, bp.skip])
+    # at most row limit + 1 records are read: a file over the limit costs what the limit costs
+    con.execute(sql, [import_id, str(bp.csv_path), bp.delimiter, bp.skip, settings.get_int("max_rows") + 1])
     mine = f"FROM {table} WHERE import_id = ?"  # noqa: S608
     counted = con.execute(f"SELECT count(*) {mine}", [import_id]).fetchone()  # noqa: S608
     rows = int(counted[0]) if counted else 0

@@ -118,6 +118,8 @@ class Prepared:
         if self.stage_file is not None:
             _drop_stage_file(self.stage_file)
             self.stage_file = None
+        if self.bulk is not None:
+            self.bulk.stop.set()  # a hash still running is not needed any more
         if self.bulk is not None and self.bulk.temp_copy is not None:
             self.bulk.temp_copy.unlink(missing_ok=True)
             self.bulk.temp_copy = None
@@ -208,9 +210,8 @@ def _prepare(
     if mpp.is_plan_file(p, name):  # .mpp, .mpx, .xer, .pod ...: read by MPXJ in its worker process
         return [_prepare_project_xml(p, name, "mpxj", file_sha256(p), project, as_of)]
     kind = sniff.sniff(p, name)  # MS Project XML is sniffed (DTDs refused) before MPXJ reads it
-    sha = file_sha256(p)
     if kind in ("mspdi", "gan"):
-        return [_prepare_project_xml(p, name, kind, sha, project, as_of)]
+        return [_prepare_project_xml(p, name, kind, file_sha256(p), project, as_of)]
     saved = _saved_mappings(con)
     candidates = [DATASETS[dataset]] if dataset else list(DATASETS.values())
     grids, warnings = _read_grids(p, name, kind, sheet)
@@ -235,7 +236,7 @@ def _prepare(
             if choice is not None and (best_missing is None or choice.score > best_missing[1].score):
                 best_missing = (g, choice)
             continue
-        prep = _prepare_grid(g, choice, p, name, sha, project, as_of, stage, fixed)
+        prep = _prepare_grid(g, choice, p, name, "", project, as_of, stage, fixed)
         if wide_note:
             prep.notes.insert(0, wide_note)
             prep.report.problems[:0] = wide_skips
@@ -283,6 +284,9 @@ def _prepare(
             f"{name}：无法识别数据类型，没有找到可识别的表头(已检查前 30 行)。可用 --dataset 指定，或在数据页映射列。"
             " / No recognisable header found; choose the dataset or map the columns."
         )
+    sha = file_sha256(p)  # after reading: a file refused while reading (over the row limit) is not hashed whole
+    for prep in prepared:
+        prep.sha256 = sha
     for sheet_name in unrecognised:
         for prep in prepared:
             prep.report.add(
@@ -582,8 +586,11 @@ def project_from_name(file_name: str) -> str:
 # ----------------------------------------------------------------------------- staging in DuckDB
 
 
-def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice) -> None:
-    """Create `raw(_row, c0..cN)` with every record after the header, as text."""
+def _stage_grid(
+    mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice, limit: int | None = None
+) -> None:
+    """Create `raw(_row, c0..cN)` with every record after the header, as text (a big CSV: at most `limit`
+    records, so a file over the row limit costs what the limit costs, not what the file does)."""
     import pyarrow as pa
 
     width = len(choice.columns)
@@ -595,17 +602,18 @@ def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: Head
         sql = (
             "CREATE TABLE raw0 AS SELECT * FROM read_csv(?, delim = ?, header = false, "  # noqa: S608
             f"skip = ?, columns = {columns}, null_padding = true, quote = '\"', escape = '\"', "
-            "strict_mode = false, ignore_errors = false, parallel = ?)"
+            "strict_mode = false, ignore_errors = false, parallel = ?)" + (" LIMIT ?" if limit is not None else "")
         )
         params: list[object] = [str(grid.csv_path), grid.delimiter, skip]
+        tail: list[object] = [limit] if limit is not None else []
         try:
             try:
-                mem.execute(sql, [*params, True])
+                mem.execute(sql, [*params, True, *tail])
             except duckdb.Error as exc:
                 if "parallel=false" not in str(exc):
                     raise
                 # quoted line breaks with ragged rows: DuckDB reads them only single-threaded
-                mem.execute(sql, [*params, False])
+                mem.execute(sql, [*params, False, *tail])
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise FileRefused(
@@ -844,7 +852,10 @@ def _prepare_grid(
     mem.execute("SET enable_progress_bar = false")
     keep_staging = False
     try:
-        _stage_grid(mem, grid, choice)
+        if big_csv:
+            _stage_within_limit(mem, grid, choice, name)
+        else:
+            _stage_grid(mem, grid, choice)
         mapped: dict[str, int] = choice.mapped
         width = len(choice.columns)
         # ------------------------------------------------------------ rows that are not data
@@ -1192,6 +1203,32 @@ def _check_limits(rows: int, name: str) -> None:
         )
 
 
+def over_limit(name: str, limit: int) -> FileRefused:
+    """The refusal of a big CSV found over the row limit while reading (the rest of the file is never read)."""
+    return FileRefused(
+        f"{name}：数据行数超过上限 {limit:,}(读到第 {limit + 1:,} 个数据行即停止读取)。请把文件拆分为每份不超过"
+        f" {limit:,} 行后分别导入。 / {name}: more than {limit:,} data rows (reading stopped at data row"
+        f" {limit + 1:,}); split the file into parts of at most {limit:,} rows and import each."
+    )
+
+
+def _stage_within_limit(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice, name: str) -> None:
+    """Stage a big CSV reading at most row limit + 1 records. When all of them are data rows the file is over
+    the limit and is refused right there; when some are not (blank, total or note rows), the whole file is staged
+    and the usual count decides, so the refusal is exact either way."""
+    limit = settings.get_int("max_rows")
+    _stage_grid(mem, grid, choice, limit + 1)
+    counted = mem.execute("SELECT count(*) FROM raw").fetchall()
+    if not counted or int(counted[0][0]) <= limit:
+        return  # the whole file is in
+    non_data = validate.non_data_rows(mem, grid, choice, name, Report())
+    if int(counted[0][0]) - len(non_data) > limit:
+        raise over_limit(name, limit)
+    mem.execute("DROP VIEW raw")
+    mem.execute("DROP TABLE raw0")
+    _stage_grid(mem, grid, choice)
+
+
 def _finish_frame(prep: Prepared) -> None:
     """Dataset-specific completion on small frames: task ids, predecessors by WBS, derived finish dates."""
     df = prep.frame
@@ -1357,7 +1394,7 @@ def _bulk_prepared(
             temp.unlink(missing_ok=True)
         return None
     bp.temp_copy = temp
-    bp.sha = bulk.hash_in_background(p)
+    bp.sha = bulk.hash_in_background(p, bp.stop)
     header_row = grid.first_row + choice.header_row
     notes = [
         units.note_zh_en(units.in_header(choice.columns[i].header, header_row, i), choice.columns[i].header, False)

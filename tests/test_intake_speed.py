@@ -1,0 +1,91 @@
+"""The fast intake paths against the plain ones on the same data (issue 19, imports): the row limit enforced while
+reading, a bad row in a big export reported without a second full read, cost ledgers on the bulk path.
+
+Speed itself is measured in bench/ (`python -m bench`), never here: these tests prove the fast paths store and
+report exactly what the plain paths do, and that they read what they claim to read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from loaders import importer, readers, store
+from tests.test_bulk import USAGE_HEADER, assert_same, both, stored, usage_rows, write
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    row = con.execute(
+        "SELECT (SELECT count(*) FROM usage_rows), (SELECT count(*) FROM import_log WHERE status = 'loaded')"
+    ).fetchone()
+    assert row is not None
+    return tuple(row)
+
+
+# ------------------------------------------------------------------------------------------ the row limit
+
+
+def _spy_staging(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of records each staging of a big CSV read."""
+    seen: list[int] = []
+    real = importer._stage_grid
+
+    def spy(mem: duckdb.DuckDBPyConnection, *a: Any, **k: Any) -> None:
+        real(mem, *a, **k)
+        seen.append(int(mem.execute("SELECT count(*) FROM raw").fetchall()[0][0]))
+
+    monkeypatch.setattr(importer, "_stage_grid", spy)
+    return seen
+
+
+def test_a_big_csv_over_the_row_limit_is_refused_after_reading_limit_plus_one_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "30")
+    seen = _spy_staging(monkeypatch)
+    path = write(tmp_path / "usage_big.csv", [USAGE_HEADER, *usage_rows(400)])
+    fast, checked, a, b = both(path, monkeypatch)
+    assert_same(fast, checked)
+    assert fast.status == "refused"
+    for text in ("usage_big.csv", "超过上限 30", "拆分", "split the file"):
+        assert text in fast.message
+    assert seen and max(seen) == 31  # the staging read 31 of the 400 records, never the whole file
+    assert _counts(a) == _counts(b) == (0, 0)
+    assert a.execute("SELECT status FROM import_log").fetchall() == [("refused",)]
+
+
+def test_non_data_rows_near_the_limit_never_refuse_a_file_within_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """30 data rows and two rows that are not data (a blank row, a 合计 row) under a limit of 30: loaded, with
+    the same rows and report as when the limit is far away."""
+    rows: list[list[Any]] = [USAGE_HEADER, *usage_rows(30)]
+    rows.insert(10, ["", "", "", "", ""])
+    rows.append(["合计", "", "", "1000", "3000"])
+    path = write(tmp_path / "usage_edge.csv", rows)
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "30")
+    at_limit, checked, a, _ = both(path, monkeypatch)
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "1000000")
+    far, _, c, _ = both(path, monkeypatch)
+    assert at_limit.status == checked.status == far.status == "loaded"
+    assert at_limit.rows == far.rows == 30
+    assert [str(p) for p in at_limit.problems] == [str(p) for p in far.problems]
+    assert stored(a, "usage") == stored(c, "usage")
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "29")
+    (over,) = importer.import_file(store.memory_store(), path)
+    assert over.status == "refused" and "超过上限 29" in over.message
+
+
+def test_the_limit_holds_on_the_bulk_path_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "39")
+    monkeypatch.setattr(readers, "PYTHON_PARSE_BYTES", 0)
+    con = store.memory_store()
+    (res,) = importer.import_file(con, write(tmp_path / "u.csv", [USAGE_HEADER, *usage_rows(40)]))
+    assert res.status == "refused" and "超过上限 39" in res.message
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "40")
+    (ok,) = importer.import_file(con, write(tmp_path / "u.csv", [USAGE_HEADER, *usage_rows(40)]))
+    assert (ok.status, ok.rows) == ("loaded", 40)
+    assert con.execute("SELECT count(*) FROM usage_rows WHERE row_no IS NULL").fetchone() == (40,)  # bulk stored it
