@@ -32,6 +32,7 @@ import duckdb
 
 from loaders import coerce, settings, store, validate
 from loaders.datasets import Dataset
+from loaders.errors import Problem
 from loaders.headers import HeaderChoice
 
 SENTINEL = "cockpit-bulk-not-clean"
@@ -46,6 +47,15 @@ LIST_MAX = 200_000
 
 class NotClean(Exception):
     """The file needs the checked path: rolled back, nothing stored."""
+
+
+class RowsRefused(Exception):
+    """Every value read exactly and nothing else was unusual, but rows break the dataset's rules: rolled back, and
+    `problems` is the report the checked path would give (each breach with its row), without reading the file again."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} rows break the rules")
+        self.problems = problems
 
 
 @dataclass
@@ -65,6 +75,12 @@ class BulkPlan:
     temp_copy: Path | None = None  # a transcoded copy to delete afterwards
     sha: Future[str] | None = None  # the file's SHA-256, computed while the rows load
     stop: threading.Event = field(default_factory=threading.Event)  # set: the hash is not needed any more
+    # reporting rule breaches here (not with --skip-invalid, which the checked path handles): the file's name,
+    # the Excel/CSV row of its header and each field's header text, as the checked path reports them
+    report_rows: bool = False
+    file_name: str = ""
+    header_row: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 _HASHER: ThreadPoolExecutor | None = None
@@ -182,7 +198,7 @@ def insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id:
     path stored a file (bulk rows carry no row_no), so a fault here cannot hide as a slow import."""
     try:
         return _insert(con, ds, bp, import_id)
-    except NotClean:
+    except (NotClean, RowsRefused):
         raise
     except Exception as exc:  # noqa: BLE001 - whatever it is, the checked path reads the file and explains it
         raise NotClean(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
@@ -208,13 +224,15 @@ def _insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id
     if not rows or rows > settings.get_int("max_rows"):
         raise NotClean("row count")
     _normalise_text(con, table, bp, import_id)
-    _check_rows(con, ds, table, bp, import_id)
+    breaches = _check_rows(con, ds, table, bp, import_id)
     key = [k for k in ds.key if k in bp.fields]
     key = key if len(key) == len(ds.key) else []
     prof = _profile(con, table, bp, key, import_id)
     _check_dates(bp, prof)
     _check_labels(con, table, bp, prof, import_id)
     _check_duplicates(con, ds, table, bp, prof, key, import_id)
+    if breaches:
+        raise RowsRefused(_rule_problems(con, ds, table, bp, import_id, rows))
     return rows
 
 
@@ -229,27 +247,70 @@ def _normalise_text(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, im
         )
 
 
-def _check_rows(con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int) -> None:
-    """Required values (after trimming) and the dataset's row rules."""
+def _rules(ds: Dataset, bp: BulkPlan) -> list[tuple[str, str, str]]:
+    """The dataset's row rules whose fields are all in the file (validate.row_problems applies the same ones)."""
+    present = set(bp.fields)
+    return [
+        rule
+        for rule in validate.ROW_RULES.get(ds.name, [])
+        if set(re.findall(r"[a-z_]+", rule[0])) & {f.name for f in ds.fields} <= present
+    ]
+
+
+def _check_rows(con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int) -> int:
+    """Required values (after trimming) and repeated headers (NotClean), then the dataset's row rules: the number
+    of rows that break one (reported by _rule_problems when nothing else is unusual)."""
     present = set(bp.fields)
     checks = [f"{store.quote_ident(f.name)} IS NULL" for f in ds.fields if f.name in present and f.required]
-    checks += [
-        f"coalesce({cond}, false)"
-        for cond, _, _ in validate.ROW_RULES.get(ds.name, [])
-        if set(re.findall(r"[a-z_]+", cond)) & {f.name for f in ds.fields} <= present
-    ]
     if bp.header_texts:
         # a header repeated below the header (paged exports)
         hits = " + ".join(f"CAST(coalesce({store.quote_ident(f)} = ?, false) AS INTEGER)" for f in bp.header_texts)
         checks.append(f"({hits}) >= ?")
-    if not checks:
-        return
+    rules = [f"coalesce({cond}, false)" for cond, _, _ in _rules(ds, bp)]
+    if not checks and not rules:
+        return 0
+    odd = " OR ".join(checks) or "false"
     found = con.execute(
-        f"SELECT count(*) FROM {table} WHERE import_id = ? AND ({' OR '.join(checks)})",  # noqa: S608
-        [import_id, *bp.header_texts.values(), *([bp.header_need] if bp.header_texts else [])],
+        f"SELECT count(*) FILTER ({odd}), count(*) FILTER ({' OR '.join(rules) or 'false'}) "  # noqa: S608
+        f"FROM {table} WHERE import_id = ?",
+        [*bp.header_texts.values(), *([bp.header_need] if bp.header_texts else []), import_id],
     ).fetchone()
     if found and found[0]:
+        raise NotClean("required values or repeated headers")
+    breaches = int(found[1]) if found else 0
+    if breaches and not bp.report_rows:
         raise NotClean("row rules")
+    return breaches
+
+
+def _rule_problems(
+    con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int, rows: int
+) -> list[Problem]:
+    """The rule breaches as validate.row_problems reports them: per rule, in row order, each row numbered as the
+    checked path numbers it (record index after the header + header row + 1). The inserted rows of this import
+    are one contiguous run in file order (one INSERT, insertion order preserved), so a row's index is its rowid
+    less the first one; when they are not contiguous (a store that numbers rows otherwise) the checked path
+    reports instead."""
+    span = con.execute(
+        f"SELECT min(rowid), max(rowid) FROM {table} WHERE import_id = ?",  # noqa: S608
+        [import_id],
+    ).fetchone()
+    if not span or span[0] is None or int(span[1]) - int(span[0]) + 1 != rows:
+        raise NotClean("rows not numbered in file order")
+    first = int(span[0])
+    problems: list[Problem] = []
+    for cond, fld, message in _rules(ds, bp):
+        found = con.execute(
+            f"SELECT rowid - ? FROM {table} WHERE import_id = ? AND {cond} ORDER BY rowid LIMIT ?",  # noqa: S608
+            [first, import_id, validate.MAX_PROBLEMS + 1],
+        ).fetchall()
+        problems += [
+            Problem(bp.file_name, None, int(i) + bp.header_row + 1, bp.headers.get(fld, fld), None, message)
+            for (i,) in found
+        ]
+    if len(problems) > validate.MAX_PROBLEMS:
+        raise NotClean("more breaches than a report lists")  # the checked path counts and cuts the list
+    return problems
 
 
 def _profile(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, key: list[str], import_id: int) -> Profile:

@@ -1338,10 +1338,22 @@ def import_file(
     if not dry_run and sheet is None and stage is None:
         quick = _bulk_prepared(Path(path), name, dataset, project, con)
         if quick is not None:
+            assert quick.bulk is not None
+            quick.bulk.report_rows = not skip_invalid
             try:
                 return [commit(con, quick, skip_invalid=skip_invalid, user=user, progress=progress)]
             except bulk.NotClean:
                 pass
+            except bulk.RowsRefused as refused:
+                # the report the checked path would give, found in the rows already read (commit_all's refusal)
+                errors = sum(1 for p in refused.problems if p.severity == "error")
+                msg = f"{errors} 个问题，整个文件未导入 / {errors} problems; nothing stored"
+                record_refusal(con, quick.file_name, msg, dataset=quick.dataset, user=user)
+                return [
+                    ImportResult(
+                        quick.file_name, None, quick.dataset, "refused", 0, None, msg, refused.problems, quick.notes
+                    )
+                ]
             except (ValidationFailed, ImportBusy, StoreUnavailable) as exc:
                 return [ImportResult(quick.file_name, None, quick.dataset, "refused", 0, None, exc.message)]
             finally:
@@ -1396,6 +1408,8 @@ def _bulk_prepared(
     bp.temp_copy = temp
     bp.sha = bulk.hash_in_background(p, bp.stop)
     header_row = grid.first_row + choice.header_row
+    bp.file_name, bp.header_row = name, header_row
+    bp.headers = {fld: choice.columns[idx].header for fld, idx in choice.mapped.items()}
     notes = [
         units.note_zh_en(units.in_header(choice.columns[i].header, header_row, i), choice.columns[i].header, False)
         for f, i in choice.mapped.items()

@@ -89,3 +89,63 @@ def test_the_limit_holds_on_the_bulk_path_too(tmp_path: Path, monkeypatch: pytes
     (ok,) = importer.import_file(con, write(tmp_path / "u.csv", [USAGE_HEADER, *usage_rows(40)]))
     assert (ok.status, ok.rows) == ("loaded", 40)
     assert con.execute("SELECT count(*) FROM usage_rows WHERE row_no IS NULL").fetchone() == (40,)  # bulk stored it
+
+
+# ------------------------------------------------------------------------- a bad row in a big export
+
+
+def _rows_path(con: duckdb.DuckDBPyConnection) -> list[Any]:
+    return con.execute("SELECT DISTINCT row_no IS NULL FROM usage_rows").fetchall()
+
+
+def test_rule_breaches_are_reported_from_the_bulk_read_exactly_as_the_checked_path_reports_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows: list[list[Any]] = [USAGE_HEADER, *usage_rows(60)]
+    rows[7][3] = 150  # more active than eligible (100)
+    rows[31][4] = -1  # a negative count that also makes active > eligible: two problems on one row
+    rows.append(["2026-09-07", "科室1", "EMR", 101, 100])  # the last row too
+    path = write(tmp_path / "usage_bad.csv", rows)
+    fast_calls: list[int] = []
+    real = importer.record_refusal
+
+    def spy(*a: Any, **k: Any) -> None:
+        fast_calls.append(1)
+        real(*a, **k)
+
+    monkeypatch.setattr(importer, "prepare", _no_second_read(importer.prepare, fast_calls))
+    monkeypatch.setattr(importer, "record_refusal", spy)
+    fast, checked, a, b = both(path, monkeypatch)
+    assert_same(fast, checked)
+    assert fast.message == checked.message
+    # by rule (ROW_RULES order), then by row; the row numbered as in the file (header = line 1)
+    assert [(p.row, p.column, p.message.split(" / ")[1]) for p in fast.problems] == [
+        (32, "应用人数", "negative count"),
+        (8, "活跃用户数", "more active than eligible users"),
+        (32, "活跃用户数", "more active than eligible users"),
+        (62, "活跃用户数", "more active than eligible users"),
+    ]
+    assert fast_calls.count(0) == 1  # only the checked-only import read the file a second time
+    assert _counts(a) == _counts(b) == (0, 0)
+    hist = "SELECT dataset, file_name, sheet, rows, status, message FROM import_log"
+    assert a.execute(hist).fetchall() == b.execute(hist).fetchall()
+
+
+def _no_second_read(real: Any, calls: list[int]) -> Any:
+    def prepare(*a: Any, **k: Any) -> Any:
+        calls.append(0)
+        return real(*a, **k)
+
+    return prepare
+
+
+def test_skip_invalid_still_takes_the_checked_path_for_rule_breaches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows: list[list[Any]] = [USAGE_HEADER, *usage_rows(40)]
+    rows[5][3] = 500
+    fast, checked, a, b = both(write(tmp_path / "u.csv", rows), monkeypatch, skip_invalid=True)
+    assert_same(fast, checked)
+    assert (fast.status, fast.rows) == ("loaded", 39)
+    assert stored(a, "usage") == stored(b, "usage")
+    assert _rows_path(a) == [(False,)]  # stored by the checked path, with row numbers

@@ -314,8 +314,9 @@ def commit(
             prep.report.problems,
             prep.notes,
         )
-    except bulk.NotClean:
-        outcome = (None, "")  # the checked path reads the file again and records its own attempt
+    except (bulk.NotClean, bulk.RowsRefused):
+        # the checked path reads the file again and records its own attempt, or the caller records the refusal
+        outcome = (None, "")
         raise
     except duckdb.Error as exc:
         text = str(exc)
