@@ -37,7 +37,29 @@ from loaders.headers import HeaderChoice
 
 SENTINEL = "cockpit-bulk-not-clean"
 # kinds with an exact native conversion (see _value_sql)
-NATIVE_KINDS = ("date", "int", "number", "money", "text", "code")
+NATIVE_KINDS = ("date", "int", "number", "money", "text", "code", "stage")
+
+
+def _stage_words() -> dict[str, str]:
+    """Every way of writing a stage the bulk path reads (coerce's words as listed, upper-case, capitalised):
+    each one is read by coerce.parse_stage as the stage given here (tests/test_intake_speed.py checks it), and
+    anything else (a typo, full-width letters, inner spaces) goes to the checked path, which explains it."""
+    words: dict[str, str] = {}
+    for word, stage in coerce._STAGES.items():
+        for form in (word, word.upper(), word.title(), word.capitalize()):
+            words.setdefault(form, stage)
+    return words
+
+
+STAGE_WORDS = _stage_words()
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# one constant map from our own word list (a literal: DuckDB folds it once, never per row)
+_STAGE_MAP = "MAP {" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in STAGE_WORDS.items()) + "}"
 # the duplicate-key check uses a bitmap over dense key codes up to this many bits, else a hash aggregate
 BITMAP_BITS = 1 << 28
 # text columns with up to this many distinct values are fetched once (labels, key codes); others are
@@ -66,6 +88,8 @@ class BulkPlan:
     width: int
     fields: list[str]  # dataset fields stored, in order
     values: list[str]  # SQL expression per field over the staging columns c0..cN
+    # fields without a column that take one value for the whole file (--project, a ledger's default stage)
+    constants: dict[str, str] = field(default_factory=dict)
     date_columns: set[int] = field(default_factory=set)  # columns read_csv reads as DATE
     date_fields: list[str] = field(default_factory=list)
     text_fields: list[str] = field(default_factory=list)
@@ -121,7 +145,10 @@ def _fail(reason: str) -> str:
 def _value_sql(kind: str, col: str, header: str, required: bool) -> str:
     """The native conversion of one column; `error()` for anything the checked path might read differently."""
     c = store.quote_ident(col)
-    if kind in ("text", "code", "date"):
+    if kind == "stage":
+        # spaces around are what the checked path strips too; anything not in the list is a conversion error
+        expr = f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({_STAGE_MAP}[trim({c})], {_fail('stage')}) END"
+    elif kind in ("text", "code", "date"):
         # text is trimmed afterwards (see _normalise_text); empty cells are NULL already. Dates are read as DATE
         # by read_csv with the format %Y-%m-%d (1- or 2-digit month and day, spaces around: what the checked
         # path reads the same way; anything else is a conversion error); their years are checked afterwards
@@ -209,15 +236,27 @@ def _insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id
     cols = [f"c{i}" for i in range(bp.width)]
     types = ["DATE" if i in bp.date_columns else "VARCHAR" for i in range(bp.width)]
     columns = "{" + ", ".join(f"'{c}': '{t}'" for c, t in zip(cols, types, strict=True)) + "}"
-    names = ", ".join(store.quote_ident(f) for f in bp.fields)
+    consts = list(bp.constants)
+    names = ", ".join(store.quote_ident(f) for f in [*bp.fields, *consts])
+    values = [*bp.values, *("?::VARCHAR" for _ in consts)]
     sql = (
-        f"INSERT INTO {table} (import_id, {names}) SELECT ?, {', '.join(bp.values)} "  # noqa: S608
+        f"INSERT INTO {table} (import_id, {names}) SELECT ?, {', '.join(values)} "  # noqa: S608
         f"FROM read_csv(?, delim = ?, header = false, skip = ?, columns = {columns}, null_padding = true, "
         "quote = '\"', escape = '\"', strict_mode = false, ignore_errors = false, dateformat = '%Y-%m-%d') "
         "LIMIT ?"
     )
     # at most row limit + 1 records are read: a file over the limit costs what the limit costs
-    con.execute(sql, [import_id, str(bp.csv_path), bp.delimiter, bp.skip, settings.get_int("max_rows") + 1])
+    con.execute(
+        sql,
+        [
+            import_id,
+            *(bp.constants[f] for f in consts),
+            str(bp.csv_path),
+            bp.delimiter,
+            bp.skip,
+            settings.get_int("max_rows") + 1,
+        ],
+    )
     mine = f"FROM {table} WHERE import_id = ?"  # noqa: S608
     counted = con.execute(f"SELECT count(*) {mine}", [import_id]).fetchone()  # noqa: S608
     rows = int(counted[0]) if counted else 0

@@ -1335,8 +1335,8 @@ def import_file(
     A big clean CSV takes the bulk path (one statement from the file); when it is not clean, nothing of that
     attempt remains and the checked path below reads, reports and stores it."""
     name = display_name or Path(path).name
-    if not dry_run and sheet is None and stage is None:
-        quick = _bulk_prepared(Path(path), name, dataset, project, con)
+    if not dry_run and sheet is None:
+        quick = _bulk_prepared(Path(path), name, dataset, project, con, stage)
         if quick is not None:
             assert quick.bulk is not None
             quick.bulk.report_rows = not skip_invalid
@@ -1374,11 +1374,18 @@ def import_file(
 
 
 def _bulk_prepared(
-    p: Path, display_name: str, dataset: str | None, project: str | None, con: duckdb.DuckDBPyConnection
+    p: Path,
+    display_name: str,
+    dataset: str | None,
+    project: str | None,
+    con: duckdb.DuckDBPyConnection,
+    stage: str | None = None,
 ) -> Prepared | None:
     """A Prepared for the bulk path, or None when the file is small, not a CSV, or needs the checked path."""
     try:
         if dataset is not None and dataset not in DATASETS or p.stat().st_size <= readers.PYTHON_PARSE_BYTES:
+            return None
+        if stage is not None and stage not in DATASETS["costs"].field("stage").allowed:
             return None
         name = sniff.safe_name(display_name)
         if sniff.sniff(p, name) != "csv":
@@ -1394,13 +1401,20 @@ def _bulk_prepared(
     temp = grid.csv_path if grid.csv_path is not None and grid.csv_path != p else None
     bp: bulk.BulkPlan | None = None
     choice: HeaderChoice | None = None
+    notes: list[str] = []
+    constants: dict[str, str | None] = {}
     if grid.truncated and grid.csv_path is not None:
         candidates = [DATASETS[dataset]] if dataset else list(DATASETS.values())
         choice = choose_header(grid.rows, candidates, saved=_saved_mappings(con), sheet=None, user_mapping=None)
-        if choice is not None and not _missing(choice, project) and _bulk_can_read(choice, grid):
+        if choice is not None and not _missing(choice, project):
+            # the project and a ledger's stage for the whole file, stated as the checked path states them
+            constants = _constants(choice.dataset, choice.mapped, project, stage, notes)
+        if choice is not None and not _missing(choice, project) and _bulk_can_read(choice, grid, constants):
             hdr = choice.header_row
             skip = grid.line_of_record[hdr] if hdr < len(grid.line_of_record) else 0
             bp = bulk.plan(choice, grid.csv_path, grid.delimiter, skip)
+            if bp is not None:
+                bp.constants = {k: v for k, v in constants.items() if v is not None}
     if bp is None or choice is None:
         if temp is not None:
             temp.unlink(missing_ok=True)
@@ -1410,7 +1424,7 @@ def _bulk_prepared(
     header_row = grid.first_row + choice.header_row
     bp.file_name, bp.header_row = name, header_row
     bp.headers = {fld: choice.columns[idx].header for fld, idx in choice.mapped.items()}
-    notes = [
+    notes += [
         units.note_zh_en(units.in_header(choice.columns[i].header, header_row, i), choice.columns[i].header, False)
         for f, i in choice.mapped.items()
         if choice.dataset.field(f).kind == "money"
@@ -1429,18 +1443,25 @@ def _bulk_prepared(
         signature=signature(None, [c.header for c in choice.columns]),
         bulk=bp,
         notes=notes,
+        defaults=dict(bp.constants),
     )
 
 
-def _bulk_can_read(choice: HeaderChoice, grid: readers.Grid) -> bool:
-    """The bulk path reads only what it reads exactly like the checked path: every required field in a column,
-    and money only under a header that states its unit (a unit in a title line or a note, a warning about
-    amounts that look like 万元, cells with their own units: the checked path decides)."""
+def _bulk_can_read(choice: HeaderChoice, grid: readers.Grid, constants: dict[str, str | None] | None = None) -> bool:
+    """The bulk path reads only what it reads exactly like the checked path: every required field in a column
+    (or one value for the whole file: --project, a ledger's stage), and money only under a header that states
+    its unit, 元 included (a unit in a title line or a note, a warning about amounts that look like 万元, cells
+    with their own units: the checked path decides)."""
     ds = choice.dataset
-    if any(f not in choice.mapped for f in ds.required):
+    if any(f not in choice.mapped and not (constants or {}).get(f) for f in ds.required):
         return False
     for fld, idx in choice.mapped.items():
-        if ds.field(fld).kind == "money" and coerce.unit_from_header(choice.columns[idx].header) == 1.0:
+        if ds.field(fld).kind != "money":
+            continue
+        header = choice.columns[idx].header
+        # the unit as the checked path finds it (_money_units) must be the one bulk.plan scales by
+        own = units.in_header(header.split("/")[-1], 0, idx) or units.in_header(header, 0, idx)
+        if own is None or own.mult != coerce.unit_from_header(header):
             return False
     top = max(0, choice.header_row - choice.levels + 1)
     return not units.in_rows(grid.rows[:top], grid.first_row, "title")

@@ -149,3 +149,89 @@ def test_skip_invalid_still_takes_the_checked_path_for_rule_breaches(
     assert (fast.status, fast.rows) == ("loaded", 39)
     assert stored(a, "usage") == stored(b, "usage")
     assert _rows_path(a) == [(False,)]  # stored by the checked path, with row numbers
+
+
+# ------------------------------------------------------------------------ cost ledgers on the bulk path
+
+COST_HEADER = ["日期", "项目名称", "费用类别", "供应商", "金额(元)", "付款状态", "合同编号", "摘要"]
+
+
+def cost_rows(n: int = 36) -> list[list[Any]]:
+    stages = ("已签合同", "已开票", "已付款", "paid", "Invoiced", " 已支付 ", "COMMITTED", "已报销")
+    return [
+        [
+            f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            f"项目{i % 3}",
+            f"类别{i % 4}",
+            f"厂商{i % 5}",
+            f"{1000 + i * 37.25:.2f}" if i % 7 else str(-200 - i),  # refunds are negative
+            stages[i % len(stages)],
+            f"HT-{i:05d}",
+            f"第 {i}  笔\u3000付款" if i % 5 == 0 else f"第 {i} 笔",
+        ]
+        for i in range(n)
+    ]
+
+
+def _cost_rows_path(con: duckdb.DuckDBPyConnection) -> list[Any]:
+    return con.execute("SELECT DISTINCT row_no IS NULL FROM cost_rows").fetchall()
+
+
+def test_every_stage_word_the_bulk_path_reads_is_read_alike_by_the_rules() -> None:
+    from loaders import bulk, coerce
+
+    assert len(bulk.STAGE_WORDS) >= len(coerce._STAGES)
+    for word, stage in bulk.STAGE_WORDS.items():
+        assert coerce.parse_stage(word) == stage, word
+        assert coerce.parse_stage(f"  {word} ") == stage, word
+
+
+def test_a_cost_ledger_takes_the_bulk_path_and_stores_what_the_checked_path_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, checked, a, b = both(write(tmp_path / "付款台账.csv", [COST_HEADER, *cost_rows()]), monkeypatch)
+    assert_same(fast, checked)
+    assert (fast.status, fast.rows, fast.dataset) == ("loaded", 36, "costs")
+    assert _cost_rows_path(a) == [(True,)]  # bulk: no row numbers
+    assert stored(a, "costs") == stored(b, "costs")
+    assert a.execute("SELECT stage, count(*) FROM costs GROUP BY ALL ORDER BY 1").fetchall() == [
+        ("committed", 9),
+        ("invoiced", 9),
+        ("paid", 18),
+    ]
+    assert any("单位：元（取自表头「金额(元)」）" in n for n in fast.notes)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("付款状态", "已付 款"),  # not a stage word as written
+        ("付款状态", "待定"),  # not a stage at all
+        ("金额(元)", "1,234.50"),  # separators: the rules read it, the native cast does not
+        ("金额(元)", "12万"),  # a cell unit against the header's 元: refused by the rules
+        ("日期", "2026/3/5"),
+        ("项目名称", "合计"),
+    ],
+)
+def test_anything_unusual_in_a_ledger_gets_exactly_the_checked_path_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str, value: str
+) -> None:
+    rows = cost_rows()
+    rows[20][COST_HEADER.index(column)] = value
+    fast, checked, a, b = both(write(tmp_path / "c.csv", [COST_HEADER, *rows]), monkeypatch)
+    assert_same(fast, checked)
+    assert stored(a, "costs") == stored(b, "costs")
+
+
+def test_a_ledger_without_stage_and_project_columns_takes_the_bulk_path_with_the_same_notes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [[f"2026-01-{d:02d}", "差旅", f"{100 + d}.5"] for d in range(1, 29)]
+    path = write(tmp_path / "报销.csv", [["日期", "费用类别", "金额(元)"], *rows])
+    for stage in (None, "invoiced"):
+        fast, checked, a, b = both(path, monkeypatch, dataset="costs", project="HIS", stage=stage)
+        assert_same(fast, checked)
+        assert fast.status == "loaded" and _cost_rows_path(a) == [(True,)]
+        assert stored(a, "costs") == stored(b, "costs")
+        assert a.execute("SELECT DISTINCT project, stage FROM costs").fetchall() == [("HIS", stage or "paid")]
+        assert fast.notes[:2] == checked.notes[:2] and "HIS" in fast.notes[0]
