@@ -36,7 +36,6 @@ from loaders.store.writes import ImportResult as ImportResult
 
 if TYPE_CHECKING:  # pandas and pyarrow load when a table needs them, not at start-up (python -m loaders --help)
     import pandas as pd
-    import pyarrow as pa
 
 Progress = Callable[[int, int], None]
 
@@ -628,16 +627,20 @@ def _stage_grid(
         # an Arrow-read sheet: rows after the header, placed at their Excel columns, numbered as in Excel
         body = grid.table.slice(hdr + 1)
         first_row = grid.first_row + hdr + 1
-        placed: dict[str, pa.Array] = {"_row": pa.array(range(first_row, first_row + body.num_rows), pa.int64())}
-        for i, c in enumerate(cols):
-            j = i - grid.col_offset
-            placed[c] = (
-                body.column(j).combine_chunks().cast(pa.string())
-                if 0 <= j < body.num_columns
-                else pa.nulls(body.num_rows, pa.string())
-            )
-        mem.register("raw_arrow", pa.table(placed))
-        mem.execute("CREATE TABLE raw AS SELECT * FROM raw_arrow")
+        # the sheet's own Arrow columns, cast to text by DuckDB (no pyarrow.compute, and a dict of Python values
+        # would make pyarrow import pandas); the rows are numbered in the order DuckDB scans them, the sheet's order
+        mem.register("raw_arrow", pa.Table.from_arrays(body.columns, names=[f"a{j}" for j in range(body.num_columns)]))
+        placed = [
+            f"CAST(a{j} AS VARCHAR) AS {c}"
+            if 0 <= (j := i - grid.col_offset) < body.num_columns
+            else f"NULL::VARCHAR AS {c}"
+            for i, c in enumerate(cols)
+        ]
+        mem.execute(
+            f"CREATE TABLE raw AS SELECT CAST(row_number() OVER () AS BIGINT) + ? AS _row, {', '.join(placed)} "  # noqa: S608
+            "FROM raw_arrow",
+            [first_row - 1],
+        )
         mem.unregister("raw_arrow")
         return
     data = grid.rows[hdr + 1 :]
@@ -749,7 +752,6 @@ def _value_map(
     """Build `mtab(raw, val, err)`: every distinct text of a column with its value or why it was refused.
 
     Returns whether any value was refused."""
-    import pyarrow as pa
 
     kind = ds.field(fld).kind
     q, m = store.quote_ident(colname), store.quote_ident(mtab)
@@ -797,12 +799,11 @@ def _value_map(
         except coerce.CoerceError as exc:
             vals.append(None)
             errs.append(exc.message)
-    frame = pa.table(
-        {"raw": pa.array(values, pa.string()), "val": _arrow_values(vals, kind), "err": pa.array(errs, pa.string())}
+    # the three lists travel as bound LIST parameters (no pyarrow/pandas round trip for a few distinct texts)
+    mem.execute(
+        f"INSERT INTO {m} SELECT unnest(?::VARCHAR[]), unnest(?::{sql_type}[]), unnest(?::VARCHAR[])",  # noqa: S608
+        [values, vals, errs],
     )
-    mem.register(mtab + "_a", frame)
-    mem.execute(f"INSERT INTO {m} SELECT raw, CAST(val AS {sql_type}), err FROM {store.quote_ident(mtab + '_a')}")  # noqa: S608
-    mem.unregister(mtab + "_a")
     return any(e is not None for e in errs)
 
 
@@ -1176,23 +1177,6 @@ def _constants(
 def _drop_stage_file(path: Path) -> None:
     for p in (path, path.with_name(path.name + ".wal")):
         p.unlink(missing_ok=True)
-
-
-def _arrow_values(vals: list[object], kind: str) -> pa.Array:
-    import pyarrow as pa
-
-    types = {
-        "date": pa.date32(),
-        "money": pa.float64(),
-        "percent": pa.float64(),
-        "int": pa.int64(),
-        "number": pa.float64(),
-        "level": pa.int64(),
-        "bool": pa.bool_(),
-        "duration": pa.float64(),
-        "stage": pa.string(),
-    }
-    return pa.array(vals, types[kind])
 
 
 def _check_limits(rows: int, name: str) -> None:
