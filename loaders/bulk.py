@@ -105,6 +105,7 @@ class BulkPlan:
     file_name: str = ""
     header_row: int = 0
     headers: dict[str, str] = field(default_factory=dict)
+    numbers: dict[str, tuple[str, int]] = field(default_factory=dict)  # int/number/money field -> (kind, column)
 
 
 _HASHER: ThreadPoolExecutor | None = None
@@ -142,8 +143,28 @@ def _fail(reason: str) -> str:
     return f"error('{SENTINEL}: {reason}')"
 
 
+# A whole number or an amount the native conversion does not take is stored as a sentinel instead of stopping
+# the insert: the file is then refused with its rows reported (or handed to the checked path) without a second
+# read. NaN is never the result of a plain decimal; BIGINT's least value is itself refused natively (see _ok_sql).
+INT_SENTINEL = -9223372036854775808
+
+
+def _ok_sql(kind: str, c: str) -> str:
+    """True when the native conversion reads the (non-NULL) text `c` exactly as the checked path would."""
+    if kind == "int":
+        # canonical integers only ("00012", "+5", "12.0" and "1e3" go to the rules)
+        return f"(CAST(try_cast({c} AS BIGINT) AS VARCHAR) = {c} AND {c} <> '{INT_SENTINEL}')"
+    return f"regexp_full_match({c}, '{validate.PLAIN_NUMBER[kind][0]}')"
+
+
+def _flag_sql(kind: str, q: str) -> str:
+    """True for a stored value that is the sentinel of a refused text."""
+    return f"{q} = {INT_SENTINEL}" if kind == "int" else f"isnan({q})"
+
+
 def _value_sql(kind: str, col: str, header: str, required: bool) -> str:
-    """The native conversion of one column; `error()` for anything the checked path might read differently."""
+    """The native conversion of one column; `error()` (or a sentinel for numbers) for anything the checked path
+    might read differently."""
     c = store.quote_ident(col)
     if kind == "stage":
         # spaces around are what the checked path strips too; anything not in the list is a conversion error
@@ -155,19 +176,14 @@ def _value_sql(kind: str, col: str, header: str, required: bool) -> str:
         # (see _check_dates)
         expr = c
     elif kind == "int":
-        # canonical integers only ("00012", "+5", "12.0" and "1e3" go to the checked path)
         expr = (
-            f"CASE WHEN {c} IS NULL THEN NULL WHEN CAST(try_cast({c} AS BIGINT) AS VARCHAR) = {c} "
-            f"THEN try_cast({c} AS BIGINT) ELSE {_fail('int')} END"
+            f"CASE WHEN {c} IS NULL THEN NULL WHEN {_ok_sql(kind, c)} "
+            f"THEN try_cast({c} AS BIGINT) ELSE CAST('{INT_SENTINEL}' AS BIGINT) END"
         )
     else:  # number, money: the plain decimals loaders.importer._coercer reads with float()
         unit = coerce.unit_from_header(header) if kind == "money" else 1.0
         scale = "" if unit == 1.0 else f" * {float(unit)!r}"
-        pattern = validate.PLAIN_NUMBER[kind][0]
-        expr = (
-            f"CASE WHEN {c} IS NULL THEN NULL WHEN regexp_full_match({c}, '{pattern}') "
-            f"THEN CAST({c} AS DOUBLE){scale} ELSE {_fail('number')} END"
-        )
+        expr = f"CASE WHEN {c} IS NULL THEN NULL WHEN {_ok_sql(kind, c)} THEN CAST({c} AS DOUBLE){scale} ELSE 'NaN'::DOUBLE END"
     if required:
         expr = f"coalesce({expr}, {_fail('required')})"
     return expr
@@ -187,6 +203,7 @@ def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> Bul
     values: list[str] = []
     text_fields: list[str] = []
     date_fields: list[str] = []
+    numbers: dict[str, tuple[str, int]] = {}
     for f in ds.fields:
         if f.name not in mapped:
             continue
@@ -199,6 +216,8 @@ def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> Bul
             text_fields.append(f.name)
         if f.kind == "date":
             date_fields.append(f.name)
+        if f.kind in ("int", "number", "money"):
+            numbers[f.name] = (f.kind, idx)
     headers = {fld: choice.columns[idx].header for fld, idx in mapped.items() if choice.columns[idx].header}
     return BulkPlan(
         csv_path=csv_path,
@@ -213,6 +232,7 @@ def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> Bul
         label_fields=[f for f in text_fields if mapped[f] in label_cols],
         header_texts={f: headers[f].split("/")[-1].strip() for f in text_fields if f in headers},
         header_need=max(1, len(headers) // 2),
+        numbers=numbers,
     )
 
 
@@ -233,17 +253,13 @@ def insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id:
 
 def _insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id: int) -> int:
     table = store.quote_ident(store.RAW_TABLES[ds.name])
-    cols = [f"c{i}" for i in range(bp.width)]
     types = ["DATE" if i in bp.date_columns else "VARCHAR" for i in range(bp.width)]
-    columns = "{" + ", ".join(f"'{c}': '{t}'" for c, t in zip(cols, types, strict=True)) + "}"
     consts = list(bp.constants)
     names = ", ".join(store.quote_ident(f) for f in [*bp.fields, *consts])
     values = [*bp.values, *("?::VARCHAR" for _ in consts)]
     sql = (
         f"INSERT INTO {table} (import_id, {names}) SELECT ?, {', '.join(values)} "  # noqa: S608
-        f"FROM read_csv(?, delim = ?, header = false, skip = ?, columns = {columns}, null_padding = true, "
-        "quote = '\"', escape = '\"', strict_mode = false, ignore_errors = false, dateformat = '%Y-%m-%d') "
-        "LIMIT ?"
+        f"FROM {_csv_source(bp, types)} LIMIT ?"
     )
     # at most row limit + 1 records are read: a file over the limit costs what the limit costs
     con.execute(
@@ -263,15 +279,15 @@ def _insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id
     if not rows or rows > settings.get_int("max_rows"):
         raise NotClean("row count")
     _normalise_text(con, table, bp, import_id)
-    breaches = _check_rows(con, ds, table, bp, import_id)
+    breaches, refused = _check_rows(con, ds, table, bp, import_id)
     key = [k for k in ds.key if k in bp.fields]
     key = key if len(key) == len(ds.key) else []
     prof = _profile(con, table, bp, key, import_id)
     _check_dates(bp, prof)
     _check_labels(con, table, bp, prof, import_id)
     _check_duplicates(con, ds, table, bp, prof, key, import_id)
-    if breaches:
-        raise RowsRefused(_rule_problems(con, ds, table, bp, import_id, rows))
+    if breaches or refused:
+        raise RowsRefused(_rule_problems(con, ds, table, bp, import_id, rows, refused))
     return rows
 
 
@@ -287,18 +303,27 @@ def _normalise_text(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, im
 
 
 def _rules(ds: Dataset, bp: BulkPlan) -> list[tuple[str, str, str]]:
-    """The dataset's row rules whose fields are all in the file (validate.row_problems applies the same ones)."""
+    """The dataset's row rules whose fields are all in the file (validate.row_problems applies the same ones), each
+    reading a refused number (a sentinel) as NULL, as the checked path's typed table holds it."""
     present = set(bp.fields)
-    return [
-        rule
-        for rule in validate.ROW_RULES.get(ds.name, [])
-        if set(re.findall(r"[a-z_]+", rule[0])) & {f.name for f in ds.fields} <= present
-    ]
+    names = {f.name for f in ds.fields}
+    out: list[tuple[str, str, str]] = []
+    for cond, fld, message in validate.ROW_RULES.get(ds.name, []):
+        if not set(re.findall(r"[a-z_]+", cond)) & names <= present:
+            continue
+        for name, (kind, _) in bp.numbers.items():
+            q = store.quote_ident(name)
+            cond = re.sub(rf"\b{name}\b", f"(CASE WHEN {_flag_sql(kind, q)} THEN NULL ELSE {q} END)", cond)
+        out.append((cond, fld, message))
+    return out
 
 
-def _check_rows(con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int) -> int:
-    """Required values (after trimming) and repeated headers (NotClean), then the dataset's row rules: the number
-    of rows that break one (reported by _rule_problems when nothing else is unusual)."""
+def _check_rows(
+    con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int
+) -> tuple[int, int]:
+    """Required values (after trimming) and repeated headers (NotClean), then the rows that break one of the
+    dataset's rules and the rows holding a number the native conversion refused (reported by _rule_problems
+    when nothing else is unusual)."""
     present = set(bp.fields)
     checks = [f"{store.quote_ident(f.name)} IS NULL" for f in ds.fields if f.name in present and f.required]
     if bp.header_texts:
@@ -306,30 +331,29 @@ def _check_rows(con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: Bul
         hits = " + ".join(f"CAST(coalesce({store.quote_ident(f)} = ?, false) AS INTEGER)" for f in bp.header_texts)
         checks.append(f"({hits}) >= ?")
     rules = [f"coalesce({cond}, false)" for cond, _, _ in _rules(ds, bp)]
-    if not checks and not rules:
-        return 0
+    flags = [_flag_sql(kind, store.quote_ident(f)) for f, (kind, _) in bp.numbers.items()]
     odd = " OR ".join(checks) or "false"
     found = con.execute(
-        f"SELECT count(*) FILTER ({odd}), count(*) FILTER ({' OR '.join(rules) or 'false'}) "  # noqa: S608
-        f"FROM {table} WHERE import_id = ?",
+        f"SELECT count(*) FILTER ({odd}), count(*) FILTER ({' OR '.join(rules) or 'false'}), "  # noqa: S608
+        f"count(*) FILTER ({' OR '.join(flags) or 'false'}) FROM {table} WHERE import_id = ?",
         [*bp.header_texts.values(), *([bp.header_need] if bp.header_texts else []), import_id],
     ).fetchone()
     if found and found[0]:
         raise NotClean("required values or repeated headers")
-    breaches = int(found[1]) if found else 0
-    if breaches and not bp.report_rows:
-        raise NotClean("row rules")
-    return breaches
+    breaches, refused = (int(found[1]), int(found[2])) if found else (0, 0)
+    if (breaches or refused) and not bp.report_rows:
+        raise NotClean("row rules or refused values")
+    return breaches, refused
 
 
 def _rule_problems(
-    con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int, rows: int
+    con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int, rows: int, refused: int = 0
 ) -> list[Problem]:
-    """The rule breaches as validate.row_problems reports them: per rule, in row order, each row numbered as the
-    checked path numbers it (record index after the header + header row + 1). The inserted rows of this import
-    are one contiguous run in file order (one INSERT, insertion order preserved), so a row's index is its rowid
-    less the first one; when they are not contiguous (a store that numbers rows otherwise) the checked path
-    reports instead."""
+    """The refused values and rule breaches as validate.row_problems reports them: refused values per field, then
+    per rule, in row order, each row numbered as the checked path numbers it (record index after the header +
+    header row + 1). The inserted rows of this import are one contiguous run in file order (one INSERT, insertion
+    order preserved), so a row's index is its rowid less the first one; when they are not contiguous (a store
+    that numbers rows otherwise) the checked path reports instead."""
     span = con.execute(
         f"SELECT min(rowid), max(rowid) FROM {table} WHERE import_id = ?",  # noqa: S608
         [import_id],
@@ -337,7 +361,7 @@ def _rule_problems(
     if not span or span[0] is None or int(span[1]) - int(span[0]) + 1 != rows:
         raise NotClean("rows not numbered in file order")
     first = int(span[0])
-    problems: list[Problem] = []
+    problems: list[Problem] = _refused_values(con, ds, table, bp, import_id, first) if refused else []
     for cond, fld, message in _rules(ds, bp):
         found = con.execute(
             f"SELECT rowid - ? FROM {table} WHERE import_id = ? AND {cond} ORDER BY rowid LIMIT ?",  # noqa: S608
@@ -374,6 +398,77 @@ def _profile(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, key: list
         assert lists is not None
         prof.distinct = {f: sorted(v or []) for f, v in zip(small, lists, strict=True)}
     return prof
+
+
+def _csv_source(bp: BulkPlan, types: list[str]) -> str:
+    cols = [f"c{i}" for i in range(bp.width)]
+    columns = "{" + ", ".join(f"'{c}': '{t}'" for c, t in zip(cols, types, strict=True)) + "}"
+    return (
+        f"read_csv(?, delim = ?, header = false, skip = ?, columns = {columns}, null_padding = true, "
+        "quote = '\"', escape = '\"', strict_mode = false, ignore_errors = false, dateformat = '%Y-%m-%d')"
+    )
+
+
+def _refused_values(
+    con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int, first: int
+) -> list[Problem]:
+    """Each number the native conversion refused, with the text as written and the rules' own message (the one
+    the checked path reports), found by reading that column of those records only. When the rules would read a
+    text after all (1,234, 12万 under 万元), or anything does not line up, the checked path decides."""
+    from loaders import importer, units  # the rules' coercers (importer imports this module)
+
+    limit = validate.MAX_PROBLEMS + 1
+    out: list[Problem] = []
+    for fld in bp.headers:
+        if fld not in bp.numbers:
+            continue
+        kind, idx = bp.numbers[fld]
+        q = store.quote_ident(fld)
+        flagged = [
+            int(i)
+            for (i,) in con.execute(
+                f"SELECT rowid - ? FROM {table} WHERE import_id = ? AND {_flag_sql(kind, q)} ORDER BY rowid LIMIT ?",  # noqa: S608
+                [first, import_id, limit],
+            ).fetchall()
+        ]
+        if not flagged:
+            continue
+        if len(flagged) >= limit:
+            raise NotClean("more refused values than a report lists")
+        c = store.quote_ident(f"c{idx}")
+        # the records by their index in the file, numbered as the insert read them (same reader, same options)
+        found = con.execute(
+            f"SELECT i, {c} FROM (SELECT row_number() OVER () - 1 AS i, {c} FROM "  # noqa: S608
+            f"{_csv_source(bp, ['VARCHAR'] * bp.width)}) WHERE i IN (SELECT unnest(?::BIGINT[])) ORDER BY i",
+            [str(bp.csv_path), bp.delimiter, bp.skip, flagged],
+        ).fetchall()
+        texts = {int(i): t for i, t in found}
+        if sorted(texts) != flagged or any(t is None for t in texts.values()):
+            raise NotClean("refused values do not line up")
+        header = bp.headers[fld]
+        unit = None
+        if kind == "money":
+            unit = units.in_header(header.split("/")[-1], bp.header_row, idx) or units.in_header(
+                header, bp.header_row, idx
+            )
+        fn = importer._coercer(ds, fld, header, sorted(set(texts.values())), unit, None)
+        for i in flagged:
+            raw = texts[i]
+            text = raw.strip()
+            if not text:
+                raise NotClean("a blank number")  # the checked path reads it as empty: required or NULL
+            code = coerce.excel_error(text)
+            if code:
+                message = f"是 Excel 错误值 {code}"
+            else:
+                try:
+                    fn(text)
+                except coerce.CoerceError as exc:
+                    message = exc.message
+                else:
+                    raise NotClean("the rules read this value")
+            out.append(Problem(bp.file_name, None, i + bp.header_row + 1, header, raw, message))
+    return out
 
 
 @dataclass

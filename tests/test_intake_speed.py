@@ -235,3 +235,53 @@ def test_a_ledger_without_stage_and_project_columns_takes_the_bulk_path_with_the
         assert stored(a, "costs") == stored(b, "costs")
         assert a.execute("SELECT DISTINCT project, stage FROM costs").fetchall() == [("HIS", stage or "paid")]
         assert fast.notes[:2] == checked.notes[:2] and "HIS" in fast.notes[0]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {(40, 3): "abc"},  # a non-number in the last row
+        {(5, 3): "待定", (40, 4): "N/A"},  # two columns, two rows
+        {(12, 3): "#DIV/0!", (12, 4): "-5"},  # an Excel error and, on the same row, a rule on the other field
+        {(7, 3): "1,234", (8, 4): "200"},  # the rules read 1,234: the checked path stores the file
+        {(9, 3): " 12"},  # spaces around: the rules read it
+        {(3, 3): "-9223372036854775808"},  # the sentinel's own text
+        {(2, 3): "12.5"},  # not a whole number
+    ],
+)
+def test_refused_numbers_are_reported_from_the_bulk_read_exactly_as_the_checked_path_reports_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changes: dict[tuple[int, int], str]
+) -> None:
+    rows: list[list[Any]] = [USAGE_HEADER, *usage_rows(40)]
+    for (r, c), v in changes.items():
+        rows[r][c] = v
+    fast, checked, a, b = both(write(tmp_path / "u.csv", rows), monkeypatch)
+    assert_same(fast, checked)
+    assert fast.message == checked.message
+    assert stored(a, "usage") == stored(b, "usage")
+    hist = "SELECT dataset, file_name, sheet, rows, status, message FROM import_log"
+    assert a.execute(hist).fetchall() == b.execute(hist).fetchall()
+
+
+@pytest.mark.parametrize("amount", ["abc", "#REF!", "12万", "(40)", "1,000.5", "NaN", "-"])
+def test_refused_amounts_in_a_ledger_match_the_checked_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, amount: str
+) -> None:
+    rows = cost_rows()
+    rows[30][COST_HEADER.index("金额(元)")] = amount
+    fast, checked, a, b = both(write(tmp_path / "c.csv", [COST_HEADER, *rows]), monkeypatch)
+    assert_same(fast, checked)
+    assert stored(a, "costs") == stored(b, "costs")
+
+
+def test_a_refused_number_costs_no_second_read_of_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows: list[list[Any]] = [USAGE_HEADER, *usage_rows(40)]
+    rows[40][3] = "abc"
+    calls: list[int] = []
+    monkeypatch.setattr(importer, "prepare", _no_second_read(importer.prepare, calls))
+    monkeypatch.setattr(readers, "PYTHON_PARSE_BYTES", 0)
+    (res,) = importer.import_file(store.memory_store(), write(tmp_path / "u.csv", rows))
+    assert res.status == "refused" and not calls
+    assert [(p.row, p.column, p.value) for p in res.problems] == [
+        (41, "活跃用户数", "abc")
+    ]  # line 41: the header is line 1
