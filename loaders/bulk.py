@@ -71,6 +71,14 @@ class NotClean(Exception):
     """The file needs the checked path: rolled back, nothing stored."""
 
 
+class OverLimit(Exception):
+    """More than the row limit of data rows: refused after reading limit + 1 records (rolled back)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"over the row limit of {limit}")
+        self.limit = limit
+
+
 class RowsRefused(Exception):
     """Every value read exactly and nothing else was unusual, but rows break the dataset's rules: rolled back, and
     `problems` is the report the checked path would give (each breach with its row), without reading the file again."""
@@ -245,7 +253,7 @@ def insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id:
     path stored a file (bulk rows carry no row_no), so a fault here cannot hide as a slow import."""
     try:
         return _insert(con, ds, bp, import_id)
-    except (NotClean, RowsRefused):
+    except (NotClean, RowsRefused, OverLimit):
         raise
     except Exception as exc:  # noqa: BLE001 - whatever it is, the checked path reads the file and explains it
         raise NotClean(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
@@ -276,8 +284,9 @@ def _insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id
     mine = f"FROM {table} WHERE import_id = ?"  # noqa: S608
     counted = con.execute(f"SELECT count(*) {mine}", [import_id]).fetchone()  # noqa: S608
     rows = int(counted[0]) if counted else 0
-    if not rows or rows > settings.get_int("max_rows"):
+    if not rows:
         raise NotClean("row count")
+    limit = settings.get_int("max_rows")
     _normalise_text(con, table, bp, import_id)
     breaches, refused = _check_rows(con, ds, table, bp, import_id)
     key = [k for k in ds.key if k in bp.fields]
@@ -286,6 +295,12 @@ def _insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id
     _check_dates(bp, prof)
     _check_labels(con, table, bp, prof, import_id)
     _check_duplicates(con, ds, table, bp, prof, key, import_id)
+    if rows > limit:
+        # limit + 1 rows read and every one a data row (no label, blank or repeated header): over the limit, as the
+        # checked path would find reading the same records; with any other finding the checked path decides
+        if breaches or refused:
+            raise NotClean("over the row limit, with findings")
+        raise OverLimit(limit)
     if breaches or refused:
         raise RowsRefused(_rule_problems(con, ds, table, bp, import_id, rows, refused))
     return rows

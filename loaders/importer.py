@@ -1328,6 +1328,11 @@ def import_file(
                 return [commit(con, quick, skip_invalid=skip_invalid, user=user, progress=progress)]
             except bulk.NotClean:
                 pass
+            except bulk.OverLimit as over:
+                # the refusal the checked path gives when its read of the same limit + 1 records finds them all data
+                msg = over_limit(quick.file_name, over.limit).message
+                record_refusal(con, sniff_safe(name), msg, dataset=dataset, user=user)
+                return [ImportResult(name, None, dataset, "refused", 0, None, msg, [])]
             except bulk.RowsRefused as refused:
                 # the report the checked path would give, found in the rows already read (commit_all's refusal)
                 errors = sum(1 for p in refused.problems if p.severity == "error")

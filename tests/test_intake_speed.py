@@ -323,3 +323,19 @@ def test_random_dirty_exports_get_the_same_result_on_both_paths(
         assert stored(a, "usage") == stored(b, "usage"), case
         hist = "SELECT dataset, file_name, sheet, rows, status, message FROM import_log"
         assert a.execute(hist).fetchall() == b.execute(hist).fetchall(), case
+
+
+def test_a_clean_export_over_the_limit_is_refused_from_the_bulk_read_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "25")
+    calls: list[int] = []
+    monkeypatch.setattr(importer, "prepare", _no_second_read(importer.prepare, calls))
+    path = write(tmp_path / "usage_over.csv", [USAGE_HEADER, *usage_rows(40)])
+    fast, checked, a, b = both(path, monkeypatch)
+    assert_same(fast, checked)
+    assert fast.message == checked.message and "超过上限 25" in fast.message
+    assert calls == [0]  # only the checked-only import read the file again
+    hist = "SELECT dataset, file_name, sheet, rows, status, message FROM import_log"
+    assert a.execute(hist).fetchall() == b.execute(hist).fetchall()
+    assert _counts(a) == (0, 0)

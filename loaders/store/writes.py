@@ -314,7 +314,7 @@ def commit(
             prep.report.problems,
             prep.notes,
         )
-    except (bulk.NotClean, bulk.RowsRefused):
+    except (bulk.NotClean, bulk.RowsRefused, bulk.OverLimit):
         # the checked path reads the file again and records its own attempt, or the caller records the refusal
         outcome = (None, "")
         raise
