@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--department")
+    add.add_argument("--hospital", help="a hospital group: the one hospital this person sees")
     add.add_argument("--name", default="")
     add.add_argument("--oidc", action="store_true", help="no local password: signs in through the identity provider")
     add.add_argument("--password-stdin", action="store_true")
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     role.add_argument("username")
     role.add_argument("role", choices=ROLES)
     role.add_argument("--department")
+    role.add_argument("--hospital", help="a hospital group: the one hospital this person sees")
     users.add_parser("list")
     args = parser.parse_args(argv)
 
@@ -71,9 +73,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "add":
             password = None if args.oidc else _password(args)
             accounts.add(
-                args.username, args.role, password=password, department=args.department, display_name=args.name
+                args.username,
+                args.role,
+                password=password,
+                department=args.department,
+                display_name=args.name,
+                hospital=args.hospital,
             )
-            _audit(accounts, db, "role_change", args.username, f"added: {args.role} {args.department or ''}".strip())
+            added = f"added: {args.role} {args.department or ''} {args.hospital or ''}"
+            _audit(accounts, db, "role_change", args.username, " ".join(added.split()))
         elif args.cmd in ("disable", "enable"):
             accounts.disable(args.username, args.cmd == "disable")
             _audit(accounts, db, "role_change", args.username, args.cmd + "d")
@@ -81,13 +89,14 @@ def main(argv: list[str] | None = None) -> int:
             accounts.reset(args.username, _password(args))
             _audit(accounts, db, "role_change", args.username, "password reset")
         elif args.cmd == "role":
-            before = accounts.set_role(args.username, args.role, args.department)
-            detail = f"{before[0]} {before[1] or ''} -> {args.role} {args.department or ''}"
+            before = accounts.set_role(args.username, args.role, args.department, args.hospital)
+            detail = f"{before[0]} {before[1] or ''} -> {args.role} {args.department or ''} {args.hospital or ''}"
             _audit(accounts, db, "role_change", args.username, " ".join(detail.split()))
         else:
             for u in accounts.users():
                 state = "disabled" if u["disabled"] else ("locked" if u["locked_until"] else "active")
-                print(f"{u['username']}\t{u['role']}\t{u['department'] or ''}\t{state}")
+                hospital = f"\t{u['hospital']}" if u["hospital"] else ""  # a group's member hospital, last
+                print(f"{u['username']}\t{u['role']}\t{u['department'] or ''}\t{state}{hospital}")
     except AccountError as exc:
         print(str(exc), file=sys.stderr)
         return 1

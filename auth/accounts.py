@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS users (
     failures     INTEGER NOT NULL DEFAULT 0,
     locked_until TEXT,
     must_change  INTEGER NOT NULL DEFAULT 0,
-    updated_at   TEXT NOT NULL
+    updated_at   TEXT NOT NULL,
+    hospital     TEXT                -- a hospital group: the one hospital this person sees (NULL = every one)
 );
 CREATE TABLE IF NOT EXISTS pending_audit (  -- events written while the store was locked; the app moves them
     id     INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -91,6 +92,9 @@ class Accounts:
             os.close(fd)
         with self._db() as con:
             con.executescript(SCHEMA)
+            columns = {str(r[1]) for r in con.execute("PRAGMA table_info(users)").fetchall()}
+            if "hospital" not in columns:  # an accounts file written before hospital groups
+                con.execute("ALTER TABLE users ADD COLUMN hospital TEXT")
 
     def _db(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=10, isolation_level="IMMEDIATE")
@@ -106,6 +110,7 @@ class Accounts:
         password: str | None = None,
         department: str | None = None,
         display_name: str = "",
+        hospital: str | None = None,
     ) -> None:
         _check(username, role, department)
         if password is not None:
@@ -114,21 +119,32 @@ class Accounts:
             if con.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
                 raise AccountError(f"用户 {username} 已存在 / user {username} exists")
             con.execute(
-                "INSERT INTO users (username, display_name, role, department, pw_hash, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [username, display_name, role, department, _HASHER.hash(password) if password else None, _stamp()],
+                "INSERT INTO users (username, display_name, role, department, pw_hash, updated_at, hospital) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    username,
+                    display_name,
+                    role,
+                    department,
+                    _HASHER.hash(password) if password else None,
+                    _stamp(),
+                    hospital or None,
+                ],
             )
 
-    def set_role(self, username: str, role: str, department: str | None = None) -> tuple[str | None, str | None]:
-        """Change a user's role; returns the previous (role, department) for the audit trail."""
+    def set_role(
+        self, username: str, role: str, department: str | None = None, hospital: str | None = None
+    ) -> tuple[str | None, str | None]:
+        """Change a user's role (and department and hospital); returns the previous (role, department) for the
+        audit trail."""
         _check(username, role, department)
         with self._db() as con:
             row = con.execute("SELECT role, department FROM users WHERE username = ?", [username]).fetchone()
             if row is None:
                 raise AccountError(f"没有用户 {username} / no user {username}")
             con.execute(
-                "UPDATE users SET role = ?, department = ?, updated_at = ? WHERE username = ?",
-                [role, department, _stamp(), username],
+                "UPDATE users SET role = ?, department = ?, hospital = ?, updated_at = ? WHERE username = ?",
+                [role, department, hospital or None, _stamp(), username],
             )
         return row[0], row[1]
 
@@ -155,7 +171,7 @@ class Accounts:
         with self._db() as con:
             con.row_factory = sqlite3.Row
             rows = con.execute(
-                "SELECT username, display_name, role, department, disabled, failures, locked_until, "
+                "SELECT username, display_name, role, department, hospital, disabled, failures, locked_until, "
                 "pw_hash IS NOT NULL AS local_password, updated_at FROM users ORDER BY username"
             ).fetchall()
         return [dict(r) for r in rows]
@@ -176,14 +192,14 @@ class Accounts:
         now = now or _now()
         with self._db() as con:
             row = con.execute(
-                "SELECT pw_hash, disabled, failures, locked_until, role, department, display_name "
+                "SELECT pw_hash, disabled, failures, locked_until, role, department, display_name, hospital "
                 "FROM users WHERE username = ?",
                 [username],
             ).fetchone()
             if row is None or row[0] is None:
                 _verify(_DUMMY_HASH, password)
                 return SignIn(False, "unknown" if row is None else "no_password")
-            pw_hash, disabled, failures, locked_until, role, department, display = row
+            pw_hash, disabled, failures, locked_until, role, department, display, hospital = row
             if disabled:
                 return SignIn(False, "disabled")
             until = dt.datetime.fromisoformat(locked_until) if locked_until else None
@@ -200,17 +216,17 @@ class Accounts:
             if _HASHER.check_needs_rehash(pw_hash):
                 con.execute("UPDATE users SET pw_hash = ? WHERE username = ?", [_HASHER.hash(password), username])
             con.execute("UPDATE users SET failures = 0, locked_until = NULL WHERE username = ?", [username])
-        return SignIn(True, "ok", Identity(username, role, department, display or username, "local"))
+        return SignIn(True, "ok", Identity(username, role, department, display or username, "local", hospital=hospital))
 
     def lookup(self, username: str) -> Identity | None:
         """The roles-file entry of an OIDC user (by e-mail or subject), unless disabled."""
         with self._db() as con:
             row = con.execute(
-                "SELECT role, department, display_name, disabled FROM users WHERE username = ?", [username]
+                "SELECT role, department, display_name, disabled, hospital FROM users WHERE username = ?", [username]
             ).fetchone()
         if row is None or row[3]:
             return None
-        return Identity(username, row[0], row[1], row[2] or username, "oidc")
+        return Identity(username, row[0], row[1], row[2] or username, "oidc", hospital=row[4])
 
     # ------------------------------------------------------------------ audit events written while the store was busy
 

@@ -18,11 +18,12 @@ ROLES: tuple[str, ...] = (PRESIDENT, FINANCE, DEPT_HEAD, PMO, ADMIN)
 # change ledger lives); a department head the overview, adoption and benefits; the PMO everything including
 # imports and the audit log; the admin only users/roles and the audit log.
 _DATA_PAGES = ("overview.py", "schedule.py", "money.py", "risks.py", "adoption.py", "benefits.py")
+_QUALITY_PAGES = ("data_quality.py", "grading.py")  # after go-live: data quality (department-scoped), EMR grading
 ROLE_PAGES: dict[str, frozenset[str]] = {
-    PRESIDENT: frozenset(_DATA_PAGES),
+    PRESIDENT: frozenset({*_DATA_PAGES, *_QUALITY_PAGES}),
     FINANCE: frozenset({"overview.py", "money.py"}),
-    DEPT_HEAD: frozenset({"overview.py", "adoption.py", "benefits.py"}),
-    PMO: frozenset({*_DATA_PAGES, "data.py", "audit.py"}),
+    DEPT_HEAD: frozenset({"overview.py", "adoption.py", "benefits.py", "data_quality.py"}),
+    PMO: frozenset({*_DATA_PAGES, *_QUALITY_PAGES, "data.py", "audit.py"}),
     ADMIN: frozenset({"admin.py", "audit.py"}),
 }
 
@@ -43,7 +44,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class Identity:
-    """A signed-in person. `department` binds a department head's scope; it comes from the identity only."""
+    """A signed-in person. `department` binds a department head's scope, `hospital` anyone's scope to one hospital
+    of a group (from the identity only: an OIDC claim or the roles file)."""
 
     user: str
     role: str | None
@@ -51,6 +53,7 @@ class Identity:
     name: str = ""
     source: str = "local"  # local | oidc | demo | test
     expires: dt.datetime | None = None  # the ID token's expiry (OIDC), None for local sessions
+    hospital: str | None = None  # a member hospital's people see only its rows; None = every hospital
 
     @property
     def valid_role(self) -> bool:
@@ -59,8 +62,10 @@ class Identity:
         return self.role != DEPT_HEAD or bool(self.department)  # a head without a department sees nothing
 
     def cache_key(self) -> str:
-        """Role and bound department: part of every cache key, so no two scopes ever share a cached result."""
-        return f"{self.role}:{self.department or ''}" if self.valid_role else "none:"
+        """Role, bound department and hospital: part of every cache key, so no two scopes share a cached result."""
+        if not self.valid_role:
+            return "none:"
+        return f"{self.role}:{self.department or ''}" + (f"@{self.hospital}" if self.hospital else "")
 
 
 def pages_for(identity: Identity | None) -> frozenset[str]:
@@ -76,7 +81,10 @@ def may(identity: Identity | None, action: str) -> bool:
 
 
 def bind(scope: Scope, identity: Identity | None) -> Scope:
-    """The scope a person may see: a department head's departments are always theirs alone, whatever was asked."""
+    """The scope a person may see: a department head's departments are always theirs alone, and a person bound to
+    a hospital sees that hospital alone, whatever was asked."""
+    if identity is not None and identity.hospital:
+        scope = dataclasses.replace(scope, hospitals=(identity.hospital,))
     if identity is not None and identity.role == DEPT_HEAD:
         return dataclasses.replace(scope, departments=(identity.department or "\x00none",))
     return scope

@@ -24,17 +24,21 @@ BUDGET_MS = 300.0  # the issue's ceiling for one adoption query, warm
 START = dt.date(2015, 1, 5)  # a Monday; one period per day from here
 
 
-def generate(path: Path, rows: int, departments: int = 200, systems: int = 10) -> None:
-    """Write `rows` usage rows straight into the store's raw table with SQL (range(), no Python loop).
+def generate(target: Path | str, rows: int, departments: int = 200, systems: int = 10) -> None:
+    """Write `rows` usage rows straight into the store's raw table with SQL (range(), no Python loop), as one
+    loaded import in one transaction. `target` is a DuckDB file or a group store's COCKPIT_STORE value (DuckLake:
+    one snapshot, the import id from its PostgreSQL sequence): both stores get the same rows (bench.group_bench).
 
     Each day holds departments × systems rows; about 0.1 % have no eligible users (NULL or 0) and a few rates
     exceed 100 %, so the rules are exercised too."""
-    con = store.open_store(path)
+    from loaders.store import lake
+
+    con = store.open_store(target)
+    embedded = lake.spec_of(con) is None
     try:
+        import_id = store.next_import_id(con)
+        con.execute("BEGIN")
         con.execute("DELETE FROM usage_rows")
-        row = con.execute("SELECT nextval('import_seq')").fetchone()
-        assert row is not None
-        import_id = int(row[0])
         con.execute(
             "INSERT INTO import_log (import_id, dataset, file_name, rows, imported_at, imported_by, status)"
             " VALUES (?, 'usage', 'bench', ?, now(), 'bench', 'loaded')",
@@ -56,9 +60,35 @@ def generate(path: Path, rows: int, departments: int = 200, systems: int = 10) -
             [import_id, START, per_day, departments, departments, systems, departments, rows],
         )
         store.bump_data_version(con)
-        con.execute("CHECKPOINT")
+        con.execute("COMMIT")
+        if embedded:
+            con.execute("CHECKPOINT")
     finally:
         con.close()
+
+
+def page_scope(con: Any) -> tuple[Scope, str, str]:
+    """The adoption page's default filter on the bench rows (the last 12 months of data), and the first system
+    and department, as the page picks them."""
+    row = con.execute("SELECT max(period) FROM usage").fetchone()
+    assert row is not None and row[0] is not None, "no usage rows"
+    newest = pd.Timestamp(row[0]).date()
+    scope = Scope(start=newest - dt.timedelta(days=365), end=newest, today=newest)
+    return scope, m.systems(con, scope)[0], m.departments(con, scope)[0]
+
+
+def queries(con: Any, scope: Scope, system: str, department: str) -> list[tuple[str, Callable[[], Any]]]:
+    """The adoption queries the page runs, timed by this bench and by bench.group_bench for the group store."""
+    return [
+        ("usage_ranking(system, week)", lambda: m.usage_ranking(con, scope, system)),
+        ("usage_ranking(all, week)", lambda: m.usage_ranking(con, scope)),
+        ("usage_ranking(system, month)", lambda: m.usage_ranking(con, scope, system, "month")),
+        ("rate_matrix(week)", lambda: m.rate_matrix(con, scope)),
+        ("rollout_matrix()", lambda: m.rollout_matrix(con, scope)),
+        ("trend(department, system)", lambda: m.trend(con, scope, department, system)),
+        ("my_department(department)", lambda: m.my_department(con, scope, department)),
+        ("usage_warnings(week)", lambda: m.usage_warnings(con, scope)),
+    ]
 
 
 # ------------------------------------------------------------------ the same computations in plain pandas
@@ -136,47 +166,53 @@ def pd_pairs(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def warm_median_ms(fn: Callable[[], Any], repeat: int) -> float:
+    return warm_medians_ms(fn, repeat)[0]
+
+
+def warm_medians_ms(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    """(wall, CPU) medians in ms of `repeat` warm runs. The CPU time is the whole process's (DuckDB's threads
+    included): on a shared machine the wall time also counts the wait for a core, the CPU time only the work."""
     fn()  # warm: caches, page cache, lazy imports
-    times = []
+    walls, cpus = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append((time.perf_counter() - t0) * 1000.0)
-    return statistics.median(times)
+        walls.append((time.perf_counter() - t0) * 1000.0)
+        cpus.append((time.process_time() - c0) * 1000.0)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def run(path: Path, repeat: int = 5, with_pandas: bool = True) -> list[tuple[str, float, float | None]]:
     """Time each adoption query the page runs, with the page's default filter (the last 12 months of data)."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        row = con.execute("SELECT max(period) FROM usage").fetchone()
-        assert row is not None and row[0] is not None, "no usage rows"
-        newest = pd.Timestamp(row[0]).date()
-        first = newest - dt.timedelta(days=365)
-        scope = Scope(start=first, end=newest, today=newest)
-        system = m.systems(con, scope)[0]
-        department = m.departments(con, scope)[0]
+        scope, system, department = page_scope(con)
+        assert scope.start is not None and scope.end is not None
         frame: pd.DataFrame | None = None
         if with_pandas:
             t0 = time.perf_counter()
             frame = con.execute("SELECT period, department, system, active_users, eligible_users FROM usage").df()
             frame["period"] = pd.to_datetime(frame["period"])
             print(f"(pandas: {len(frame):,} rows loaded in {time.perf_counter() - t0:.1f} s, not counted)")
-        lo, hi = pd.Timestamp(first), pd.Timestamp(newest)
+        lo, hi = pd.Timestamp(scope.start), pd.Timestamp(scope.end)
 
         def win(f: pd.DataFrame) -> pd.DataFrame:  # the same date filter, done by pandas
             return f[(f["period"] >= lo) & (f["period"] <= hi)]
 
-        cases: list[tuple[str, Callable[[], Any], Callable[[pd.DataFrame], Any]]] = [
-            ("usage_ranking(system, week)", lambda: m.usage_ranking(con, scope, system), lambda f: pd_ranking(win(f), system, "week")),
-            ("usage_ranking(all, week)", lambda: m.usage_ranking(con, scope), lambda f: pd_ranking(win(f), None, "week")),
-            ("usage_ranking(system, month)", lambda: m.usage_ranking(con, scope, system, "month"), lambda f: pd_ranking(win(f), system, "month")),
-            ("rate_matrix(week)", lambda: m.rate_matrix(con, scope), lambda f: pd_matrix(win(f), "week")),
-            ("rollout_matrix()", lambda: m.rollout_matrix(con, scope), lambda f: pd_pairs(win(f))),
-            ("trend(department, system)", lambda: m.trend(con, scope, department, system), lambda f: pd_trend(win(f), department, system, "week")),
-            ("my_department(department)", lambda: m.my_department(con, scope, department), lambda f: pd_my_department(win(f), department, "week")),
-            ("usage_warnings(week)", lambda: m.usage_warnings(con, scope), lambda f: pd_warnings(win(f), "week")),
-        ]  # fmt: skip
+        in_pandas: list[Callable[[pd.DataFrame], Any]] = [
+            lambda f: pd_ranking(win(f), system, "week"),
+            lambda f: pd_ranking(win(f), None, "week"),
+            lambda f: pd_ranking(win(f), system, "month"),
+            lambda f: pd_matrix(win(f), "week"),
+            lambda f: pd_pairs(win(f)),
+            lambda f: pd_trend(win(f), department, system, "week"),
+            lambda f: pd_my_department(win(f), department, "week"),
+            lambda f: pd_warnings(win(f), "week"),
+        ]
+        cases = [
+            (name, fn, pd_fn)
+            for (name, fn), pd_fn in zip(queries(con, scope, system, department), in_pandas, strict=True)
+        ]
         results: list[tuple[str, float, float | None]] = []
         print(f"scope: {scope.start} .. {scope.end}; system {system}, department {department}")
         print(f"{'query':32} {'duckdb ms':>10} {'pandas ms':>10} {'ratio':>7}")

@@ -8,7 +8,6 @@ files: every contract view, and every metric function that takes (con, scope).
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import itertools
 import os
 import subprocess
@@ -32,6 +31,7 @@ import pgserver  # noqa: E402
 from loaders import importer, store  # noqa: E402
 from loaders.store import lake, migrations  # noqa: E402
 from metrics.scope import Scope  # noqa: E402
+from tests.compare import assert_same, metric_functions  # noqa: E402
 
 DEMO = ROOT / "data" / "demo"
 VIEWS = ("tasks", "task_snapshots", "risks", "changes", "budget", "costs", "usage", "kpis")
@@ -68,68 +68,6 @@ def load_all(con: Any, files: list[Path]) -> None:
 def frame(con: Any, view: str) -> pd.DataFrame:
     df = con.execute(f"SELECT * EXCLUDE (import_id) FROM {store.quote_ident(view)}").df()  # noqa: S608
     return df.sort_values(list(df.columns)).reset_index(drop=True)
-
-
-def metric_functions() -> list[tuple[str, Any]]:
-    import importlib
-
-    found = []
-    for mod_name in ("overview", "money", "risks", "schedule", "adoption", "benefits", "evm"):
-        try:
-            mod = importlib.import_module(f"metrics.{mod_name}")
-        except ImportError:
-            continue
-        for name, fn in inspect.getmembers(mod, inspect.isfunction):
-            if name.startswith("_") or fn.__module__ != mod.__name__:
-                continue
-            params = list(inspect.signature(fn).parameters.values())
-            if len(params) < 2 or params[0].name != "con" or params[1].name != "scope":
-                continue
-            if any(p.default is inspect.Parameter.empty for p in params[2:]):
-                continue
-            found.append((f"{mod_name}.{name}", fn))
-    return found
-
-
-def assert_same(a: Any, b: Any, where: str) -> None:
-    """Equal results, recursively (frames, series, dataclasses, mappings, sequences, floats to 1e-9)."""
-    import dataclasses
-    import math
-
-    if isinstance(a, pd.DataFrame):
-        # a query without ORDER BY for the rows of one snapshot may list them in another order: compare as sets
-        drop = [c for c in a.columns if c == "import_id"]
-
-        def rows(df: pd.DataFrame) -> pd.DataFrame:
-            d = df.drop(columns=drop)
-            if d.columns.is_unique and len(d.columns):
-                d = d.sort_values(list(d.columns), key=lambda col: col.astype(str), kind="stable")
-            return d.reset_index(drop=True)
-
-        pd.testing.assert_frame_equal(
-            rows(a),
-            rows(b),
-            check_dtype=False,
-            rtol=1e-9,
-            obj=where,
-        )
-    elif isinstance(a, pd.Series):
-        pd.testing.assert_series_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False, obj=where)
-    elif dataclasses.is_dataclass(a) and not isinstance(a, type):
-        for f in dataclasses.fields(a):
-            assert_same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
-    elif isinstance(a, dict):
-        assert set(a) == set(b), where
-        for k in a:
-            assert_same(a[k], b[k], f"{where}[{k!r}]")
-    elif isinstance(a, list | tuple):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            assert_same(x, y, f"{where}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), where
-    else:
-        assert a == b or repr(a) == repr(b), where
 
 
 @pytest.mark.timeout(1200)
@@ -316,3 +254,68 @@ def test_maintenance_compacts_and_expires(pg: str, tmp_path: Path) -> None:
     done = lake.maintain(con, older_than_days=0)
     assert done[0] == "merge_adjacent_files" and len(done) == 3
     assert con.execute("SELECT count(*), sum(active_users) FROM usage").fetchone() == before
+
+
+SAVER = """
+import sys
+sys.path.insert(0, {root!r})
+from loaders import importer, store
+con = store.open_store(sys.argv[1])
+print("open", flush=True)
+sys.stdin.readline()  # start together
+tag = sys.argv[2]
+for i in range(12):
+    # its own exports' mappings, and one export both people map (the last save wins, whole)
+    importer.save_mapping(con, f"{{tag}}-{{i % 3}}", "usage", {{f"列{{j}}": f"{{tag}}{{i}}" for j in range(4)}})
+    importer.save_mapping(con, "shared", "usage", {{f"列{{j}}": f"{{tag}}{{i}}" for j in range(4)}})
+print("done", flush=True)
+"""
+
+
+def test_two_people_saving_mappings_at_once_both_land(pg: str, tmp_path: Path) -> None:
+    spec = new_lake(pg, tmp_path)
+    store.open_store(spec)  # the schema exists before both start
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SAVER.format(root=str(ROOT)), spec, tag],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ},
+        )  # fmt: skip
+        for tag in ("a", "b")
+    ]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "open"
+    for p in procs:
+        p.stdin.write("go\n")  # type: ignore[union-attr]
+        p.stdin.flush()  # type: ignore[union-attr]
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert [o[0].strip() for o in outs] == ["done", "done"], outs
+    con = store.open_store(spec)
+    rows = con.execute("SELECT signature, count(*), min(field), max(field) FROM column_mappings GROUP BY 1 ORDER BY 1")
+    got = {r[0]: r[1:] for r in rows.fetchall()}
+    # every export's last save is there whole: four headers, all from one save
+    assert {s: n for s, (n, _, _) in got.items()} == {**{f"{t}-{k}": 4 for t in "ab" for k in range(3)}, "shared": 4}
+    assert all(lo == hi for _, lo, hi in got.values()), got
+    assert got["a-0"][1] == "a9" and got["b-2"][1] == "b11"
+
+
+def test_each_hospitals_latest_plan_and_scope_in_the_lake(
+    pg: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from metrics import schedule
+
+    con = store.open_store(new_lake(pg, tmp_path))
+    header = ["项目", "任务编号", "任务名称", "开始时间", "完成时间", "完成百分比"]
+    d = dt.date
+    for hospital, as_of, pct in (("总院", "2026-03-08", 50), ("分院", "2026-03-01", 30)):
+        monkeypatch.setenv("COCKPIT_HOSPITAL", hospital)
+        plan = ledger(tmp_path / f"HIS计划_{hospital}_{as_of}.xlsx", [["HIS", "T1", "上线", d(2026, 3, 1), d(2026, 3, 9), pct]],
+                      header)  # fmt: skip
+        load_all(con, [plan])
+    rows = con.execute("SELECT hospital, percent_complete FROM tasks ORDER BY 1").fetchall()
+    assert rows == [("分院", 30.0), ("总院", 50.0)]  # one hospital's later plan does not hide the other's
+    mine = schedule.load_tasks(con, Scope(hospitals=("分院",)))
+    assert mine["percent_complete"].tolist() == [30.0]

@@ -821,6 +821,33 @@ def is_note_label(text: str) -> bool:
     return bool(s) and _NOTE.match(s) is not None
 
 
+# --------------------------------------------------------------------------- grades
+
+_GRADE_NUMERALS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
+_GRADE = re.compile(
+    r"(?:level|grade|lv\.?|l|第)?\s*(?P<n>\d+(?:\.0+)?|[零〇一二两三四五六七八])\s*(?:级|等级|级别)?\s*"
+    r"(?P<sub>甲等|乙等|甲|乙)?"
+)
+_GRADE_HINT = "0–8 的等级，如 5、5级、五级、四级甲等"
+
+
+def parse_grade(text: str) -> float:
+    """An evaluation grade 0..8 (EMR grading 0–8 级, 互联互通 一级…五级甲等): 5, 5级, 五级, Level 5, 第5级.
+
+    互联互通's sub-grades order 乙等 below 甲等 within a level: 四级乙等 → 4.0, 四级甲等 → 4.5."""
+    s = _norm(text).lower().replace(" ", "")
+    _check_empty(s, "等级", "grade")
+    _check_excel_error(s)
+    m = _GRADE.fullmatch(s)
+    if m is None:
+        raise CoerceError(f"「{_show(text)}」不是可识别的等级，请填写 {_GRADE_HINT} / not a grade 0–8 (5, 5级, 五级)")
+    raw = m.group("n")
+    level = _GRADE_NUMERALS[raw] if raw in _GRADE_NUMERALS else int(Decimal(raw))
+    if not 0 <= level <= 8:
+        raise CoerceError(f"「{_show(text)}」超出 0–8 级 / grade must be 0 to 8")
+    return level + (0.5 if m.group("sub") in ("甲等", "甲") else 0.0)
+
+
 # --------------------------------------------------------------------------- registry
 
 COERCERS: dict[str, Callable[[str], object]] = {
@@ -835,4 +862,5 @@ COERCERS: dict[str, Callable[[str], object]] = {
     "bool": parse_bool,
     "duration": parse_duration,
     "stage": parse_stage,
+    "grade": parse_grade,
 }

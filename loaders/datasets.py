@@ -23,6 +23,7 @@ KINDS = (
     "bool",
     "duration",  # working days
     "stage",  # committed | invoiced | paid
+    "grade",  # an evaluation grade 0..8: 5, 5级, 五级, Level 5; 四级甲等 → 4.5 (甲等 above 乙等)
 )
 
 
@@ -429,7 +430,136 @@ TARGETS = Dataset(
     ),
 )
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (TASKS, BUDGET, COSTS, RISKS, CHANGES, USAGE, KPIS, TARGETS)}
+# Data-quality checks per system, department and period (ICD-10 编码规范率, 检验项目字段标准化率, 完整性 …): the
+# check names are data; each row is a numerator over a denominator, with an optional target rate.
+QUALITY_CHECKS = Dataset(
+    name="quality_checks",
+    label_zh="数据质量",
+    label_en="Data quality",
+    mode="periodic",
+    table="quality_rows",
+    key=("period", "system", "department", "check_name"),
+    replace_key=("period", "system", "department", "check_name"),
+    fields=(
+        Field("period", "date", required=True, aliases=(*PERIOD_ALIASES, "检查日期", "统计月份")),
+        Field("system", "text", required=True, aliases=("system", "系统", "系统名称", "应用系统", "数据来源系统")),
+        Field("department", "text", aliases=("department", "dept", "科室", "科室名称", "部门")),
+        Field(
+            "check_name",
+            "text",
+            required=True,
+            aliases=("check", "check name", "quality check", "检查项", "检查项目", "质控项目", "质控指标", "规则名称"),
+            help_zh="如 ICD-10编码规范率、检验项目字段标准化率、完整性、一致性、及时性",
+            help_en="e.g. ICD-10 coding, lab field normalisation, completeness, consistency, timeliness",
+        ),
+        Field("dimension", "text", aliases=("dimension", "质量维度", "维度")),
+        Field(
+            "numerator",
+            "int",
+            required=True,
+            aliases=("numerator", "passed", "分子", "合格数", "符合数", "达标数", "合格记录数"),
+        ),
+        Field(
+            "denominator",
+            "int",
+            required=True,
+            aliases=("denominator", "checked", "分母", "检查数", "应检数", "记录总数", "检查记录数"),
+        ),
+        Field("target", "percent", aliases=("target", "target rate", "目标", "目标值", "目标率")),
+    ),
+)
+
+# The items of the EMR grading (电子病历系统应用水平分级评价) as the hospital assessed itself: the PMO fills the
+# template from the official standard (its text is never hard-coded), one row per evaluation item.
+EMR_ITEMS = Dataset(
+    name="emr_items",
+    label_zh="电子病历评级项目",
+    label_en="EMR grading items",
+    mode="snapshot",
+    table="emr_item_rows",
+    key=("item_no",),
+    fields=(
+        Field("item_no", "code", required=True, aliases=("item no", "no.", "序号", "项目序号", "项目编号")),
+        Field("role", "text", aliases=("role", "category", "工作角色", "角色")),
+        Field("item", "text", required=True, aliases=("item", "item name", "评价项目", "评价项目名称")),
+        Field(
+            "is_basic",
+            "bool",
+            required=True,
+            aliases=("basic item", "basic", "基本项", "是否基本项", "基本项目"),
+            help_zh="是 = 基本项，否 = 选择项",
+            help_en="yes = basic item, no = optional item",
+        ),
+        Field(
+            "current_level",
+            "grade",
+            required=True,
+            aliases=("current level", "当前等级", "现状等级", "当前级别", "自评等级"),
+        ),
+        Field("target_level", "grade", aliases=("target level", "目标等级", "目标级别")),
+        Field(
+            "coverage",
+            "percent",
+            aliases=("coverage", "valid application coverage", "有效应用范围", "有效应用比例"),
+            help_zh="有效应用范围，如 85% 或 0.85",
+            help_en="valid-application coverage, e.g. 85% or 0.85",
+        ),
+        Field(
+            "required_coverage",
+            "percent",
+            aliases=("required coverage", "要求范围", "要求比例", "应用范围要求"),
+            help_zh="该项达标要求的有效应用范围（如基本项 80%）",
+            help_en="the coverage the item must reach (e.g. 80% for a basic item)",
+        ),
+        Field("projects", "text", aliases=("linked projects", "关联项目", "责任项目")),
+        Field("tasks", "code", aliases=("linked tasks", "关联任务", "任务编号")),
+        Field("owner", "text", aliases=("owner", "负责人", "责任科室", "责任人")),
+    ),
+)
+
+# The hospital's targets on the national evaluations: the EMR grading's target grade (五级 → 5) with the standard's
+# requirements for that grade, and the 互联互通 maturity target (四级甲等 → 4.5), as data.
+GRADING_TARGETS = Dataset(
+    name="grading_targets",
+    label_zh="评级目标",
+    label_en="Grading targets",
+    mode="snapshot",
+    table="grading_target_rows",
+    key=("evaluation",),
+    fields=(
+        Field(
+            "evaluation",
+            "text",
+            required=True,
+            aliases=("evaluation", "评价", "评价名称", "测评", "评级"),
+            help_zh="电子病历系统应用水平分级评价 / 互联互通标准化成熟度测评 …",
+            help_en="EMR grading / interoperability maturity …",
+        ),
+        Field("current_level", "grade", aliases=("current level", "当前等级", "已达等级", "现有等级")),
+        Field("target_level", "grade", required=True, aliases=("target level", "目标等级", "目标级别")),
+        Field("due", "date", aliases=("due", "target date", "目标日期", "计划通过日期", "截止日期")),
+        Field(
+            "min_score",
+            "number",
+            aliases=("minimum score", "min total score", "最低总分", "最低总评分"),
+            help_zh="标准对目标等级要求的最低总评分（如五级 140）",
+            help_en="the standard's minimum total score for the target grade",
+        ),
+        Field(
+            "optional_required",
+            "int",
+            aliases=("optional items required", "选择项目数", "选择项要求"),
+            help_zh="目标等级须达标的选择项数（如 6/19 填 6）",
+            help_en="optional items that must reach the grade (6 of 19: write 6)",
+        ),
+        Field("linked_project", "text", aliases=("linked project", "关联项目", "责任项目")),
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in (TASKS, BUDGET, COSTS, RISKS, CHANGES, USAGE, KPIS, TARGETS, QUALITY_CHECKS, EMR_ITEMS, GRADING_TARGETS)
+}
 
 _STRIP = re.compile(r"[\s\u3000_\-:：()（）\[\]【】<>《》\"'`·.,，;；/\\*#]+")
 

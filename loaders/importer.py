@@ -150,22 +150,6 @@ def _saved_mappings(con: duckdb.DuckDBPyConnection | None) -> dict[str, tuple[st
     return out
 
 
-def save_mapping(con: duckdb.DuckDBPyConnection, sig: str, dataset: str, mapping: dict[str, str]) -> None:
-    """Remember how the user mapped this export's headers, so the next upload maps itself."""
-    con.execute("BEGIN")
-    try:
-        con.execute("DELETE FROM column_mappings WHERE signature = ?", [sig])
-        for source, fld in mapping.items():
-            con.execute(
-                "INSERT INTO column_mappings (signature, dataset, source, field, saved_at) VALUES (?, ?, ?, ?, now())",
-                [sig, dataset, source, fld],
-            )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-
-
 def prepare(
     path: str | Path,
     *,
@@ -1292,6 +1276,7 @@ def _prepare_project_xml(
 commit = writes.commit
 undo = writes.undo
 record_refusal = writes.record_refusal
+save_mapping = writes.save_mapping
 _commit_all = writes.commit_all
 db_file_of = store.db_file_of
 

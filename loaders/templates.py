@@ -43,6 +43,8 @@ SUGGESTED_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("changes", "status"): ("待审批", "已批准", "已实施", "已拒绝"),
     ("targets", "kind"): ("效益指标", "使用率"),
     ("targets", "direction"): ("越低越好", "越高越好"),
+    ("quality_checks", "dimension"): ("完整性", "一致性", "及时性", "规范性", "整合性"),
+    ("grading_targets", "evaluation"): ("电子病历系统应用水平分级评价", "互联互通标准化成熟度测评"),
 }
 
 FORMAT_HELP: dict[str, tuple[str, str]] = {
@@ -57,6 +59,7 @@ FORMAT_HELP: dict[str, tuple[str, str]] = {
     "bool": ("是/否", "yes/no (是/否)"),
     "duration": ("工期(工作日)，如 5 或 5 个工作日", "duration in working days, e.g. 5"),
     "stage": ("已签合同/已开票/已付款", "committed / invoiced / paid (已签合同/已开票/已付款)"),
+    "grade": ("等级 0–8，如 5、5级、五级、四级甲等", "grade 0–8, e.g. 5, 5级, 五级, 四级甲等"),
 }
 
 _D = dt.date
@@ -142,6 +145,38 @@ EXAMPLES: dict[str, dict[str, Cell]] = {
         "unit": "分钟",
         "direction": "越低越好",
         "system": "HIS",
+    },
+    "quality_checks": {
+        "period": _D(2026, 3, 2),
+        "system": "EMR",
+        "department": "心内科",
+        "check_name": "ICD-10编码规范率",
+        "dimension": "一致性",
+        "numerator": 1_842,
+        "denominator": 1_900,
+        "target": "95%",
+    },
+    "emr_items": {
+        "item_no": "01.01",
+        "role": "病房医师",
+        "item": "病房医嘱处理",
+        "is_basic": "是",
+        "current_level": "4级",
+        "target_level": "5级",
+        "coverage": "85%",
+        "required_coverage": "80%",
+        "projects": "EMR升级",
+        "tasks": "T012",
+        "owner": "医务处",
+    },
+    "grading_targets": {
+        "evaluation": "电子病历系统应用水平分级评价",
+        "current_level": "四级",
+        "target_level": "五级",
+        "due": _D(2026, 12, 31),
+        "min_score": 140,
+        "optional_required": 6,
+        "linked_project": "EMR升级",
     },
 }
 

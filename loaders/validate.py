@@ -251,6 +251,15 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
             "活跃用户数大于应用人数 / more active than eligible users",
         ),
     ],
+    "quality_checks": [
+        ("numerator < 0", "numerator", "分子为负数 / negative count"),
+        ("denominator < 0", "denominator", "分母为负数 / negative count"),
+        ("numerator > denominator", "numerator", "分子大于分母(合格数多于检查数) / numerator above denominator"),
+    ],
+    "emr_items": [
+        ("current_level <> floor(current_level)", "current_level", "电子病历评级没有甲等/乙等 / no sub-grades"),
+        ("target_level <> floor(target_level)", "target_level", "电子病历评级没有甲等/乙等 / no sub-grades"),
+    ],
 }
 
 

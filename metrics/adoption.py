@@ -379,7 +379,7 @@ def usage_ranking(
     (one system only; NaN for the mean), no_eligible_rows, period, previous_period, movement (▲2/▼1/–).
     `target` is a float, a dict per system, or None for the `usage_target` setting.
     """
-    in_force = targets.usage_targets(con, scope.as_of) if target is None else None
+    in_force = targets.usage_targets(con, scope.as_of, scope.one_hospital()) if target is None else None
     if in_force is not None:  # the targets dataset in force at the as-of week (issue 15)
         target = in_force.by_system
     ranked_scope = dataclasses.replace(scope, departments=tuple(compare) if compare is not None else None)
@@ -802,7 +802,7 @@ def my_department(
     None = all), whatever the department filter says."""
     everyone = dataclasses.replace(scope, departments=tuple(compare) if compare is not None else None)
     if target is None:  # the targets dataset in force at the as-of week (issue 15)
-        target = targets.system_targets(con, scope.as_of)
+        target = targets.system_targets(con, scope.as_of, scope.one_hospital())
     recent = _recent_rates(con, everyone, period, None, per_system=True)
     standing = department_standing(recent, department, target)
     overall = overall_from_recent(recent, weights, target)

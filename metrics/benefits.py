@@ -76,7 +76,7 @@ def configs_from_targets(rows: Sequence[targets.KpiTarget]) -> dict[str, KpiConf
 
 def target_configs(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, KpiConfig]:
     """The KPI configurations in force at the scope's as-of week (the targets dataset)."""
-    return configs_from_targets(targets.kpi_targets(targets.load_targets(con, scope.as_of)))
+    return configs_from_targets(targets.kpi_targets(targets.load_targets(con, scope.as_of, scope.one_hospital())))
 
 
 def is_good(change: float | None, direction: str) -> bool | None:

@@ -21,9 +21,9 @@ stored_file = store_history.stored_file
 
 
 def history(con: duckdb.DuckDBPyConnection, scope: Scope | None = None, limit: int = 500) -> pd.DataFrame:
-    """The latest imports first (loads, refusals, undos). The log is programme-wide: `scope` does not narrow it."""
-    del scope  # an import may span projects; the programme office sees every attempt
-    return store_history.history(con, limit)
+    """The latest imports first (loads, refusals, undos). The log is programme-wide: an import may span projects
+    and departments, so only the scope's hospitals narrow it (a member hospital's office sees its own attempts)."""
+    return store_history.history(con, limit, scope.hospitals if scope is not None else None)
 
 
 def replacement_statement(con: duckdb.DuckDBPyConnection, prep: importer.Prepared, lang: str = "zh") -> str | None:

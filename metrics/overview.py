@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from loaders import settings
-from metrics import adoption, benefits, definitions, evm, forecast, money, risks, schedule, targets
+from metrics import adoption, benefits, definitions, evm, forecast, grading, money, quality, risks, schedule, targets
 from metrics.scope import Scope
 
 
@@ -26,32 +26,47 @@ def critical_score() -> int:
     return risks.configured_bands().critical
 
 
-def project_options(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
-    """Every project named in any dataset, sorted."""
+def project_options(con: duckdb.DuckDBPyConnection, hospitals: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """Every project named in any dataset (of `hospitals` when given), sorted."""
+    hc, hp = Scope(hospitals=hospitals).hospital_clause()
     rows = con.execute(
-        "SELECT DISTINCT project FROM ("
-        " SELECT project FROM tasks UNION SELECT project FROM budget UNION SELECT project FROM costs"
-        " UNION SELECT project FROM risks UNION SELECT project FROM changes"
-        ") WHERE project IS NOT NULL ORDER BY project"
+        "SELECT DISTINCT project FROM ("  # noqa: S608 - our own clause
+        " SELECT project, hospital FROM tasks UNION SELECT project, hospital FROM budget"
+        " UNION SELECT project, hospital FROM costs UNION SELECT project, hospital FROM risks"
+        " UNION SELECT project, hospital FROM changes"
+        f") WHERE project IS NOT NULL AND {hc} ORDER BY project",
+        hp,
     ).fetchall()
     return tuple(str(r[0]) for r in rows)
 
 
-def department_options(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+def department_options(con: duckdb.DuckDBPyConnection, hospitals: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    hc, hp = Scope(hospitals=hospitals).hospital_clause()
     rows = con.execute(
-        "SELECT DISTINCT department FROM (SELECT department FROM usage UNION SELECT department FROM kpis)"
-        " WHERE department IS NOT NULL ORDER BY department"
+        "SELECT DISTINCT department FROM (SELECT department, hospital FROM usage"  # noqa: S608 - our own clause
+        f" UNION SELECT department, hospital FROM kpis) WHERE department IS NOT NULL AND {hc} ORDER BY department",
+        hp,
     ).fetchall()
     return tuple(str(r[0]) for r in rows)
 
 
-def snapshot_dates(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, ...]:
-    """The distinct as-of dates of plan, risk and change snapshots, newest first."""
+def hospital_options(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """The hospitals whose imports the store holds (a group store); empty in a single-hospital store."""
     rows = con.execute(
-        "SELECT DISTINCT as_of FROM ("
-        " SELECT as_of FROM task_snapshots UNION SELECT as_of FROM risk_snapshots"
-        " UNION SELECT as_of FROM change_snapshots"
-        ") WHERE as_of IS NOT NULL ORDER BY as_of DESC"
+        "SELECT DISTINCT hospital FROM imports WHERE status = 'loaded' AND hospital IS NOT NULL ORDER BY 1"
+    ).fetchall()
+    return tuple(str(r[0]) for r in rows)
+
+
+def snapshot_dates(con: duckdb.DuckDBPyConnection, hospitals: tuple[str, ...] | None = None) -> tuple[dt.date, ...]:
+    """The distinct as-of dates of plan, risk and change snapshots (of `hospitals` when given), newest first."""
+    hc, hp = Scope(hospitals=hospitals).hospital_clause()
+    rows = con.execute(
+        "SELECT DISTINCT as_of FROM ("  # noqa: S608 - our own clause
+        " SELECT as_of, hospital FROM task_snapshots UNION SELECT as_of, hospital FROM risk_snapshots"
+        " UNION SELECT as_of, hospital FROM change_snapshots"
+        f") WHERE as_of IS NOT NULL AND {hc} ORDER BY as_of DESC",
+        hp,
     ).fetchall()
     return tuple(r[0] for r in rows)
 
@@ -203,7 +218,7 @@ def usage_standing(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
     """Per live department x system at the week: rate, target (targets dataset) and below_target."""
     rates = adoption.rate_matrix(con, scope, "week")
     rollout = adoption.rollout_matrix(con, scope)
-    table = targets.usage_targets(con, scope.as_of)
+    table = targets.usage_targets(con, scope.as_of, scope.one_hospital())
     cols = ["department", "system", "rate", "target", "below_target"]
     if rates.empty or rollout.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
@@ -389,6 +404,8 @@ CHANGE_WEIGHTS: dict[str, tuple[float, float, str]] = {
     "milestone_reached": (50.0, 1.0, "one milestone"),
     "risk_closed": (40.0, 25.0, "risk score before closing"),
     "usage_rank": (30.0, 10.0, "places moved in the usage ranking"),
+    "quality_drop": (65.0, 0.10, "fall of a data-quality pass rate since the week before, share"),
+    "grading_moved": (55.0, 5.0, "points the EMR grading self-assessment score moved"),
 }
 CHANGE_COLUMNS = ["kind", "project", "subject", "before", "after", "size", "score", "page", "params"]
 PAGES = {
@@ -400,6 +417,8 @@ PAGES = {
     "change_approved": "risks",
     "kpi_crossed": "benefits",
     "usage_rank": "adoption",
+    "quality_drop": "data_quality",
+    "grading_moved": "grading",
 }
 
 
@@ -579,6 +598,7 @@ def what_changed(
     rows += overrun_changes(now_money, money_facts(con, before), week)
     rows += usage_rank_changes(adoption.usage_ranking(con, now), week)
     rows += kpi_changes(tiles, benefits.kpi_tiles(con, before), week)
+    rows += quality.overview_changes(con, now) + grading.overview_changes(con, now)
     return rank_changes(rows, top)
 
 
@@ -634,6 +654,7 @@ def decisions(con: duckdb.DuckDBPyConnection, scope: Scope, inputs: Inputs | Non
                 "age_days": (today - first).days if first else None, "cost_impact": r["due"],
                 "schedule_impact_days": None, "due": first,
             })  # fmt: skip
+    rows += grading.overview_decisions(con, scope)
     out = pd.DataFrame(rows, columns=DECISION_COLUMNS)
     out["age_days"] = pd.to_numeric(out["age_days"]).astype("Int64")
     out["schedule_impact_days"] = pd.to_numeric(out["schedule_impact_days"]).astype("Int64")
@@ -700,7 +721,7 @@ def week_view(
     """The overview of one week: pass `scope.as_of` to reproduce a past week exactly. Without one, the week is
     the latest snapshot date on or before today, so "this week" and "last week" are both weeks of data."""
     if scope.as_of is None:
-        dates = [d for d in snapshot_dates(con) if d <= scope.today_or_now()]
+        dates = [d for d in snapshot_dates(con, scope.hospitals) if d <= scope.today_or_now()]
         if dates:
             scope = dataclasses.replace(scope, as_of=dates[0])
     scope = definitions.week_scope(scope)

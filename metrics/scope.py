@@ -1,6 +1,8 @@
-"""The scope every data function takes: which projects, departments and dates a user looks at.
+"""The scope every data function takes: which hospitals, projects, departments and dates a user looks at.
 
-Sign-in binds a department head's departments (auth.roles.bind); data functions filter by it in SQL.
+Sign-in binds a department head's departments and a member hospital's people to their hospital (auth.roles.bind);
+data functions filter by it in SQL. The hospital filter rides on the project and department clauses (every data
+query applies one of them), so no metric names it by hand.
 """
 
 from __future__ import annotations
@@ -25,20 +27,38 @@ class Scope:
     end: dt.date | None = None
     as_of: dt.date | None = None  # None = latest snapshot / today
     today: dt.date | None = None  # the "today" line; None = dt.date.today()
+    hospitals: tuple[str, ...] | None = None  # None = every hospital (a single-hospital store has only NULL)
 
     def today_or_now(self) -> dt.date:
         return self.today or dt.date.today()
 
-    def project_clause(self, column: str = "project") -> tuple[str, list[object]]:
-        """A SQL condition and its parameters for the project filter (column from our own code)."""
-        if self.projects is None:
+    def one_hospital(self) -> str | None:
+        """The hospital when exactly one is chosen (its own targets apply), else None (group-wide)."""
+        return self.hospitals[0] if self.hospitals is not None and len(self.hospitals) == 1 else None
+
+    def hospital_clause(self, column: str = "hospital") -> tuple[str, list[object]]:
+        """A SQL condition on the contract views' `hospital` column (a NULL hospital is in no chosen hospital)."""
+        if self.hospitals is None:
             return "TRUE", []
-        return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [list(self.projects)]
+        return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [list(self.hospitals)]
+
+    def project_clause(self, column: str = "project") -> tuple[str, list[object]]:
+        """A SQL condition and its parameters for the project filter (column from our own code), and the hospital
+        filter on the same relation's `hospital` column."""
+        sql, params = _in_list(column, self.projects)
+        return self._and_hospital(sql, params, column)
 
     def department_clause(self, column: str = "department") -> tuple[str, list[object]]:
-        if self.departments is None:
-            return "TRUE", []
-        return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [list(self.departments)]
+        """The department filter, and the hospital filter on the same relation's `hospital` column."""
+        sql, params = _in_list(column, self.departments)
+        return self._and_hospital(sql, params, column)
+
+    def _and_hospital(self, sql: str, params: list[object], column: str) -> tuple[str, list[object]]:
+        if self.hospitals is None:
+            return sql, params
+        qualifier, dot, _ = column.rpartition(".")
+        hsql, hparams = self.hospital_clause(f"{qualifier}{dot}hospital")
+        return (hsql, hparams) if sql == "TRUE" else (f"({sql} AND {hsql})", [*params, *hparams])
 
     def date_clause(self, column: str) -> tuple[str, list[object]]:
         parts: list[str] = []
@@ -50,6 +70,12 @@ class Scope:
             parts.append(f"{column} <= ?")
             params.append(self.end)
         return (" AND ".join(parts) or "TRUE"), params
+
+
+def _in_list(column: str, values: tuple[str, ...] | None) -> tuple[str, list[object]]:
+    if values is None:
+        return "TRUE", []
+    return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [list(values)]
 
 
 DEPARTMENT_COLUMNS = ("department",)

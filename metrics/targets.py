@@ -55,19 +55,32 @@ def usage_share(value: float) -> float:
     return float(value) / 100.0 if float(value) > 1.0 else float(value)
 
 
-def load_targets(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> pd.DataFrame:
+def load_targets(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, hospital: str | None = None
+) -> pd.DataFrame:
     """The targets table in force at `as_of` (None = the latest import), kind and direction normalised.
 
+    In a hospital group each member may import its own table: with `hospital`, that hospital's table in force,
+    plus the group-wide table's rows (imported without a hospital) for every (kind, name, department) it does not
+    state. Without `hospital`, the group-wide table (all a single-hospital store has), else the latest of any.
     Rows whose kind is neither a KPI nor a usage rate keep kind None so the data page can point at them."""
     params: list[object] = []
     cutoff = "TRUE"
     if as_of is not None:
         cutoff = "as_of <= ?"
         params.append(as_of)
+    if hospital is None:
+        pick = "SELECT arg_max(import_id, (hospital IS NULL, as_of, import_id)) AS import_id FROM s"
+    else:
+        pick = (
+            "SELECT arg_max(import_id, (as_of, import_id)) AS import_id FROM s"
+            " WHERE hospital IS NULL OR hospital = ? GROUP BY hospital"
+        )
+        params.append(hospital)
     sql = (
-        "SELECT kind, name, department, baseline, target, unit, direction, system, as_of FROM target_snapshots"  # noqa: S608
-        f" WHERE import_id = (SELECT arg_max(import_id, (as_of, import_id)) FROM target_snapshots WHERE {cutoff})"
-        " ORDER BY row_no"
+        f"WITH s AS (SELECT * FROM target_snapshots WHERE {cutoff})"  # noqa: S608
+        f" SELECT kind, name, department, baseline, target, unit, direction, system, as_of, hospital FROM s"
+        f" WHERE import_id IN ({pick}) ORDER BY hospital IS NULL, row_no"
     )
     df = con.execute(sql, params).df()
     if df.empty:
@@ -75,7 +88,20 @@ def load_targets(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -
     df["kind"] = [normalise_kind(k) for k in df["kind"]]
     df["direction"] = [normalise_direction(d) for d in df["direction"]]
     df["department"] = df["department"].astype(object).where(df["department"].notna(), None)
+    if hospital is not None:
+        df = _own_rows_first(df)
     return df[TARGET_COLUMNS].reset_index(drop=True)
+
+
+def _own_rows_first(df: pd.DataFrame) -> pd.DataFrame:
+    """A hospital's rows, then the group-wide rows for (kind, name, department) the hospital does not state."""
+    own = df["hospital"].notna()
+    keys = {(k, _norm(n), d) for k, n, d in zip(df["kind"][own], df["name"][own], df["department"][own], strict=True)}
+    fallback = [
+        (k, _norm(n), d) not in keys
+        for k, n, d in zip(df["kind"][~own], df["name"][~own], df["department"][~own], strict=True)
+    ]
+    return pd.concat([df[own], df[~own][fallback]], ignore_index=True)
 
 
 @dataclass(frozen=True)
@@ -157,11 +183,15 @@ def usage_targets_of(df: pd.DataFrame, default: float | None = None) -> UsageTar
     return UsageTargets(tuple(pairs), tuple(systems), fallback)
 
 
-def usage_targets(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> UsageTargets:
-    """The usage-rate targets in force at `as_of`."""
-    return usage_targets_of(load_targets(con, as_of))
+def usage_targets(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, hospital: str | None = None
+) -> UsageTargets:
+    """The usage-rate targets in force at `as_of` (for one hospital of a group: see `load_targets`)."""
+    return usage_targets_of(load_targets(con, as_of, hospital))
 
 
-def system_targets(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> tuple[tuple[str, float], ...]:
+def system_targets(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, hospital: str | None = None
+) -> tuple[tuple[str, float], ...]:
     """Per-system usage targets as (system, share) pairs, the form metrics.adoption takes as `target`."""
-    return usage_targets(con, as_of).by_system
+    return usage_targets(con, as_of, hospital).by_system

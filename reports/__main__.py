@@ -1,5 +1,6 @@
-"""`python -m reports brief --week 2025-06-30 --lang zh --out DIR [--db PATH] [--mail]`: the weekly brief
-without a browser, so IT can schedule it; exit 0 when written (and mailed), 1 with a plain message otherwise."""
+"""`python -m reports brief --week 2025-06-30 --lang zh --out DIR [--db PATH] [--mail] [--hospital NAME]`: the weekly
+brief without a browser, so IT can schedule it; exit 0 when written (and mailed), 1 with a plain message otherwise.
+In a hospital group `--hospital` writes one member hospital's brief."""
 
 from __future__ import annotations
 
@@ -23,11 +24,15 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", type=Path, required=True)
     b.add_argument("--db", type=Path, default=None)
     b.add_argument("--mail", action="store_true", help="also mail the files (COCKPIT_SMTP_* settings)")
+    b.add_argument(
+        "--hospital", action="append", help="a hospital group: the brief of this hospital (repeat for several)"
+    )
     args = parser.parse_args(argv)
     try:
         con = store.open_store(args.db or settings.db_path())
         try:
-            scope = Scope(as_of=args.week, today=args.week, start=None, end=None)
+            hospitals = tuple(args.hospital) if args.hospital else None
+            scope = Scope(as_of=args.week, today=args.week, start=None, end=None, hospitals=hospitals)
             from metrics import overview
 
             week = overview.week_view(con, scope)

@@ -16,15 +16,19 @@ def new_store() -> duckdb.DuckDBPyConnection:
 
 
 def add_import(
-    con: duckdb.DuckDBPyConnection, dataset: str, as_of: dt.date | None = None, status: str = "loaded"
+    con: duckdb.DuckDBPyConnection,
+    dataset: str,
+    as_of: dt.date | None = None,
+    status: str = "loaded",
+    hospital: str | None = None,
 ) -> int:
     row = con.execute("SELECT nextval('import_seq')").fetchone()
     assert row is not None
     import_id = int(row[0])
     con.execute(
-        "INSERT INTO import_log (import_id, dataset, file_name, rows, imported_at, imported_by, status, as_of)"
-        " VALUES (?, ?, ?, 0, now(), 'test', ?, ?)",
-        [import_id, dataset, f"{dataset}-{import_id}.xlsx", status, as_of],
+        "INSERT INTO import_log (import_id, dataset, file_name, rows, imported_at, imported_by, status, as_of,"
+        " hospital) VALUES (?, ?, ?, 0, now(), 'test', ?, ?, ?)",
+        [import_id, dataset, f"{dataset}-{import_id}.xlsx", status, as_of, hospital],
     )
     store.bump_data_version(con)
     return import_id
@@ -35,11 +39,13 @@ def insert_rows(
     dataset: str,
     rows: Iterable[Mapping[str, Any]],
     as_of: dt.date | None = None,
+    hospital: str | None = None,
 ) -> int:
-    """Insert rows (dicts of raw-table columns) as one loaded import of `dataset`; returns its import id."""
+    """Insert rows (dicts of raw-table columns) as one loaded import of `dataset` (of `hospital`, in a group store);
+    returns its import id."""
     table = store.RAW_TABLES[dataset]
     snapshot = store.is_snapshot(dataset)
-    import_id = add_import(con, dataset, as_of=as_of if snapshot else None)
+    import_id = add_import(con, dataset, as_of=as_of if snapshot else None, hospital=hospital)
     for i, r in enumerate(rows, start=2):
         data = dict(r)
         data["import_id"] = import_id

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -58,17 +58,21 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(db: Path, workdir: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port; always terminated on the way out."""
-    port = free_port()
+def serve(
+    db: Path, workdir: Path, *, port: int | None = None, host: str = "127.0.0.1", args: Sequence[str] = ()
+) -> Iterator[str]:
+    """`streamlit run serve.py` on a loopback port (a free one unless given), waited for until healthy; always
+    terminated on the way out. `host` is the name the URL uses (an OIDC redirect names `localhost`); `args` are
+    further Streamlit options (`--secrets.files …`)."""
+    port = port or free_port()
     log = (workdir / f"server-{port}.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", *args],
         cwd=ROOT, env={**os.environ, "COCKPIT_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -105,6 +109,7 @@ def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Debian's headless Chromium through Playwright, one per test module (each test opens its own context)."""
     from playwright.sync_api import sync_playwright
 
     pw = sync_playwright().start()

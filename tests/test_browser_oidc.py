@@ -6,21 +6,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import secrets
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from auth.accounts import Accounts
-from tests.conftest import ROOT, copy_store
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, IDLE, free_port
+from tests.conftest import copy_store
+from tests.test_browser import CHROMIUM, IDLE, browser, free_port, serve
+
+__all__ = ["browser"]  # the module-scoped Chromium fixture, shared with tests/test_browser.py
 
 pytestmark = [
     pytest.mark.browser,
@@ -66,37 +62,8 @@ def serve_oidc(db: Path, workdir: Path, provider: str) -> Iterator[str]:
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n',
         encoding="utf-8",
     )
-    log = (workdir / f"server-{port}.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--secrets.files", str(secrets_file)],
-        cwd=ROOT, env={**os.environ, "COCKPIT_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    url = f"http://localhost:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited ({proc.returncode}): {Path(log.name).read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("streamlit did not become healthy within 60 s")
-            time.sleep(0.3)
+    with serve(db, workdir, port=port, host="localhost", args=["--secrets.files", str(secrets_file)]) as url:
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -114,18 +81,15 @@ def app_url(demo_template: Path, tmp_path_factory: pytest.TempPathFactory, provi
 
 
 @pytest.fixture
-def tab(app_url: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        try:
-            yield page
-        finally:
-            browser.close()
+def tab(browser: object, app_url: str) -> Iterator[object]:
+    """A fresh browser context (no cookies: signed out) of the module's Chromium."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def settle(page: object) -> None:

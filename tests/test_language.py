@@ -36,7 +36,8 @@ def data_values(db: Path) -> list[str]:
     try:
         cols = con.execute(
             "SELECT table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'"
-            " AND table_name IN ('tasks', 'budget', 'costs', 'risks', 'changes', 'usage', 'kpis')"
+            " AND table_name IN ('tasks', 'budget', 'costs', 'risks', 'changes', 'usage', 'kpis',"
+            " 'quality_checks', 'emr_items', 'grading_targets')"
         ).fetchall()
         values: set[str] = set()
         cols += [("imports", "file_name"), ("imports", "sheet")]  # file names as they were uploaded

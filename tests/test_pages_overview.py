@@ -74,7 +74,10 @@ def test_a_change_opens_its_page_with_filters(demo_db: Path) -> None:
     assert at.session_state["asof"] == WEEK
     if "projects" in params:
         assert at.session_state["projects"] == [params["projects"]]
-    title = {"schedule": "Schedule", "risks": "Risks", "money": "Money", "adoption": "Adoption", "benefits": "Benefits"}
+    if "depts" in params:
+        assert at.session_state["depts"] == [params["depts"]]
+    title = {"schedule": "Schedule", "risks": "Risks", "money": "Money", "adoption": "Adoption", "benefits": "Benefits",
+             "data_quality": "Data quality", "grading": "EMR grading"}  # fmt: skip
     assert title[str(first["page"])].split()[0] in at.title[0].value
 
 

@@ -21,6 +21,14 @@ COERCED: dict[tuple[str, str], object] = {
     ("costs", "stage"): "paid",
     ("risks", "likelihood"): 4,  # 高
     ("risks", "residual_impact"): 3,  # 中
+    ("quality_checks", "target"): 95.0,
+    ("emr_items", "is_basic"): True,
+    ("emr_items", "current_level"): 4.0,
+    ("emr_items", "target_level"): 5.0,
+    ("emr_items", "coverage"): 85.0,
+    ("emr_items", "required_coverage"): 80.0,
+    ("grading_targets", "current_level"): 4.0,
+    ("grading_targets", "target_level"): 5.0,
 }
 
 

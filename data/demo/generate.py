@@ -6,15 +6,18 @@ Deterministic (seeded Random, fixed workbook timestamps); run `.venv/bin/python 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
 import math
 import random
 import re
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 
 from openpyxl import Workbook
 
@@ -607,6 +610,16 @@ def go_live_dates(plans: list[ProjectPlan], result: dict[str, list[dict[str, Sch
     for s in SYSTEMS:
         assert set(out[s]) == set(APPLICABLE[s]), s
     return out
+
+
+def _sibling(name: str) -> ModuleType:
+    """A generator module beside this file (gen_<area>.py), however this file was loaded."""
+    spec = importlib.util.spec_from_file_location(f"demo_{name}", Path(__file__).resolve().with_name(f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def _write_xlsx(wb: Workbook, path: Path) -> None:
@@ -1393,8 +1406,10 @@ def generate(out_dir: Path) -> None:
     manifest += write_usage(out_dir, usage_rows(rng, golive))
     manifest += write_kpis(out_dir, kpi_rows(rng, golive))
     manifest += write_targets(out_dir)
+    manifest += _sibling("gen_quality").generate(out_dir, golive, _write_xlsx)
     # load order: periodic sheets first, then snapshots oldest first (ties by dataset, then project order)
     order = {"budget": 0, "costs": 1, "usage": 2, "kpis": 3, "tasks": 4, "risks": 5, "changes": 6, "targets": 7}
+    order |= {"quality_checks": 20, "grading_targets": 21, "emr_items": 22}
     manifest.sort(
         key=lambda m: (
             m["as_of"] or "",

@@ -5,10 +5,13 @@ One database object per process; every session or thread works on its own `curso
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import re
 import shutil
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +20,25 @@ import duckdb
 from loaders import settings
 from loaders.errors import ImportBusy, StoreUnavailable
 from loaders.store import migrations
+
+_HOSPITAL: contextvars.ContextVar[str | None] = contextvars.ContextVar("cockpit_import_hospital", default=None)
+
+
+def importing_hospital() -> str | None:
+    """The hospital the imports (and the replacement and same-file checks) in this context record: the signed-in
+    person's on the data page when they are bound to one (`as_hospital`), else COCKPIT_HOSPITAL of the app or
+    import job; None in a single-hospital store."""
+    return _HOSPITAL.get() or settings.get("hospital") or None
+
+
+@contextlib.contextmanager
+def as_hospital(hospital: str | None) -> Iterator[None]:
+    """Imports in this block record `hospital` (None: the setting, as without the block)."""
+    token = _HOSPITAL.set(hospital or None)
+    try:
+        yield
+    finally:
+        _HOSPITAL.reset(token)
 
 
 def quote_ident(name: str) -> str:

@@ -29,12 +29,15 @@ HISTORY_COLUMNS = (
 )
 
 
-def history(con: duckdb.DuckDBPyConnection, limit: int = 500) -> pd.DataFrame:
-    """The latest imports first (loads, refusals, undos)."""
+def history(con: duckdb.DuckDBPyConnection, limit: int = 500, hospitals: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The latest imports first (loads, refusals, undos); of `hospitals` only when given (a hospital group)."""
+    where, params = "TRUE", []
+    if hospitals is not None:
+        where, params = "hospital IN (SELECT unnest(?::VARCHAR[]))", [list(hospitals)]
     df = con.execute(
-        "SELECT import_id, imported_at, imported_by, dataset, file_name, sheet, rows, status, message,"
-        " stored_file, undone_by FROM imports ORDER BY import_id DESC LIMIT ?",
-        [limit],
+        "SELECT import_id, imported_at, imported_by, dataset, file_name, sheet, rows, status, message,"  # noqa: S608
+        f" stored_file, undone_by FROM imports WHERE {where} ORDER BY import_id DESC LIMIT ?",
+        [*params, limit],
     ).df()
     return df[list(HISTORY_COLUMNS)]
 

@@ -24,6 +24,7 @@ SQL_TYPES = {
     "bool": "BOOLEAN",
     "duration": "DOUBLE",
     "stage": "VARCHAR",
+    "grade": "DOUBLE",
 }
 
 # Columns every raw table has besides the dataset's own: which import wrote the row, and its position in the file.

@@ -172,9 +172,9 @@ def used(sql: str, params: dict[str, object]) -> dict[str, object]:
 
 
 def params(ds: Dataset, import_id: int, source: str | None, pattern: str | None) -> dict[str, object]:
-    from loaders import settings
+    from loaders.store.connection import importing_hospital
 
-    hospital = settings.get("hospital") or None
+    hospital = importing_hospital()
     return {"import_id": import_id, "dataset": ds.name, "source": source, "pattern": pattern, "hospital": hospital}
 
 

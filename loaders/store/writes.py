@@ -23,7 +23,7 @@ import duckdb
 from loaders import bulk, settings, store, uploads
 from loaders.errors import CockpitError, ImportBusy, Problem, StoreUnavailable, ValidationFailed
 from loaders.store import lake, registry, replace
-from loaders.store.connection import IMPORT_LOCK, bump_data_version, db_file_of, quote_ident
+from loaders.store.connection import IMPORT_LOCK, bump_data_version, db_file_of, importing_hospital, quote_ident
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -122,7 +122,7 @@ def _record(
             _VIA.get(),
             os.getpid(),
             socket.gethostname(),
-            settings.get("hospital") or None,
+            importing_hospital(),
         ],
     )
     return import_id
@@ -185,6 +185,28 @@ def _refusal(
         con.execute("COMMIT")
     except duckdb.Error:
         _rollback(con)
+
+
+def save_mapping(con: duckdb.DuckDBPyConnection, sig: str, dataset: str, mapping: dict[str, str]) -> None:
+    """Remember how the user mapped this export's headers, so the next upload maps itself.
+
+    In the group store this holds the store's advisory lock like an import: DuckLake has no primary key to keep one
+    mapping per (signature, header), and its DELETE conflicts at COMMIT with any other writer of the table, so two
+    people saving at once (or a save during an import) would otherwise fail or leave both mappings."""
+    with lake.store_lock(con, f"column mapping ({dataset})", notify=_tell):
+        con.execute("BEGIN")
+        try:
+            con.execute("DELETE FROM column_mappings WHERE signature = ?", [sig])
+            for source, fld in mapping.items():
+                con.execute(
+                    "INSERT INTO column_mappings (signature, dataset, source, field, saved_at)"
+                    " VALUES (?, ?, ?, ?, now())",
+                    [sig, dataset, source, fld],
+                )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
 
 
 def _tell(text: str) -> None:
@@ -356,7 +378,7 @@ def _already_loaded(con: duckdb.DuckDBPyConnection, prep: Prepared) -> ImportRes
         "SELECT import_id FROM import_log WHERE sha256 = ? AND dataset = ? AND sheet IS NOT DISTINCT FROM ?"
         " AND status = 'loaded' AND (as_of IS NOT DISTINCT FROM ?) AND hospital IS NOT DISTINCT FROM ?"
         " ORDER BY import_id DESC LIMIT 1",
-        [prep.sha256, prep.dataset, prep.sheet, prep.as_of, settings.get("hospital") or None],
+        [prep.sha256, prep.dataset, prep.sheet, prep.as_of, importing_hospital()],
     ).fetchone()
     if not same:
         return None
@@ -424,7 +446,7 @@ def _supersede(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int) -
     earlier = con.execute(
         "SELECT count(*) FROM import_log WHERE dataset = ? AND status = 'loaded' AND import_id <> ?"
         " AND hospital IS NOT DISTINCT FROM ?",
-        [prep.dataset, import_id, settings.get("hospital") or None],
+        [prep.dataset, import_id, importing_hospital()],
     ).fetchall()
     if not earlier or not earlier[0][0]:
         return None  # the first load of this dataset replaces nothing

@@ -1,4 +1,4 @@
-"""The shared sidebar filters (language, projects, departments, date range, as-of week), kept in the URL.
+"""The shared sidebar filters (language, hospitals, projects, departments, date range, as-of week), kept in the URL.
 
 app.py renders them once per run; pages read them through `scope()`. The widget keys below are also the
 query-parameter names, so a filtered view can be bookmarked: ?lang=en&projects=EMR&asof=2026-11-16.
@@ -18,11 +18,12 @@ from pages.components import session, store
 from pages.components.i18n import LANG_KEY, LANG_LABELS, LANGS, lang, t
 
 LANG_WIDGET = "lang_switch"
+HOSPITALS = "hospitals"
 PROJECTS = "projects"
 DEPARTMENTS = "depts"
 DATES = "dates"
 AS_OF = "asof"
-FILTER_KEYS = (LANG_KEY, PROJECTS, DEPARTMENTS, DATES, AS_OF)  # reserved: pages must not reuse these keys
+FILTER_KEYS = (LANG_KEY, HOSPITALS, PROJECTS, DEPARTMENTS, DATES, AS_OF)  # reserved: pages must not reuse these keys
 
 
 def default_dates(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
@@ -61,15 +62,27 @@ def language_switch() -> str:
 
 
 def sidebar() -> None:
-    """Projects, departments, date range and as-of week, each bound to its query parameter."""
-    projects = store.load(overview.project_options)
+    """Hospitals (a group store only), projects, departments, date range and as-of week, each bound to its query
+    parameter."""
     who = session.current()
-    departments = store.load(overview.department_options)
-    if who is not None and who.role == roles.DEPT_HEAD:
-        departments = (who.department or "",)  # a department head's department comes from their identity only
-    snapshots = [d.isoformat() for d in store.load(overview.snapshot_dates)]
     side = st.sidebar
     side.subheader(t("common.filter.header"))
+    bound = roles.bind(Scope(), who).hospitals  # a person bound to one hospital gets no choice
+    hospitals = store.load(overview.hospital_options) if bound is None else ()
+    if len(hospitals) > 1:
+        side.multiselect(
+            t("common.filter.hospitals"),
+            hospitals,
+            key=HOSPITALS,
+            bind="query-params",
+            placeholder=t("common.filter.all"),
+        )
+    chosen = bound or _chosen_hospitals()
+    projects = store.load(overview.project_options, chosen)
+    departments = store.load(overview.department_options, chosen)
+    if who is not None and who.role == roles.DEPT_HEAD:
+        departments = (who.department or "",)  # a department head's department comes from their identity only
+    snapshots = [d.isoformat() for d in store.load(overview.snapshot_dates, chosen)]
     side.multiselect(
         t("common.filter.projects"), projects, key=PROJECTS, bind="query-params", placeholder=t("common.filter.all")
     )
@@ -102,6 +115,10 @@ def allowed_departments(names: Sequence[str], named: Sequence[str] = ()) -> list
     return sorted(names)
 
 
+def _chosen_hospitals() -> tuple[str, ...] | None:
+    return tuple(st.session_state.get(HOSPITALS) or ()) or None
+
+
 def scope() -> Scope:
     """What the user is looking at, from the sidebar filters (empty selections mean everything)."""
     ss = st.session_state
@@ -120,5 +137,7 @@ def scope() -> Scope:
         end = picked[1] if len(picked) > 1 else None
     raw_as_of = ss.get(AS_OF)
     as_of = dt.date.fromisoformat(raw_as_of) if raw_as_of else None
-    asked = Scope(projects=projects, departments=departments, start=start, end=end, as_of=as_of)
+    asked = Scope(
+        projects=projects, departments=departments, start=start, end=end, as_of=as_of, hospitals=_chosen_hospitals()
+    )
     return roles.bind(asked, session.current())  # whatever the URL or a widget says

@@ -25,6 +25,13 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
             ("benefits.py", "common.page.benefits", ":material/trending_up:", "benefits"),
         ),
     ),
+    (
+        "data_quality.section",
+        (
+            ("data_quality.py", "data_quality.nav", ":material/fact_check:", "data_quality"),
+            ("grading.py", "grading.nav", ":material/military_tech:", "grading"),
+        ),
+    ),
     ("common.section.data", (("data.py", "common.page.data", ":material/upload_file:", "data"),)),
     (
         "common.section.admin",

@@ -74,6 +74,12 @@ def user_name() -> str:
     return who.user if who else "?"
 
 
+def hospital() -> str | None:
+    """The hospital the signed-in person is bound to (a hospital group), else None."""
+    who = current()
+    return who.hospital if who else None
+
+
 def restrict(result: T) -> T:
     """What a department head may see of a metric's result: other departments anonymised when the hospital says so."""
     keep = roles.anonymise_others(current(), anonymous_setting())
@@ -165,7 +171,11 @@ def _expired(held: Held, how: str) -> bool:
         return True
     if who.source == "local":  # disabled or re-roled since sign-in: sign in again
         now_is = _accounts().lookup(who.user)
-        return now_is is None or (now_is.role, now_is.department) != (who.role, who.department)
+        return now_is is None or (now_is.role, now_is.department, now_is.hospital) != (
+            who.role,
+            who.department,
+            who.hospital,
+        )
     return False
 
 
@@ -188,7 +198,8 @@ def _claim(info: dict[str, Any], env: str, default: str) -> str | None:
 
 
 def _oidc_identity(info: dict[str, Any]) -> Identity | None:
-    """Role and department from the ID token's claims, else from the roles file (by e-mail, then subject)."""
+    """Role, department and hospital from the ID token's claims, else from the roles file (by e-mail, then
+    subject)."""
     user = str(info.get("email") or info.get("sub") or "")
     exp = info.get("exp")
     expires = dt.datetime.fromtimestamp(float(exp), dt.UTC).replace(tzinfo=None) if exp else None
@@ -198,11 +209,12 @@ def _oidc_identity(info: dict[str, Any]) -> Identity | None:
         return None
     role = _claim(info, "COCKPIT_ROLE_CLAIM", "cockpit_role")
     department = _claim(info, "COCKPIT_DEPARTMENT_CLAIM", "cockpit_department")
+    hospital = _claim(info, "COCKPIT_HOSPITAL_CLAIM", "cockpit_hospital")
     if role is None:
         listed = _accounts().lookup(user) or _accounts().lookup(str(info.get("sub") or ""))
         if listed is not None:
-            role, department = listed.role, listed.department
-    return Identity(user, role, department, str(info.get("name") or user), "oidc", expires)
+            role, department, hospital = listed.role, listed.department, listed.hospital
+    return Identity(user, role, department, str(info.get("name") or user), "oidc", expires, hospital)
 
 
 # ------------------------------------------------------------------ the sign-in page and the sidebar
@@ -262,7 +274,7 @@ def sidebar(who: Identity) -> None:
     if who.source == "demo":
         side.warning(t("auth.demo"), icon=":material/science:")
         return
-    label = t(f"auth.role.{who.role}") + (f" · {who.department}" if who.department else "")
+    label = t(f"auth.role.{who.role}") + "".join(f" · {x}" for x in (who.department, who.hospital) if x)
     side.caption(t("auth.signed_in_as", user=who.name or who.user, role=label))
     if side.button(t("auth.sign_out"), key="auth_sign_out", icon=":material/logout:"):
         _end(who, "sign_out")

@@ -8,8 +8,9 @@ import streamlit as st
 
 from loaders import targets_io
 from loaders.errors import CockpitError
+from loaders.store import as_hospital
 from metrics import targets
-from pages.components import store
+from pages.components import session, store
 from pages.components.i18n import t
 
 FIELDS = ("kind", "name", "department", "baseline", "target", "unit", "direction", "system")
@@ -18,7 +19,8 @@ FIELDS = ("kind", "name", "department", "baseline", "target", "unit", "direction
 def panel() -> None:
     """The table in force, editable (rows can be added and removed), and a save button."""
     st.caption(t("targets.caption"))
-    current = store.load(targets.load_targets, None)[list(FIELDS)]
+    # a person bound to a hospital edits the table in force for it (its own rows, then the group-wide ones)
+    current = store.load(targets.load_targets, None, session.hospital())[list(FIELDS)]
     config = {
         "kind": st.column_config.SelectboxColumn(
             t("targets.col.kind"), options=["kpi", "usage"], required=True,
@@ -33,7 +35,8 @@ def panel() -> None:
     as_of = st.date_input(t("targets.as_of"), value=dt.date.today(), key="targets_as_of")
     if st.button(t("targets.save"), key="targets_save", type="primary"):
         try:
-            results = targets_io.save(store.cursor(), edited, as_of)
+            with as_hospital(session.hospital()):
+                results = targets_io.save(store.cursor(), edited, as_of)
         except CockpitError as exc:
             st.error(t("targets.refused", message=str(exc)))
             return

@@ -22,7 +22,9 @@ from loaders import importer, mpp, settings, templates
 from loaders.datasets import DATASETS
 from loaders.errors import CockpitError, ImportBusy
 from loaders.headers import ColumnMap
+from loaders.store import as_hospital
 from metrics import imports
+from metrics.scope import Scope
 from pages.components import session, store, ui
 from pages.components.i18n import lang, t
 
@@ -144,16 +146,17 @@ def prepared(con: duckdb.DuckDBPyConnection, item: Item) -> list[importer.Prepar
     _release(cached)
     result: list[importer.Prepared] | CockpitError
     try:
-        result = importer.prepare(
-            item["path"],
-            display_name=item["name"],
-            dataset=chosen,
-            project=project,
-            as_of=as_of if isinstance(as_of, dt.date) else None,
-            mapping=item["mapping"] or None,
-            con=con,
-            stage=stage,
-        )
+        with as_hospital(session.hospital()):  # what it would replace is its own hospital's rows
+            result = importer.prepare(
+                item["path"],
+                display_name=item["name"],
+                dataset=chosen,
+                project=project,
+                as_of=as_of if isinstance(as_of, dt.date) else None,
+                mapping=item["mapping"] or None,
+                con=con,
+                stage=stage,
+            )
     except CockpitError as exc:
         result = exc
     # a preview stores nothing, not even in the history: only a confirmed import (or its refusal) is recorded
@@ -381,7 +384,8 @@ def commit(con: duckdb.DuckDBPyConnection, item: Item, preps: list[importer.Prep
     messages: list[tuple[str, str]] = []
     for prep in preps:
         try:
-            res = importer.commit(con, prep, skip_invalid=skip_invalid, progress=progress, user=session.user_name())
+            with as_hospital(session.hospital()):  # a person bound to a hospital imports as that hospital
+                res = importer.commit(con, prep, skip_invalid=skip_invalid, progress=progress, user=session.user_name())
             session.record("import", target=prep.file_name, result=res.status, detail=f"#{res.import_id} {res.rows}")
         except ImportBusy as exc:
             st.warning(f"{t('data.busy')}  \n{shown(in_lang(exc.message))}", icon=":material/hourglass_top:")
@@ -415,7 +419,7 @@ def show_results() -> None:
 def history_panel(con: duckdb.DuckDBPyConnection) -> None:
     """The import log, and for a chosen import: its original file and an undo that asks first."""
     # Read directly, not through store.load: a refusal is logged without changing the data version.
-    df = imports.history(con)
+    df = imports.history(con, roles.bind(Scope(), session.current()))  # a bound person: their hospital's
     if df.empty:
         st.caption(t("data.history.empty"))
         return

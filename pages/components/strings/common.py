@@ -21,6 +21,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.page.audit": ("审计日志", "Audit log"),
     # sidebar filters
     "common.filter.header": ("筛选", "Filters"),
+    "common.filter.hospitals": ("医院", "Hospitals"),
     "common.filter.projects": ("项目", "Projects"),
     "common.filter.departments": ("科室", "Departments"),
     "common.filter.all": ("全部", "All"),
