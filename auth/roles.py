@@ -17,12 +17,12 @@ ROLES: tuple[str, ...] = (PRESIDENT, FINANCE, DEPT_HEAD, PMO, ADMIN)
 # Page files per role. The president sees every data page read-only; finance the overview and money (where the
 # change ledger lives); a department head the overview, adoption and benefits; the PMO everything including
 # imports and the audit log; the admin only users/roles and the audit log.
-_DATA_PAGES = ("overview.py", "schedule.py", "money.py", "risks.py", "adoption.py", "benefits.py")
+_DATA_PAGES = ("overview.py", "schedule.py", "money.py", "risks.py", "adoption.py", "benefits.py", "readiness.py")
 _QUALITY_PAGES = ("data_quality.py", "grading.py")  # after go-live: data quality (department-scoped), EMR grading
 ROLE_PAGES: dict[str, frozenset[str]] = {
     PRESIDENT: frozenset({*_DATA_PAGES, *_QUALITY_PAGES}),
     FINANCE: frozenset({"overview.py", "money.py"}),
-    DEPT_HEAD: frozenset({"overview.py", "adoption.py", "benefits.py", "data_quality.py"}),
+    DEPT_HEAD: frozenset({"overview.py", "adoption.py", "benefits.py", "readiness.py", "data_quality.py"}),
     PMO: frozenset({*_DATA_PAGES, *_QUALITY_PAGES, "data.py", "audit.py"}),
     ADMIN: frozenset({"admin.py", "audit.py"}),
 }

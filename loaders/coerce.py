@@ -29,6 +29,9 @@ __all__ = [
     "parse_money",
     "parse_number",
     "parse_percent",
+    "parse_gate_status",
+    "parse_readiness",
+    "parse_severity",
     "parse_stage",
     "parse_text",
     "strip_unit",
@@ -706,6 +709,65 @@ def parse_stage(text: str) -> str:
     return stage
 
 
+# --------------------------------------------------------------------------- readiness words (issue 16)
+
+_GATE_STATUS: dict[str, str] = {
+    **dict.fromkeys(
+        ("已满足", "满足", "达标", "已达标", "通过", "已通过", "符合", "已符合", "合格", "已完成", "完成", "是"),
+        "met",
+    ),
+    **dict.fromkeys(("√", "✓", "✔", "☑", "met", "pass", "passed", "yes", "y", "ok", "done", "true"), "met"),
+    **dict.fromkeys(
+        ("未满足", "不满足", "未达标", "不达标", "未通过", "不通过", "不符合", "不合格", "未完成", "否"), "not_met"
+    ),
+    **dict.fromkeys(("×", "✗", "✘", "☐", "not met", "notmet", "fail", "failed", "no", "n", "false"), "not_met"),
+    **dict.fromkeys(("豁免", "已豁免", "免除", "特批豁免", "waived", "waiver", "exempt", "exempted"), "waived"),
+}
+_READINESS: dict[str, str] = {
+    **dict.fromkeys(
+        ("就绪", "已就绪", "准备就绪", "已到位", "到位", "已完成", "完成", "具备", "已具备", "是"), "ready"
+    ),
+    **dict.fromkeys(("√", "✓", "✔", "☑", "ready", "yes", "y", "done", "ok", "true"), "ready"),
+    **dict.fromkeys(("未就绪", "未到位", "未完成", "进行中", "不具备", "未具备", "否"), "not_ready"),
+    **dict.fromkeys(("×", "✗", "✘", "☐", "not ready", "notready", "no", "n", "in progress", "false"), "not_ready"),
+    **dict.fromkeys(("不适用", "无需", "不涉及", "免", "/", "／", "n/a", "na", "n.a.", "not applicable"), "na"),
+}
+_SEVERITY: dict[str, str] = {
+    **dict.fromkeys(
+        ("高", "严重", "重大", "紧急", "一级", "致命", "high", "critical", "major", "severe", "urgent"), "high"
+    ),
+    **dict.fromkeys(("中", "一般", "中等", "较重", "二级", "medium", "moderate", "normal", "mid"), "medium"),
+    **dict.fromkeys(("低", "轻微", "较低", "提示", "建议", "三级", "low", "minor", "trivial"), "low"),
+}
+
+
+def _word(text: str, table: dict[str, str], what_zh: str, what_en: str, hint: str) -> str:
+    s = _norm(text).lower()
+    _check_empty(s, what_zh, what_en)
+    _check_excel_error(s)
+    found = table.get(s) or table.get(s.replace(" ", ""))
+    if found is None and s == "x":
+        raise CoerceError("「x」含义不明确(勾选还是“×”？)，请填写 是 或 否 / 'x' is ambiguous; write 是 or 否")
+    if found is None:
+        raise CoerceError(f"「{_show(text)}」不是可识别的{what_zh}，请填写 {hint} / unknown {what_en}")
+    return found
+
+
+def parse_gate_status(text: str) -> str:
+    """A gate criterion's status: met (已满足/达标/通过/是/√), not_met (未满足/不达标/否/×) or waived (豁免)."""
+    return _word(text, _GATE_STATUS, "门禁状态", "criterion status", "已满足/未满足/豁免、是/否 或 √/×")
+
+
+def parse_readiness(text: str) -> str:
+    """A readiness dimension: ready (就绪/已到位/是/√), not_ready (未就绪/否/×) or na (不适用, /, N/A)."""
+    return _word(text, _READINESS, "就绪状态", "readiness", "就绪/未就绪/不适用、是/否 或 √/×")
+
+
+def parse_severity(text: str) -> str:
+    """A severity: high (高/严重/重大), medium (中/一般) or low (低/轻微)."""
+    return _word(text, _SEVERITY, "严重程度", "severity", "高/中/低 或 严重/一般/轻微")
+
+
 # --------------------------------------------------------------------------- durations
 
 _DURATION_UNITS: tuple[tuple[tuple[str, ...], float], ...] = (
@@ -862,5 +924,8 @@ COERCERS: dict[str, Callable[[str], object]] = {
     "bool": parse_bool,
     "duration": parse_duration,
     "stage": parse_stage,
+    "gate_status": parse_gate_status,
+    "readiness": parse_readiness,
+    "severity": parse_severity,
     "grade": parse_grade,
 }

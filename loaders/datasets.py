@@ -1,4 +1,4 @@
-"""Declarative schemas of the seven datasets: canonical fields, their kinds, and header aliases.
+"""Declarative schemas of the datasets: canonical fields, their kinds, and header aliases.
 
 The importer maps a file's headers onto these fields; the store's views use the same canonical names.
 Aliases are compared after `normalise_header` (lower case, no spaces, brackets or punctuation).
@@ -23,6 +23,9 @@ KINDS = (
     "bool",
     "duration",  # working days
     "stage",  # committed | invoiced | paid
+    "gate_status",  # met | not_met | waived (已满足/未满足/豁免, 是/否, √/×)
+    "readiness",  # ready | not_ready | na (就绪/未就绪/不适用)
+    "severity",  # high | medium | low (严重/一般/轻微, 高/中/低)
     "grade",  # an evaluation grade 0..8: 5, 5级, 五级, Level 5; 四级甲等 → 4.5 (甲等 above 乙等)
 )
 
@@ -430,6 +433,194 @@ TARGETS = Dataset(
     ),
 )
 
+# ---- go-live readiness (issue 16): quality-gate criteria, training, chief-user feedback, supervision, readiness
+DEPARTMENT_ALIASES = ("department", "dept", "科室", "科室名称", "部门", "使用科室", "上线科室")
+SYSTEM_ALIASES = ("system", "系统", "系统名称", "应用系统", "application")
+
+# Each criterion of a quality gate; a criterion whose measure the store holds (training coverage, usage rate, open
+# critical risks, test pass rate) is computed by metrics.readiness, the typed status is kept beside it.
+GATE_CRITERIA = Dataset(
+    name="gate_criteria",
+    label_zh="质量门禁",
+    label_en="Gate criteria",
+    mode="snapshot",
+    table="gate_criterion_rows",
+    key=("project", "gate", "criterion"),
+    fields=(
+        Field("project", "text", required=True, aliases=PROJECT_ALIASES),
+        Field(
+            "gate",
+            "text",
+            required=True,
+            aliases=("gate", "quality gate", "gate name", "门禁", "质量门禁", "门禁名称", "上线评审", "评审节点"),
+        ),
+        Field(
+            "department", "text", aliases=DEPARTMENT_ALIASES, help_zh="本次上线的科室", help_en="department going live"
+        ),
+        Field("system", "text", aliases=SYSTEM_ALIASES),
+        Field("due", "date", aliases=("due", "gate date", "门禁日期", "评审日期", "计划评审日期", "计划日期")),
+        Field(
+            "criterion",
+            "text",
+            required=True,
+            aliases=("criterion", "criteria", "门禁标准", "准入标准", "准入条件", "评审标准", "检查项", "标准"),
+        ),
+        Field(
+            "measure",
+            "text",
+            aliases=("measure", "衡量指标", "考核指标", "指标"),
+            help_zh="培训覆盖率、使用率、严重风险数、测试通过率由系统计算",
+            help_en="training coverage, usage rate, critical risks, test pass rate are computed",
+        ),
+        Field("threshold", "text", aliases=("threshold", "阈值", "门槛", "目标要求", "要求"), help_zh="如 ≥ 90%、= 0"),
+        Field("actual", "text", aliases=("actual", "实际值", "实测值", "当前值")),
+        Field(
+            "status",
+            "gate_status",
+            aliases=("status", "状态", "是否满足", "达成情况", "结论", "评审结论"),
+            help_zh="已满足/未满足/豁免(也可 是/否、√/×)",
+            help_en="met / not met / waived",
+        ),
+        Field("reason", "text", aliases=("reason", "waiver reason", "豁免原因", "豁免理由", "原因说明", "说明")),
+        Field("evidence", "text", aliases=("evidence", "evidence link", "证据", "证据链接", "证明材料", "佐证材料")),
+        Field("signed_by", "text", aliases=("signed off by", "sign-off", "签字人", "签核人", "确认人", "签字")),
+        Field("signed_on", "date", aliases=("signed on", "sign-off date", "签字日期", "签核日期", "确认日期")),
+    ),
+)
+
+# Training records: per department and system, the staff to train and how many were trained and passed the exam,
+# as of a date (each row is the count reached by that date; a later date adds, the same date replaces).
+TRAINING = Dataset(
+    name="training",
+    label_zh="培训记录",
+    label_en="Training records",
+    mode="periodic",
+    table="training_rows",
+    key=("date", "department", "system"),
+    replace_key=("date", "department", "system"),
+    fields=(
+        Field("date", "date", required=True, aliases=("date", "as of", "培训日期", "统计日期", "截至日期", "日期")),
+        Field("department", "text", required=True, aliases=DEPARTMENT_ALIASES),
+        Field("system", "text", required=True, aliases=SYSTEM_ALIASES),
+        Field(
+            "staff",
+            "int",
+            required=True,
+            aliases=("staff to train", "staff", "应培训人数", "应培训", "需培训人数", "培训对象人数", "应训人数"),
+        ),
+        Field("trained", "int", required=True, aliases=("trained", "已培训人数", "已培训", "完成培训人数", "实训人数")),
+        Field(
+            "passed",
+            "int",
+            aliases=("exam passed", "passed", "考核通过人数", "考试通过人数", "考核通过", "通过人数", "合格人数"),
+        ),
+    ),
+)
+
+FEEDBACK = Dataset(
+    name="feedback",
+    label_zh="首席用户反馈",
+    label_en="Chief-user feedback",
+    mode="periodic",
+    table="feedback_rows",
+    key=("department", "system", "feedback_id"),
+    replace_key=("department", "system", "feedback_id"),
+    fields=(
+        Field(
+            "feedback_id",
+            "code",
+            required=True,
+            aliases=("feedback id", "id", "反馈编号", "问题编号", "编号", "序号"),
+        ),
+        Field("department", "text", required=True, aliases=DEPARTMENT_ALIASES),
+        Field("system", "text", required=True, aliases=SYSTEM_ALIASES),
+        Field("issue", "text", required=True, aliases=("issue", "问题描述", "反馈内容", "反馈问题", "问题")),
+        Field(
+            "category",
+            "text",
+            aliases=("category", "问题类别", "问题类型", "类别", "分类"),
+            help_zh="界面/流程/缺陷/培训",
+            help_en="UI / workflow / bug / training",
+        ),
+        Field("severity", "severity", aliases=("severity", "priority", "严重程度", "严重性", "优先级", "级别")),
+        Field("raised", "date", required=True, aliases=("raised", "date raised", "提出日期", "反馈日期", "登记日期")),
+        Field("resolved", "date", aliases=("resolved", "date resolved", "解决日期", "关闭日期", "完成日期")),
+        Field("status", "text", aliases=("status", "状态", "处理状态", "处理结果")),
+        Field("chief_user", "text", aliases=("chief user", "raised by", "首席用户", "反馈人", "提出人")),
+    ),
+)
+
+SUPERVISION = Dataset(
+    name="supervision",
+    label_zh="第三方监理意见",
+    label_en="Supervision findings",
+    mode="periodic",
+    table="supervision_rows",
+    key=("project", "finding_id"),
+    replace_key=("project", "finding_id"),
+    fields=(
+        Field(
+            "finding_id",
+            "code",
+            required=True,
+            aliases=("finding id", "id", "意见编号", "监理意见编号", "编号", "序号"),
+        ),
+        Field("project", "text", required=True, aliases=PROJECT_ALIASES),
+        Field(
+            "area",
+            "text",
+            aliases=("area", "category", "意见类别", "检查类别", "类别", "专业"),
+            help_zh="进度/质量/安全/合同",
+            help_en="schedule / quality / safety / contract",
+        ),
+        Field(
+            "finding",
+            "text",
+            required=True,
+            aliases=("finding", "监理意见", "意见内容", "发现问题", "存在问题", "问题描述"),
+        ),
+        Field("severity", "severity", aliases=("severity", "严重程度", "严重性", "级别")),
+        Field("action", "text", aliases=("corrective action", "action", "整改措施", "纠正措施", "整改要求")),
+        Field("raised", "date", aliases=("raised", "issued", "下发日期", "提出日期", "发出日期")),
+        Field("due", "date", aliases=("due", "due date", "整改期限", "要求完成日期", "整改截止日期", "截止日期")),
+        Field("status", "text", aliases=("status", "状态", "整改状态")),
+        Field("closed", "date", aliases=("closed", "closed on", "关闭日期", "整改完成日期", "完成日期")),
+        Field("closed_by", "text", aliases=("closed by", "关闭人", "验证人", "复查人")),
+    ),
+)
+
+DEPT_READINESS = Dataset(
+    name="dept_readiness",
+    label_zh="科室上线准备",
+    label_en="Department readiness",
+    mode="snapshot",
+    table="dept_readiness_rows",
+    key=("project", "system", "department", "dimension"),
+    fields=(
+        Field("project", "text", required=True, aliases=PROJECT_ALIASES),
+        Field("system", "text", aliases=SYSTEM_ALIASES),
+        Field("department", "text", required=True, aliases=DEPARTMENT_ALIASES),
+        Field(
+            "dimension",
+            "text",
+            required=True,
+            aliases=("dimension", "readiness dimension", "准备维度", "就绪维度", "准备事项", "准备项", "维度"),
+            help_zh="硬件/网络/培训/数据迁移/流程签字/首席用户",
+            help_en="hardware / network / training / data migration / workflow sign-off / chief user",
+        ),
+        Field(
+            "status",
+            "readiness",
+            required=True,
+            aliases=("status", "ready", "就绪状态", "是否就绪", "准备情况", "状态"),
+            help_zh="就绪/未就绪/不适用(也可 是/否、√/×)",
+            help_en="ready / not ready / n.a.",
+        ),
+        Field("go_live", "date", aliases=("go-live", "planned go-live", "计划上线日期", "上线日期")),
+        Field("note", "text", aliases=("note", "备注")),
+    ),
+)
+
 # Data-quality checks per system, department and period (ICD-10 编码规范率, 检验项目字段标准化率, 完整性 …): the
 # check names are data; each row is a numerator over a denominator, with an optional target rate.
 QUALITY_CHECKS = Dataset(
@@ -558,7 +749,24 @@ GRADING_TARGETS = Dataset(
 
 DATASETS: dict[str, Dataset] = {
     d.name: d
-    for d in (TASKS, BUDGET, COSTS, RISKS, CHANGES, USAGE, KPIS, TARGETS, QUALITY_CHECKS, EMR_ITEMS, GRADING_TARGETS)
+    for d in (
+        TASKS,
+        BUDGET,
+        COSTS,
+        RISKS,
+        CHANGES,
+        USAGE,
+        KPIS,
+        TARGETS,
+        QUALITY_CHECKS,
+        EMR_ITEMS,
+        GRADING_TARGETS,
+        GATE_CRITERIA,
+        TRAINING,
+        FEEDBACK,
+        SUPERVISION,
+        DEPT_READINESS,
+    )
 }
 
 _STRIP = re.compile(r"[\s\u3000_\-:：()（）\[\]【】<>《》\"'`·.,，;；/\\*#]+")

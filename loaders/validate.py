@@ -251,6 +251,22 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
             "活跃用户数大于应用人数 / more active than eligible users",
         ),
     ],
+    "gate_criteria": [
+        (
+            "status = 'waived' AND reason IS NULL",
+            "reason",
+            "豁免的标准必须写明豁免原因 / a waived criterion needs a reason",
+        )
+    ],
+    "training": [
+        ("staff < 0", "staff", "应培训人数为负数 / negative count"),
+        ("trained < 0", "trained", "已培训人数为负数 / negative count"),
+        ("passed < 0", "passed", "考核通过人数为负数 / negative count"),
+        ("trained > staff", "trained", "已培训人数大于应培训人数 / more trained than staff to train"),
+        ("passed > trained", "passed", "考核通过人数大于已培训人数 / more passed than trained"),
+    ],
+    "feedback": [("resolved < raised", "resolved", "解决日期早于提出日期 / resolved before raised")],
+    "supervision": [("closed < raised", "closed", "关闭日期早于下发日期 / closed before raised")],
     "quality_checks": [
         ("numerator < 0", "numerator", "分子为负数 / negative count"),
         ("denominator < 0", "denominator", "分母为负数 / negative count"),

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from loaders import settings, store
-from metrics import targets
+from metrics import readiness, targets
 from metrics.scope import Scope
 
 Period = Literal["week", "month"]
@@ -722,6 +722,16 @@ def rollout_matrix(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
         users.setdefault(str(system), []).append(str(dep))
     deps = sorted({str(d) for _, d in pairs})
     return match_rollout(_milestones(con, scope), deps, sorted(users), today, users)
+
+
+# the roll-out table's columns: phase and dates, then readiness before go-live beside usage after it (issue 16)
+ROLLOUT_SHOWN = ["department", "system", "phase_label", "pilot_date", "live_date", "milestone", "coverage_before",
+                 "ready_before", "rate_after"]  # fmt: skip
+
+
+def rollout_readiness(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """The roll-out matrix with readiness before go-live and usage after it (metrics.readiness.rollout_readiness)."""
+    return readiness.with_readiness(con, scope, rollout_matrix(con, scope))
 
 
 def system_go_live(rollout: pd.DataFrame, system: str, how: Literal["first", "median"] = "first") -> dt.date | None:

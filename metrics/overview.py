@@ -17,7 +17,20 @@ import duckdb
 import pandas as pd
 
 from loaders import settings
-from metrics import adoption, benefits, definitions, evm, forecast, grading, money, quality, risks, schedule, targets
+from metrics import (
+    adoption,
+    benefits,
+    definitions,
+    evm,
+    forecast,
+    grading,
+    money,
+    quality,
+    readiness,
+    risks,
+    schedule,
+    targets,
+)
 from metrics.scope import Scope
 
 
@@ -654,6 +667,7 @@ def decisions(con: duckdb.DuckDBPyConnection, scope: Scope, inputs: Inputs | Non
                 "age_days": (today - first).days if first else None, "cost_impact": r["due"],
                 "schedule_impact_days": None, "due": first,
             })  # fmt: skip
+    rows += readiness.decision_rows(con, scope)  # gates due with unmet criteria, overdue supervision findings
     rows += grading.overview_decisions(con, scope)
     out = pd.DataFrame(rows, columns=DECISION_COLUMNS)
     out["age_days"] = pd.to_numeric(out["age_days"]).astype("Int64")

@@ -12,7 +12,7 @@ from pages.components.i18n import lang, t
 ALL = ""  # the system picker's "all systems (weighted mean)" choice
 PICKED = "adoption_picked_department"  # the department clicked in the ranking, kept across reruns
 TABS = "adoption_tabs"  # the open lower tab (its label): tabs are lazy, only the open one runs its queries
-PCT = ("rate", "gap", "target", "others_median")
+PCT = ("rate", "gap", "target", "others_median", "coverage_before", "ready_before", "rate_after")
 
 
 def show(df: pd.DataFrame, names: list[str], name: str | None = None) -> None:
@@ -107,10 +107,10 @@ if heat.open:
 if rollout.open:
     with rollout:
         st.caption(t("adoption.rollout.caption"))
-        matrix = store.load(m.rollout_matrix, scope)
+        matrix = store.load(m.rollout_readiness, scope)
         matrix = m.labelled(m.mask_departments(matrix, visible) if anonymous else matrix, "phase", lang())
         st.plotly_chart(charts.rollout_chart(matrix, lang()), width="stretch", key="adoption_rollout")
-        show(matrix, ["department", "system", "phase_label", "pilot_date", "live_date", "milestone"], "rollout_matrix")
+        show(matrix, m.ROLLOUT_SHOWN, "rollout_matrix")
 if trend_tab.open:
     with trend_tab:
         picked, options = st.session_state.get(PICKED), [ALL, *sorted(named)]

@@ -117,7 +117,9 @@ def tables(week: overview.Week, lang: str) -> list[Table]:
             c("kind"): [tr(f"kind.{k}", lang) for k in d["kind"]],
             c("project"): d["project"],
             c("item"): [f"{i} {t}" for i, t in zip(d["id"], d["title"], strict=True)],
-            c("age"): [None if k == "gate" else a for k, a in zip(d["kind"], d["age_days"], strict=True)],
+            c("age"): [
+                None if k in ("gate", "gate_unmet") else a for k, a in zip(d["kind"], d["age_days"], strict=True)
+            ],
             c("due"): d["due"],
             c("impact"): d["cost_impact"],
             c("days"): d["schedule_impact_days"],

@@ -113,6 +113,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "kind.risk_review": ("严重风险逾期未评审", "Critical risk past its review"),
     "kind.gate": ("质量关口到期", "Quality gate due"),
     "kind.payment": ("验收前的待付款", "Payment due before acceptance"),
+    "kind.gate_unmet": ("上线门禁有未满足标准", "Go-live gate with unmet criteria"),
+    "kind.finding_overdue": ("监理意见逾期未整改", "Supervision finding overdue"),
     "sheet.status": ("项目状态", "Status"),
     "sheet.changes": ("本周变化", "Changes"),
     "sheet.decisions": ("待决事项", "Decisions"),

@@ -98,8 +98,9 @@ def test_manifest_lists_every_file_in_load_order(out: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     data_files = {rel for rel in _files(out) if not rel.endswith((".json", ".md"))}
     assert {m["file"] for m in manifest} == data_files
-    assert len(manifest) == 42 + 7 + 2 + 4 + 1 + 4  # plans, risk registers, change logs, periodic sheets, targets,
+    assert len(manifest) == 42 + 7 + 2 + 4 + 1 + 4 + 6  # plans, risk registers, change logs, periodic sheets, targets,
     # + quality: data-quality checks, grading targets, two EMR grading self-assessments
+    # + readiness (gen_readiness): training, feedback, supervision, 2 gate checklists, department readiness
     keys = [m["as_of"] or "" for m in manifest]
     assert keys == sorted(keys)
     for m in manifest:
@@ -123,6 +124,7 @@ def _header_matches(dataset: str, header: str) -> bool:
 def test_headers_are_known_aliases(out: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     header_row = {"risks": 4, "budget": 3, "targets": 2, "quality_checks": 2, "emr_items": 3}
+    header_row |= {"training": 2, "feedback": 3, "supervision": 2, "gate_criteria": 3, "dept_readiness": 2}
     for m in manifest:
         path = out / m["file"]
         if path.suffix == ".csv":

@@ -37,6 +37,7 @@ def data_values(db: Path) -> list[str]:
         cols = con.execute(
             "SELECT table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'"
             " AND table_name IN ('tasks', 'budget', 'costs', 'risks', 'changes', 'usage', 'kpis',"
+            " 'gate_criteria', 'training', 'feedback', 'supervision', 'dept_readiness',"
             " 'quality_checks', 'emr_items', 'grading_targets')"
         ).fetchall()
         values: set[str] = set()

@@ -21,6 +21,11 @@ COERCED: dict[tuple[str, str], object] = {
     ("costs", "stage"): "paid",
     ("risks", "likelihood"): 4,  # 高
     ("risks", "residual_impact"): 3,  # 中
+    ("gate_criteria", "status"): "met",  # 已满足
+    ("gate_criteria", "reason"): None,
+    ("feedback", "severity"): "medium",  # 中
+    ("supervision", "severity"): "high",  # 高
+    ("dept_readiness", "status"): "ready",  # 就绪
     ("quality_checks", "target"): 95.0,
     ("emr_items", "is_basic"): True,
     ("emr_items", "current_level"): 4.0,

@@ -1407,9 +1407,11 @@ def generate(out_dir: Path) -> None:
     manifest += write_kpis(out_dir, kpi_rows(rng, golive))
     manifest += write_targets(out_dir)
     manifest += _sibling("gen_quality").generate(out_dir, golive, _write_xlsx)
+    manifest += _sibling("gen_readiness").generate(out_dir, _write_xlsx, golive)  # readiness (issue 16)
     # load order: periodic sheets first, then snapshots oldest first (ties by dataset, then project order)
     order = {"budget": 0, "costs": 1, "usage": 2, "kpis": 3, "tasks": 4, "risks": 5, "changes": 6, "targets": 7}
     order |= {"quality_checks": 20, "grading_targets": 21, "emr_items": 22}
+    order |= {"training": 8, "feedback": 9, "supervision": 10, "gate_criteria": 11, "dept_readiness": 12}
     manifest.sort(
         key=lambda m: (
             m["as_of"] or "",

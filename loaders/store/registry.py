@@ -24,6 +24,9 @@ SQL_TYPES = {
     "bool": "BOOLEAN",
     "duration": "DOUBLE",
     "stage": "VARCHAR",
+    "gate_status": "VARCHAR",
+    "readiness": "VARCHAR",
+    "severity": "VARCHAR",
     "grade": "DOUBLE",
 }
 

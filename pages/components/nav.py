@@ -18,6 +18,7 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
     ("common.section.schedule", (("schedule.py", "common.page.schedule", ":material/view_timeline:", "schedule"),)),
     ("common.section.money", (("money.py", "common.page.money", ":material/payments:", "money"),)),
     ("common.section.risks", (("risks.py", "common.page.risks", ":material/warning:", "risks"),)),
+    ("common.section.readiness", (("readiness.py", "common.page.readiness", ":material/fact_check:", "readiness"),)),
     (
         "common.section.adoption",
         (

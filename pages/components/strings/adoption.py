@@ -29,6 +29,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "adoption.col.pilot_date": ("试点日期", "Pilot date"),
     "adoption.col.live_date": ("上线日期", "Go-live date"),
     "adoption.col.milestone": ("里程碑", "Milestone"),
+    "adoption.col.coverage_before": ("上线前培训覆盖率", "Training coverage before go-live"),
+    "adoption.col.ready_before": ("上线准备就绪比例", "Readiness items ready"),
+    "adoption.col.rate_after": ("上线后使用率", "Usage rate after go-live"),
     "adoption.beside.title": ("{department} 的使用率趋势", "{department}: usage trend"),
     "adoption.beside.hint": (
         "点击左侧任一科室的柱形，这里显示它的趋势。",

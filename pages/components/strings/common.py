@@ -19,6 +19,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.section.admin": ("管理", "Administration"),
     "common.page.admin": ("用户与角色", "Users & roles"),
     "common.page.audit": ("审计日志", "Audit log"),
+    "common.section.readiness": ("上线准备", "Go-live readiness"),
+    "common.page.readiness": ("上线准备", "Go-live readiness"),
     # sidebar filters
     "common.filter.header": ("筛选", "Filters"),
     "common.filter.hospitals": ("医院", "Hospitals"),

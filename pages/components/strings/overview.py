@@ -79,6 +79,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.kind.risk_review": ("严重风险逾期未评审", "Critical risk past its review"),
     "overview.kind.gate": ("质量关口到期", "Quality gate due"),
     "overview.kind.payment": ("验收前的待付款", "Payment due before acceptance"),
+    "overview.kind.gate_unmet": ("上线门禁有未满足标准", "Go-live gate with unmet criteria"),
+    "overview.kind.finding_overdue": ("监理意见逾期未整改", "Supervision finding overdue"),
     "overview.decisions": ("待院长决策", "Decisions waiting"),
     "overview.no_decisions": ("没有待决事项。", "Nothing waits for a decision."),
     "overview.kpis": ("效益指标", "Headline KPIs"),
