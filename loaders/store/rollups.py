@@ -1,4 +1,4 @@
-"""The usage rollups (table usage_rollup, migration 0009_speed): weekly and monthly sums per department and system, rebuilt inside the transaction of every import or undo that changes usage, for the buckets it touches.
+"""The usage rollups (table usage_rollup, migration 0010_speed): weekly and monthly sums per department and system, rebuilt inside the transaction of every import or undo that changes usage, for the buckets it touches.
 `store_meta.usage_rollup_version` records the data version they match; readers fall back to the rows otherwise."""
 
 from __future__ import annotations
