@@ -52,6 +52,7 @@ maintain: $(GSTAMP)
 
 bench: $(STAMP) $(GSTAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.pages_bench
 	$(GVENV)/bin/python -m bench.group_bench --rows 10000000
 
 demo: $(STAMP)

@@ -14,16 +14,22 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from loaders import coerce, importer, settings, store
+from loaders import settings
 from loaders.datasets import DATASETS
 from loaders.errors import CockpitError
-from loaders.store import history as store_history
-from loaders.store import inbox, writes
-from loaders.store.connection import StoreLocked
+
+# DuckDB, pandas and pyarrow are imported by the command that needs them, so `--help` and a usage error answer at
+# once and an import pays only for what its file needs (tests/test_startup.py)
+if TYPE_CHECKING:
+    from loaders import importer
+    from loaders.store.connection import StoreLocked
 
 
 def _date(text: str) -> dt.date:
+    from loaders import coerce
+
     try:
         return coerce.parse_date(text)
     except coerce.CoerceError as exc:
@@ -73,11 +79,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_result(res: importer.ImportResult, out: list[str]) -> None:
+    from loaders.store import writes
+
     writes.result_lines(res, out)
 
 
 def _hand_to_inbox(args: argparse.Namespace, db: str, locked: StoreLocked) -> int:
     """The app holds the store: give the files to its inbox; with --wait, report the outcome like an import."""
+    from loaders.store import inbox
+
     folder = inbox.inbox_dir(db)
     beat = inbox.worker_alive(folder)
     # the holder is the dashboard when it runs this inbox's worker (its heartbeat names its process)
@@ -122,6 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     db = getattr(args, "db_sub", None) or args.db or settings.get("store") or settings.get("db_path")
     lines: list[str] = []
+    from loaders import importer, store
+    from loaders.store import writes
+    from loaders.store.connection import StoreLocked
+
     try:
         if args.command == "demo":
             from loaders.demo import build_demo
@@ -144,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         try:
             if args.command == "history":
+                from loaders.store import history as store_history
+
                 for row in store_history.history_rows(con):
                     print(" | ".join("" if v is None else str(v) for v in row))
                 return 0

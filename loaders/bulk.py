@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import math
 import re
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,11 +32,34 @@ import duckdb
 
 from loaders import coerce, settings, store, validate
 from loaders.datasets import Dataset
+from loaders.errors import Problem
 from loaders.headers import HeaderChoice
 
 SENTINEL = "cockpit-bulk-not-clean"
 # kinds with an exact native conversion (see _value_sql)
-NATIVE_KINDS = ("date", "int", "number", "money", "text", "code")
+NATIVE_KINDS = ("date", "int", "number", "money", "text", "code", "stage")
+
+
+def _stage_words() -> dict[str, str]:
+    """Every way of writing a stage the bulk path reads (coerce's words as listed, upper-case, capitalised):
+    each one is read by coerce.parse_stage as the stage given here (tests/test_intake_speed.py checks it), and
+    anything else (a typo, full-width letters, inner spaces) goes to the checked path, which explains it."""
+    words: dict[str, str] = {}
+    for word, stage in coerce._STAGES.items():
+        for form in (word, word.upper(), word.title(), word.capitalize()):
+            words.setdefault(form, stage)
+    return words
+
+
+STAGE_WORDS = _stage_words()
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# one constant map from our own word list (a literal: DuckDB folds it once, never per row)
+_STAGE_MAP = "MAP {" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in STAGE_WORDS.items()) + "}"
 # the duplicate-key check uses a bitmap over dense key codes up to this many bits, else a hash aggregate
 BITMAP_BITS = 1 << 28
 # text columns with up to this many distinct values are fetched once (labels, key codes); others are
@@ -47,6 +71,23 @@ class NotClean(Exception):
     """The file needs the checked path: rolled back, nothing stored."""
 
 
+class OverLimit(Exception):
+    """More than the row limit of data rows: refused after reading limit + 1 records (rolled back)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"over the row limit of {limit}")
+        self.limit = limit
+
+
+class RowsRefused(Exception):
+    """Every value read exactly and nothing else was unusual, but rows break the dataset's rules: rolled back, and
+    `problems` is the report the checked path would give (each breach with its row), without reading the file again."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} rows break the rules")
+        self.problems = problems
+
+
 @dataclass
 class BulkPlan:
     csv_path: Path
@@ -55,6 +96,8 @@ class BulkPlan:
     width: int
     fields: list[str]  # dataset fields stored, in order
     values: list[str]  # SQL expression per field over the staging columns c0..cN
+    # fields without a column that take one value for the whole file (--project, a ledger's default stage)
+    constants: dict[str, str] = field(default_factory=dict)
     date_columns: set[int] = field(default_factory=set)  # columns read_csv reads as DATE
     date_fields: list[str] = field(default_factory=list)
     text_fields: list[str] = field(default_factory=list)
@@ -63,17 +106,26 @@ class BulkPlan:
     header_need: int = 1
     temp_copy: Path | None = None  # a transcoded copy to delete afterwards
     sha: Future[str] | None = None  # the file's SHA-256, computed while the rows load
+    stop: threading.Event = field(default_factory=threading.Event)  # set: the hash is not needed any more
+    # reporting rule breaches here (not with --skip-invalid, which the checked path handles): the file's name,
+    # the Excel/CSV row of its header and each field's header text, as the checked path reports them
+    report_rows: bool = False
+    file_name: str = ""
+    header_row: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    numbers: dict[str, tuple[str, int]] = field(default_factory=dict)  # int/number/money field -> (kind, column)
 
 
 _HASHER: ThreadPoolExecutor | None = None
 
 
-def hash_in_background(path: Path) -> Future[str]:
-    """Start hashing a file on a worker thread (hashlib releases the GIL while DuckDB loads the rows)."""
+def hash_in_background(path: Path, stop: threading.Event | None = None) -> Future[str]:
+    """Start hashing a file on a worker thread (hashlib releases the GIL while DuckDB loads the rows); setting
+    `stop` ends it early (the file went to the checked path or was refused: its hash is not needed)."""
     global _HASHER
     if _HASHER is None:
         _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cockpit-sha256")
-    return _HASHER.submit(_sha256, path)
+    return _HASHER.submit(_sha256, path, stop or threading.Event())
 
 
 def file_hash(bp: BulkPlan) -> str:
@@ -85,38 +137,61 @@ def file_hash(bp: BulkPlan) -> str:
         raise NotClean(f"hash: {exc}") from exc
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: Path, stop: threading.Event) -> str:
+    h = hashlib.sha256()
     with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            if stop.is_set():
+                raise OSError("hash no longer needed")
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _fail(reason: str) -> str:
     return f"error('{SENTINEL}: {reason}')"
 
 
+# A whole number or an amount the native conversion does not take is stored as a sentinel instead of stopping
+# the insert: the file is then refused with its rows reported (or handed to the checked path) without a second
+# read. NaN is never the result of a plain decimal; BIGINT's least value is itself refused natively (see _ok_sql).
+INT_SENTINEL = -9223372036854775808
+
+
+def _ok_sql(kind: str, c: str) -> str:
+    """True when the native conversion reads the (non-NULL) text `c` exactly as the checked path would."""
+    if kind == "int":
+        # canonical integers only ("00012", "+5", "12.0" and "1e3" go to the rules)
+        return f"(CAST(try_cast({c} AS BIGINT) AS VARCHAR) = {c} AND {c} <> '{INT_SENTINEL}')"
+    return f"regexp_full_match({c}, '{validate.PLAIN_NUMBER[kind][0]}')"
+
+
+def _flag_sql(kind: str, q: str) -> str:
+    """True for a stored value that is the sentinel of a refused text."""
+    return f"{q} = {INT_SENTINEL}" if kind == "int" else f"isnan({q})"
+
+
 def _value_sql(kind: str, col: str, header: str, required: bool) -> str:
-    """The native conversion of one column; `error()` for anything the checked path might read differently."""
+    """The native conversion of one column; `error()` (or a sentinel for numbers) for anything the checked path
+    might read differently."""
     c = store.quote_ident(col)
-    if kind in ("text", "code", "date"):
+    if kind == "stage":
+        # spaces around are what the checked path strips too; anything not in the list is a conversion error
+        expr = f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({_STAGE_MAP}[trim({c})], {_fail('stage')}) END"
+    elif kind in ("text", "code", "date"):
         # text is trimmed afterwards (see _normalise_text); empty cells are NULL already. Dates are read as DATE
         # by read_csv with the format %Y-%m-%d (1- or 2-digit month and day, spaces around: what the checked
         # path reads the same way; anything else is a conversion error); their years are checked afterwards
         # (see _check_dates)
         expr = c
     elif kind == "int":
-        # canonical integers only ("00012", "+5", "12.0" and "1e3" go to the checked path)
         expr = (
-            f"CASE WHEN {c} IS NULL THEN NULL WHEN CAST(try_cast({c} AS BIGINT) AS VARCHAR) = {c} "
-            f"THEN try_cast({c} AS BIGINT) ELSE {_fail('int')} END"
+            f"CASE WHEN {c} IS NULL THEN NULL WHEN {_ok_sql(kind, c)} "
+            f"THEN try_cast({c} AS BIGINT) ELSE CAST('{INT_SENTINEL}' AS BIGINT) END"
         )
     else:  # number, money: the plain decimals loaders.importer._coercer reads with float()
         unit = coerce.unit_from_header(header) if kind == "money" else 1.0
         scale = "" if unit == 1.0 else f" * {float(unit)!r}"
-        pattern = validate.PLAIN_NUMBER[kind][0]
-        expr = (
-            f"CASE WHEN {c} IS NULL THEN NULL WHEN regexp_full_match({c}, '{pattern}') "
-            f"THEN CAST({c} AS DOUBLE){scale} ELSE {_fail('number')} END"
-        )
+        expr = f"CASE WHEN {c} IS NULL THEN NULL WHEN {_ok_sql(kind, c)} THEN CAST({c} AS DOUBLE){scale} ELSE 'NaN'::DOUBLE END"
     if required:
         expr = f"coalesce({expr}, {_fail('required')})"
     return expr
@@ -136,6 +211,7 @@ def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> Bul
     values: list[str] = []
     text_fields: list[str] = []
     date_fields: list[str] = []
+    numbers: dict[str, tuple[str, int]] = {}
     for f in ds.fields:
         if f.name not in mapped:
             continue
@@ -148,6 +224,8 @@ def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> Bul
             text_fields.append(f.name)
         if f.kind == "date":
             date_fields.append(f.name)
+        if f.kind in ("int", "number", "money"):
+            numbers[f.name] = (f.kind, idx)
     headers = {fld: choice.columns[idx].header for fld, idx in mapped.items() if choice.columns[idx].header}
     return BulkPlan(
         csv_path=csv_path,
@@ -162,6 +240,7 @@ def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> Bul
         label_fields=[f for f in text_fields if mapped[f] in label_cols],
         header_texts={f: headers[f].split("/")[-1].strip() for f in text_fields if f in headers},
         header_need=max(1, len(headers) // 2),
+        numbers=numbers,
     )
 
 
@@ -174,7 +253,7 @@ def insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id:
     path stored a file (bulk rows carry no row_no), so a fault here cannot hide as a slow import."""
     try:
         return _insert(con, ds, bp, import_id)
-    except NotClean:
+    except (NotClean, RowsRefused, OverLimit):
         raise
     except Exception as exc:  # noqa: BLE001 - whatever it is, the checked path reads the file and explains it
         raise NotClean(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
@@ -182,29 +261,48 @@ def insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id:
 
 def _insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id: int) -> int:
     table = store.quote_ident(store.RAW_TABLES[ds.name])
-    cols = [f"c{i}" for i in range(bp.width)]
     types = ["DATE" if i in bp.date_columns else "VARCHAR" for i in range(bp.width)]
-    columns = "{" + ", ".join(f"'{c}': '{t}'" for c, t in zip(cols, types, strict=True)) + "}"
-    names = ", ".join(store.quote_ident(f) for f in bp.fields)
+    consts = list(bp.constants)
+    names = ", ".join(store.quote_ident(f) for f in [*bp.fields, *consts])
+    values = [*bp.values, *("?::VARCHAR" for _ in consts)]
     sql = (
-        f"INSERT INTO {table} (import_id, {names}) SELECT ?, {', '.join(bp.values)} "  # noqa: S608
-        f"FROM read_csv(?, delim = ?, header = false, skip = ?, columns = {columns}, null_padding = true, "
-        "quote = '\"', escape = '\"', strict_mode = false, ignore_errors = false, dateformat = '%Y-%m-%d')"
+        f"INSERT INTO {table} (import_id, {names}) SELECT ?, {', '.join(values)} "  # noqa: S608
+        f"FROM {_csv_source(bp, types)} LIMIT ?"
     )
-    con.execute(sql, [import_id, str(bp.csv_path), bp.delimiter, bp.skip])
+    # at most row limit + 1 records are read: a file over the limit costs what the limit costs
+    con.execute(
+        sql,
+        [
+            import_id,
+            *(bp.constants[f] for f in consts),
+            str(bp.csv_path),
+            bp.delimiter,
+            bp.skip,
+            settings.get_int("max_rows") + 1,
+        ],
+    )
     mine = f"FROM {table} WHERE import_id = ?"  # noqa: S608
     counted = con.execute(f"SELECT count(*) {mine}", [import_id]).fetchone()  # noqa: S608
     rows = int(counted[0]) if counted else 0
-    if not rows or rows > settings.get_int("max_rows"):
+    if not rows:
         raise NotClean("row count")
+    limit = settings.get_int("max_rows")
     _normalise_text(con, table, bp, import_id)
-    _check_rows(con, ds, table, bp, import_id)
+    breaches, refused = _check_rows(con, ds, table, bp, import_id)
     key = [k for k in ds.key if k in bp.fields]
     key = key if len(key) == len(ds.key) else []
     prof = _profile(con, table, bp, key, import_id)
     _check_dates(bp, prof)
     _check_labels(con, table, bp, prof, import_id)
     _check_duplicates(con, ds, table, bp, prof, key, import_id)
+    if rows > limit:
+        # limit + 1 rows read and every one a data row (no label, blank or repeated header): over the limit, as the
+        # checked path would find reading the same records; with any other finding the checked path decides
+        if breaches or refused:
+            raise NotClean("over the row limit, with findings")
+        raise OverLimit(limit)
+    if breaches or refused:
+        raise RowsRefused(_rule_problems(con, ds, table, bp, import_id, rows, refused))
     return rows
 
 
@@ -219,27 +317,78 @@ def _normalise_text(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, im
         )
 
 
-def _check_rows(con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int) -> None:
-    """Required values (after trimming) and the dataset's row rules."""
+def _rules(ds: Dataset, bp: BulkPlan) -> list[tuple[str, str, str]]:
+    """The dataset's row rules whose fields are all in the file (validate.row_problems applies the same ones), each
+    reading a refused number (a sentinel) as NULL, as the checked path's typed table holds it."""
+    present = set(bp.fields)
+    names = {f.name for f in ds.fields}
+    out: list[tuple[str, str, str]] = []
+    for cond, fld, message in validate.ROW_RULES.get(ds.name, []):
+        if not set(re.findall(r"[a-z_]+", cond)) & names <= present:
+            continue
+        for name, (kind, _) in bp.numbers.items():
+            q = store.quote_ident(name)
+            cond = re.sub(rf"\b{name}\b", f"(CASE WHEN {_flag_sql(kind, q)} THEN NULL ELSE {q} END)", cond)
+        out.append((cond, fld, message))
+    return out
+
+
+def _check_rows(
+    con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int
+) -> tuple[int, int]:
+    """Required values (after trimming) and repeated headers (NotClean), then the rows that break one of the
+    dataset's rules and the rows holding a number the native conversion refused (reported by _rule_problems
+    when nothing else is unusual)."""
     present = set(bp.fields)
     checks = [f"{store.quote_ident(f.name)} IS NULL" for f in ds.fields if f.name in present and f.required]
-    checks += [
-        f"coalesce({cond}, false)"
-        for cond, _, _ in validate.ROW_RULES.get(ds.name, [])
-        if set(re.findall(r"[a-z_]+", cond)) & {f.name for f in ds.fields} <= present
-    ]
     if bp.header_texts:
         # a header repeated below the header (paged exports)
         hits = " + ".join(f"CAST(coalesce({store.quote_ident(f)} = ?, false) AS INTEGER)" for f in bp.header_texts)
         checks.append(f"({hits}) >= ?")
-    if not checks:
-        return
+    rules = [f"coalesce({cond}, false)" for cond, _, _ in _rules(ds, bp)]
+    flags = [_flag_sql(kind, store.quote_ident(f)) for f, (kind, _) in bp.numbers.items()]
+    odd = " OR ".join(checks) or "false"
     found = con.execute(
-        f"SELECT count(*) FROM {table} WHERE import_id = ? AND ({' OR '.join(checks)})",  # noqa: S608
-        [import_id, *bp.header_texts.values(), *([bp.header_need] if bp.header_texts else [])],
+        f"SELECT count(*) FILTER ({odd}), count(*) FILTER ({' OR '.join(rules) or 'false'}), "  # noqa: S608
+        f"count(*) FILTER ({' OR '.join(flags) or 'false'}) FROM {table} WHERE import_id = ?",
+        [*bp.header_texts.values(), *([bp.header_need] if bp.header_texts else []), import_id],
     ).fetchone()
     if found and found[0]:
-        raise NotClean("row rules")
+        raise NotClean("required values or repeated headers")
+    breaches, refused = (int(found[1]), int(found[2])) if found else (0, 0)
+    if (breaches or refused) and not bp.report_rows:
+        raise NotClean("row rules or refused values")
+    return breaches, refused
+
+
+def _rule_problems(
+    con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int, rows: int, refused: int = 0
+) -> list[Problem]:
+    """The refused values and rule breaches as validate.row_problems reports them: refused values per field, then
+    per rule, in row order, each row numbered as the checked path numbers it (record index after the header +
+    header row + 1). The inserted rows of this import are one contiguous run in file order (one INSERT, insertion
+    order preserved), so a row's index is its rowid less the first one; when they are not contiguous (a store
+    that numbers rows otherwise) the checked path reports instead."""
+    span = con.execute(
+        f"SELECT min(rowid), max(rowid) FROM {table} WHERE import_id = ?",  # noqa: S608
+        [import_id],
+    ).fetchone()
+    if not span or span[0] is None or int(span[1]) - int(span[0]) + 1 != rows:
+        raise NotClean("rows not numbered in file order")
+    first = int(span[0])
+    problems: list[Problem] = _refused_values(con, ds, table, bp, import_id, first) if refused else []
+    for cond, fld, message in _rules(ds, bp):
+        found = con.execute(
+            f"SELECT rowid - ? FROM {table} WHERE import_id = ? AND {cond} ORDER BY rowid LIMIT ?",  # noqa: S608
+            [first, import_id, validate.MAX_PROBLEMS + 1],
+        ).fetchall()
+        problems += [
+            Problem(bp.file_name, None, int(i) + bp.header_row + 1, bp.headers.get(fld, fld), None, message)
+            for (i,) in found
+        ]
+    if len(problems) > validate.MAX_PROBLEMS:
+        raise NotClean("more breaches than a report lists")  # the checked path counts and cuts the list
+    return problems
 
 
 def _profile(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, key: list[str], import_id: int) -> Profile:
@@ -264,6 +413,77 @@ def _profile(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, key: list
         assert lists is not None
         prof.distinct = {f: sorted(v or []) for f, v in zip(small, lists, strict=True)}
     return prof
+
+
+def _csv_source(bp: BulkPlan, types: list[str]) -> str:
+    cols = [f"c{i}" for i in range(bp.width)]
+    columns = "{" + ", ".join(f"'{c}': '{t}'" for c, t in zip(cols, types, strict=True)) + "}"
+    return (
+        f"read_csv(?, delim = ?, header = false, skip = ?, columns = {columns}, null_padding = true, "
+        "quote = '\"', escape = '\"', strict_mode = false, ignore_errors = false, dateformat = '%Y-%m-%d')"
+    )
+
+
+def _refused_values(
+    con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int, first: int
+) -> list[Problem]:
+    """Each number the native conversion refused, with the text as written and the rules' own message (the one
+    the checked path reports), found by reading that column of those records only. When the rules would read a
+    text after all (1,234, 12万 under 万元), or anything does not line up, the checked path decides."""
+    from loaders import importer, units  # the rules' coercers (importer imports this module)
+
+    limit = validate.MAX_PROBLEMS + 1
+    out: list[Problem] = []
+    for fld in bp.headers:
+        if fld not in bp.numbers:
+            continue
+        kind, idx = bp.numbers[fld]
+        q = store.quote_ident(fld)
+        flagged = [
+            int(i)
+            for (i,) in con.execute(
+                f"SELECT rowid - ? FROM {table} WHERE import_id = ? AND {_flag_sql(kind, q)} ORDER BY rowid LIMIT ?",  # noqa: S608
+                [first, import_id, limit],
+            ).fetchall()
+        ]
+        if not flagged:
+            continue
+        if len(flagged) >= limit:
+            raise NotClean("more refused values than a report lists")
+        c = store.quote_ident(f"c{idx}")
+        # the records by their index in the file, numbered as the insert read them (same reader, same options)
+        found = con.execute(
+            f"SELECT i, {c} FROM (SELECT row_number() OVER () - 1 AS i, {c} FROM "  # noqa: S608
+            f"{_csv_source(bp, ['VARCHAR'] * bp.width)}) WHERE i IN (SELECT unnest(?::BIGINT[])) ORDER BY i",
+            [str(bp.csv_path), bp.delimiter, bp.skip, flagged],
+        ).fetchall()
+        texts = {int(i): t for i, t in found}
+        if sorted(texts) != flagged or any(t is None for t in texts.values()):
+            raise NotClean("refused values do not line up")
+        header = bp.headers[fld]
+        unit = None
+        if kind == "money":
+            unit = units.in_header(header.split("/")[-1], bp.header_row, idx) or units.in_header(
+                header, bp.header_row, idx
+            )
+        fn = importer._coercer(ds, fld, header, sorted(set(texts.values())), unit, None)
+        for i in flagged:
+            raw = texts[i]
+            text = raw.strip()
+            if not text:
+                raise NotClean("a blank number")  # the checked path reads it as empty: required or NULL
+            code = coerce.excel_error(text)
+            if code:
+                message = f"是 Excel 错误值 {code}"
+            else:
+                try:
+                    fn(text)
+                except coerce.CoerceError as exc:
+                    message = exc.message
+                else:
+                    raise NotClean("the rules read this value")
+            out.append(Problem(bp.file_name, None, i + bp.header_row + 1, header, raw, message))
+    return out
 
 
 @dataclass

@@ -8,6 +8,7 @@ between two fields is left for the user to choose, never guessed. Saved user map
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -62,6 +63,9 @@ def _alias_index(ds: Dataset) -> dict[str, str]:
 
 
 ALIASES: dict[str, dict[str, str]] = {name: _alias_index(ds) for name, ds in DATASETS.items()}
+_BUILT_IN_ALIASES = dict(ALIASES)
+# the same few header texts are normalised again for every candidate row and dataset: once each
+_normalised = functools.lru_cache(maxsize=1 << 16)(normalise_header)
 
 
 _BRACKETS = re.compile(r"[(（\[【][^()（）\[\]【】]*[)）\]】]")
@@ -69,6 +73,17 @@ _BRACKETS = re.compile(r"[(（\[【][^()（）\[\]【】]*[)）\]】]")
 
 def match_field(dataset: str, header: str) -> str | None:
     """The field a header names in `dataset`, or None."""
+    if ALIASES.get(dataset) is not _BUILT_IN_ALIASES.get(dataset):  # a registry extended at run time: not cached
+        return _match_field(dataset, header)
+    return _match_field_cached(dataset, header)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _match_field_cached(dataset: str, header: str) -> str | None:
+    return _match_field(dataset, header)
+
+
+def _match_field(dataset: str, header: str) -> str | None:
     idx = ALIASES[dataset]
     key = normalise_header(header)
     if not key:
@@ -102,6 +117,7 @@ def _fuzzy_aliases(ds: Dataset) -> list[tuple[str, str]]:
 
 
 FUZZY: dict[str, list[tuple[str, str]]] = {name: _fuzzy_aliases(ds) for name, ds in DATASETS.items()}
+_BUILT_IN_FUZZY = dict(FUZZY)
 
 
 def word_match(dataset: str | Dataset, header: str, taken: set[str]) -> list[tuple[str, float]]:
@@ -109,22 +125,32 @@ def word_match(dataset: str | Dataset, header: str, taken: set[str]) -> list[tup
 
     An alias at the end of the header (the head noun: 报销日期, 所属科室, Total Cost) counts for more than one
     inside it; the longer the alias against the header, the surer."""
-    key = normalise_header(_BRACKETS.sub("", str(header))) or normalise_header(header)
+    ds = dataset if isinstance(dataset, Dataset) else DATASETS[dataset]
+    if ds.name not in FUZZY:  # a dataset registered after import (a plug-in registry)
+        FUZZY[ds.name] = _fuzzy_aliases(ds)
+    # a taken field is left out whole, so leaving it out after scoring every field gives the same list
+    scores = _word_scores if FUZZY[ds.name] is _BUILT_IN_FUZZY.get(ds.name) else _word_scores_uncached
+    return [(fld, conf) for fld, conf in scores(ds.name, str(header)) if fld not in taken]
+
+
+def _word_scores_uncached(dataset: str, header: str) -> tuple[tuple[str, float], ...]:
+    key = normalise_header(_BRACKETS.sub("", header)) or normalise_header(header)
     key = _UNIT_SUFFIX.sub("", key) or key
     if not key:
-        return []
-    ds = dataset if isinstance(dataset, Dataset) else DATASETS[dataset]
-    aliases = FUZZY.get(ds.name)
-    if aliases is None:  # a dataset registered after import (a plug-in registry)
-        aliases = FUZZY[ds.name] = _fuzzy_aliases(ds)
+        return ()
     best: dict[str, float] = {}
-    for alias, fld in aliases:
-        if fld in taken or alias == key or alias not in key:
+    for alias, fld in FUZZY[dataset]:
+        if alias == key or alias not in key:
             continue
         share = len(alias) / len(key)
         conf = 0.5 + 0.5 * share if key.endswith(alias) else share
         best[fld] = max(best.get(fld, 0.0), round(conf, 2))
-    return sorted(best.items(), key=lambda kv: -kv[1])
+    return tuple(sorted(best.items(), key=lambda kv: -kv[1]))
+
+
+# header search asks the same (dataset, text) hundreds of times per file: each answered once for the built-in
+# registry (pure functions of its aliases)
+_word_scores = functools.lru_cache(maxsize=1 << 16)(_word_scores_uncached)
 
 
 def field_for(dataset: str, header: str) -> str | None:
@@ -163,11 +189,13 @@ def _map_names(ds: Dataset, names: list[str], saved: dict[str, str] | None) -> H
     by_text: dict[str, list[int]] = {}
     for i, name in enumerate(names):
         if name:
-            by_text.setdefault(normalise_header(name), []).append(i)
+            by_text.setdefault(_normalised(name), []).append(i)
     # how many side-by-side columns share each column's parent (a merged parent spans adjacent columns)
     parents = [n.partition("/")[0] if "/" in n else None for n in names]
+    # only a two-level header's columns ask for their span; a row without "/" needs none (the count is cubic)
+    two_level = any(p is not None for p in parents)
     spans = [
-        sum(1 for j in range(len(names)) if parents[j] == parents[i] and _adjacent(parents, i, j))
+        sum(1 for j in range(len(names)) if parents[j] == parents[i] and _adjacent(parents, i, j)) if two_level else 0
         for i in range(len(names))
     ]
     field_names = {f.name for f in ds.fields}

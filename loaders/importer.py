@@ -14,11 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from loaders import bulk, coerce, mpp, plans, readers, settings, sniff, staging, store, units, uploads, validate, wide
 from loaders.datasets import DATASETS, Dataset
@@ -35,6 +33,9 @@ from loaders.headers import (
 )
 from loaders.store import registry, writes
 from loaders.store.writes import ImportResult as ImportResult
+
+if TYPE_CHECKING:  # pandas and pyarrow load when a table needs them, not at start-up (python -m loaders --help)
+    import pandas as pd
 
 Progress = Callable[[int, int], None]
 
@@ -61,7 +62,8 @@ class Prepared:
     sha256: str
     header_row: int  # 1-based Excel row of the (last) header row
     columns: list[ColumnMap]
-    frame: pd.DataFrame  # canonical columns + row_no, valid rows only
+    # the stored columns (row_no, then the fields); a small table's rows are in `frame`
+    out_columns: list[str]
     report: Report
     invalid_rows: list[int] = field(default_factory=list)
     data_rows: int = 0  # rows that looked like data (before validation)
@@ -79,6 +81,21 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     # fields filled with one value for the whole file (a cost ledger without a stage column: paid)
     defaults: dict[str, str] = field(default_factory=dict)
+    # canonical columns + row_no, valid rows only (None for a table staged in DuckDB or on the bulk path:
+    # `frame` is then an empty frame of the stored columns, built only when asked for)
+    frame_data: pd.DataFrame | None = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self.frame_data is None:
+            import pandas as pd
+
+            self.frame_data = pd.DataFrame(columns=self.out_columns)
+        return self.frame_data
+
+    @frame.setter
+    def frame(self, df: pd.DataFrame) -> None:
+        self.frame_data = df
 
     @property
     def row_count(self) -> int:
@@ -100,6 +117,8 @@ class Prepared:
         if self.stage_file is not None:
             _drop_stage_file(self.stage_file)
             self.stage_file = None
+        if self.bulk is not None:
+            self.bulk.stop.set()  # a hash still running is not needed any more
         if self.bulk is not None and self.bulk.temp_copy is not None:
             self.bulk.temp_copy.unlink(missing_ok=True)
             self.bulk.temp_copy = None
@@ -174,9 +193,8 @@ def _prepare(
     if mpp.is_plan_file(p, name):  # .mpp, .mpx, .xer, .pod ...: read by MPXJ in its worker process
         return [_prepare_project_xml(p, name, "mpxj", file_sha256(p), project, as_of)]
     kind = sniff.sniff(p, name)  # MS Project XML is sniffed (DTDs refused) before MPXJ reads it
-    sha = file_sha256(p)
     if kind in ("mspdi", "gan"):
-        return [_prepare_project_xml(p, name, kind, sha, project, as_of)]
+        return [_prepare_project_xml(p, name, kind, file_sha256(p), project, as_of)]
     saved = _saved_mappings(con)
     candidates = [DATASETS[dataset]] if dataset else list(DATASETS.values())
     grids, warnings = _read_grids(p, name, kind, sheet)
@@ -201,7 +219,7 @@ def _prepare(
             if choice is not None and (best_missing is None or choice.score > best_missing[1].score):
                 best_missing = (g, choice)
             continue
-        prep = _prepare_grid(g, choice, p, name, sha, project, as_of, stage, fixed)
+        prep = _prepare_grid(g, choice, p, name, "", project, as_of, stage, fixed)
         if wide_note:
             prep.notes.insert(0, wide_note)
             prep.report.problems[:0] = wide_skips
@@ -249,6 +267,9 @@ def _prepare(
             f"{name}：无法识别数据类型，没有找到可识别的表头(已检查前 30 行)。可用 --dataset 指定，或在数据页映射列。"
             " / No recognisable header found; choose the dataset or map the columns."
         )
+    sha = file_sha256(p)  # after reading: a file refused while reading (over the row limit) is not hashed whole
+    for prep in prepared:
+        prep.sha256 = sha
     for sheet_name in unrecognised:
         for prep in prepared:
             prep.report.add(
@@ -548,8 +569,13 @@ def project_from_name(file_name: str) -> str:
 # ----------------------------------------------------------------------------- staging in DuckDB
 
 
-def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice) -> None:
-    """Create `raw(_row, c0..cN)` with every record after the header, as text."""
+def _stage_grid(
+    mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice, limit: int | None = None
+) -> None:
+    """Create `raw(_row, c0..cN)` with every record after the header, as text (a big CSV: at most `limit`
+    records, so a file over the row limit costs what the limit costs, not what the file does)."""
+    import pyarrow as pa
+
     width = len(choice.columns)
     cols = [f"c{i}" for i in range(width)]
     hdr = choice.header_row
@@ -559,17 +585,18 @@ def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: Head
         sql = (
             "CREATE TABLE raw0 AS SELECT * FROM read_csv(?, delim = ?, header = false, "  # noqa: S608
             f"skip = ?, columns = {columns}, null_padding = true, quote = '\"', escape = '\"', "
-            "strict_mode = false, ignore_errors = false, parallel = ?)"
+            "strict_mode = false, ignore_errors = false, parallel = ?)" + (" LIMIT ?" if limit is not None else "")
         )
         params: list[object] = [str(grid.csv_path), grid.delimiter, skip]
+        tail: list[object] = [limit] if limit is not None else []
         try:
             try:
-                mem.execute(sql, [*params, True])
+                mem.execute(sql, [*params, True, *tail])
             except duckdb.Error as exc:
                 if "parallel=false" not in str(exc):
                     raise
                 # quoted line breaks with ragged rows: DuckDB reads them only single-threaded
-                mem.execute(sql, [*params, False])
+                mem.execute(sql, [*params, False, *tail])
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise FileRefused(
@@ -584,16 +611,20 @@ def _stage_grid(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: Head
         # an Arrow-read sheet: rows after the header, placed at their Excel columns, numbered as in Excel
         body = grid.table.slice(hdr + 1)
         first_row = grid.first_row + hdr + 1
-        placed: dict[str, pa.Array] = {"_row": pa.array(range(first_row, first_row + body.num_rows), pa.int64())}
-        for i, c in enumerate(cols):
-            j = i - grid.col_offset
-            placed[c] = (
-                body.column(j).combine_chunks().cast(pa.string())
-                if 0 <= j < body.num_columns
-                else pa.nulls(body.num_rows, pa.string())
-            )
-        mem.register("raw_arrow", pa.table(placed))
-        mem.execute("CREATE TABLE raw AS SELECT * FROM raw_arrow")
+        # the sheet's own Arrow columns, cast to text by DuckDB (no pyarrow.compute, and a dict of Python values
+        # would make pyarrow import pandas); the rows are numbered in the order DuckDB scans them, the sheet's order
+        mem.register("raw_arrow", pa.Table.from_arrays(body.columns, names=[f"a{j}" for j in range(body.num_columns)]))
+        placed = [
+            f"CAST(a{j} AS VARCHAR) AS {c}"
+            if 0 <= (j := i - grid.col_offset) < body.num_columns
+            else f"NULL::VARCHAR AS {c}"
+            for i, c in enumerate(cols)
+        ]
+        mem.execute(
+            f"CREATE TABLE raw AS SELECT CAST(row_number() OVER () AS BIGINT) + ? AS _row, {', '.join(placed)} "  # noqa: S608
+            "FROM raw_arrow",
+            [first_row - 1],
+        )
         mem.unregister("raw_arrow")
         return
     data = grid.rows[hdr + 1 :]
@@ -705,6 +736,7 @@ def _value_map(
     """Build `mtab(raw, val, err)`: every distinct text of a column with its value or why it was refused.
 
     Returns whether any value was refused."""
+
     kind = ds.field(fld).kind
     q, m = store.quote_ident(colname), store.quote_ident(mtab)
     sql_type = SQL_TYPES[kind]
@@ -751,12 +783,11 @@ def _value_map(
         except coerce.CoerceError as exc:
             vals.append(None)
             errs.append(exc.message)
-    frame = pa.table(
-        {"raw": pa.array(values, pa.string()), "val": _arrow_values(vals, kind), "err": pa.array(errs, pa.string())}
+    # the three lists travel as bound LIST parameters (no pyarrow/pandas round trip for a few distinct texts)
+    mem.execute(
+        f"INSERT INTO {m} SELECT unnest(?::VARCHAR[]), unnest(?::{sql_type}[]), unnest(?::VARCHAR[])",  # noqa: S608
+        [values, vals, errs],
     )
-    mem.register(mtab + "_a", frame)
-    mem.execute(f"INSERT INTO {m} SELECT raw, CAST(val AS {sql_type}), err FROM {store.quote_ident(mtab + '_a')}")  # noqa: S608
-    mem.unregister(mtab + "_a")
     return any(e is not None for e in errs)
 
 
@@ -806,7 +837,10 @@ def _prepare_grid(
     mem.execute("SET enable_progress_bar = false")
     keep_staging = False
     try:
-        _stage_grid(mem, grid, choice)
+        if big_csv:
+            _stage_within_limit(mem, grid, choice, name)
+        else:
+            _stage_grid(mem, grid, choice)
         mapped: dict[str, int] = choice.mapped
         width = len(choice.columns)
         # ------------------------------------------------------------ rows that are not data
@@ -899,7 +933,7 @@ def _prepare_grid(
             counted = mem.execute("SELECT count(*) FROM final").fetchall()  # fetchall: leave no open result
             staged_rows = int(counted[0][0]) if counted else 0
             keep_staging = True
-            frame = pd.DataFrame(columns=["row_no", *fields])
+            frame: pd.DataFrame | None = None
         else:
             frame = mem.execute(f"SELECT {keep} FROM typed ORDER BY row_no").df()  # noqa: S608
             frame = frame[~frame["row_no"].isin(bad_rows)].reset_index(drop=True)
@@ -919,7 +953,8 @@ def _prepare_grid(
         sha256=sha,
         header_row=header_excel_row,
         columns=choice.columns,
-        frame=frame,
+        out_columns=["row_no", *fields],
+        frame_data=frame,
         report=report,
         invalid_rows=sorted(bad_rows),
         data_rows=data_rows,
@@ -993,6 +1028,8 @@ def _percent_formatted(
 ) -> None:
     """A cell formatted as a percentage holds the fraction (1 shows 100 %): its text becomes what the user sees
     ("100%"), so the percent rules read it as written on screen."""
+    import pyarrow as pa
+
     if not grid.percent_cells or grid.table is None and grid.csv_path is not None:
         return
     ds = choice.dataset
@@ -1126,33 +1163,38 @@ def _drop_stage_file(path: Path) -> None:
         p.unlink(missing_ok=True)
 
 
-def _arrow_values(vals: list[object], kind: str) -> pa.Array:
-    types = {
-        "date": pa.date32(),
-        "money": pa.float64(),
-        "percent": pa.float64(),
-        "int": pa.int64(),
-        "number": pa.float64(),
-        "level": pa.int64(),
-        "bool": pa.bool_(),
-        "duration": pa.float64(),
-        "stage": pa.string(),
-        "datetime": pa.timestamp("us"),
-        "priority": pa.string(),
-        "gate_status": pa.string(),
-        "readiness": pa.string(),
-        "severity": pa.string(),
-        "grade": pa.float64(),
-    }
-    return pa.array(vals, types[kind])
-
-
 def _check_limits(rows: int, name: str) -> None:
     limit = settings.get_int("max_rows")
     if rows > limit:
         raise FileRefused(
             f"{name}：数据行数 {rows:,} 超过上限 {limit:,}。请拆分文件。 / Over the row limit of {limit:,}."
         )
+
+
+def over_limit(name: str, limit: int) -> FileRefused:
+    """The refusal of a big CSV found over the row limit while reading (the rest of the file is never read)."""
+    return FileRefused(
+        f"{name}：数据行数超过上限 {limit:,}(读到第 {limit + 1:,} 个数据行即停止读取)。请把文件拆分为每份不超过"
+        f" {limit:,} 行后分别导入。 / {name}: more than {limit:,} data rows (reading stopped at data row"
+        f" {limit + 1:,}); split the file into parts of at most {limit:,} rows and import each."
+    )
+
+
+def _stage_within_limit(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice, name: str) -> None:
+    """Stage a big CSV reading at most row limit + 1 records. When all of them are data rows the file is over
+    the limit and is refused right there; when some are not (blank, total or note rows), the whole file is staged
+    and the usual count decides, so the refusal is exact either way."""
+    limit = settings.get_int("max_rows")
+    _stage_grid(mem, grid, choice, limit + 1)
+    counted = mem.execute("SELECT count(*) FROM raw").fetchall()
+    if not counted or int(counted[0][0]) <= limit:
+        return  # the whole file is in
+    non_data = validate.non_data_rows(mem, grid, choice, name, Report())
+    if int(counted[0][0]) - len(non_data) > limit:
+        raise over_limit(name, limit)
+    mem.execute("DROP VIEW raw")
+    mem.execute("DROP TABLE raw0")
+    _stage_grid(mem, grid, choice)
 
 
 def _finish_frame(prep: Prepared) -> None:
@@ -1178,6 +1220,8 @@ def _finish_frame(prep: Prepared) -> None:
 def _prepare_project_xml(
     path: Path, name: str, kind: str, sha: str, project: str | None, as_of: dt.date | None
 ) -> Prepared:
+    import pandas as pd
+
     from loaders import project_xml  # type: ignore[attr-defined,unused-ignore]
 
     if kind in ("mpxj", "mspdi"):  # MSPDI through MPXJ: link types and lags, calendars, actuals, all baselines
@@ -1215,7 +1259,8 @@ def _prepare_project_xml(
         sha256=sha,
         header_row=0,
         columns=[],
-        frame=frame[list(cols)],
+        out_columns=list(cols),
+        frame_data=frame[list(cols)],
         report=report,
         invalid_rows=bad,
         data_rows=len(frame) + len(bad),
@@ -1259,13 +1304,30 @@ def import_file(
     A big clean CSV takes the bulk path (one statement from the file); when it is not clean, nothing of that
     attempt remains and the checked path below reads, reports and stores it."""
     name = display_name or Path(path).name
-    if not dry_run and sheet is None and stage is None:
-        quick = _bulk_prepared(Path(path), name, dataset, project, con)
+    if not dry_run and sheet is None:
+        quick = _bulk_prepared(Path(path), name, dataset, project, con, stage)
         if quick is not None:
+            assert quick.bulk is not None
+            quick.bulk.report_rows = not skip_invalid
             try:
                 return [commit(con, quick, skip_invalid=skip_invalid, user=user, progress=progress)]
             except bulk.NotClean:
                 pass
+            except bulk.OverLimit as over:
+                # the refusal the checked path gives when its read of the same limit + 1 records finds them all data
+                msg = over_limit(quick.file_name, over.limit).message
+                record_refusal(con, sniff_safe(name), msg, dataset=dataset, user=user)
+                return [ImportResult(name, None, dataset, "refused", 0, None, msg, [])]
+            except bulk.RowsRefused as refused:
+                # the report the checked path would give, found in the rows already read (commit_all's refusal)
+                errors = sum(1 for p in refused.problems if p.severity == "error")
+                msg = f"{errors} 个问题，整个文件未导入 / {errors} problems; nothing stored"
+                record_refusal(con, quick.file_name, msg, dataset=quick.dataset, user=user)
+                return [
+                    ImportResult(
+                        quick.file_name, None, quick.dataset, "refused", 0, None, msg, refused.problems, quick.notes
+                    )
+                ]
             except (ValidationFailed, ImportBusy, StoreUnavailable) as exc:
                 return [ImportResult(quick.file_name, None, quick.dataset, "refused", 0, None, exc.message)]
             finally:
@@ -1286,11 +1348,18 @@ def import_file(
 
 
 def _bulk_prepared(
-    p: Path, display_name: str, dataset: str | None, project: str | None, con: duckdb.DuckDBPyConnection
+    p: Path,
+    display_name: str,
+    dataset: str | None,
+    project: str | None,
+    con: duckdb.DuckDBPyConnection,
+    stage: str | None = None,
 ) -> Prepared | None:
     """A Prepared for the bulk path, or None when the file is small, not a CSV, or needs the checked path."""
     try:
         if dataset is not None and dataset not in DATASETS or p.stat().st_size <= readers.PYTHON_PARSE_BYTES:
+            return None
+        if stage is not None and stage not in DATASETS["costs"].field("stage").allowed:
             return None
         name = sniff.safe_name(display_name)
         if sniff.sniff(p, name) != "csv":
@@ -1306,21 +1375,30 @@ def _bulk_prepared(
     temp = grid.csv_path if grid.csv_path is not None and grid.csv_path != p else None
     bp: bulk.BulkPlan | None = None
     choice: HeaderChoice | None = None
+    notes: list[str] = []
+    constants: dict[str, str | None] = {}
     if grid.truncated and grid.csv_path is not None:
         candidates = [DATASETS[dataset]] if dataset else list(DATASETS.values())
         choice = choose_header(grid.rows, candidates, saved=_saved_mappings(con), sheet=None, user_mapping=None)
-        if choice is not None and not _missing(choice, project) and _bulk_can_read(choice, grid):
+        if choice is not None and not _missing(choice, project):
+            # the project and a ledger's stage for the whole file, stated as the checked path states them
+            constants = _constants(choice.dataset, choice.mapped, project, stage, notes)
+        if choice is not None and not _missing(choice, project) and _bulk_can_read(choice, grid, constants):
             hdr = choice.header_row
             skip = grid.line_of_record[hdr] if hdr < len(grid.line_of_record) else 0
             bp = bulk.plan(choice, grid.csv_path, grid.delimiter, skip)
+            if bp is not None:
+                bp.constants = {k: v for k, v in constants.items() if v is not None}
     if bp is None or choice is None:
         if temp is not None:
             temp.unlink(missing_ok=True)
         return None
     bp.temp_copy = temp
-    bp.sha = bulk.hash_in_background(p)
+    bp.sha = bulk.hash_in_background(p, bp.stop)
     header_row = grid.first_row + choice.header_row
-    notes = [
+    bp.file_name, bp.header_row = name, header_row
+    bp.headers = {fld: choice.columns[idx].header for fld, idx in choice.mapped.items()}
+    notes += [
         units.note_zh_en(units.in_header(choice.columns[i].header, header_row, i), choice.columns[i].header, False)
         for f, i in choice.mapped.items()
         if choice.dataset.field(f).kind == "money"
@@ -1333,24 +1411,31 @@ def _bulk_prepared(
         sha256="",
         header_row=grid.first_row + choice.header_row,
         columns=choice.columns,
-        frame=pd.DataFrame(columns=["row_no", *bp.fields]),
+        out_columns=["row_no", *bp.fields],
         report=Report(),
         encoding=grid.encoding,
         signature=signature(None, [c.header for c in choice.columns]),
         bulk=bp,
         notes=notes,
+        defaults=dict(bp.constants),
     )
 
 
-def _bulk_can_read(choice: HeaderChoice, grid: readers.Grid) -> bool:
-    """The bulk path reads only what it reads exactly like the checked path: every required field in a column,
-    and money only under a header that states its unit (a unit in a title line or a note, a warning about
-    amounts that look like 万元, cells with their own units: the checked path decides)."""
+def _bulk_can_read(choice: HeaderChoice, grid: readers.Grid, constants: dict[str, str | None] | None = None) -> bool:
+    """The bulk path reads only what it reads exactly like the checked path: every required field in a column
+    (or one value for the whole file: --project, a ledger's stage), and money only under a header that states
+    its unit, 元 included (a unit in a title line or a note, a warning about amounts that look like 万元, cells
+    with their own units: the checked path decides)."""
     ds = choice.dataset
-    if any(f not in choice.mapped for f in ds.required):
+    if any(f not in choice.mapped and not (constants or {}).get(f) for f in ds.required):
         return False
     for fld, idx in choice.mapped.items():
-        if ds.field(fld).kind == "money" and coerce.unit_from_header(choice.columns[idx].header) == 1.0:
+        if ds.field(fld).kind != "money":
+            continue
+        header = choice.columns[idx].header
+        # the unit as the checked path finds it (_money_units) must be the one bulk.plan scales by
+        own = units.in_header(header.split("/")[-1], 0, idx) or units.in_header(header, 0, idx)
+        if own is None or own.mult != coerce.unit_from_header(header):
             return False
     top = max(0, choice.header_row - choice.levels + 1)
     return not units.in_rows(grid.rows[:top], grid.first_row, "title")
@@ -1365,6 +1450,8 @@ def sniff_safe(name: str) -> str:
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     """The problem report as a table: file / sheet / row / column / value / what is wrong / severity."""
+    import pandas as pd
+
     return pd.DataFrame(
         [
             {

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 # --------------------------------------------------------------------------------------------- link text
 _TYPE_WORDS = {
@@ -78,7 +77,7 @@ def parse_links(text: object) -> list[Link]:
     Separators , ; 、 (also full-width). Lags in working days (d, 天, 个工作日, w = 5 days, h = 1/8 day), elapsed
     days (ed, 日历天, ew = 7) or percent of the predecessor's duration. An unknown unit raises LinkError.
     """
-    if text is None or (isinstance(text, float) and np.isnan(text)):
+    if text is None or (isinstance(text, float) and math.isnan(text)):
         return []
     links: list[Link] = []
     for part in _SPLIT.split(str(text)):

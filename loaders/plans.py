@@ -6,9 +6,10 @@ phases) from WBS numbers, an outline-level column or indented names.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from loaders.links import LinkError, links_json, parse_links
 
@@ -37,6 +38,8 @@ def constraint_code(text: object) -> str | None:
 def outline_levels(df: pd.DataFrame) -> pd.Series:
     """Each row's outline level: the level column, else the depth of an outline number (1.2.3 -> 3), else the
     indentation of the name (leading spaces, 2 or more per level; full-width spaces count as 2), else NaN."""
+    import pandas as pd
+
     level = pd.to_numeric(df["outline_level"], errors="coerce")
     if level.notna().any():
         return level
@@ -168,6 +171,8 @@ def _claim_unique_id(choice: Any, rows: list[list[str]]) -> None:
 
 def finish_tasks(df: pd.DataFrame) -> None:
     """Complete a plan in place: task ids, predecessors by WBS, milestones, derived finish dates, phases."""
+    import pandas as pd
+
     if df.empty:
         return
     # MS Project's "Unique ID"/"标识号" column sometimes holds the outline number (2.1.1): keep it as the WBS too

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
 import python_calamine as pc
 
 from loaders import settings, staging
 from loaders.errors import FileRefused, Problem
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from loaders.sniff import XlsxInfo
 
 # How many leading records a CSV reader looks at to find the header.
@@ -164,6 +165,7 @@ def _with_formats(grids: list[Grid], info: XlsxInfo) -> list[Grid]:
 def _read_fast(path: Path, display_name: str, info: XlsxInfo) -> list[Grid] | None:
     """fastexcel -> Arrow -> text rows at Excel coordinates; None when a sheet cannot be placed safely."""
     import fastexcel
+    import pyarrow as pa
 
     try:
         reader = fastexcel.read_excel(str(path))
@@ -350,6 +352,8 @@ def fill_merged(grid: Grid) -> None:
 
 def _fill_merged_table(grid: Grid) -> None:
     """Merged ranges are filled in the Arrow columns they touch too (each column converted once)."""
+    import pyarrow as pa
+
     table = grid.table
     assert table is not None
     fills: dict[int, list[tuple[int, int, str]]] = {}

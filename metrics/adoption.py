@@ -97,6 +97,95 @@ def _usage_where(scope: Scope, system: str | None = None) -> tuple[str, list[obj
     return " AND ".join(parts) or "TRUE", params
 
 
+def _usage_filter(scope: Scope, system: str | None = None) -> tuple[str, list[object]]:
+    """The usage filter of a scope without its dates (department, hospital, system): it applies to the rows and
+    to the rollups alike."""
+    sql, params = scope.department_clause("department")
+    if system is not None:
+        return f"{sql} AND system = ?", [*params, system]
+    return sql, list(params)
+
+
+def _bucket_start(day: dt.date, period: Period) -> dt.date:
+    return day - dt.timedelta(days=day.weekday()) if period == "week" else day.replace(day=1)
+
+
+def _bucket_end(day: dt.date, period: Period) -> dt.date:
+    start = _bucket_start(day, period)
+    if period == "week":
+        return start + dt.timedelta(days=6)
+    return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def rollups_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store's usage rollups match its data version (see loaders/store/rollups.py)."""
+    try:
+        rows = con.execute(
+            "SELECT key, value FROM store_meta WHERE key IN ('data_version', 'usage_rollup_version')"
+        ).fetchall()
+    except duckdb.Error:
+        return False
+    marks = {str(k): str(v) for k, v in rows}
+    return "usage_rollup_version" in marks and marks["usage_rollup_version"] == marks.get("data_version")
+
+
+USE_ROLLUPS = True  # tests switch it off to compare with the plain aggregation of the rows
+
+
+def _source(
+    con: duckdb.DuckDBPyConnection, scope: Scope, period: Period, system: str | None = None,
+    since: dt.date | None = None,
+) -> tuple[str, list[object]]:  # fmt: skip
+    """A subquery with one row per period (the week's or month's first day), department and system in scope:
+    active, eligible (the sums over rows with eligible users), no_eligible_rows, rows, last_day (newest row) —
+    the usage rows' aggregate by period, rows from `since` on. Whole weeks or months inside the date window come
+    from the rollups (when current), the partial ones at the window's edges from the rows; the sums are integers,
+    so both ways give the same figures."""
+    base, base_params = _usage_filter(scope, system)
+    lows = [d for d in (scope.start, since) if d is not None]
+    highs = [d for d in (scope.end, scope.as_of) if d is not None]
+    lo, hi = (max(lows) if lows else None), (min(highs) if highs else None)
+    grouped = getattr(scope, "hospitals", None) is not None  # a hospital group's store keeps no rollups
+    if grouped or not (USE_ROLLUPS and rollups_current(con)):
+        days = " AND ".join([*(["period >= ?"] if lo else []), *(["period <= ?"] if hi else [])]) or "TRUE"
+        sql = f"""SELECT date_trunc(?, period)::DATE AS period, department, system, {_RATE_SUMS}, max(period) AS last_day
+                  FROM usage WHERE {base} AND {days} GROUP BY ALL"""  # noqa: S608
+        return sql, [period, *base_params, *([lo] if lo else []), *([hi] if hi else [])]
+    first = lo if lo is None or lo == _bucket_start(lo, period) else _bucket_end(lo, period) + dt.timedelta(days=1)
+    last = hi if hi is None or hi == _bucket_end(hi, period) else _bucket_start(hi, period) - dt.timedelta(days=1)
+    edges: list[tuple[dt.date, dt.date]] = []
+    whole: list[str] = []
+    whole_params: list[object] = []
+    if first is not None and last is not None and first > last:  # the window lies inside one bucket
+        whole.append("FALSE")
+        assert lo is not None and hi is not None
+        edges.append((lo, hi))
+    else:
+        if first is not None:
+            whole.append("period >= ?")
+            whole_params.append(first)
+            if lo is not None and lo < first:
+                edges.append((lo, first - dt.timedelta(days=1)))
+        if last is not None:
+            whole.append("period <= ?")
+            whole_params.append(_bucket_start(last, period))
+            if hi is not None and hi > last:
+                edges.append((last + dt.timedelta(days=1), hi))
+    parts = [
+        f"""SELECT period, department, system, active, eligible, no_eligible_rows, rows, last_day FROM usage_rollup
+            WHERE grain = ? AND {base} AND {" AND ".join(whole) or "TRUE"}"""  # noqa: S608
+    ]
+    params: list[object] = [period, *base_params, *whole_params]
+    if edges:  # buckets cut by the window, disjoint from the whole ones: each key stays one row
+        days = " OR ".join("period BETWEEN ? AND ?" for _ in edges)
+        parts.append(
+            f"""SELECT date_trunc(?, period)::DATE AS period, department, system, {_RATE_SUMS}, max(period)
+                FROM usage WHERE {base} AND ({days}) GROUP BY ALL"""  # noqa: S608
+        )
+        params += [period, *base_params, *(d for edge in edges for d in edge)]
+    return " UNION ALL ".join(parts), params
+
+
 def _finish_rates(df: pd.DataFrame) -> pd.DataFrame:
     """Rate, and the data-quality flags, from summed active/eligible (rates above 100 % are kept and flagged)."""
     df["active"] = df["active"].astype("Float64")
@@ -118,13 +207,12 @@ def usage_rates(
 ) -> pd.DataFrame:
     """Usage rate per period (week or month start) × department × system, with the no-eligible and >100 % flags."""
     _check_period(period)
-    where, params = _usage_where(scope, system)
+    src, params = _source(con, scope, period, system)
     sql = f"""
-        SELECT date_trunc(?, period)::DATE AS period, department, system, {_RATE_SUMS}
-        FROM usage WHERE {where}
-        GROUP BY ALL ORDER BY period, department, system
+        SELECT period, department, system, active, eligible, no_eligible_rows, rows
+        FROM ({src}) ORDER BY period, department, system
     """  # noqa: S608
-    return _finish_rates(con.execute(sql, [period, *params]).df())
+    return _finish_rates(con.execute(sql, params).df())
 
 
 # How far back from the newest usage row the "latest" and "previous" periods are looked for. A window with
@@ -134,8 +222,8 @@ RECENT_DAYS = 400
 
 
 def _window_start(con: duckdb.DuckDBPyConnection, scope: Scope, system: str | None) -> dt.date | None:
-    where, params = _usage_where(scope, system)
-    row = con.execute(f"SELECT max(period) FROM usage WHERE {where}", params).fetchone()  # noqa: S608
+    src, params = _source(con, scope, "week", system)
+    row = con.execute(f"SELECT max(last_day) FROM ({src})", params).fetchone()  # noqa: S608
     if row is None or row[0] is None:
         return None
     return pd.Timestamp(row[0]).date() - dt.timedelta(days=RECENT_DAYS)
@@ -155,15 +243,14 @@ def _recent_rates(
     """
     _check_period(period)
     since = _window_start(con, scope, system)
-    where, params = _usage_where(scope, system)
+    src, params = _source(con, scope, period, system, since)
     if since is None:
-        where, params = "FALSE", []
+        src, params = f"SELECT * FROM ({src}) WHERE FALSE", params  # noqa: S608
     group = "system" if per_system else "''"  # our own fragment: partition the "latest" per system or globally
     sql = f"""
         WITH f AS (
-            SELECT period, department, system, active_users, eligible_users, {group} AS g,
-                   date_trunc(?, period)::DATE AS p
-            FROM usage WHERE {where} AND period >= ?
+            SELECT department, system, active, eligible, no_eligible_rows, rows, {group} AS g, period AS p
+            FROM ({src})
         ),
         b AS (SELECT g, p, dense_rank() OVER (PARTITION BY g ORDER BY p DESC) AS k FROM (SELECT DISTINCT g, p FROM f)),
         cut AS (
@@ -171,11 +258,11 @@ def _recent_rates(
             FROM b WHERE k <= 2 GROUP BY g
         )
         SELECT f.p AS period, f.department, f.system,
-               any_value(cut.p1) AS latest, any_value(cut.p0) AS previous, {_RATE_SUMS}
+               any_value(cut.p1) AS latest, any_value(cut.p0) AS previous, sum(active) AS active, sum(eligible) AS eligible, sum(no_eligible_rows)::BIGINT AS no_eligible_rows, sum(rows)::BIGINT AS rows
         FROM f JOIN cut ON f.g = cut.g AND f.p >= cut.p0
         GROUP BY ALL
     """  # noqa: S608
-    df = _finish_rates(con.execute(sql, [period, *params, since]).df())
+    df = _finish_rates(con.execute(sql, params).df())
     df["latest"] = pd.to_datetime(df["latest"])
     df["previous"] = pd.to_datetime(df["previous"])
     return df
@@ -455,15 +542,13 @@ def rate_matrix(
 def usage_warnings(con: duckdb.DuckDBPyConnection, scope: Scope, period: Period = "week") -> pd.DataFrame:
     """Data warnings per period × department × system: rate above 100 %, or rows without eligible users."""
     _check_period(period)
-    where, params = _usage_where(scope)
+    src, params = _source(con, scope, period)
     sql = f"""
-        SELECT * FROM (
-            SELECT date_trunc(?, period)::DATE AS period, department, system, {_RATE_SUMS}
-            FROM usage WHERE {where} GROUP BY ALL
-        ) WHERE no_eligible_rows > 0 OR active > eligible
+        SELECT period, department, system, active, eligible, no_eligible_rows, rows FROM ({src})
+        WHERE no_eligible_rows > 0 OR active > eligible
         ORDER BY period DESC, department, system
     """  # noqa: S608
-    df = _finish_rates(con.execute(sql, [period, *params]).df())
+    df = _finish_rates(con.execute(sql, params).df())
     df["issue"] = ["over_100" if o else "no_eligible" for o in df["over_100"]]
     return df
 
@@ -608,9 +693,9 @@ def _milestones(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 
 
 def _names(con: duckdb.DuckDBPyConnection, scope: Scope, column: Literal["department", "system"]) -> list[str]:
-    where, params = _usage_where(scope)
+    src, params = _source(con, scope, "month")
     col = "department" if column == "department" else "system"
-    sql = f"SELECT DISTINCT {col} FROM usage WHERE {where} ORDER BY 1"  # noqa: S608
+    sql = f"SELECT DISTINCT {col} FROM ({src}) ORDER BY 1"  # noqa: S608
     return [str(r[0]) for r in con.execute(sql, params).fetchall()]
 
 
@@ -628,9 +713,10 @@ def rollout_matrix(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
     """Per department × system: phase (live, pilot, planned, none), pilot/live/go-live dates, from plan milestones."""
     today = scope.as_of or scope.today_or_now()
     since = _window_start(con, scope, None)
-    where, params = _usage_where(scope)
-    sql = f"SELECT DISTINCT system, department FROM usage WHERE {where} AND period >= ?"  # noqa: S608
-    pairs = con.execute(sql, [*params, since]).fetchall() if since is not None else []
+    pairs: list[tuple[object, ...]] = []
+    if since is not None:
+        src, params = _source(con, scope, "week", None, since)
+        pairs = con.execute(f"SELECT DISTINCT system, department FROM ({src})", params).fetchall()  # noqa: S608
     users: dict[str, list[str]] = {}
     for system, dep in pairs:
         users.setdefault(str(system), []).append(str(dep))
@@ -671,20 +757,19 @@ def trend(
     Columns: period, system, rate, active, eligible, hospital_rate, pilot_date, live_date (go-live marks).
     """
     _check_period(period)
-    where, params = _usage_where(scope, system)
+    src, params = _source(con, scope, period, system)
     dep = "TRUE" if department is None else "department = ?"
     dep_params: list[object] = [] if department is None else [department]
     sql = f"""
-        SELECT date_trunc(?, period)::DATE AS period, system,
-            sum(active_users) FILTER (WHERE eligible_users > 0 AND {dep}) AS active,
-            sum(eligible_users) FILTER (WHERE eligible_users > 0 AND {dep}) AS eligible,
-            count(*) FILTER (WHERE (eligible_users IS NULL OR eligible_users <= 0) AND {dep}) AS no_eligible_rows,
-            sum(active_users) FILTER (WHERE eligible_users > 0)::DOUBLE
-                / sum(eligible_users) FILTER (WHERE eligible_users > 0) AS hospital_rate
-        FROM usage WHERE {where}
+        SELECT period, system,
+            sum(active) FILTER (WHERE {dep}) AS active,
+            sum(eligible) FILTER (WHERE {dep}) AS eligible,
+            coalesce(sum(no_eligible_rows) FILTER (WHERE {dep}), 0)::BIGINT AS no_eligible_rows,
+            sum(active)::DOUBLE / sum(eligible) AS hospital_rate
+        FROM ({src})
         GROUP BY ALL ORDER BY system, period
     """  # noqa: S608
-    df = _finish_rates(con.execute(sql, [period, *dep_params, *dep_params, *dep_params, *params]).df())
+    df = _finish_rates(con.execute(sql, [*dep_params, *dep_params, *dep_params, *params]).df())
     df["hospital_rate"] = df["hospital_rate"].astype("float64")
     if department is not None:
         df = df[df["eligible"].notna() | (df["no_eligible_rows"] > 0)].reset_index(drop=True)
@@ -725,20 +810,15 @@ def department_trend(
 ) -> pd.DataFrame:
     """Per period and system: the department's rate and the median rate of the other departments."""
     _check_period(period)
-    where, params = _usage_where(scope)
+    src, params = _source(con, scope, period)
     sql = f"""
-        WITH r AS (
-            SELECT date_trunc(?, period)::DATE AS period, department, system,
-                sum(active_users) FILTER (WHERE eligible_users > 0)::DOUBLE
-                    / sum(eligible_users) FILTER (WHERE eligible_users > 0) AS rate
-            FROM usage WHERE {where} GROUP BY ALL
-        )
+        WITH r AS (SELECT period, department, system, active::DOUBLE / eligible AS rate FROM ({src}))
         SELECT period, system, max(rate) FILTER (WHERE department = ?) AS rate,
             median(rate) FILTER (WHERE department <> ?) AS others_median
         FROM r GROUP BY ALL HAVING count(*) FILTER (WHERE department = ?) > 0
         ORDER BY system, period
     """  # noqa: S608
-    df = con.execute(sql, [period, *params, department, department, department]).df()
+    df = con.execute(sql, [*params, department, department, department]).df()
     df["period"] = pd.to_datetime(df["period"])
     df["rate"] = df["rate"].astype("float64")
     df["others_median"] = df["others_median"].astype("float64")

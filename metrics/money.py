@@ -39,7 +39,8 @@ import dataclasses
 import datetime as dt
 import math
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,12 +49,14 @@ import duckdb
 import pandas as pd
 
 from loaders import settings
+from loaders import store as _store
 from metrics import evm as evm_maths
 from metrics import risks
 from metrics.scope import Scope
 
 Con = duckdb.DuckDBPyConnection
 EPS = 1e-9
+HALF_CENT = 0.005  # invoiced and paid are compared to the cent: sums of the same amounts in another order differ
 STAGES = ("committed", "invoiced", "paid")
 _STAGE_ALIASES = {
     "committed": "committed", "commitment": "committed", "contract": "committed", "已签约": "committed",
@@ -200,7 +203,8 @@ def budget_rows(con: Con, scope: Scope) -> pd.DataFrame:
 def cost_lines(con: Con, scope: Scope) -> pd.DataFrame:
     pc, pp = scope.project_clause("project")
     cols = "date, project, category, vendor, reference, description, stage, amount"
-    sql = f"SELECT {cols} FROM costs WHERE {pc} AND date <= ? ORDER BY date, project"  # noqa: S608
+    order = "date, project, category, vendor NULLS LAST"  # the first line of a contract names its owner
+    sql = f"SELECT {cols} FROM costs WHERE {pc} AND date <= ? ORDER BY {order}"  # noqa: S608
     return _frame(con, sql, [*pp, cut_off(scope)])
 
 
@@ -330,7 +334,8 @@ def base_reference(reference: str, known: Iterable[str]) -> str:
     if match is None:
         return reference
     base = match.group("base").strip()
-    return base if base and base != reference and base in set(known) else reference
+    pool = known if isinstance(known, (set, frozenset)) else set(known)  # a set is not copied for every line
+    return base if base and base != reference and base in pool else reference
 
 
 @dataclass(frozen=True)
@@ -406,8 +411,8 @@ def _contracts(lines: pd.DataFrame) -> tuple[dict[tuple[str, str, dt.date], floa
             first_inv[key] = min(first_inv.get(key, d), d)
     out: list[Contract] = []
     daily: dict[tuple[str, str, dt.date], float] = defaultdict(float)
-    for key, s in sums.items():
-        basis = "invoiced" if s["invoiced"] >= s["paid"] else "paid"
+    for key, s in sorted(sums.items()):  # contracts in key order, whatever the order of the lines
+        basis = "invoiced" if s["invoiced"] >= s["paid"] - HALF_CENT else "paid"
         actual = s[basis]
         for d, v in by_day[key][basis].items():
             daily[(key[0], key[1], d)] += v
@@ -491,13 +496,26 @@ def build_ledger(
     cut: dt.date,
     changes: pd.DataFrame | None = None,
 ) -> Ledger:
+    """The ledger from plain frames, every line read in Python (the reference the SQL path is tested against)."""
+    daily, cons = _contracts(lines)
+    return assemble_ledger(budget, daily, cons, snapshots, cut, changes)
+
+
+def assemble_ledger(
+    budget: pd.DataFrame,
+    daily: dict[tuple[str, str, dt.date], float],
+    cons: Sequence[Contract],
+    snapshots: pd.DataFrame,
+    cut: dt.date,
+    changes: pd.DataFrame | None = None,
+) -> Ledger:
+    """The ledger from the contracts and their daily AC per (project, category, day), however they were summed."""
     plan_by_project = plans(snapshots)
     original: dict[str, float] = defaultdict(float)
     bac_cat: dict[tuple[str, str], float] = defaultdict(float)
     for r in _records(budget):
         original[str(r["project"])] += _float(r["amount"])
         bac_cat[(str(r["project"]), str(r["category"]))] += _float(r["amount"])
-    daily, cons = _contracts(lines)
     monthly: dict[tuple[str, str, dt.date], float] = defaultdict(float)
     for (p, c, d), v in daily.items():
         monthly[(p, c, month_start(d))] += v
@@ -536,11 +554,147 @@ def build_ledger(
     )
 
 
-def ledger(con: Con, scope: Scope) -> Ledger:
+def ledger_plain(con: Con, scope: Scope) -> Ledger:
+    """The ledger with every cost line read into Python: the reference `ledger` is tested against."""
     return build_ledger(
         budget_rows(con, scope), cost_lines(con, scope), plan_snapshots(con, scope), cut_off(scope),
         change_rows(con, scope),
     )  # fmt: skip
+
+
+def ledger_fresh(con: Con, scope: Scope) -> Ledger:
+    """The ledger with the cost lines summed in DuckDB (`contract_rollup`), built now, never from the memo."""
+    daily, cons = contract_rollup(con, scope)
+    return assemble_ledger(
+        budget_rows(con, scope), daily, cons, plan_snapshots(con, scope), cut_off(scope), change_rows(con, scope)
+    )
+
+
+_MEMO: OrderedDict[tuple[object, ...], Ledger] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+_MEMO_SIZE = 8  # ledgers kept: a few scopes (projects, as-of week, cut-off day) of the current data version
+
+
+def _memo_key(con: Con, scope: Scope) -> tuple[object, ...] | None:
+    """What a ledger depends on: the store, its data version, the projects and hospitals, the as-of week and the
+    cut-off day (not the date range's start nor the departments). None for an in-memory store (tests change those
+    freely)."""
+    where = _store.db_file_of(con)
+    if where is None:
+        return None
+    hospitals = getattr(scope, "hospitals", None)  # a hospital group's scope
+    return (where, _store.data_version(con), scope.projects, hospitals, scope.as_of, cut_off(scope))
+
+
+def ledger(con: Con, scope: Scope) -> Ledger:
+    """The bundle every money figure starts from, built once per data version and scope and shared by every
+    metric, page, the overview and the brief (a new import changes the data version, so it is never stale).
+    Treat it as read-only."""
+    key = _memo_key(con, scope)
+    if key is None:
+        return ledger_fresh(con, scope)
+    with _MEMO_LOCK:  # one build at a time: sessions opening the money page together wait for the first
+        hit = _MEMO.get(key)
+        if hit is not None:
+            _MEMO.move_to_end(key)
+            return hit
+        built = ledger_fresh(con, scope)
+        _MEMO[key] = built
+        while len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+        return built
+
+
+_ROLLUP = """
+WITH refs AS (
+    SELECT unnest(?::VARCHAR[]) AS project, unnest(?::VARCHAR[]) AS raw, unnest(?::VARCHAR[]) AS base,
+           unnest(?::BOOLEAN[]) AS amendment
+), stages AS (
+    SELECT unnest(?::VARCHAR[]) AS raw, unnest(?::VARCHAR[]) AS stage
+), lines AS (
+    SELECT c.date, c.project, c.category, c.vendor, c.amount, s.stage, r.base, r.amendment
+    FROM costs c
+    JOIN refs r ON r.project = c.project AND r.raw = coalesce(c.reference, '')
+    LEFT JOIN stages s ON s.raw = c.stage
+    WHERE {where}
+), owner AS (  -- a contract's category and vendor: those of its first own line (the Python path's line order)
+    SELECT project, base,
+           first(category ORDER BY date, category, vendor NULLS LAST) AS category,
+           first(coalesce(vendor, ?) ORDER BY date, category, vendor NULLS LAST) AS vendor
+    FROM lines WHERE base <> '' AND NOT amendment GROUP BY project, base
+), keyed AS (
+    SELECT l.date, l.project, l.stage, l.amendment, l.amount, l.base AS reference,
+           CASE WHEN o.project IS NULL THEN l.category ELSE o.category END AS category,
+           CASE WHEN o.project IS NULL THEN coalesce(l.vendor, ?) ELSE o.vendor END AS vendor
+    FROM lines l LEFT JOIN owner o ON o.project = l.project AND o.base = l.base
+    WHERE l.stage IS NOT NULL
+), contracts AS (
+    SELECT project, category, vendor, reference,
+           coalesce(fsum(amount) FILTER (WHERE stage = 'committed' AND NOT amendment), 0) AS signed,
+           coalesce(fsum(amount) FILTER (WHERE stage = 'committed' AND amendment), 0) AS amendments,
+           coalesce(fsum(amount) FILTER (WHERE stage = 'invoiced'), 0) AS invoiced,
+           coalesce(fsum(amount) FILTER (WHERE stage = 'paid'), 0) AS paid,
+           min(date) FILTER (WHERE stage = 'invoiced') AS first_invoice
+    FROM keyed GROUP BY project, category, vendor, reference
+), based AS (
+    SELECT *, CASE WHEN invoiced >= paid - {half_cent} THEN 'invoiced' ELSE 'paid' END AS basis FROM contracts
+)  -- both answers in one statement (the CTEs run once): the contracts ('k' rows), then the daily AC ('d' rows:
+   -- the day in first_invoice, the amount in signed) of the lines of each contract's AC stage
+SELECT 'k', project, category, vendor, reference, signed, amendments, invoiced, paid, basis, first_invoice
+FROM based
+UNION ALL
+SELECT 'd', k.project, k.category, NULL, NULL, fsum(k.amount), 0, 0, 0, NULL, k.date
+FROM keyed k JOIN based b ON b.project = k.project AND b.category = k.category AND b.vendor = k.vendor
+                          AND b.reference = k.reference AND b.basis = k.stage
+GROUP BY k.project, k.category, k.date
+"""
+
+
+def contract_rollup(con: Con, scope: Scope) -> tuple[dict[tuple[str, str, dt.date], float], list[Contract]]:
+    """`_contracts(cost_lines(con, scope))` computed in DuckDB: the same contracts (committed, invoiced, paid, AC,
+    due, first invoice) and daily AC per (project, category, day), summed in SQL instead of line by line in
+    Python. Only the distinct references and stages come to Python (the amendment rule and the stage words stay
+    the one definition in this module); every line stays in the database."""
+    pc, pp = scope.project_clause("c.project")
+    cut = cut_off(scope)
+    where, params = f"{pc} AND c.date <= ?", [*pp, cut]
+    raw_refs = con.execute(
+        f"SELECT DISTINCT c.project, coalesce(c.reference, '') FROM costs c WHERE {where}",  # noqa: S608
+        params,
+    ).fetchall()
+    raw_stages = [r[0] for r in con.execute(f"SELECT DISTINCT c.stage FROM costs c WHERE {where}", params).fetchall()]  # noqa: S608
+    known: dict[str, set[str]] = defaultdict(set)
+    for project, raw in raw_refs:
+        if raw.strip():
+            known[project].add(raw.strip())
+    bases = [base_reference(raw.strip(), known[p]) if raw.strip() else "" for p, raw in raw_refs]
+    ref_params: list[object] = [
+        [p for p, _ in raw_refs],
+        [raw for _, raw in raw_refs],
+        bases,
+        [b != raw.strip() for b, (_, raw) in zip(bases, raw_refs, strict=True)],
+        raw_stages,
+        [normalise_stage(x) for x in raw_stages],
+    ]
+    sql = _ROLLUP.format(where=where, half_cent=repr(HALF_CENT))  # our own clause and constant  # noqa: S608
+    rows = con.execute(sql, [*ref_params, *params, UNKNOWN_VENDOR, UNKNOWN_VENDOR]).fetchall()
+    cons: list[Contract] = []
+    daily: dict[tuple[str, str, dt.date], float] = {}
+    for kind, project, category, vendor, reference, signed, amendments, invoiced, paid, basis, day in rows:
+        if kind == "d":
+            daily[(str(project), str(category), day)] = float(signed)
+            continue
+        actual = float(invoiced if basis == "invoiced" else paid)
+        cons.append(
+            Contract(
+                project, category, vendor, reference,
+                committed=contract_committed(signed, amendments, actual), invoiced=float(invoiced),
+                paid=float(paid), actual=actual, due=max(actual - paid, 0.0), first_invoice=day,
+                signed=float(signed), amendments=float(amendments),
+            )
+        )  # fmt: skip
+    cons.sort(key=lambda k: (k.project, k.category, k.vendor, k.reference))
+    return daily, cons
 
 
 def chart_scope(scope: Scope, default_start: dt.date | None) -> Scope:

@@ -602,3 +602,24 @@ def band_counts(df: pd.DataFrame, bands: Bands = DEFAULT_BANDS) -> dict[str, int
         if b is not None:
             counts[b] += 1
     return counts
+
+
+# ------------------------------------------------------------------ whole computations, for the page's cache
+# The page caches these by data version (a 20,000-risk register took seconds of pandas work on every rerun).
+
+
+def decisions_in_scope(
+    con: duckdb.DuckDBPyConnection, scope: Scope, today: dt.date, bands: Bands = DEFAULT_BANDS
+) -> pd.DataFrame:
+    """`decisions_waiting` of the change log and register in scope."""
+    return decisions_waiting(load_changes(con, scope), load_register(con, scope), today, bands)
+
+
+def movement_in_scope(con: duckdb.DuckDBPyConnection, scope: Scope, bands: Bands = DEFAULT_BANDS) -> pd.DataFrame:
+    """`movement` between the register in scope and the one before it."""
+    return movement(load_register(con, scope), load_previous(con, scope), bands)
+
+
+def band_trend_in_scope(con: duckdb.DuckDBPyConnection, scope: Scope, bands: Bands = DEFAULT_BANDS) -> pd.DataFrame:
+    """`open_by_band_trend` of every register snapshot in scope."""
+    return open_by_band_trend(load_history(con, scope), bands)

@@ -50,7 +50,7 @@ scope = filters.scope()
 day = m.reference_day(scope)
 register = store.load(m.load_register, scope)
 band_labels = {b: t(f"risks.band.{b}") for b in m.BAND_NAMES}
-decisions = m.decisions_waiting(store.load(m.load_changes, scope), register, day, BANDS)
+decisions = store.load(m.decisions_in_scope, scope, day, BANDS)
 if register.empty:  # change requests still wait for the board when a project keeps no risk register
     ui.empty("risks.empty")
     decisions_waiting(decisions, band_labels)
@@ -74,7 +74,7 @@ picked_bands = f3.multiselect(
 )
 shown = m.filter_register(register, owners, statuses, picked_bands, BANDS)
 open_now = m.open_risks(shown)
-moves = m.movement(register, previous, BANDS)
+moves = store.load(m.movement_in_scope, scope, BANDS)
 tiles = {
     "risks.tile.open": len(open_now),
     "risks.tile.critical": m.band_counts(open_now, BANDS)["critical"],
@@ -143,7 +143,7 @@ else:
 
 # ---------------------------------------------------------------- trend
 st.subheader(t("risks.trend.header"))
-trend = m.open_by_band_trend(store.load(m.load_history, scope), BANDS)
+trend = store.load(m.band_trend_in_scope, scope, BANDS)
 st.plotly_chart(charts.band_trend(trend, lang()), width="stretch", key="risks_trend")
 
 decisions_waiting(decisions, band_labels)

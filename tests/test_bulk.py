@@ -234,15 +234,23 @@ def test_a_store_failure_during_the_bulk_insert_leaves_nothing(tmp_path: Path, m
 def test_files_the_bulk_path_leaves_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(readers, "PYTHON_PARSE_BYTES", 0)
     con = store.memory_store()
-    # a snapshot dataset, a kind DuckDB does not convert (stage), and an unmapped first column
+    # a snapshot dataset, an unmapped first column, and money without a stated unit
     plan = write(tmp_path / "p.csv", [["任务名称", "开始时间", "完成时间"], ["调研", "2026-01-05", "2026-01-09"]])
-    ledger = write(
+    no_unit = write(
         tmp_path / "l.csv",
-        [["日期", "项目名称", "费用类别", "金额(元)", "付款状态"], ["2026-01-05", "HIS", "硬件", "100", "已付款"]],
+        [["日期", "项目名称", "费用类别", "金额", "付款状态"], ["2026-01-05", "HIS", "硬件", "100", "已付款"]],
     )
     numbered = write(tmp_path / "n.csv", [["序号", *USAGE_HEADER], *[[i, *r] for i, r in enumerate(usage_rows())]])
-    for path in (plan, ledger, numbered):
+    for path in (plan, no_unit, numbered):
         assert importer._bulk_prepared(path, path.name, None, "EMR", con) is None
+    # a ledger whose header states 元 takes the bulk path since issue 19 (stage words are read natively)
+    ledger = write(
+        tmp_path / "l2.csv",
+        [["日期", "项目名称", "费用类别", "金额(元)", "付款状态"], ["2026-01-05", "HIS", "硬件", "100", "已付款"]],
+    )
+    quick = importer._bulk_prepared(ledger, ledger.name, None, "EMR", con)
+    assert quick is not None and quick.dataset == "costs"
+    quick.discard()
     small = write(tmp_path / "s.csv", [USAGE_HEADER, *usage_rows()])
     monkeypatch.setattr(readers, "PYTHON_PARSE_BYTES", 10**9)
     assert importer._bulk_prepared(small, small.name, None, None, con) is None  # small files: checked path

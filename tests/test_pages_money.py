@@ -83,6 +83,20 @@ def infinite_cells(at: AppTest) -> list[tuple[str, object]]:
     return found
 
 
+def open_tab(at: AppTest, tab: str, lang: str) -> AppTest:
+    """Open one of the page's lazy tabs, as a click on it does (only the open tab runs)."""
+    at.session_state["money_tabs"] = text(f"money.tab.{tab}", lang)
+    return at.run()
+
+
+def test_tabs_are_lazy(demo_db: Path) -> None:
+    at = open_page(demo_db, PAGE, "en")
+    assert [len(tab.children) > 0 for tab in at.tabs] == [True, False, False, False, False, False]
+    open_tab(at, "vendors", "en")
+    assert [len(tab.children) > 0 for tab in at.tabs] == [False, False, False, False, False, True]
+    assert at.tabs[5].subheader[0].value == text("money.vendors.spend", "en")
+
+
 # ------------------------------------------------------------------ demo store
 
 
@@ -104,6 +118,7 @@ def test_demo_tiles_show_the_computed_figures(demo_db: Path, lang: str) -> None:
     assert tiles[text("money.tile.share_used", lang)] == f"{s.share_used * 100:.1f}%"
     assert s.eac is not None and tiles[text("money.tile.eac", lang)].endswith(money_text(s.eac, lang))
     assert sorted(tile_rows(at.main)) == [3, 3, 3]  # three a row: six in one row cut values at 1440 px
+    open_tab(at, "evm", lang)
     evm_table = next(d.value for d in at.main.dataframe if text("money.col.cpi", lang) in d.value.columns)
     assert len(evm_table) >= 2 and not infinite_cells(at)
 
@@ -177,6 +192,7 @@ def test_project_without_budget_says_not_enough_data(no_budget_db: Path, lang: s
     assert tiles[text("money.tile.ac", lang)] == money_text(250_000, lang)
     assert tiles[text("money.tile.share_used", lang)] == "—"  # no share of a zero budget
     assert tiles[text("money.tile.eac", lang)].endswith("—")
+    open_tab(at, "evm", lang)
     evm_table = next(d.value for d in at.main.dataframe if text("money.col.cpi", lang) in d.value.columns)
     assert evm_table[text("money.col.project", lang)].tolist() == [NO_BUDGET]
     assert evm_table[text("money.col.note", lang)].tolist() == [evm.reason_text("no_budget", lang)]
@@ -204,7 +220,7 @@ def hyperlink_project(db: Path) -> str:
 
 def test_ledger_lines_download_keeps_formulas_as_text(demo_db: Path, downloads: dict[str, bytes]) -> None:  # noqa: F811
     # Chinese: AppTest formats the radio's options in the test process, where the language is the default.
-    at = open_page(demo_db, PAGE, "zh")
+    at = open_tab(open_page(demo_db, PAGE, "zh"), "vendors", "zh")
     assert text("money.vendors.lines_pick", "zh") in [i.value for i in at.info]  # the ledger waits for a project
     described = text("money.col.description", "zh")
     assert not [d for d in at.main.dataframe if described in d.value.columns]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from loaders.store.connection import originals_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HISTORY_COLUMNS = (
     "import_id",

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from loaders.datasets import Dataset
 from loaders.store import registry
@@ -201,6 +200,8 @@ def replacement_plan(con: duckdb.DuckDBPyConnection, prep: Prepared) -> Replacem
     if prep.bulk is not None and prep.staging is None:
         return None
     sel = ", ".join(quote_ident(c) for c in cols)
+    import pyarrow as pa
+
     keys: pa.Table
     if prep.staging is not None:
         keys = prep.staging.sql(f"SELECT DISTINCT {sel} FROM final").to_arrow_table()  # noqa: S608

@@ -19,14 +19,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from loaders import bulk, settings, store, uploads
 from loaders.errors import CockpitError, ImportBusy, Problem, StoreUnavailable, ValidationFailed
-from loaders.store import lake, registry, replace
+from loaders.store import lake, registry, replace, rollups
 from loaders.store.connection import IMPORT_LOCK, bump_data_version, db_file_of, importing_hospital, quote_ident
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from loaders.importer import Prepared
 
 Progress = Callable[[int, int], None]
@@ -322,6 +323,7 @@ def commit(
             message += f"；{zh} / {en}"
             con.execute("UPDATE import_log SET message = ? WHERE import_id = ?", [message[:4000], import_id])
         bump_data_version(con)
+        rollups.after_write(con, prep.dataset, import_id)
         con.execute("COMMIT")
         committed = True
         return ImportResult(
@@ -335,8 +337,9 @@ def commit(
             prep.report.problems,
             prep.notes,
         )
-    except bulk.NotClean:
-        outcome = (None, "")  # the checked path reads the file again and records its own attempt
+    except (bulk.NotClean, bulk.RowsRefused, bulk.OverLimit):
+        # the checked path reads the file again and records its own attempt, or the caller records the refusal
+        outcome = (None, "")
         raise
     except duckdb.Error as exc:
         text = str(exc)
@@ -407,12 +410,15 @@ def _insert(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int, prog
     extra_vals = ", ?" + (", ?" if snapshot else "")
     params: list[object] = [import_id] + ([prep.as_of] if snapshot else [])
     stored = registry.store_columns(ds)
-    present = [c for c in stored if c in prep.frame.columns]
+    have = prep.out_columns if prep.staging is not None else list(prep.frame.columns)
+    present = [c for c in stored if c in have]
     cols = ", ".join(quote_ident(c) for c in present)
     batches: Iterable[pa.RecordBatch]
     if prep.staging is not None:
         batches = prep.staging.sql(f"SELECT {cols} FROM final").to_arrow_reader(1_000_000)  # noqa: S608
     else:
+        import pyarrow as pa
+
         batches = pa.Table.from_pandas(prep.frame[present], preserve_index=False).to_batches(500_000)
     total, done = prep.row_count, 0
     if progress:
@@ -507,6 +513,7 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, user: str | None = N
         if periodic:
             con.execute(f"UPDATE {table} SET superseded_by = NULL WHERE superseded_by = ?", [import_id])  # noqa: S608
         bump_data_version(con)
+        rollups.after_write(con, dataset, import_id)
         con.execute("COMMIT")
         committed = True
         return ImportResult(

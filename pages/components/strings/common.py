@@ -65,4 +65,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     # downloads
     "common.download.xlsx": ("下载 Excel", "Download Excel"),
     "common.download.csv": ("下载 CSV", "Download CSV"),
+    "common.table.first_rows": (
+        "显示前 {shown} 行，共 {total} 行；下载文件包含全部行。",
+        "Showing the first {shown} of {total} rows; the downloads hold every row.",
+    ),
 }

@@ -1,4 +1,4 @@
--- 0010 (operations, issue 17): help-desk tickets (运维工单) and inspection logs (巡检记录), both periodic.
+-- 0011 (operations, issue 17): help-desk tickets (运维工单) and inspection logs (巡检记录), both periodic.
 -- A ticket row is replaced by a later import of the same ticket id; an inspection row by the same system and day.
 CREATE TABLE IF NOT EXISTS incident_rows (
     import_id      BIGINT NOT NULL,

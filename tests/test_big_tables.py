@@ -1,0 +1,54 @@
+"""A long table (the vendor contracts of a 1M-line ledger) shows its first SHOWN_ROWS rows and says so, while its
+Excel and CSV downloads still hold every row, written only when a button is clicked."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from pages.components import ui
+
+
+def _page() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from pages.components import ui
+
+    st.session_state["lang"] = "en"
+    n = int(st.session_state.get("rows", 10))
+    df = pd.DataFrame({"vendor": [f"v{i}" for i in range(n)], "actual": [float(i) for i in range(n)]})
+    ui.table(df, "vendor_contracts", area="money", money=["actual"], key="big")
+
+
+def _run(rows: int) -> AppTest:
+    at = AppTest.from_function(_page)
+    at.session_state["rows"] = rows
+    return at.run()
+
+
+def test_a_short_table_is_shown_whole_with_its_files_written_at_once() -> None:
+    at = _run(ui.SHOWN_ROWS)
+    assert not at.exception
+    assert len(at.dataframe[0].value) == ui.SHOWN_ROWS
+    assert not at.caption  # no "first rows" note
+    xlsx, csv = ui.files(pd.DataFrame({"a": range(ui.SHOWN_ROWS)}), "t", [], [], [])
+    assert isinstance(xlsx, bytes) and isinstance(csv, bytes)
+
+
+def test_a_long_table_shows_its_first_rows_and_downloads_every_row() -> None:
+    rows = ui.SHOWN_ROWS + 500
+    at = _run(rows)
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert len(shown) == ui.SHOWN_ROWS and shown.iloc[0, 0] == "v0"  # the first rows, in the table's order
+    assert at.caption[0].value == f"Showing the first {ui.SHOWN_ROWS:,} of {rows:,} rows; the downloads hold every row."
+    full = pd.DataFrame({"vendor": [f"v{i}" for i in range(rows)], "actual": [float(i) for i in range(rows)]})
+    xlsx, csv = ui.files(full, "vendor_contracts", ["actual"], [], [])
+    assert callable(xlsx) and callable(csv)  # written on click, not on every run
+    book = openpyxl.load_workbook(io.BytesIO(xlsx()))
+    assert book.active is not None and book.active.max_row == rows + 1  # the header and every row
+    assert len(pd.read_csv(io.BytesIO(csv()), encoding="utf-8-sig")) == rows

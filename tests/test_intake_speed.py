@@ -1,0 +1,341 @@
+"""The fast intake paths against the plain ones on the same data (issue 19, imports): the row limit enforced while
+reading, a bad row in a big export reported without a second full read, cost ledgers on the bulk path.
+
+Speed itself is measured in bench/ (`python -m bench`), never here: these tests prove the fast paths store and
+report exactly what the plain paths do, and that they read what they claim to read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from loaders import importer, readers, store
+from tests.test_bulk import USAGE_HEADER, assert_same, both, stored, usage_rows, write
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    row = con.execute(
+        "SELECT (SELECT count(*) FROM usage_rows), (SELECT count(*) FROM import_log WHERE status = 'loaded')"
+    ).fetchone()
+    assert row is not None
+    return tuple(row)
+
+
+# ------------------------------------------------------------------------------------------ the row limit
+
+
+def _spy_staging(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of records each staging of a big CSV read."""
+    seen: list[int] = []
+    real = importer._stage_grid
+
+    def spy(mem: duckdb.DuckDBPyConnection, *a: Any, **k: Any) -> None:
+        real(mem, *a, **k)
+        seen.append(int(mem.execute("SELECT count(*) FROM raw").fetchall()[0][0]))
+
+    monkeypatch.setattr(importer, "_stage_grid", spy)
+    return seen
+
+
+def test_a_big_csv_over_the_row_limit_is_refused_after_reading_limit_plus_one_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "30")
+    seen = _spy_staging(monkeypatch)
+    path = write(tmp_path / "usage_big.csv", [USAGE_HEADER, *usage_rows(400)])
+    fast, checked, a, b = both(path, monkeypatch)
+    assert_same(fast, checked)
+    assert fast.status == "refused"
+    for text in ("usage_big.csv", "超过上限 30", "拆分", "split the file"):
+        assert text in fast.message
+    assert seen and max(seen) == 31  # the staging read 31 of the 400 records, never the whole file
+    assert _counts(a) == _counts(b) == (0, 0)
+    assert a.execute("SELECT status FROM import_log").fetchall() == [("refused",)]
+
+
+def test_non_data_rows_near_the_limit_never_refuse_a_file_within_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """30 data rows and two rows that are not data (a blank row, a 合计 row) under a limit of 30: loaded, with
+    the same rows and report as when the limit is far away."""
+    rows: list[list[Any]] = [USAGE_HEADER, *usage_rows(30)]
+    rows.insert(10, ["", "", "", "", ""])
+    rows.append(["合计", "", "", "1000", "3000"])
+    path = write(tmp_path / "usage_edge.csv", rows)
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "30")
+    at_limit, checked, a, _ = both(path, monkeypatch)
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "1000000")
+    far, _, c, _ = both(path, monkeypatch)
+    assert at_limit.status == checked.status == far.status == "loaded"
+    assert at_limit.rows == far.rows == 30
+    assert [str(p) for p in at_limit.problems] == [str(p) for p in far.problems]
+    assert stored(a, "usage") == stored(c, "usage")
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "29")
+    (over,) = importer.import_file(store.memory_store(), path)
+    assert over.status == "refused" and "超过上限 29" in over.message
+
+
+def test_the_limit_holds_on_the_bulk_path_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "39")
+    monkeypatch.setattr(readers, "PYTHON_PARSE_BYTES", 0)
+    con = store.memory_store()
+    (res,) = importer.import_file(con, write(tmp_path / "u.csv", [USAGE_HEADER, *usage_rows(40)]))
+    assert res.status == "refused" and "超过上限 39" in res.message
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "40")
+    (ok,) = importer.import_file(con, write(tmp_path / "u.csv", [USAGE_HEADER, *usage_rows(40)]))
+    assert (ok.status, ok.rows) == ("loaded", 40)
+    assert con.execute("SELECT count(*) FROM usage_rows WHERE row_no IS NULL").fetchone() == (40,)  # bulk stored it
+
+
+# ------------------------------------------------------------------------- a bad row in a big export
+
+
+def _rows_path(con: duckdb.DuckDBPyConnection) -> list[Any]:
+    return con.execute("SELECT DISTINCT row_no IS NULL FROM usage_rows").fetchall()
+
+
+def test_rule_breaches_are_reported_from_the_bulk_read_exactly_as_the_checked_path_reports_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows: list[list[Any]] = [USAGE_HEADER, *usage_rows(60)]
+    rows[7][3] = 150  # more active than eligible (100)
+    rows[31][4] = -1  # a negative count that also makes active > eligible: two problems on one row
+    rows.append(["2026-09-07", "科室1", "EMR", 101, 100])  # the last row too
+    path = write(tmp_path / "usage_bad.csv", rows)
+    fast_calls: list[int] = []
+    real = importer.record_refusal
+
+    def spy(*a: Any, **k: Any) -> None:
+        fast_calls.append(1)
+        real(*a, **k)
+
+    monkeypatch.setattr(importer, "prepare", _no_second_read(importer.prepare, fast_calls))
+    monkeypatch.setattr(importer, "record_refusal", spy)
+    fast, checked, a, b = both(path, monkeypatch)
+    assert_same(fast, checked)
+    assert fast.message == checked.message
+    # by rule (ROW_RULES order), then by row; the row numbered as in the file (header = line 1)
+    assert [(p.row, p.column, p.message.split(" / ")[1]) for p in fast.problems] == [
+        (32, "应用人数", "negative count"),
+        (8, "活跃用户数", "more active than eligible users"),
+        (32, "活跃用户数", "more active than eligible users"),
+        (62, "活跃用户数", "more active than eligible users"),
+    ]
+    assert fast_calls.count(0) == 1  # only the checked-only import read the file a second time
+    assert _counts(a) == _counts(b) == (0, 0)
+    hist = "SELECT dataset, file_name, sheet, rows, status, message FROM import_log"
+    assert a.execute(hist).fetchall() == b.execute(hist).fetchall()
+
+
+def _no_second_read(real: Any, calls: list[int]) -> Any:
+    def prepare(*a: Any, **k: Any) -> Any:
+        calls.append(0)
+        return real(*a, **k)
+
+    return prepare
+
+
+def test_skip_invalid_still_takes_the_checked_path_for_rule_breaches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows: list[list[Any]] = [USAGE_HEADER, *usage_rows(40)]
+    rows[5][3] = 500
+    fast, checked, a, b = both(write(tmp_path / "u.csv", rows), monkeypatch, skip_invalid=True)
+    assert_same(fast, checked)
+    assert (fast.status, fast.rows) == ("loaded", 39)
+    assert stored(a, "usage") == stored(b, "usage")
+    assert _rows_path(a) == [(False,)]  # stored by the checked path, with row numbers
+
+
+# ------------------------------------------------------------------------ cost ledgers on the bulk path
+
+COST_HEADER = ["日期", "项目名称", "费用类别", "供应商", "金额(元)", "付款状态", "合同编号", "摘要"]
+
+
+def cost_rows(n: int = 36) -> list[list[Any]]:
+    stages = ("已签合同", "已开票", "已付款", "paid", "Invoiced", " 已支付 ", "COMMITTED", "已报销")
+    return [
+        [
+            f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            f"项目{i % 3}",
+            f"类别{i % 4}",
+            f"厂商{i % 5}",
+            f"{1000 + i * 37.25:.2f}" if i % 7 else str(-200 - i),  # refunds are negative
+            stages[i % len(stages)],
+            f"HT-{i:05d}",
+            f"第 {i}  笔\u3000付款" if i % 5 == 0 else f"第 {i} 笔",
+        ]
+        for i in range(n)
+    ]
+
+
+def _cost_rows_path(con: duckdb.DuckDBPyConnection) -> list[Any]:
+    return con.execute("SELECT DISTINCT row_no IS NULL FROM cost_rows").fetchall()
+
+
+def test_every_stage_word_the_bulk_path_reads_is_read_alike_by_the_rules() -> None:
+    from loaders import bulk, coerce
+
+    assert len(bulk.STAGE_WORDS) >= len(coerce._STAGES)
+    for word, stage in bulk.STAGE_WORDS.items():
+        assert coerce.parse_stage(word) == stage, word
+        assert coerce.parse_stage(f"  {word} ") == stage, word
+
+
+def test_a_cost_ledger_takes_the_bulk_path_and_stores_what_the_checked_path_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, checked, a, b = both(write(tmp_path / "付款台账.csv", [COST_HEADER, *cost_rows()]), monkeypatch)
+    assert_same(fast, checked)
+    assert (fast.status, fast.rows, fast.dataset) == ("loaded", 36, "costs")
+    assert _cost_rows_path(a) == [(True,)]  # bulk: no row numbers
+    assert stored(a, "costs") == stored(b, "costs")
+    assert a.execute("SELECT stage, count(*) FROM costs GROUP BY ALL ORDER BY 1").fetchall() == [
+        ("committed", 9),
+        ("invoiced", 9),
+        ("paid", 18),
+    ]
+    assert any("单位：元（取自表头「金额(元)」）" in n for n in fast.notes)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("付款状态", "已付 款"),  # not a stage word as written
+        ("付款状态", "待定"),  # not a stage at all
+        ("金额(元)", "1,234.50"),  # separators: the rules read it, the native cast does not
+        ("金额(元)", "12万"),  # a cell unit against the header's 元: refused by the rules
+        ("日期", "2026/3/5"),
+        ("项目名称", "合计"),
+    ],
+)
+def test_anything_unusual_in_a_ledger_gets_exactly_the_checked_path_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str, value: str
+) -> None:
+    rows = cost_rows()
+    rows[20][COST_HEADER.index(column)] = value
+    fast, checked, a, b = both(write(tmp_path / "c.csv", [COST_HEADER, *rows]), monkeypatch)
+    assert_same(fast, checked)
+    assert stored(a, "costs") == stored(b, "costs")
+
+
+def test_a_ledger_without_stage_and_project_columns_takes_the_bulk_path_with_the_same_notes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [[f"2026-01-{d:02d}", "差旅", f"{100 + d}.5"] for d in range(1, 29)]
+    path = write(tmp_path / "报销.csv", [["日期", "费用类别", "金额(元)"], *rows])
+    for stage in (None, "invoiced"):
+        fast, checked, a, b = both(path, monkeypatch, dataset="costs", project="HIS", stage=stage)
+        assert_same(fast, checked)
+        assert fast.status == "loaded" and _cost_rows_path(a) == [(True,)]
+        assert stored(a, "costs") == stored(b, "costs")
+        assert a.execute("SELECT DISTINCT project, stage FROM costs").fetchall() == [("HIS", stage or "paid")]
+        assert fast.notes[:2] == checked.notes[:2] and "HIS" in fast.notes[0]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {(40, 3): "abc"},  # a non-number in the last row
+        {(5, 3): "待定", (40, 4): "N/A"},  # two columns, two rows
+        {(12, 3): "#DIV/0!", (12, 4): "-5"},  # an Excel error and, on the same row, a rule on the other field
+        {(7, 3): "1,234", (8, 4): "200"},  # the rules read 1,234: the checked path stores the file
+        {(9, 3): " 12"},  # spaces around: the rules read it
+        {(3, 3): "-9223372036854775808"},  # the sentinel's own text
+        {(2, 3): "12.5"},  # not a whole number
+    ],
+)
+def test_refused_numbers_are_reported_from_the_bulk_read_exactly_as_the_checked_path_reports_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changes: dict[tuple[int, int], str]
+) -> None:
+    rows: list[list[Any]] = [USAGE_HEADER, *usage_rows(40)]
+    for (r, c), v in changes.items():
+        rows[r][c] = v
+    fast, checked, a, b = both(write(tmp_path / "u.csv", rows), monkeypatch)
+    assert_same(fast, checked)
+    assert fast.message == checked.message
+    assert stored(a, "usage") == stored(b, "usage")
+    hist = "SELECT dataset, file_name, sheet, rows, status, message FROM import_log"
+    assert a.execute(hist).fetchall() == b.execute(hist).fetchall()
+
+
+@pytest.mark.parametrize("amount", ["abc", "#REF!", "12万", "(40)", "1,000.5", "NaN", "-"])
+def test_refused_amounts_in_a_ledger_match_the_checked_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, amount: str
+) -> None:
+    rows = cost_rows()
+    rows[30][COST_HEADER.index("金额(元)")] = amount
+    fast, checked, a, b = both(write(tmp_path / "c.csv", [COST_HEADER, *rows]), monkeypatch)
+    assert_same(fast, checked)
+    assert stored(a, "costs") == stored(b, "costs")
+
+
+def test_a_refused_number_costs_no_second_read_of_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows: list[list[Any]] = [USAGE_HEADER, *usage_rows(40)]
+    rows[40][3] = "abc"
+    calls: list[int] = []
+    monkeypatch.setattr(importer, "prepare", _no_second_read(importer.prepare, calls))
+    monkeypatch.setattr(readers, "PYTHON_PARSE_BYTES", 0)
+    (res,) = importer.import_file(store.memory_store(), write(tmp_path / "u.csv", rows))
+    assert res.status == "refused" and not calls
+    assert [(p.row, p.column, p.value) for p in res.problems] == [
+        (41, "活跃用户数", "abc")
+    ]  # line 41: the header is line 1
+
+
+def test_random_dirty_exports_get_the_same_result_on_both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seeded mixes of what goes wrong in real exports (refused numbers, rule breaches, labels, blank cells,
+    repeated keys, dates the native reader does not take): whichever path answers, status, report, notes, history
+    and stored rows are those of the checked path."""
+    import random
+
+    rng = random.Random(20261202)
+    mutations = [
+        (3, "abc"),
+        (3, "#N/A"),
+        (4, "-1"),
+        (3, "500"),
+        (4, "7"),
+        (3, "1,200"),
+        (4, ""),
+        (0, "2026/1/5"),
+        (1, "合计"),
+        (2, ""),
+        (3, "3.5"),
+        (4, "100 "),
+    ]
+    for case in range(12):
+        rows: list[list[Any]] = [USAGE_HEADER, *usage_rows(40)]
+        for _ in range(rng.randint(1, 3)):
+            col, value = rng.choice(mutations)
+            rows[rng.randint(1, 40)][col] = value
+        if rng.random() < 0.2:
+            rows.append(list(rows[rng.randint(1, 40)]))  # a repeated row
+        fast, checked, a, b = both(write(tmp_path / f"u{case}.csv", rows), monkeypatch)
+        assert_same(fast, checked)
+        assert fast.message == checked.message, case
+        assert stored(a, "usage") == stored(b, "usage"), case
+        hist = "SELECT dataset, file_name, sheet, rows, status, message FROM import_log"
+        assert a.execute(hist).fetchall() == b.execute(hist).fetchall(), case
+
+
+def test_a_clean_export_over_the_limit_is_refused_from_the_bulk_read_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "25")
+    calls: list[int] = []
+    monkeypatch.setattr(importer, "prepare", _no_second_read(importer.prepare, calls))
+    path = write(tmp_path / "usage_over.csv", [USAGE_HEADER, *usage_rows(40)])
+    fast, checked, a, b = both(path, monkeypatch)
+    assert_same(fast, checked)
+    assert fast.message == checked.message and "超过上限 25" in fast.message
+    assert calls == [0]  # only the checked-only import read the file again
+    hist = "SELECT dataset, file_name, sheet, rows, status, message FROM import_log"
+    assert a.execute(hist).fetchall() == b.execute(hist).fetchall()
+    assert _counts(a) == (0, 0)

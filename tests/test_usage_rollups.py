@@ -1,0 +1,173 @@
+"""The usage rollups (weekly and monthly sums, loaders/store/rollups.py) give every adoption query exactly what the
+plain aggregation of the usage rows gives, for any date window (whole history, windows cut mid-week and
+mid-month, one day, an as-of week) and filter; and imports, replacements and undos keep them equal to a rebuild."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pytest
+
+from loaders import importer, store
+from loaders.store import rollups, writes
+from metrics import adoption
+from metrics.scope import Scope
+
+D = dt.date
+TODAY = D(2026, 11, 23)
+DEPARTMENTS = [f"科室{i:02d}" for i in range(12)]
+SYSTEMS = ["EMR", "HIS", "PACS"]
+
+
+def _usage(rng: random.Random, first: dt.date, days: int) -> pd.DataFrame:
+    rows = []
+    for i in range(days):
+        day = first + dt.timedelta(days=i)
+        for dep in DEPARTMENTS:
+            for system in SYSTEMS:
+                if rng.random() < 0.15:
+                    continue  # gaps: not every department reports every day
+                eligible = rng.choice([None, 0, *range(5, 60)])
+                active = rng.randint(0, (eligible or 10) + (3 if rng.random() < 0.02 else 0))  # a few over 100 %
+                rows.append({"period": day, "department": dep, "system": system, "active_users": active,
+                             "eligible_users": eligible})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def con() -> duckdb.DuckDBPyConnection:
+    c = store.memory_store()
+    frame = _usage(random.Random(7), D(2024, 12, 30), 700)
+    row = c.execute("SELECT nextval('import_seq')").fetchone()
+    assert row is not None
+    c.execute(
+        "INSERT INTO import_log (import_id, dataset, file_name, rows, imported_at, imported_by, status)"
+        " VALUES (?, 'usage', 'u.csv', ?, now(), 'test', 'loaded')",
+        [row[0], len(frame)],
+    )
+    c.register("frame", frame)
+    c.execute(
+        "INSERT INTO usage_rows (import_id, row_no, period, department, system, active_users, eligible_users)"
+        " SELECT ?, 2, period, department, system, active_users, eligible_users FROM frame",
+        [row[0]],
+    )
+    store.bump_data_version(c)
+    rollups.rebuild(c)
+    assert adoption.rollups_current(c)
+    return c
+
+
+WINDOWS = [
+    Scope(today=TODAY),  # the whole history
+    Scope(start=D(2025, 3, 12), end=D(2025, 11, 20), today=TODAY),  # a Wednesday to a Thursday, mid-month
+    Scope(start=D(2025, 3, 3), end=D(2025, 3, 30), today=TODAY),  # Monday to Sunday: whole weeks only
+    Scope(start=D(2025, 4, 1), end=D(2025, 6, 30), today=TODAY),  # whole months
+    Scope(start=D(2025, 5, 14), end=D(2025, 5, 16), today=TODAY),  # inside one week
+    Scope(start=D(2025, 5, 14), end=D(2025, 5, 14), today=TODAY),  # one day
+    Scope(start=D(2025, 8, 20), today=TODAY),  # open end
+    Scope(end=D(2025, 2, 11), today=TODAY),  # open start
+    Scope(as_of=D(2025, 10, 8), today=TODAY),  # an as-of Wednesday
+    Scope(start=D(2025, 1, 15), end=D(2025, 12, 31), departments=("科室03", "科室07"), today=TODAY),
+]
+
+QUERIES: dict[str, Callable[[duckdb.DuckDBPyConnection, Scope], Any]] = {
+    "usage_rates week": lambda c, s: adoption.usage_rates(c, s),
+    "usage_rates month": lambda c, s: adoption.usage_rates(c, s, "month", "EMR"),
+    "ranking system week": lambda c, s: adoption.usage_ranking(c, s, "HIS"),
+    "ranking all week": lambda c, s: adoption.usage_ranking(c, s),
+    "ranking all month": lambda c, s: adoption.usage_ranking(c, s, None, "month"),
+    "rate_matrix": lambda c, s: adoption.rate_matrix(c, s),
+    "rate_matrix month": lambda c, s: adoption.rate_matrix(c, s, "month"),
+    "rollout_matrix": lambda c, s: adoption.rollout_matrix(c, s),
+    "trend department": lambda c, s: adoption.trend(c, s, "科室03", "EMR"),
+    "trend hospital": lambda c, s: adoption.trend(c, s, None, None, "month"),
+    "my_department": lambda c, s: adoption.my_department(c, s, "科室05"),
+    "usage_warnings": lambda c, s: adoption.usage_warnings(c, s),
+    "departments": lambda c, s: adoption.departments(c, s),
+    "systems": lambda c, s: adoption.systems(c, s),
+}
+
+
+def _same(a: Any, b: Any, what: str) -> None:
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12, obj=what)
+    elif dataclasses.is_dataclass(a) and not isinstance(a, type):
+        for f in dataclasses.fields(a):
+            _same(getattr(a, f.name), getattr(b, f.name), f"{what}.{f.name}")
+    else:
+        assert a == b, what
+
+
+@pytest.mark.parametrize("scope", WINDOWS, ids=lambda s: f"{s.start}..{s.end or s.as_of}")
+def test_every_adoption_query_equals_the_plain_aggregation(
+    con: duckdb.DuckDBPyConnection, scope: Scope, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, query in QUERIES.items():
+        fast = query(con, scope)
+        monkeypatch.setattr(adoption, "USE_ROLLUPS", False)
+        plain = query(con, scope)
+        monkeypatch.setattr(adoption, "USE_ROLLUPS", True)
+        _same(fast, plain, name)
+    assert len(adoption.usage_rates(con, scope)) > 0
+
+
+def test_stale_rollups_are_never_read(con: duckdb.DuckDBPyConnection) -> None:
+    scope = Scope(today=TODAY)
+    before = adoption.usage_rates(con, scope, "month")
+    con.execute("UPDATE usage_rollup SET active = active + 1000")  # wrong sums, and:
+    store.bump_data_version(con)  # a write that did not keep the rollups (a raw insert, a benchmark)
+    assert not adoption.rollups_current(con)
+    pd.testing.assert_frame_equal(adoption.usage_rates(con, scope, "month"), before)  # the rows, not the sums
+    rollups.rebuild(con)
+    assert adoption.rollups_current(con)
+    pd.testing.assert_frame_equal(adoption.usage_rates(con, scope, "month"), before)
+
+
+def _rollup_table(c: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return c.execute("SELECT * FROM usage_rollup ORDER BY ALL").df()
+
+
+def _csv(path: Path, frame: pd.DataFrame) -> Path:
+    out = frame.rename(columns={"period": "日期", "department": "科室", "system": "系统", "active_users": "活跃用户数",
+                                "eligible_users": "应使用人数"})  # fmt: skip
+    out.to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def test_imports_replacements_and_undo_keep_the_rollups_equal_to_a_rebuild(tmp_path: Path) -> None:
+    c = store.open_store(tmp_path / "s.duckdb")
+    try:
+        rng = random.Random(3)
+        first = _usage(rng, D(2025, 1, 6), 60).dropna(subset=["eligible_users"])
+        first = first[(first["eligible_users"] > 0) & (first["active_users"] <= first["eligible_users"])]
+        r1 = importer.import_file(c, _csv(tmp_path / "usage_1.csv", first), dataset="usage")
+        assert [r.status for r in r1] == ["loaded"], [r.message for r in r1]
+        assert adoption.rollups_current(c)
+        # a corrected export of February replaces those days; March is new
+        second = first[(first["period"] >= D(2025, 2, 1))].copy()
+        second["active_users"] = (second["eligible_users"] // 2).astype(int)
+        r2 = importer.import_file(c, _csv(tmp_path / "usage_2.csv", second), dataset="usage")
+        assert [r.status for r in r2] == ["loaded"], [r.message for r in r2]
+        kept = _rollup_table(c)
+        rollups.rebuild(c)
+        pd.testing.assert_frame_equal(kept, _rollup_table(c))
+        assert adoption.rollups_current(c)
+        writes.undo(c, int(r2[0].import_id or 0))  # February's first figures come back
+        kept = _rollup_table(c)
+        rollups.rebuild(c)
+        pd.testing.assert_frame_equal(kept, _rollup_table(c))
+        fast = adoption.usage_rates(c, Scope(today=TODAY))
+        plain = c.execute(
+            "SELECT date_trunc('week', period)::DATE AS period, department, system, sum(active_users) AS a"
+            " FROM usage GROUP BY ALL ORDER BY ALL"
+        ).df()
+        assert fast["active"].sum() == plain["a"].sum() and len(fast) == len(plain)
+    finally:
+        c.close()
