@@ -97,23 +97,11 @@ def improvement(current: float | None, reference: float | None, direction: str) 
 # ------------------------------------------------------------------ series
 
 
-def _kpi_where(scope: Scope) -> tuple[str, list[object]]:
-    parts: list[str] = []
-    params: list[object] = []
-    for sql, p in (scope.department_clause("department"), scope.date_clause("period")):
-        parts.append(sql)
-        params += p
-    if scope.as_of is not None:
-        parts.append("period <= ?")
-        params.append(scope.as_of)
-    return " AND ".join(parts), params
-
-
 def kpi_series(con: duckdb.DuckDBPyConnection, scope: Scope, kpi: str | None = None) -> pd.DataFrame:
     """The hospital-wide value per KPI and period: the hospital-wide row (department empty) when there is one,
     else the plain mean of the department rows (KPIs carry no denominator to weight by). With a department
     filter, the mean of those departments. Columns: kpi, period, value, unit."""
-    where, params = _kpi_where(scope)
+    where, params = scope.period_where()
     if kpi is not None:
         where += " AND kpi = ?"
         params.append(kpi)
@@ -131,7 +119,7 @@ def kpi_series(con: duckdb.DuckDBPyConnection, scope: Scope, kpi: str | None = N
 
 
 def kpi_names(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
-    where, params = _kpi_where(scope)
+    where, params = scope.period_where()
     sql = f"SELECT DISTINCT kpi FROM kpis WHERE {where} ORDER BY 1"  # noqa: S608
     return [str(r[0]) for r in con.execute(sql, params).fetchall()]
 
@@ -322,7 +310,7 @@ def before_after(
         go_live = resolve_go_live(cfg, _go_lives(con, scope) if cfg.go_live is None and cfg.system else None)
     if go_live is None or series.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in _BA_COLUMNS})
-    where, params = _kpi_where(scope)
+    where, params = scope.period_where()
     dep_sql = "department IS NOT NULL" if department is None else "department = ?"
     dep_params: list[object] = [] if department is None else [department]
     sql = f"""

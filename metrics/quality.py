@@ -38,22 +38,10 @@ CELL_COLUMNS = [
 ]  # fmt: skip
 
 
-def _where(scope: Scope) -> tuple[str, list[object]]:
-    parts: list[str] = []
-    params: list[object] = []
-    for sql, p in (scope.department_clause("department"), scope.date_clause("period")):
-        parts.append(sql)
-        params += p
-    if scope.as_of is not None:
-        parts.append("period <= ?")
-        params.append(scope.as_of)
-    return " AND ".join(parts), params
-
-
 def load_checks(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """The check rows in scope (a department head's department only; up to the as-of week): period, system,
     department, check_name, dimension, numerator, denominator, target (share 0..1)."""
-    where, params = _where(scope)
+    where, params = scope.period_where()
     sql = f"""
         SELECT period::DATE AS period, system, department, check_name, dimension,
                numerator::DOUBLE AS numerator, denominator::DOUBLE AS denominator, target / 100.0 AS target

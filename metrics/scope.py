@@ -71,6 +71,18 @@ class Scope:
             params.append(self.end)
         return (" AND ".join(parts) or "TRUE"), params
 
+    def period_where(self, column: str = "period") -> tuple[str, list[object]]:
+        """Department scope, date window and as-of cut-off on a periodic table's `column` (KPIs, quality checks)."""
+        parts: list[str] = []
+        params: list[object] = []
+        for sql, p in (self.department_clause("department"), self.date_clause(column)):
+            parts.append(sql)
+            params += p
+        if self.as_of is not None:
+            parts.append(f"{column} <= ?")
+            params.append(self.as_of)
+        return " AND ".join(parts), params
+
 
 def _in_list(column: str, values: tuple[str, ...] | None) -> tuple[str, list[object]]:
     if values is None:

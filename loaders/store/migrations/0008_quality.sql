@@ -1,4 +1,4 @@
--- 0007 (quality): data-quality checks (periodic), the EMR grading's item table and the grading targets (snapshots:
+-- 0008 (quality): data-quality checks (periodic), the EMR grading's item table and the grading targets (snapshots:
 -- each import is the whole table as of its date; the views show the latest one per hospital).
 CREATE TABLE IF NOT EXISTS quality_rows (
     import_id     BIGINT NOT NULL,
