@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import duckdb
+import openpyxl
 
 from loaders import store
+
+
+def xlsx(path: Path, rows: list[list[Any]], sheet: str = "Sheet1") -> Path:
+    """An .xlsx export written cell by cell as the rows say (title rows, totals and all)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = sheet
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def gbk_csv(path: Path, rows: list[list[Any]]) -> Path:
+    """A CSV saved in GBK, as Excel on a Chinese Windows does."""
+    with path.open("w", encoding="gbk", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
 
 
 def new_store() -> duckdb.DuckDBPyConnection:

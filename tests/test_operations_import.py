@@ -4,35 +4,22 @@ re-exported ticket replacing its earlier row."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import openpyxl
 import pytest
 
 from loaders import coerce, importer, store
+from tests import storekit
+from tests.storekit import gbk_csv
 
 T = dt.datetime
 
 
 def xlsx(path: Path, rows: list[list[Any]], sheet: str = "工单") -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = sheet
-    for r in rows:
-        ws.append(r)
-    wb.save(path)
-    return path
-
-
-def gbk_csv(path: Path, rows: list[list[Any]]) -> Path:
-    with path.open("w", encoding="gbk", newline="") as fh:
-        csv.writer(fh).writerows(rows)
-    return path
+    return storekit.xlsx(path, rows, sheet)
 
 
 @pytest.fixture

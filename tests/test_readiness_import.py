@@ -5,36 +5,18 @@ re-imports replace by their keys and undo brings rows back.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import openpyxl
 import pytest
 
 from loaders import importer, store
 from loaders.store import writes
+from tests.storekit import gbk_csv, xlsx
 
 D = dt.date
-
-
-def xlsx(path: Path, rows: list[list[Any]], sheet: str = "Sheet1") -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = sheet
-    for r in rows:
-        ws.append(r)
-    wb.save(path)
-    return path
-
-
-def gbk_csv(path: Path, rows: list[list[Any]]) -> Path:
-    with path.open("w", encoding="gbk", newline="") as fh:
-        csv.writer(fh).writerows(rows)
-    return path
 
 
 def rows(con: duckdb.DuckDBPyConnection, view: str, order: str) -> list[tuple[Any, ...]]:
