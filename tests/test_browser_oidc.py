@@ -145,7 +145,9 @@ def test_sign_in_pages_and_sign_out(tab: object, app_url: str) -> None:
 
 def test_department_head_lands_on_their_pages(tab: object, app_url: str) -> None:
     sign_in(tab, app_url, "head")
-    assert nav_links(tab) == sorted(["", "adoption", "benefits"])
+    assert nav_links(tab) == sorted(
+        ["", "adoption", "benefits", "data_quality", "readiness"]
+    )  # roles.ROLE_PAGES[DEPT_HEAD]
     assert "科室主任 · 心内科" in tab.inner_text('[data-testid="stSidebar"]')  # type: ignore[attr-defined]
     tab.goto(f"{app_url}/money?lang=en")  # type: ignore[attr-defined]  # editing the URL
     settle(tab)

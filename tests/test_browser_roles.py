@@ -116,7 +116,9 @@ def downloads_text(page: object) -> str:
 def test_department_head_in_the_browser(tab: object, signed_server: tuple[str, list[str]]) -> None:
     url, departments = signed_server
     sign_in(tab, url, "head")
-    assert nav_paths(tab) == sorted(["", "adoption", "benefits"])
+    assert nav_paths(tab) == sorted(
+        ["", "adoption", "benefits", "data_quality", "readiness"]
+    )  # roles.ROLE_PAGES[DEPT_HEAD]
     seen = []
     for path in ("", "adoption", "benefits"):
         go(tab, path)

@@ -21,6 +21,7 @@ from tests.test_browser import (  # browser, page and server are fixtures: one s
     CHROMIUM,
     assert_no_errors,
     browser,  # noqa: F401
+    open_sidebar_multiselect,
     page,  # noqa: F401
     server,  # noqa: F401
     settle,
@@ -71,7 +72,7 @@ def test_schedule_filter_changes_the_gantt(page: Tab, server: str, demo_template
     assert len(before) >= 2 and ticks_before
     chosen = query(demo_template, overview.project_options)[-1]
     assert chosen in before
-    page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.click()
+    open_sidebar_multiselect(page)
     page.get_by_role("option", name=chosen, exact=True).click()
     page.keyboard.press("Escape")
     settle(page)
