@@ -640,9 +640,11 @@ def _stage_grid(
 
 
 def _distinct(mem: duckdb.DuckDBPyConnection, col: str) -> list[str]:
+    """The column's distinct texts in the order they first appear, so a message names the same cells every run."""
+    q = store.quote_ident(col)
     rows = mem.execute(
-        f"SELECT DISTINCT {store.quote_ident(col)} FROM data WHERE {store.quote_ident(col)} IS NOT NULL"  # noqa: S608
-    ).fetchall()  # noqa: S608
+        f"SELECT {q} FROM data WHERE {q} IS NOT NULL GROUP BY {q} ORDER BY min(_row)"  # noqa: S608
+    ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -749,7 +751,10 @@ def _value_map(
         mult = unit.mult if kind == "money" and unit is not None else 1.0
         scale = "" if mult == 1.0 else f" * {float(mult)!r}"
         d = store.quote_ident(mtab + "_d")
-        mem.execute(f"CREATE TEMP TABLE {d} AS SELECT DISTINCT {q} AS raw FROM data WHERE {q} IS NOT NULL")  # noqa: S608
+        mem.execute(
+            f"CREATE TEMP TABLE {d} AS SELECT {q} AS raw, min(_row) AS first FROM data "  # noqa: S608
+            f"WHERE {q} IS NOT NULL GROUP BY {q}"
+        )
         mem.execute(
             f"CREATE TABLE {m} AS SELECT raw, CAST(CAST(trim(raw) AS {cast}){scale} AS {sql_type}) AS val, "  # noqa: S608
             f"NULL::VARCHAR AS err FROM {d} WHERE regexp_full_match(trim(raw), '{pattern}')"
@@ -757,7 +762,7 @@ def _value_map(
         values = [
             r[0]
             for r in mem.execute(
-                f"SELECT raw FROM {d} WHERE NOT regexp_full_match(trim(raw), '{pattern}')"  # noqa: S608
+                f"SELECT raw FROM {d} WHERE NOT regexp_full_match(trim(raw), '{pattern}') ORDER BY first"  # noqa: S608
             ).fetchall()
         ]
         mem.execute(f"DROP TABLE {d}")
