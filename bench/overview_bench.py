@@ -21,15 +21,17 @@ OVERVIEW_BUDGET_MS = 500.0  # the issue's ceiling for a warm render of the overv
 BRIEF_BUDGET_S = 10.0  # and for the brief of one week
 
 
-def add_usage(path: Path, rows: int, departments: int = 200, systems: int = 10) -> None:
-    """Append `rows` daily usage rows ending on WEEK (200 departments x 10 systems a day), in SQL."""
+def add_usage(path: Path | str, rows: int, departments: int = 200, systems: int = 10) -> None:
+    """Append `rows` daily usage rows ending on WEEK (200 departments x 10 systems a day), in SQL, as one
+    transaction; `path` a DuckDB file or a group store's COCKPIT_STORE value (bench.pages_bench --group)."""
+    from loaders.store import lake
+
     con = store.open_store(path)
     try:
         per_day = departments * systems
         start = WEEK - dt.timedelta(days=rows // per_day)
-        row = con.execute("SELECT nextval('import_seq')").fetchone()
-        assert row is not None
-        import_id = int(row[0])
+        import_id = store.next_import_id(con)
+        con.execute("BEGIN")
         con.execute(
             "INSERT INTO import_log (import_id, dataset, file_name, rows, imported_at, imported_by, status)"
             " VALUES (?, 'usage', 'bench', ?, now(), 'bench', 'loaded')",
@@ -46,7 +48,9 @@ def add_usage(path: Path, rows: int, departments: int = 200, systems: int = 10) 
             [import_id, start, per_day, departments, departments, systems, rows],
         )
         store.bump_data_version(con)
-        con.execute("CHECKPOINT")
+        con.execute("COMMIT")
+        if lake.spec_of(con) is None:
+            con.execute("CHECKPOINT")
     finally:
         con.close()
 

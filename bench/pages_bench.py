@@ -1,12 +1,16 @@
 """Pages benchmark: every page served to headless Chromium on the demo store and on a large store the bench builds
 itself (demo + 10M usage rows, 5,000 tasks, 1M cost lines, 20k risks at --scale 1), first view and rerun (median
-of 5), the websocket payload of a first view, and the server's memory with five sessions.
+of 5) with the server's CPU time, the websocket payload of a first view, and the server's memory with five sessions.
+`--group` also builds the same large store in the group store (DuckLake, its catalog in a private PostgreSQL on a
+loopback port, built and served by the group edition's Python) and prints its rows beside the embedded ones, with
+the ratio group / embedded per page and whether each page shows the same text.
 `python -m bench.pages_bench --scale 0.01` for a quick try; `--reuse --db PATH` times a store built before.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -19,7 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +37,15 @@ from loaders.store import rollups
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-FIRST_S = {"demo": 1.0, "large": 1.5}  # the issue's ceilings: first view
-RERUN_S = {"demo": 0.5, "large": 0.8}  # and rerun
+FIRST_S = {"demo": 1.0, "large": 1.5, "group": 1.5}  # the issue's ceilings: first view
+RERUN_S = {"demo": 0.5, "large": 0.8, "group": 0.8}  # and rerun
 RSS_MB = 600.0  # server memory with five sessions (large store)
 PAGES = ("overview", "schedule", "money", "risks", "adoption", "benefits")
 LEDGER_START = dt.date(2025, 6, 2)  # the demo programme's first month
 
 
 def _new_import(con: duckdb.DuckDBPyConnection, dataset: str, rows: int, as_of: dt.date | None = None) -> int:
-    row = con.execute("SELECT nextval('import_seq')").fetchone()
-    assert row is not None
-    import_id = int(row[0])
+    import_id = store.next_import_id(con)  # the file's sequence, or the group store's PostgreSQL one
     con.execute(
         "INSERT INTO import_log (import_id, dataset, file_name, rows, imported_at, imported_by, status, as_of)"
         " VALUES (?, ?, 'bench', ?, now(), 'bench', 'loaded', ?)",
@@ -52,11 +54,28 @@ def _new_import(con: duckdb.DuckDBPyConnection, dataset: str, rows: int, as_of: 
     return import_id
 
 
-def add_costs(path: Path, rows: int, contracts: int = 20_000) -> None:
+@contextlib.contextmanager
+def _writing(target: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The store (a DuckDB file or a group store's COCKPIT_STORE value) open for one bench write: one transaction
+    (one lake snapshot) with the data version moved, then a checkpoint of the file."""
+    from loaders.store import lake
+
+    con = store.open_store(target)
+    try:
+        con.execute("BEGIN")
+        yield con
+        store.bump_data_version(con)
+        con.execute("COMMIT")
+        if lake.spec_of(con) is None:
+            con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def add_costs(path: Path | str, rows: int, contracts: int = 20_000) -> None:
     """`rows` cost lines over the demo's six projects in SQL: one signed line per contract, 5 % of contracts with
     a supplementary agreement (`…-补1`), the rest invoices and payments spread over the programme's months."""
-    con = store.open_store(path)
-    try:
+    with _writing(path) as con:
         projects = [r[0] for r in con.execute("SELECT DISTINCT project FROM budget ORDER BY 1").fetchall()]
         cats = [r[0] for r in con.execute("SELECT DISTINCT category FROM budget ORDER BY 1").fetchall()]
         import_id = _new_import(con, "costs", rows)
@@ -79,16 +98,12 @@ def add_costs(path: Path, rows: int, contracts: int = 20_000) -> None:
             [import_id, LEDGER_START, days, signed, signed, contracts, contracts, signed,
              contracts, signed, contracts, contracts, projects, cats, rows],
         )  # fmt: skip
-        store.bump_data_version(con)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
 
 
 BIG_PROJECT = "院区扩建信息化"  # the large store's extra project: a 5,000-task plan and its 20k-risk register
 
 
-def add_plan(path: Path, tasks: int) -> None:
+def add_plan(path: Path | str, tasks: int) -> None:
     """A `tasks`-task plan (schedule_bench's layered plan with 1.2 links a task) as one more project's snapshot."""
     plan = synthetic_plan(tasks, int(tasks * 1.2))
     plan["project"] = BIG_PROJECT
@@ -103,8 +118,7 @@ def add_plan(path: Path, tasks: int) -> None:
                     for p in text.split(",")]) if isinstance(text, str) and text else None
         for text in plan["predecessors"]
     ]  # fmt: skip
-    con = store.open_store(path)
-    try:
+    with _writing(path) as con:
         import_id = _new_import(con, "tasks", len(plan), WEEK)
         con.register("plan", plan)
         cols = ", ".join(c for c in plan.columns)
@@ -112,16 +126,11 @@ def add_plan(path: Path, tasks: int) -> None:
             f"INSERT INTO task_rows (import_id, as_of, row_no, {cols}) SELECT ?, ?, 2, {cols} FROM plan",  # noqa: S608
             [import_id, WEEK],
         )
-        store.bump_data_version(con)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
 
 
-def add_risks(path: Path, risks: int) -> None:
+def add_risks(path: Path | str, risks: int) -> None:
     """A `risks`-row register of the extra project (likelihood and impact spread over the 5x5 grid)."""
-    con = store.open_store(path)
-    try:
+    with _writing(path) as con:
         import_id = _new_import(con, "risks", risks, WEEK)
         con.execute(
             """
@@ -135,15 +144,14 @@ def add_risks(path: Path, risks: int) -> None:
             """,
             [import_id, WEEK, BIG_PROJECT, WEEK, WEEK, risks],
         )
-        store.bump_data_version(con)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
 
 
-def build_large(path: Path, scale: float) -> None:
-    """The demo store plus the issue's large data, times `scale`; the usage rollups rebuilt (rows written by SQL
-    here, not by the importer that keeps them)."""
+def build_large(path: Path | str, scale: float) -> None:
+    """The demo store plus the issue's large data, times `scale`, in a DuckDB file or a group store (`path` its
+    COCKPIT_STORE value: run in the group edition's environment); the usage rollups rebuilt (rows written by SQL
+    here, not by the importer that keeps them; the group store keeps none)."""
+    from loaders.store import lake
+
     t0 = time.perf_counter()
     build_demo(path)
     add_usage(path, max(int(10_000_000 * scale), 2_000))
@@ -152,8 +160,9 @@ def build_large(path: Path, scale: float) -> None:
     add_risks(path, max(int(20_000 * scale), 200))
     con = store.open_store(path)
     try:
-        rollups.rebuild(con)
-        con.execute("CHECKPOINT")
+        rollups.rebuild(con)  # marked current at this data version (the group store keeps none: a no-op there)
+        if lake.spec_of(con) is None:
+            con.execute("CHECKPOINT")
     finally:
         con.close()
     print(f"built the large store (scale {scale}) in {time.perf_counter() - t0:.0f} s -> {path}", flush=True)
@@ -170,13 +179,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _serve(db: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _serve(env: dict[str, str], log: Path, python: str) -> tuple[subprocess.Popen[bytes], str]:
+    """serve.py under `python`'s Streamlit with the store settings in `env`, on a free loopback port."""
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true", "--server.port",
+        [python, "-m", "streamlit", "run", "serve.py", "--server.headless", "true", "--server.port",
          str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "COCKPIT_DB": str(db)}, stdout=log.open("w"), stderr=subprocess.STDOUT,
-        start_new_session=True,
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -200,6 +209,12 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, all threads) the server process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mb(pid: int) -> float:
@@ -244,38 +259,59 @@ def _rerun(tab: Any) -> float:
     return time.perf_counter() - t0
 
 
-def measure(db: Path, label: str, repeat: int, workdir: Path) -> list[dict[str, Any]]:
+_PROBLEMS = """() => Array.from(document.querySelectorAll('[data-testid="stMain"] [data-testid="stException"],'
+    + ' [data-testid="stMain"] [data-testid="stAlertContentError"]')).map(e => e.innerText.slice(0, 300))"""
+_TEXT = """() => document.querySelector('[data-testid="stMain"]').innerText"""
+
+
+def measure(
+    env: dict[str, str], label: str, repeat: int, workdir: Path, pages: Sequence[str] = PAGES, python: str = ""
+) -> list[dict[str, Any]]:
     """Each page: its very first view after the server started (every cache cold), then `repeat` first views in
-    new sessions and `repeat` reruns (medians), the first view's websocket payload; then the server's RSS with five
-    sessions open (one on each of five pages)."""
+    new sessions and `repeat` reruns (medians), with the server's CPU time for each, the first view's websocket
+    payload, its text and any error it shows; then the server's RSS with five sessions open."""
     from playwright.sync_api import sync_playwright
 
-    proc, url = _serve(db, workdir / f"server-{label}.log")
+    proc, url = _serve(env, workdir / f"server-{label}.log", python or sys.executable)
     rows: list[dict[str, Any]] = []
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-            for name in PAGES:
+            for name in pages:
                 path = f"{url}/{'' if name == 'overview' else name}"
-                firsts, reruns, payload, cold = [], [], 0.0, 0.0
+                firsts: list[tuple[float, float]] = []
+                reruns: list[tuple[float, float]] = []
+                row: dict[str, Any] = {"store": label, "page": name}
                 for i in range(repeat):
                     context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
                     try:
+                        cpu = _cpu_s(proc.pid)
                         seconds, mb, tab = _view(context, path)
+                        cpu = _cpu_s(proc.pid) - cpu
                         if i == 0:
-                            cold, payload = seconds, mb
+                            row.update(cold_s=seconds, cold_cpu_s=cpu, payload_mb=mb, text=tab.evaluate(_TEXT),
+                                       problems=tab.evaluate(_PROBLEMS))  # fmt: skip
                         else:
-                            firsts.append(seconds)
-                        reruns.append(_rerun(tab))
+                            firsts.append((seconds, cpu))
+                        cpu = _cpu_s(proc.pid)
+                        seconds = _rerun(tab)
+                        reruns.append((seconds, _cpu_s(proc.pid) - cpu))
                     finally:
                         context.close()
-                row = {"store": label, "page": name, "cold_s": cold, "first_s": statistics.median(firsts or [cold]),
-                       "rerun_s": statistics.median(reruns), "payload_mb": payload}  # fmt: skip
+                firsts = firsts or [(row["cold_s"], row["cold_cpu_s"])]
+                row.update(first_s=statistics.median(s for s, _ in firsts),
+                           first_cpu_s=statistics.median(c for _, c in firsts),
+                           rerun_s=statistics.median(s for s, _ in reruns),
+                           rerun_cpu_s=statistics.median(c for _, c in reruns))  # fmt: skip
                 rows.append(row)
-                print(f"  {label:5} {name:9} cold {cold:6.2f} s  first {row['first_s']:6.2f} s  rerun "
-                      f"{row['rerun_s']:6.2f} s  payload {payload:5.2f} MB", flush=True)  # fmt: skip
+                print(f"  {label:5} {name:9} cold {row['cold_s']:6.2f} s  first {row['first_s']:6.2f} s  rerun "
+                      f"{row['rerun_s']:6.2f} s  (server CPU {row['cold_cpu_s']:.2f} / {row['first_cpu_s']:.2f} / "
+                      f"{row['rerun_cpu_s']:.2f} s)  payload {row['payload_mb']:5.2f} MB", flush=True)  # fmt: skip
+                for problem in row["problems"]:
+                    print(f"  {label:5} {name:9} SHOWS AN ERROR: {problem!r}", flush=True)
             contexts = [browser.new_context(viewport={"width": 1440, "height": 1000}) for _ in range(5)]
-            for context, name in zip(contexts, PAGES[:5], strict=True):
+            for i, context in enumerate(contexts):
+                name = pages[i % len(pages)]
                 _view(context, f"{url}/{'' if name == 'overview' else name}")
             rss = _rss_mb(proc.pid)
             for context in contexts:
@@ -288,20 +324,81 @@ def measure(db: Path, label: str, repeat: int, workdir: Path) -> list[dict[str, 
     return rows
 
 
+def group_python(chosen: str | None = None) -> str | None:
+    """The group edition's Python (DuckDB 1.5.5 with the DuckLake and PostgreSQL extensions, `make group-venv`):
+    `chosen`, else COCKPIT_GROUP_PYTHON, else the project's .venv-group."""
+    for candidate in (chosen, os.environ.get("COCKPIT_GROUP_PYTHON"), str(ROOT / ".venv-group" / "bin" / "python")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+_BUILD = "import sys; from bench.pages_bench import build_large; build_large(sys.argv[1], float(sys.argv[2]))"
+
+
+def measure_group(python: str, scale: float, repeat: int, workdir: Path, pages: Sequence[str]) -> list[dict[str, Any]]:
+    """The same large store built in a group store (DuckLake: catalog in a private PostgreSQL on a loopback port,
+    Parquet under `workdir`) by the group edition's Python, served by it, measured like the embedded store."""
+    from loaders.store import lake
+
+    sys.path.insert(0, str(ROOT / "grouptests"))
+    import pgserver
+
+    with pgserver.postgres("cockpit_pages") as conninfo:
+        spec = lake.PREFIX + conninfo
+        env = {**os.environ, "COCKPIT_STORE": spec, "COCKPIT_DATA_PATH": str(workdir / "lake"),
+               "COCKPIT_DB": str(workdir / "group-app.duckdb")}  # fmt: skip
+        subprocess.run([python, "-c", _BUILD, spec, str(scale)], cwd=ROOT, env=env, check=True)
+        return measure(env, "group", repeat, workdir, pages, python)
+
+
+def _lines(text: str) -> list[str]:
+    return sorted(line.strip() for line in text.splitlines() if line.strip())
+
+
+def text_difference(a: str, b: str) -> list[str]:
+    """The lines of page text `b` shows and `a` does not, and the reverse (`+ ` / `- `), in order."""
+    from collections import Counter
+
+    left, right = Counter(_lines(a)), Counter(_lines(b))
+    return [f"+ {line}" for line in (right - left).elements()] + [f"- {line}" for line in (left - right).elements()]
+
+
 def table(rows: list[dict[str, Any]]) -> str:
-    out = ["| store | page | first view, cold | first view (median) | rerun (median) | payload | target |",
-           "|---|---|---|---|---|---|---|"]  # fmt: skip
+    out = ["| store | page | first view, cold | first view (median) | rerun (median) | server CPU: cold / first /"
+           " rerun | payload | target |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for r in rows:
         first, rerun = FIRST_S[r["store"]], RERUN_S[r["store"]]
         met = "met" if r["first_s"] <= first and r["rerun_s"] <= rerun else "not met"
         out.append(
             f"| {r['store']} | {r['page']} | {r['cold_s']:.2f} s | {r['first_s']:.2f} s | {r['rerun_s']:.2f} s"
+            f" | {r['cold_cpu_s']:.2f} / {r['first_cpu_s']:.2f} / {r['rerun_cpu_s']:.2f} s"
             f" | {r['payload_mb']:.2f} MB | ≤ {first} s / ≤ {rerun} s: {met} |"
         )
     for label in dict.fromkeys(r["store"] for r in rows):
         rss = next(r["rss_mb"] for r in rows if r["store"] == label)
         out.append(f"\nserver memory with five sessions ({label} store): {rss:,.0f} MB (target ≤ {RSS_MB:.0f} MB)")
+    embedded = {r["page"]: r for r in rows if r["store"] == "large"}
+    pairs = [(embedded[r["page"]], r) for r in rows if r["store"] == "group" and r["page"] in embedded]
+    if pairs:
+        out += ["\ngroup store ÷ embedded file, the same large store (the group store serves the group edition's",
+                "DuckDB, the embedded file the default one):\n",
+                "| page | first view, cold | first view | rerun | server CPU: cold / first / rerun | page text |",
+                "|---|---|---|---|---|---|"]  # fmt: skip
+        for e, g in pairs:
+            cpu = " / ".join(_ratio(g[k], e[k]) for k in ("cold_cpu_s", "first_cpu_s", "rerun_cpu_s"))
+            diff = text_difference(e["text"], g["text"])
+            same = "same" if not diff else f"{len(diff)} lines differ"
+            out.append(f"| {g['page']} | {_ratio(g['cold_s'], e['cold_s'])} | {_ratio(g['first_s'], e['first_s'])}"
+                       f" | {_ratio(g['rerun_s'], e['rerun_s'])} | {cpu} | {same} |")  # fmt: skip
+        for e, g in pairs:
+            for line in text_difference(e["text"], g["text"])[:10]:
+                out.append(f"  {g['page']}: {line[:160]}")
     return "\n".join(out)
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b > 0 else "—"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -311,21 +408,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, help="large store file to write (default: a temporary file)")
     parser.add_argument("--reuse", action="store_true", help="time an existing --db without building it")
     parser.add_argument("--skip-demo", action="store_true", help="only the large store")
+    parser.add_argument("--group", action="store_true", help="also the same large store in the group store")
+    parser.add_argument("--group-python", help="the group edition's Python (default: .venv-group/bin/python)")
+    parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated pages (default: all)")
     args = parser.parse_args(argv)
+    pages = [p for p in args.pages.split(",") if p]
+    if unknown := set(pages) - set(PAGES):
+        parser.error(f"unknown pages {sorted(unknown)}; known: {', '.join(PAGES)}")
     if not CHROMIUM.exists():
         print("pages bench skipped: Debian's chromium (/usr/bin/chromium) is not installed")
         return 0
+    gpy = group_python(args.group_python) if args.group else None
+    if args.group and gpy is None:
+        print("group store skipped: no group edition Python (make group-venv, or --group-python PATH)")
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="pages_bench_") as tmp:
         work = Path(tmp)
         if not args.skip_demo:
             demo = work / "demo.duckdb"
             build_demo(demo)
-            rows += measure(demo, "demo", args.repeat, work)
+            rows += measure({**os.environ, "COCKPIT_DB": str(demo)}, "demo", args.repeat, work, pages)
         large = args.db or work / "large.duckdb"
         if not (args.reuse and large.exists()):
             build_large(large, args.scale)
-        rows += measure(large, "large", args.repeat, work)
+        rows += measure({**os.environ, "COCKPIT_DB": str(large)}, "large", args.repeat, work, pages)
+        if gpy is not None:
+            rows += measure_group(gpy, args.scale, args.repeat, work, pages)
+    print(f"load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1 / 5 / 15 min) at "
+          f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")  # fmt: skip
     print(table(rows))
     return 0
 
