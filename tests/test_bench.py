@@ -60,3 +60,25 @@ def test_operations_bench_runs_on_a_small_store(capsys: pytest.CaptureFixture[st
     assert "| operations query (5,000 tickets) | warm wall ms | CPU ms | target |" in out
     for label, _ in operations_bench.queries():
         assert f"| {label} |" in out
+
+
+@pytest.mark.timeout(1200)
+def test_pages_bench_serves_the_group_store_beside_the_embedded_one(capsys: pytest.CaptureFixture[str]) -> None:
+    """`pages_bench --group` on a tiny store: the same store built in a DuckLake group store (a private PostgreSQL
+    on a loopback port) and served by the group edition's Python, its row and ratio printed beside the embedded."""
+    from bench import pages_bench
+
+    if not pages_bench.CHROMIUM.exists():
+        pytest.skip("Chromium not installed: the pages bench needs it (browser tests are skipped too)")
+    python = pages_bench.group_python()
+    assert python, "the group edition's environment is missing: `make group-venv` (make test builds it)"
+    argv = ["--skip-demo", "--scale", "0.0001", "--repeat", "1", "--pages", "money", "--group"]
+    assert pages_bench.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "built the large store (scale 0.0001) in" in out and "-> ducklake:postgres:" in out
+    assert "| large | money |" in out and "| group | money |" in out
+    assert "server memory with five sessions (group store):" in out
+    assert "group store ÷ embedded file" in out
+    ratio = next(line for line in out.splitlines() if line.startswith("| money | ") and "×" in line)
+    assert ratio.endswith("| same |"), ratio  # the money page shows the same text on both stores
+    assert "SHOWS AN ERROR" not in out
