@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from loaders import importer, store
+from loaders.errors import CockpitError
 from metrics.scope import Scope
 from tests import storekit
 
@@ -418,3 +419,25 @@ def test_the_weekly_brief_of_one_hospital(group_and_oracle: tuple[Path, Path], t
 
     assert "分院机房" in excel_text(tmp_path / "group")  # the whole group: 分院's critical risk is in it
     assert "分院机房" not in excel_text(tmp_path / "zy", "总院")
+
+
+def test_a_hospital_bound_undo_refuses_another_hospitals_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    con = store.memory_store()
+    header = ["月份", "科室", "系统", "活跃用户数", "应使用人数"]
+    ids = {}
+    for hospital in ("总院", "分院"):
+        monkeypatch.setenv("COCKPIT_HOSPITAL", hospital)
+        f = xlsx(tmp_path / f"usage_{hospital}.xlsx", header, [["2026-02", hospital + "心内科", "EMR", 4, 5]])
+        (res,) = importer.import_file(con, f)
+        assert res.status == "loaded"
+        ids[hospital] = res.import_id
+    before = con.execute("SELECT department FROM usage ORDER BY 1").fetchall()
+    with pytest.raises(CockpitError) as refused:
+        importer.undo(con, ids["总院"], user="zhou", hospital="分院")
+    assert f"导入 #{ids['总院']} 不是分院导入的" in refused.value.message
+    assert con.execute("SELECT department FROM usage ORDER BY 1").fetchall() == before  # nothing changed
+    assert importer.undo(con, ids["分院"], user="zhou", hospital="分院").status == "undone"
+    assert importer.undo(con, ids["总院"], user="wu").status == "undone"  # the group's PMO: any hospital
+    assert con.execute("SELECT count(*) FROM usage").fetchone() == (0,)
