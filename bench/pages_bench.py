@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -261,7 +262,10 @@ def _rerun(tab: Any) -> float:
 
 _PROBLEMS = """() => Array.from(document.querySelectorAll('[data-testid="stMain"] [data-testid="stException"],'
     + ' [data-testid="stMain"] [data-testid="stAlertContentError"]')).map(e => e.innerText.slice(0, 300))"""
-_TEXT = """() => document.querySelector('[data-testid="stMain"]').innerText"""
+_TEXT = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    return [main.innerText, Array.from(main.querySelectorAll('[data-testid="stPlotlyChart"]')).map(e => e.innerText)];
+}"""
 
 
 def measure(
@@ -289,7 +293,7 @@ def measure(
                         seconds, mb, tab = _view(context, path)
                         cpu = _cpu_s(proc.pid) - cpu
                         if i == 0:
-                            row.update(cold_s=seconds, cold_cpu_s=cpu, payload_mb=mb, text=tab.evaluate(_TEXT),
+                            row.update(cold_s=seconds, cold_cpu_s=cpu, payload_mb=mb, text=_page_text(tab),
                                        problems=tab.evaluate(_PROBLEMS))  # fmt: skip
                         else:
                             firsts.append((seconds, cpu))
@@ -352,15 +356,22 @@ def measure_group(python: str, scale: float, repeat: int, workdir: Path, pages: 
         return measure(env, "group", repeat, workdir, pages, python)
 
 
-def _lines(text: str) -> list[str]:
-    return sorted(line.strip() for line in text.splitlines() if line.strip())
+def _lines(text: str) -> Counter[str]:
+    return Counter(line.strip() for line in text.splitlines() if line.strip())
 
 
-def text_difference(a: str, b: str) -> list[str]:
+def _page_text(tab: Any) -> list[str]:
+    """The lines of text a page shows, its charts' own (axis ticks, legends: drawn after the run) left out."""
+    main, charts = tab.evaluate(_TEXT)
+    shown = _lines(main)
+    for chart in charts:
+        shown -= _lines(chart)
+    return sorted(shown.elements())
+
+
+def text_difference(a: list[str], b: list[str]) -> list[str]:
     """The lines of page text `b` shows and `a` does not, and the reverse (`+ ` / `- `), in order."""
-    from collections import Counter
-
-    left, right = Counter(_lines(a)), Counter(_lines(b))
+    left, right = Counter(a), Counter(b)
     return [f"+ {line}" for line in (right - left).elements()] + [f"- {line}" for line in (left - right).elements()]
 
 
@@ -383,7 +394,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     if pairs:
         out += ["\ngroup store ÷ embedded file, the same large store (the group store serves the group edition's",
                 "DuckDB, the embedded file the default one):\n",
-                "| page | first view, cold | first view | rerun | server CPU: cold / first / rerun | page text |",
+                "| page | first view, cold | first view | rerun | server CPU: cold / first / rerun | page text (charts aside) |",
                 "|---|---|---|---|---|---|"]  # fmt: skip
         for e, g in pairs:
             cpu = " / ".join(_ratio(g[k], e[k]) for k in ("cold_cpu_s", "first_cpu_s", "rerun_cpu_s"))

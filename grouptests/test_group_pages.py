@@ -94,12 +94,11 @@ def test_the_bench_builders_write_the_same_rows_in_both_stores(stores: tuple[Pat
 
 
 def _shown(at: Any) -> list[str]:
-    """What a page shows as text: titles, headings, text, captions, tiles and notices, and its tables' cells."""
+    """What a page shows as text: titles, headings, text, captions, tiles and notices."""
     out: list[str] = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success"):
         out += [f"{kind}: {e.value}" for e in getattr(at, kind)]
     out += [f"metric: {m.label} = {m.value} ({m.delta})" for m in at.metric]
-    out += [f"table: {d.value.to_csv(index=False)}" for d in at.dataframe]
     return out
 
 
@@ -122,6 +121,8 @@ def _open(page: str, env: dict[str, str]) -> Any:
 @pytest.mark.timeout(1800)
 @pytest.mark.parametrize("page", BENCH_PAGES)
 def test_each_bench_page_shows_the_same_on_the_lake(stores: tuple[Path, str], page: str, tmp_path: Path) -> None:
+    import pandas as pd
+
     file, spec = stores
     embedded = _open(page, {"COCKPIT_DB": str(file)})
     group = _open(page, {"COCKPIT_STORE": spec, "COCKPIT_DB": str(tmp_path / "unused.duckdb")})
@@ -131,3 +132,7 @@ def test_each_bench_page_shows_the_same_on_the_lake(stores: tuple[Path, str], pa
     want, got = _shown(embedded), _shown(group)
     assert len(want) > 3, want
     assert got == want
+    # the tables' cells: equal up to the last bits of a float sum (Parquet files are summed in another order)
+    assert len(group.dataframe) == len(embedded.dataframe)
+    for w, g in zip(embedded.dataframe, group.dataframe, strict=True):
+        pd.testing.assert_frame_equal(w.value, g.value, check_exact=False, rtol=1e-9)

@@ -63,7 +63,7 @@ def test_operations_bench_runs_on_a_small_store(capsys: pytest.CaptureFixture[st
 
 
 @pytest.mark.timeout(1200)
-def test_pages_bench_serves_the_group_store_beside_the_embedded_one(capsys: pytest.CaptureFixture[str]) -> None:
+def test_pages_bench_serves_the_group_store_beside_the_embedded_one(capfd: pytest.CaptureFixture[str]) -> None:
     """`pages_bench --group` on a tiny store: the same store built in a DuckLake group store (a private PostgreSQL
     on a loopback port) and served by the group edition's Python, its row and ratio printed beside the embedded."""
     from bench import pages_bench
@@ -74,7 +74,7 @@ def test_pages_bench_serves_the_group_store_beside_the_embedded_one(capsys: pyte
     assert python, "the group edition's environment is missing: `make group-venv` (make test builds it)"
     argv = ["--skip-demo", "--scale", "0.0001", "--repeat", "1", "--pages", "money", "--group"]
     assert pages_bench.main(argv) == 0
-    out = capsys.readouterr().out
+    out = capfd.readouterr().out  # the group store is built in a subprocess
     assert "built the large store (scale 0.0001) in" in out and "-> ducklake:postgres:" in out
     assert "| large | money |" in out and "| group | money |" in out
     assert "server memory with five sessions (group store):" in out
