@@ -361,12 +361,22 @@ def _lines(text: str) -> Counter[str]:
 
 
 def _page_text(tab: Any) -> list[str]:
-    """The lines of text a page shows, its charts' own (axis ticks, legends: drawn after the run) left out."""
-    main, charts = tab.evaluate(_TEXT)
-    shown = _lines(main)
-    for chart in charts:
-        shown -= _lines(chart)
-    return sorted(shown.elements())
+    """The lines of text a page shows, its charts' own (axis ticks, legends: drawn after the run) left out, once
+    the browser has drawn it all (widgets whose code the browser fetches on first use come after the run ends):
+    read after the timed view, once nothing is loading and two reads a second apart agree."""
+    tab.wait_for_load_state("networkidle", timeout=60_000)
+    last: list[str] | None = None
+    for _ in range(30):
+        main, charts = tab.evaluate(_TEXT)
+        shown = _lines(main)
+        for chart in charts:
+            shown -= _lines(chart)
+        now = sorted(shown.elements())
+        if now == last:
+            break
+        last = now
+        tab.wait_for_timeout(1000)
+    return now
 
 
 def text_difference(a: list[str], b: list[str]) -> list[str]:
@@ -422,6 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--group", action="store_true", help="also the same large store in the group store")
     parser.add_argument("--group-python", help="the group edition's Python (default: .venv-group/bin/python)")
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated pages (default: all)")
+    parser.add_argument("--keep-text", type=Path, help="write each page's text per store into this folder")
     args = parser.parse_args(argv)
     pages = [p for p in args.pages.split(",") if p]
     if unknown := set(pages) - set(PAGES):
@@ -448,6 +459,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1 / 5 / 15 min) at "
           f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")  # fmt: skip
     print(table(rows))
+    if args.keep_text:
+        args.keep_text.mkdir(parents=True, exist_ok=True)
+        for r in rows:
+            (args.keep_text / f"{r['store']}-{r['page']}.txt").write_text("\n".join(r["text"]), encoding="utf-8")
     return 0
 
 
