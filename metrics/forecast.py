@@ -13,6 +13,8 @@ topological order. Results: P50/P80 finish, the chance of meeting the baseline f
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import duckdb
@@ -20,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from loaders import store as _store
 from metrics import cpm, schedule
 from metrics.scope import Scope
 
@@ -129,11 +132,17 @@ def _sample_durations(
 
 
 def _simulate(
-    net: cpm.Network, durations: Array, det: cpm.Passes, status: float = np.nan, done_work: Array | None = None
-) -> tuple[Array, Array, npt.NDArray[np.bool_]]:
+    net: cpm.Network,
+    durations: Array,
+    det: cpm.Passes,
+    status: float = np.nan,
+    done_work: Array | None = None,
+    backward: bool = True,
+) -> tuple[Array, Array, npt.NDArray[np.bool_] | None]:
     """Forward and backward passes over a chunk of iterations, one contiguous row per task:
     (early finish per task, project end, critical per task and iteration). With a status date (x), the remaining
-    work of a started task ends no earlier than status + remaining (`done_work` = the share already done, days)."""
+    work of a started task ends no earlier than status + remaining (`done_work` = the share already done, days).
+    Without `backward` only the forward pass runs (finish dates need no more) and critical is None."""
     n, size = durations.shape
     fwd: list[list[tuple[int, bool, bool, float, bool]]] = [[] for _ in range(n)]
     bwd: list[list[tuple[int, bool, bool, float, bool]]] = [[] for _ in range(n)]
@@ -178,6 +187,8 @@ def _simulate(
             start.fill(must[v])
         np.add(start, d, out=ef[v])
     end = ef.max(axis=0)
+    if not backward:
+        return ef, end, None
     lf = np.empty((n, size))
     ls = np.empty((n, size))
     for v in reversed(net.order):
@@ -213,11 +224,14 @@ def forecast_plan(
     iterations: int = ITERATIONS,
     seed: int = SEED,
     status: dt.date | None = None,
+    criticality: bool = True,
 ) -> FinishForecast:
     """The finish forecast of a prepared plan (pure: tests feed hand-made plans). Same data + seed = same figures.
 
     With a status date, no remaining work is forecast before it (open tasks start on or after it; a started task's
     remaining share ends no earlier than status date + remaining), as MS Project reschedules uncompleted work.
+    Without `criticality` the backward passes are skipped (about half the work) and `.criticality` is empty; every
+    other figure is the same, bit for bit (the same draws, the same forward passes).
     """
     d = schedule.prepare(plan).reset_index(drop=True)
     usable = (~d["is_summary"].to_numpy(dtype=bool)) & d["start"].notna().to_numpy()
@@ -244,6 +258,7 @@ def forecast_plan(
             open_ = ~net.done & ~net.started
             net.lower_start = np.where(open_, np.fmax(net.lower_start, status_x), net.lower_start)
         det = cpm.passes(net)
+        ms_open = np.flatnonzero(net.milestone & ~net.done)
         ends: list[Array] = []
         crit_count = np.zeros(net.n)
         ef_chunks: list[Array] = []
@@ -251,10 +266,11 @@ def forecast_plan(
         while done_iter < iterations:
             size = min(_CHUNK, iterations - done_iter)
             durations = _sample_durations(net, part, spread, rng, size)
-            ef, end, critical = _simulate(net, durations, det, status_x, done_work)
+            ef, end, critical = _simulate(net, durations, det, status_x, done_work, backward=criticality)
+            if critical is not None:
+                crit_count += critical.sum(axis=1)
+            ef_chunks.append(ef[ms_open].T)
             ends.append(end)
-            crit_count += critical.sum(axis=1)
-            ef_chunks.append(ef[net.milestone & ~net.done].T)
             done_iter += size
         end_x = np.concatenate(ends)
         samples[str(project)] = end_x
@@ -301,12 +317,12 @@ def forecast_plan(
                         "p_meet_baseline": float(np.mean(ms_ef[:, j] <= mb_x + 1e-9)) if not np.isnan(mb_x) else np.nan,
                     }
                 )
-        crit_rows.extend(
+        crit_rows.extend(() if not criticality else (
             {"project": project, "task_id": tid, "name": name, "criticality": float(cnt / iterations), "critical": cr}
             for tid, name, cnt, cr in zip(
                 part["task_id"], part["name"], crit_count, (det.lf - det.ef <= 1e-6) & ~net.done, strict=True
             )
-        )
+        ))  # fmt: skip
     projects = pd.DataFrame(proj_rows, columns=list(PROJECT_COLUMNS))
     crit = pd.DataFrame(crit_rows, columns=list(CRITICALITY_COLUMNS))
     if not crit.empty:
@@ -321,17 +337,67 @@ def forecast_plan(
     )
 
 
+def finish_forecast_fresh(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    iterations: int = ITERATIONS,
+    seed: int = SEED,
+    criticality: bool = True,
+) -> FinishForecast:
+    """The finish forecast computed now, never from the memo (what `finish_forecast` keeps)."""
+    plan = schedule.load_tasks(con, scope)
+    spreads = history_spread(schedule.load_snapshots(con, scope))
+    status = schedule.plan_today(scope)
+    return forecast_plan(plan, spreads, iterations, seed, status=status, criticality=criticality)
+
+
+_MEMO: OrderedDict[tuple[object, ...], FinishForecast] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+_MEMO_SIZE = 8  # forecasts kept: a few scopes (projects, as-of week, today) of the current data version
+
+
+def _memo_key(con: duckdb.DuckDBPyConnection, scope: Scope, iterations: int, seed: int) -> tuple[object, ...] | None:
+    """What a forecast depends on: the store, its data version, the projects and hospitals (the plans read), the
+    as-of week (which snapshot) and the status date (plan_today); not the date range nor the departments, which
+    never cut a plan. None for an in-memory store (tests change those freely)."""
+    where = _store.db_file_of(con)
+    if where is None:
+        return None
+    version = _store.data_version(con)
+    return (where, version, scope.projects, scope.hospitals, scope.as_of, schedule.plan_today(scope), iterations, seed)
+
+
 def finish_forecast(
-    con: duckdb.DuckDBPyConnection, scope: Scope, iterations: int = ITERATIONS, seed: int = SEED
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    iterations: int = ITERATIONS,
+    seed: int = SEED,
+    criticality: bool = True,
 ) -> FinishForecast:
     """The finish forecast of the scoped projects' latest plans, status date = the scope's today (plan_today).
 
     The figure the overview quotes: `.projects` has, per project, planned_finish, p50_finish, p80_finish,
     baseline_finish, p_meet_baseline (0..1), p50/p80_slip_days (working days past the plan) and the method.
+    Computed once per store, data version and scope (see `_memo_key`) and shared by the schedule page, the overview
+    and the brief in every session (a new import changes the data version, so it is never stale); read-only.
+    Without `criticality` (what the overview needs: finish dates) the criticality index is left out and half the
+    work skipped; a full forecast already kept for the scope answers that too.
     """
-    plan = schedule.load_tasks(con, scope)
-    spreads = history_spread(schedule.load_snapshots(con, scope))
-    return forecast_plan(plan, spreads, iterations, seed, status=schedule.plan_today(scope))
+    key = _memo_key(con, scope, iterations, seed)
+    if key is None:
+        return finish_forecast_fresh(con, scope, iterations, seed, criticality)
+    with _MEMO_LOCK:  # one build at a time: the overview and the schedule page opened together wait for the first
+        for wanted in (True,) if criticality else (True, False):
+            hit = _MEMO.get((*key, wanted))
+            if hit is not None:
+                _MEMO.move_to_end((*key, wanted))
+                return hit
+        key = (*key, criticality)
+        built = finish_forecast_fresh(con, scope, iterations, seed, criticality)
+        _MEMO[key] = built
+        while len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+        return built
 
 
 def as_date(value: object) -> dt.date | None:
