@@ -63,6 +63,12 @@ def plan(db: Path) -> pd.DataFrame:
         con.close()
 
 
+def open_tab(at: AppTest, tab: str, lang: str) -> AppTest:
+    """Open one of the page's lazy tabs, as a click on it does (only the open tab runs)."""
+    at.session_state["schedule_tabs"] = text(f"schedule.tab.{tab}", lang)
+    return at.run()
+
+
 def frame_with(at: AppTest, column: str) -> pd.DataFrame:
     frames = [d.value for d in at.dataframe if column in d.value.columns]
     assert len(frames) == 1, f"expected one table with {column!r}"
@@ -89,16 +95,21 @@ def test_demo_schedule_draws_every_project(demo_db: Path, lang: str) -> None:
     assert set(statuses) <= {f"status:{s}" for s in schedule.STATUSES} and sum(statuses.values()) > 0
     markers = sum(len(tr["y"]) for tr in spec["data"] if tr.get("meta") in ("milestones", "gates"))
     assert sum(statuses.values()) + markers == len(plan(demo_db))  # every task: a bar, milestones a diamond
-    assert [s.value for s in at.subheader][:3] == [
-        text("schedule.chain", lang),
-        text("schedule.forecast", lang),
-        text("schedule.slippage", lang),
-    ]
+    keys = ("milestones", "late", "chain", "forecast", "slippage")
+    assert [tab.label for tab in at.tabs] == [text(f"schedule.tab.{k}", lang) for k in keys]
+    # the tabs are lazy: only the open one (the first) ran
+    assert [len(tab.children) > 0 for tab in at.tabs] == [True, False, False, False, False]
+    assert at.tabs[0].subheader[0].value == text("schedule.milestones", lang).format(days=14)
+    for i, (key, head) in enumerate((("late", "late"), ("chain", "chain"), ("forecast", "forecast"))):
+        open_tab(at, key, lang)
+        assert_clean(at)
+        assert [len(tab.children) > 0 for tab in at.tabs] == [j == i + 1 for j in range(len(keys))]
+        assert at.tabs[i + 1].subheader[0].value.startswith(text(f"schedule.{head}", lang))
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_critical_chain_and_finish_forecast(demo_db: Path, lang: str) -> None:
-    at = open_page(demo_db, PAGE, lang)
+    at = open_tab(open_page(demo_db, PAGE, lang), "chain", lang)
     assert_clean(at)
     con = duckdb.connect(str(demo_db))
     try:
@@ -111,6 +122,8 @@ def test_critical_chain_and_finish_forecast(demo_db: Path, lang: str) -> None:
     assert sorted(driven["project"]) == sorted(cpm.driven_milestones(shown_plan)["project"])
     assert int(driven["critical_tasks"].sum()) == int((shown_plan["critical"]).sum())
     assert not shown_plan.loc[shown_plan["critical"], "percent_complete"].ge(100).any()  # done work never critical
+    open_tab(at, "forecast", lang)
+    assert_clean(at)
     # the forecast: the same seeded figures as the metric, the method in the user's language, and the chart
     table = frame_with(at, "p50_slip_days").set_index("project")
     for _, row in expected.iterrows():
@@ -157,7 +170,7 @@ def test_as_of_week_changes_the_gantt(demo_db: Path) -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_slippage_tables_show_words_not_codes(demo_db: Path, lang: str) -> None:
-    at = open_page(demo_db, PAGE, lang)
+    at = open_tab(open_page(demo_db, PAGE, lang), "slippage", lang)
     assert_clean(at)
     directions = frame_with(at, "direction")["direction"]
     changes = frame_with(at, "change")["change"]

@@ -35,6 +35,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{n} predecessor problems in the plan (unknown ids or cycles) were ignored for the critical path.",
     ),
     "schedule.notes_detail": ("前置任务问题明细", "Predecessor problems"),
+    "schedule.tab.milestones": ("近期里程碑", "Milestones due"),
+    "schedule.tab.late": ("逾期任务", "Late tasks"),
+    "schedule.tab.chain": ("关键链", "Critical chain"),
+    "schedule.tab.forecast": ("完工预测", "Finish forecast"),
+    "schedule.tab.slippage": ("进度偏移", "Slippage"),
     "schedule.slippage": ("进度偏移", "Slippage"),
     "schedule.slippage_help": (
         "各项目最晚完成日期相对基线和上一期快照的变动(天，正数 = 推迟)。",
