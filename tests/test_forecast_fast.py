@@ -58,6 +58,21 @@ def test_forward_only_gives_the_same_finish_figures(status: dt.date | None) -> N
     assert fast.criticality.empty and list(fast.criticality.columns) == list(forecast.CRITICALITY_COLUMNS)
 
 
+@pytest.mark.parametrize("status", [None, TODAY, D(2026, 6, 1)])
+def test_fast_kernel_gives_the_plain_figures(status: dt.date | None) -> None:
+    # every link type and lag kind, done and started work (the status date's floor), a constraint, milestones
+    plan = rich_plan(600)
+    plan.loc[6, "predecessors"] = "4FS+2d,2,9"  # task 7 after 9, which follows 7: a cycle the engine breaks
+    plan.loc[11, "constraint_type"], plan.loc[11, "constraint_date"] = "MSO", plan.loc[11, "start"]
+    assert [n for n in schedule.critical_path(plan).attrs["schedule_notes"] if n["kind"] == "cycle"]
+    plain = forecast.forecast_plan(plan, iterations=1100, seed=5, status=status, kernel="plain")
+    fast = forecast.forecast_plan(plan, iterations=1100, seed=5, status=status)
+    assert plain.criticality["criticality"].between(0.01, 0.99).any()  # iterations disagree on some tasks
+    frames_equal(plain, fast)
+    quick = forecast.forecast_plan(plan, iterations=1100, seed=5, status=status, criticality=False, kernel="plain")
+    frames_equal(quick, forecast.forecast_plan(plan, iterations=1100, seed=5, status=status, criticality=False), False)
+
+
 def plan_rows(finish_shift: int = 0) -> list[dict[str, object]]:
     rows = []
     for i in range(30):

@@ -134,6 +134,19 @@ def test_critical_chain_and_finish_forecast(demo_db: Path, lang: str) -> None:
     assert len(charts) == 1
     curves = [tr for tr in json.loads(charts[0].proto.spec)["data"] if str(tr.get("meta", "")).startswith("curve:")]
     assert len(curves) == len(expected) and all(max(tr["y"]) == pytest.approx(1.0) for tr in curves)
+    # the criticality index (the backward passes) only when asked for, the metric's figures
+    assert not [d for d in at.dataframe if "criticality" in d.value.columns]
+    at.toggle(key="schedule.criticality_on").set_value(True).run()
+    assert_clean(at)
+    shown = frame_with(at, "criticality")
+    con = duckdb.connect(str(demo_db))
+    try:
+        crit = forecast.finish_forecast(con, Scope()).criticality
+    finally:
+        con.close()
+    top = crit[crit["criticality"] > 0].head(20).reset_index(drop=True)
+    assert len(shown) == len(top) > 0
+    assert shown["criticality"].tolist() == pytest.approx(top["criticality"].tolist())
 
 
 def test_project_filter_narrows_the_gantt(demo_db: Path) -> None:

@@ -106,9 +106,10 @@ def critical_chain(plan: pd.DataFrame) -> None:
 
 
 def finish_forecast(scope: Scope) -> None:
-    """The Monte Carlo finish forecast: the distribution chart, P50/P80 per project, milestones, criticality."""
+    """The Monte Carlo finish forecast: the distribution chart, P50/P80 per project, milestones; the criticality
+    index (the backward passes: as much work again) only when asked for."""
     st.subheader(t("schedule.forecast"), help=t("schedule.forecast_help", n=f"{forecast.ITERATIONS:,}"))
-    fc = store.load(forecast.finish_forecast, scope)
+    fc = store.load(forecast.finish_forecast, scope, criticality=False)  # the overview's: usually kept already
     if fc.projects.empty:
         ui.empty("schedule.no_forecast")
         return
@@ -120,6 +121,8 @@ def finish_forecast(scope: Scope) -> None:
     if not fc.milestones.empty:
         with st.expander(t("schedule.forecast_milestones", n=len(fc.milestones))):
             st.dataframe(fc.milestones, column_config=_columns(fc.milestones), hide_index=True)
-    top = fc.criticality[fc.criticality["criticality"] > 0].head(20)
-    with st.expander(t("schedule.criticality", n=len(top))):
+    if st.toggle(t("schedule.criticality_on"), key="schedule.criticality_on"):
+        crit = store.load(forecast.finish_forecast, scope).criticality
+        top = crit[crit["criticality"] > 0].head(20)
+        st.markdown(f"**{t('schedule.criticality', n=len(top))}**")
         st.dataframe(top, column_config=_columns(top), hide_index=True)

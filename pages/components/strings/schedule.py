@@ -114,6 +114,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "schedule.no_forecast": ("没有可预测的计划。", "No plan to forecast."),
     "schedule.forecast_milestones": ("{n} 个未完成里程碑的预测", "Forecast of {n} open milestones"),
+    "schedule.criticality_on": (
+        "计算关键度(各任务位于关键路径上的比例)",
+        "Compute the criticality index (how often each task is critical)",
+    ),
     "schedule.criticality": (
         "最常位于关键路径上的任务(关键度，前 {n} 个)",
         "Tasks most often on the critical path (criticality index, top {n})",
