@@ -82,6 +82,8 @@ fig = gantt.gantt(
 meta = fig.layout.meta
 if meta["collapsed"]:
     st.caption(t("schedule.collapsed", rows=len(plan), group=t(f"schedule.group.{meta['group']}")))
+if meta["picked"]:
+    st.caption(t("schedule.picked", days=gantt.SOON_DAYS, **{k: f"{v:,}" for k, v in meta["picked"].items()}))
 st.caption(t("schedule.click_hint"))
 event = st.plotly_chart(
     fig, width="stretch", key=f"schedule.gantt.{suffix}", on_select="rerun", selection_mode=("points",)

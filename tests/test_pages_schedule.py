@@ -3,6 +3,7 @@ tables speak the user's language, and the milestones table downloads the rows it
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from charts import gantt
 from metrics import cpm, forecast, schedule
 from metrics.scope import Scope
 from pages.components.i18n import LANGS
@@ -211,3 +213,31 @@ def test_milestones_download_holds_the_rows_shown(demo_db: Path, downloads: dict
     assert [(r[0], str(r[1])) for r in rows[1:]] == list(zip(due["project"], due["task_id"].astype(str), strict=True))
     csv = pd.read_csv(io.BytesIO(downloads["milestones.csv"]), encoding="utf-8-sig", dtype=str)
     assert csv[headers(["name"], "en")[0]].tolist() == due["name"].tolist()
+
+
+def test_a_long_plan_draws_the_tasks_that_matter(demo_template: Path, tmp_path: Path) -> None:
+    # one more project with a 400-task plan (the bench's layered plan): too many to draw one by one
+    from bench.schedule_bench import synthetic_plan
+    from loaders import store as _store
+    from tests import storekit
+    from tests.conftest import copy_store
+
+    demo_db = copy_store(demo_template, tmp_path)  # a private copy: this test adds a plan
+    tasks = synthetic_plan(400, 480).assign(project="长计划")
+    con = _store.open_store(demo_db)
+    try:
+        storekit.insert_rows(con, "tasks", tasks.to_dict("records"), as_of=dt.date(2026, 1, 5))
+        _store.bump_data_version(con)
+    finally:
+        con.close()
+    at = open_page(demo_db, PAGE, "en")
+    at.multiselect(key="projects").set_value(["长计划"]).run()
+    assert_clean(at)
+    assert at.segmented_control[0].value == "task"
+    spec = gantt_spec(at)
+    drawn = sum(bars_by_status(spec).values())
+    assert 0 < drawn <= gantt.COLLAPSE_OVER and drawn_projects(spec) == {"长计划"}
+    assert len(json.dumps(spec)) < 1_000_000
+    expected = text("schedule.picked", "en").split("{shown}")[0].format(total=400)
+    captions = [c.value for c in at.caption if c.value.startswith(expected)]
+    assert len(captions) == 1 and captions[0].startswith(f"{expected}{drawn} that need attention most")

@@ -21,6 +21,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "任务过多({rows} 行)，已合并为每个{group}一条。",
         "Too many tasks to draw one by one; showing one bar per {group} ({rows} rows).",
     ),
+    "schedule.picked": (
+        "计划共 {total} 个任务，逐条画出过多：这里画出最需要关注的 {shown} 个(按此优先)——关键任务 {critical} 个、"
+        "逾期 {late} 个、次关键 {near_critical} 个、{days} 天内进行中 {soon} 个、未完成里程碑 {milestone} 个。"
+        "看全貌请选“阶段”。",
+        "{total} tasks are too many to draw one by one: showing the {shown} that need attention most, in this order "
+        "of priority: critical {critical}, late {late}, near-critical {near_critical}, under way within {days} days "
+        "{soon}, open milestones {milestone}. Choose Phases for the whole plan.",
+    ),
     "schedule.group.phase": ("阶段", "phase"),
     "schedule.group.project": ("项目", "project"),
     "schedule.click_hint": (
