@@ -229,7 +229,8 @@ class _Kernel:
     """`_simulate_plain`'s passes with the network read once per project instead of once per chunk, rows in
     topological order (a task's predecessors lie just above it in memory), plain links split from the rest and
     done tasks' backward links skipped (their late finish is their finish): the same operations on the same
-    floats in the same order per task, so the same figures bit for bit, in about half the time."""
+    floats per task (a max or min does not depend on the order links are taken in), so the same figures bit for
+    bit, for a fifth to a quarter less CPU."""
 
     def __init__(self, net: cpm.Network, det: cpm.Passes, status: float, done_work: Array | None) -> None:
         n = net.n
