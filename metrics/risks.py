@@ -617,8 +617,11 @@ def reference_day(scope: Scope) -> dt.date:
     return scope.as_of or scope.today_or_now()
 
 
-def moves_within(moves: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
-    """The movement rows of the risks present in `df` (so heatmap arrows follow the register filters)."""
+def moves_within(moves: pd.DataFrame, df: pd.DataFrame, moved_only: bool = False) -> pd.DataFrame:
+    """The movement rows of the risks present in `df` (so heatmap arrows follow the register filters); with
+    `moved_only`, only those that changed cell (the heatmap's arrows)."""
+    if moved_only and len(moves):
+        moves = moves[moves["moved"].astype(bool)]
     if moves.empty or df.empty:
         return moves.iloc[0:0]
     return moves[_key(moves).isin(set(_key(df)))]
@@ -640,7 +643,7 @@ def relabel(df: pd.DataFrame, column: str, labels: Mapping[str, str] | None) -> 
     if not labels or column not in df.columns:
         return df
     out = df.copy()
-    out[column] = out[column].map(lambda v: labels.get(v, v) if isinstance(v, str) else v)
+    out[column] = per_value(out[column], lambda v: labels.get(v, v) if isinstance(v, str) else v)
     return out
 
 
@@ -654,21 +657,35 @@ def band_counts(df: pd.DataFrame, bands: Bands = DEFAULT_BANDS) -> dict[str, int
 
 
 # ------------------------------------------------------------------ whole computations, for the page's cache
-# The page caches these by data version (a 20,000-risk register took seconds of pandas work on every rerun).
+# The page caches this by data version and scope: the register is read once, and everything that does not follow
+# the page's owner/status/band filters is computed with it (a 20,000-risk register took seconds a run before).
 
 
-def decisions_in_scope(
+@dataclass(frozen=True)
+class RegisterView:
+    """The register in scope with what the risks page draws from it whatever the filters: movement since the
+    previous snapshot, the decisions waiting, open risks by band per week and the filters' choices."""
+
+    register: pd.DataFrame
+    has_previous: bool
+    moves: pd.DataFrame
+    decisions: pd.DataFrame
+    trend: pd.DataFrame
+    owners: tuple[str, ...]
+    statuses: tuple[str, ...]
+
+
+def register_view(
     con: duckdb.DuckDBPyConnection, scope: Scope, today: dt.date, bands: Bands = DEFAULT_BANDS
-) -> pd.DataFrame:
-    """`decisions_waiting` of the change log and register in scope."""
-    return decisions_waiting(load_changes(con, scope), load_register(con, scope), today, bands)
-
-
-def movement_in_scope(con: duckdb.DuckDBPyConnection, scope: Scope, bands: Bands = DEFAULT_BANDS) -> pd.DataFrame:
-    """`movement` between the register in scope and the one before it."""
-    return movement(load_register(con, scope), load_previous(con, scope), bands)
-
-
-def band_trend_in_scope(con: duckdb.DuckDBPyConnection, scope: Scope, bands: Bands = DEFAULT_BANDS) -> pd.DataFrame:
-    """`open_by_band_trend` of every register snapshot in scope."""
-    return open_by_band_trend(load_history(con, scope), bands)
+) -> RegisterView:
+    """The page's `RegisterView`: one read of the register, the previous snapshot, the change log and history."""
+    register, previous = load_register(con, scope), load_previous(con, scope)
+    return RegisterView(
+        register=register,
+        has_previous=not previous.empty,
+        moves=movement(register, previous, bands),
+        decisions=decisions_waiting(load_changes(con, scope), register, today, bands),
+        trend=open_by_band_trend(load_history(con, scope), bands),
+        owners=tuple(choices(register, "owner")),
+        statuses=tuple(choices(register, "status")),
+    )

@@ -24,7 +24,6 @@ from metrics.risks import (
     _key,
     is_open,
     normalise_status,
-    relabel,
     week_start,
 )
 
@@ -313,3 +312,11 @@ def band_counts(df: pd.DataFrame, bands: Bands = DEFAULT_BANDS) -> dict[str, int
         if b is not None:
             counts[b] += 1
     return counts
+
+
+def relabel(df: pd.DataFrame, column: str, labels: Mapping[str, str] | None) -> pd.DataFrame:
+    if not labels or column not in df.columns:
+        return df
+    out = df.copy()
+    out[column] = out[column].map(lambda v: labels.get(v, v) if isinstance(v, str) else v)
+    return out

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from charts import risks as charts
 from metrics import risks as m
 from metrics.scope import Scope
 from tests import risks_plain as plain
@@ -87,8 +88,31 @@ def test_register_rules_match_the_plain_ones(pair: int, bands: m.Bands) -> None:
         same(m.overdue_reviews(df, TODAY, 30), plain.overdue_reviews(df, TODAY, 30))
         labels = {b: b.upper() for b in m.BAND_NAMES}
         same(m.register_table(df, TODAY, bands, 20, labels), plain.register_table(df, TODAY, bands, 20, labels))
-    same(m.movement(reg, prev, bands), plain.movement(reg, prev, bands))
+    moves = m.movement(reg, prev, bands)
+    same(moves, plain.movement(reg, prev, bands))
     same(m.movement(prev, reg, bands), plain.movement(prev, reg, bands))
+    for kind in m.MOVE_KINDS:
+        labels = {"critical": "极高", "low": "低"}
+        fast = m.movement_table(moves, kind, labels)
+        slow = plain.relabel(plain.relabel(moves[moves["kind"] == kind], "prev_band", labels), "band", labels)
+        same(fast, slow.reindex(columns=list(m.MOVEMENT_COLUMNS)).reset_index(drop=True))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_heatmap_cells_match_a_count_per_cell(seed: int) -> None:
+    """Each marker's count, cell and hover (first titles, "n more") equal a cell-by-cell count of the register."""
+    open_now = m.open_risks(random_register(random.Random(400 + seed), 400))
+    trace = charts.risk_heatmap(open_now, lang="en").data[0]
+    expected = []
+    for lik in m.LEVELS:
+        for imp in m.LEVELS:
+            cell = open_now[(open_now["likelihood"] == lik) & (open_now["impact"] == imp)]
+            if len(cell):
+                hover = charts._cell_hover([str(t) for t in cell["title"]], lik, imp, "en")
+                expected.append(([lik, imp], str(len(cell)), hover))
+    assert any(len(h.split("<br>")) > charts.MAX_TITLES_IN_HOVER + 2 for _, _, h in expected)  # "n more" lines
+    got = [(list(c), t, h) for c, t, h in zip(trace.customdata, trace.text, trace.hovertext, strict=True)]
+    assert got == expected
 
 
 @pytest.mark.parametrize("seed", range(5))
