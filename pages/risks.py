@@ -13,7 +13,7 @@ from pages.components.i18n import lang, t
 CELL = "risks_cell"  # the chosen (likelihood, impact) cell, kept across reruns and filter changes
 GEN = "risks_heatmap_gen"  # bumped by "clear" so the chart starts with no selection
 BANDS = m.configured_bands()
-REVIEW_DAYS = 30
+REVIEW_DAYS, SHOWN = 30, 300  # days before a review is overdue; rows a long table shows (worst first, files: all)
 NARROW = {c: "medium" for c in ("title", "item", "mitigation", "contingency")}  # long texts: whole on hover
 REGISTER = ["project", "risk_id", "title", "band", "score", "owner", "status", "last_review", "days_since_review"]
 RESPONSES = ["risk_id", "title", "category", "likelihood", "impact", "residual_score", "residual_band", "mitigation"]
@@ -23,7 +23,7 @@ def show(df: pd.DataFrame, name: str | None = None, shade: str | None = None, co
     """A table headed in the user's language (money in the user's unit, named); downloadable as shown."""
     money = [c for c in ("cost_impact",) if c in df.columns]
     ui.table(df.reset_index(drop=True), name or "", area="risks", money=money, key=f"risks_dl_{name}",
-             download_too=name is not None, shade=shade, widths=NARROW,
+             download_too=name is not None, shade=shade, widths=NARROW, rows=SHOWN, files_on_click=True,
              columns=[c for c in cols if c in df.columns] if cols else None)  # fmt: skip
 
 
@@ -137,7 +137,7 @@ else:
             with tab:
                 part = m.movement_table(view.moves, kind, band_labels)
                 if len(part):
-                    show(part)
+                    show(part, f"risk_moves_{kind}")
                 else:
                     st.caption(t("risks.move.empty"))
     st.plotly_chart(charts.movement_waterfall(s, lang()), width="stretch", key="risks_waterfall")
