@@ -327,8 +327,12 @@ def movement(current: pd.DataFrame, previous: pd.DataFrame, bands: Bands = DEFAU
     register counts once, its last row).
     """
     p, c = _movement_side(previous), _movement_side(current)
-    keys = p.index.append(c.index[~c.index.isin(p.index)])
-    p_in, c_in = keys.isin(p.index), keys.isin(c.index)
+    p_keys, c_keys = set(p.index), set(c.index)  # Python sets: Index.isin over 20,000 texts took 0.3 s
+    added = [k for k in c.index if k not in p_keys]
+    keys = pd.Index([*p.index, *added], dtype=object)
+    p_in = np.arange(len(keys)) < len(p)
+    c_in = np.fromiter((k in c_keys for k in p.index), dtype=bool, count=len(p))
+    c_in = np.concatenate([c_in, np.ones(len(added), dtype=bool)])
     P, C = p.reindex(keys), c.reindex(keys)
     p_open, c_open = p_in & P["_open"].eq(True).to_numpy(), c_in & C["_open"].eq(True).to_numpy()
     ps = pd.to_numeric(P["score"], errors="coerce").to_numpy(dtype=float)
