@@ -23,7 +23,7 @@ def show(df: pd.DataFrame, name: str | None = None, shade: str | None = None, co
     """A table headed in the user's language (money in the user's unit, named); downloadable as shown."""
     money = [c for c in ("cost_impact",) if c in df.columns]
     ui.table(df.reset_index(drop=True), name or "", area="risks", money=money, key=f"risks_dl_{name}",
-             download_too=name is not None, shade=shade, widths=NARROW, rows=SHOWN, files_on_click=True,
+             download_too=name is not None, shade=shade, widths=NARROW, rows=SHOWN,
              columns=[c for c in cols if c in df.columns] if cols else None)  # fmt: skip
 
 

@@ -61,25 +61,21 @@ def _page_fewer() -> None:
     from pages.components import ui
 
     st.session_state["lang"] = "en"
-    n, shown = int(st.session_state["rows"]), int(st.session_state["shown"])
+    n = int(st.session_state["rows"])
     df = pd.DataFrame({"vendor": [f"v{i}" for i in range(n)], "actual": [float(i) for i in range(n)]})
-    ui.table(df, "risk_register", area="risks", key="few", rows=shown, files_on_click=bool(st.session_state["lazy"]))
+    ui.table(df, "risk_register", area="risks", key="few", rows=50)
 
 
-def test_a_page_may_show_fewer_rows_and_write_short_files_on_click() -> None:
+def test_a_page_may_show_fewer_rows_and_still_download_every_row() -> None:
     at = AppTest.from_function(_page_fewer)
-    at.session_state["rows"], at.session_state["shown"], at.session_state["lazy"] = 120, 50, False
+    at.session_state["rows"] = 120
     at.run()
     assert not at.exception
     assert at.dataframe[0].value.iloc[:, 0].tolist() == [f"v{i}" for i in range(50)]
     assert at.caption[0].value == "Showing the first 50 of 120 rows; the downloads hold every row."
     assert len(at.get("download_button")) == 2
-    assert all(b.proto.HasField("deferred_file_id") for b in at.get("download_button"))  # written on click
+    assert all(b.proto.HasField("deferred_file_id") for b in at.get("download_button"))  # every row, on click
     at.session_state["rows"] = 40
     at.run()
     assert len(at.dataframe[0].value) == 40 and not at.caption  # short: shown whole, no note
     assert not any(b.proto.HasField("deferred_file_id") for b in at.get("download_button"))  # written at once
-    at.session_state["lazy"] = True
-    at.run()
-    assert len(at.dataframe[0].value) == 40 and not at.caption
-    assert all(b.proto.HasField("deferred_file_id") for b in at.get("download_button"))  # now on click

@@ -190,14 +190,12 @@ def table(
     shade: str | None = None,
     widths: dict[str, Any] | None = None,
     rows: int = SHOWN_ROWS,
-    files_on_click: bool = False,
 ) -> None:
     """A table and its downloads, both showing exactly the same columns under the same headers and units.
     `shade`: a boolean column of `df` whose true rows are shaded (e.g. reviews overdue). `widths`: columns kept
     narrow (long text is cut in the cell, whole on hover) so the table fits the page at 1440 px. A column's
     `<area>.help.<name>` string, when there is one, is its header's tooltip. `rows`: how many rows the screen
-    shows (a page with several long tables may show fewer); `files_on_click`: write the files only when a button
-    is clicked even for a short table (a page that reruns often)."""
+    shows (a page with several long tables may show fewer; the files still hold every row)."""
     frame, heads = table_frame(df.head(rows), area, columns, money, lights)  # only what is shown
     styler = _styled(frame, heads, money, percent, index, lights)
     if shade is not None and shade in df.columns:
@@ -215,8 +213,7 @@ def table(
     if len(df) > len(frame):
         st.caption(t("common.table.first_rows", shown=f"{len(frame):,}", total=f"{len(df):,}"))
     if download_too:  # a long table's file is read as shown (every row) when its button is clicked
-        short = len(df) <= rows and not files_on_click
-        whole = frame if short else lambda: table_frame(df, area, columns, money, lights)[0]
+        whole = frame if len(df) <= rows else lambda: table_frame(df, area, columns, money, lights)[0]
         _buttons(whole, name, key, len(df), [heads[c] for c in money if c in heads], [heads[c] for c in percent if c in heads],
                  [heads[c] for c in index if c in heads])  # fmt: skip
 
