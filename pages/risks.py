@@ -83,17 +83,17 @@ def register_part(view: m.RegisterView) -> None:
 
     st.subheader(t("risks.heatmap.header"))
     st.caption(t("risks.heatmap.hint"))
+    key = f"risks_heatmap_{st.session_state.get(GEN, 0)}"
+    clicked = st.session_state.get(key) or {}  # a click is known before the chart is drawn: no second run
+    picked = charts.cell_from_selection(clicked.get("selection", {}).get("points", []))
+    if picked is not None:
+        st.session_state[CELL] = picked
     cell = st.session_state.get(CELL)
     left, right = st.columns([3, 2])
     with left:
         arrows = m.moves_within(view.moves, open_now, moved_only=True)
         fig = charts.risk_heatmap(open_now, BANDS, lang(), moves=arrows, selected=cell)
-        key = f"risks_heatmap_{st.session_state.get(GEN, 0)}"
-        event = st.plotly_chart(fig, width="stretch", key=key, on_select="rerun", selection_mode=("points",))
-        picked = charts.cell_from_selection(event.selection.points)
-        if picked is not None and picked != cell:
-            st.session_state[CELL] = picked
-            st.rerun(scope="fragment")
+        st.plotly_chart(fig, width="stretch", key=key, on_select="rerun", selection_mode=("points",))
     with right:
         if cell is not None:
             st.markdown(f"**{t('risks.cell.title', lik=cell[0], imp=cell[1])}**")
