@@ -132,25 +132,26 @@ def rollups_current(con: duckdb.DuckDBPyConnection) -> bool:
 USE_ROLLUPS = True  # tests switch it off to compare with the plain aggregation of the rows
 
 
-def _source(
-    con: duckdb.DuckDBPyConnection, scope: Scope, period: Period, system: str | None = None,
-    since: dt.date | None = None,
-) -> tuple[str, list[object]]:  # fmt: skip
-    """A subquery with one row per period (the week's or month's first day), department and system in scope:
-    active, eligible (the sums over rows with eligible users), no_eligible_rows, rows, last_day (newest row) —
-    the usage rows' aggregate by period, rows from `since` on. Whole weeks or months inside the date window come
-    from the rollups (when current), the partial ones at the window's edges from the rows; the sums are integers,
-    so both ways give the same figures."""
-    base, base_params = _usage_filter(scope, system)
+@dataclass(frozen=True)
+class _Plan:
+    """How a date window reads the usage: `rollups` False = the rows alone, within `lo`..`hi`; else whole buckets
+    from the rollups (`whole` conditions on their period, with `whole_params`) and the cut `edges` from the rows."""
+
+    rollups: bool
+    lo: dt.date | None
+    hi: dt.date | None
+    whole: str = "TRUE"
+    whole_params: tuple[object, ...] = ()
+    edges: tuple[tuple[dt.date, dt.date], ...] = ()
+
+
+def _plan(con: duckdb.DuckDBPyConnection, scope: Scope, period: Period, since: dt.date | None = None) -> _Plan:
     lows = [d for d in (scope.start, since) if d is not None]
     highs = [d for d in (scope.end, scope.as_of) if d is not None]
     lo, hi = (max(lows) if lows else None), (min(highs) if highs else None)
     grouped = getattr(scope, "hospitals", None) is not None  # a hospital group's store keeps no rollups
     if grouped or not (USE_ROLLUPS and rollups_current(con)):
-        days = " AND ".join([*(["period >= ?"] if lo else []), *(["period <= ?"] if hi else [])]) or "TRUE"
-        sql = f"""SELECT date_trunc(?, period)::DATE AS period, department, system, {_RATE_SUMS}, max(period) AS last_day
-                  FROM usage WHERE {base} AND {days} GROUP BY ALL"""  # noqa: S608
-        return sql, [period, *base_params, *([lo] if lo else []), *([hi] if hi else [])]
+        return _Plan(False, lo, hi)
     first = lo if lo is None or lo == _bucket_start(lo, period) else _bucket_end(lo, period) + dt.timedelta(days=1)
     last = hi if hi is None or hi == _bucket_end(hi, period) else _bucket_start(hi, period) - dt.timedelta(days=1)
     edges: list[tuple[dt.date, dt.date]] = []
@@ -171,19 +172,42 @@ def _source(
             whole_params.append(_bucket_start(last, period))
             if hi is not None and hi > last:
                 edges.append((last + dt.timedelta(days=1), hi))
-    parts = [
-        f"""SELECT period, department, system, active, eligible, no_eligible_rows, rows, last_day FROM usage_rollup
-            WHERE grain = ? AND {base} AND {" AND ".join(whole) or "TRUE"}"""  # noqa: S608
-    ]
-    params: list[object] = [period, *base_params, *whole_params]
-    if edges:  # buckets cut by the window, disjoint from the whole ones: each key stays one row
-        days = " OR ".join("period BETWEEN ? AND ?" for _ in edges)
-        parts.append(
-            f"""SELECT date_trunc(?, period)::DATE AS period, department, system, {_RATE_SUMS}, max(period)
-                FROM usage WHERE {base} AND ({days}) GROUP BY ALL"""  # noqa: S608
-        )
-        params += [period, *base_params, *(d for edge in edges for d in edge)]
-    return " UNION ALL ".join(parts), params
+    return _Plan(True, lo, hi, " AND ".join(whole) or "TRUE", tuple(whole_params), tuple(edges))
+
+
+def _row_source(plan: _Plan, period: Period, base: str, base_params: list[object]) -> tuple[str, list[object]]:
+    """The rows' aggregate by bucket: the window lo..hi (rows alone) or its cut edges (with rollups)."""
+    if not plan.rollups:
+        days = " AND ".join([*(["period >= ?"] if plan.lo else []), *(["period <= ?"] if plan.hi else [])]) or "TRUE"
+        bounds: list[object] = [*([plan.lo] if plan.lo else []), *([plan.hi] if plan.hi else [])]
+    else:
+        days = "(" + (" OR ".join("period BETWEEN ? AND ?" for _ in plan.edges) or "FALSE") + ")"
+        bounds = [d for edge in plan.edges for d in edge]
+    sql = f"""SELECT date_trunc(?, period)::DATE AS period, department, system, {_RATE_SUMS}, max(period) AS last_day
+              FROM usage WHERE {base} AND {days} GROUP BY ALL"""  # noqa: S608
+    return sql, [period, *base_params, *bounds]
+
+
+def _source(
+    con: duckdb.DuckDBPyConnection, scope: Scope, period: Period, system: str | None = None,
+    since: dt.date | None = None,
+) -> tuple[str, list[object]]:  # fmt: skip
+    """A subquery with one row per period (the week's or month's first day), department and system in scope:
+    active, eligible (the sums over rows with eligible users), no_eligible_rows, rows, last_day (newest row) —
+    the usage rows' aggregate by period, rows from `since` on. Whole weeks or months inside the date window come
+    from the rollups (when current), the partial ones at the window's edges from the rows; the sums are integers,
+    so both ways give the same figures."""
+    base, base_params = _usage_filter(scope, system)
+    plan = _plan(con, scope, period, since)
+    if not plan.rollups:
+        return _row_source(plan, period, base, base_params)
+    sql = f"""SELECT period, department, system, active, eligible, no_eligible_rows, rows, last_day FROM usage_rollup
+              WHERE grain = ? AND {base} AND {plan.whole}"""  # noqa: S608
+    params: list[object] = [period, *base_params, *plan.whole_params]
+    if plan.edges:  # buckets cut by the window, disjoint from the whole ones: each key stays one row
+        edge_sql, edge_params = _row_source(plan, period, base, base_params)
+        sql, params = f"{sql} UNION ALL {edge_sql}", [*params, *edge_params]
+    return sql, params
 
 
 def _finish_rates(df: pd.DataFrame) -> pd.DataFrame:
@@ -805,24 +829,61 @@ def overall_from_recent(recent: pd.DataFrame, weights: Weights = None, target: T
     return table
 
 
+# The median of the other departments' rates in a bucket, from its spread (usage_rollup_spread: n rates, the sorted
+# ones around the middle lo, mid, hi, and the median of all) and the department's own rate x. Leaving x out of the
+# sorted rates shifts every later one down a place, and a place before x holds a rate below x: so the others'
+# middle rate is `lo` when lo < x, else `mid` (even n), and the two middle rates of an odd n are that and
+# (mid when mid < x, else hi), interpolated as DuckDB's median does. Without a rate of its own, the others are
+# every department with a rate: their median as stored.
+_OTHERS_MEDIAN = """
+    CASE WHEN x IS NULL THEN s.median
+         WHEN s.n <= 1 THEN NULL
+         WHEN s.n % 2 = 0 THEN CASE WHEN s.lo < x THEN s.lo ELSE s.mid END
+         ELSE (CASE WHEN s.lo < x THEN s.lo ELSE s.mid END)
+              + ((CASE WHEN s.mid < x THEN s.mid ELSE s.hi END) - (CASE WHEN s.lo < x THEN s.lo ELSE s.mid END)) * 0.5
+    END
+"""
+
+
 def department_trend(
     con: duckdb.DuckDBPyConnection, scope: Scope, department: str, period: Period = "week"
 ) -> pd.DataFrame:
     """Per period and system: the department's rate and the median rate of the other departments."""
     _check_period(period)
-    src, params = _source(con, scope, period)
-    sql = f"""
-        WITH r AS (SELECT period, department, system, active::DOUBLE / eligible AS rate FROM ({src}))
-        SELECT period, system, max(rate) FILTER (WHERE department = ?) AS rate,
-            median(rate) FILTER (WHERE department <> ?) AS others_median
-        FROM r GROUP BY ALL HAVING count(*) FILTER (WHERE department = ?) > 0
-        ORDER BY system, period
-    """  # noqa: S608
-    df = con.execute(sql, [*params, department, department, department]).df()
+    plan = _plan(con, scope, period)
+    if plan.rollups and scope.departments is None:
+        # whole buckets: the department's rollup row against its bucket's spread (one row each, not a median
+        # over every department); the window's cut edges from the rows as below
+        parts = [
+            f"""SELECT m.period, m.system, m.x AS rate, {_OTHERS_MEDIAN} AS others_median
+                FROM (SELECT period, system, active::DOUBLE / eligible AS x FROM usage_rollup
+                      WHERE grain = ? AND department = ? AND {plan.whole}) m
+                LEFT JOIN usage_rollup_spread s ON s.grain = ? AND s.period = m.period AND s.system = m.system"""  # noqa: S608
+        ]
+        params: list[object] = [period, department, *plan.whole_params, period]
+        if plan.edges:
+            edge, edge_params = _row_source(plan, period, "TRUE", [])
+            parts.append(f"SELECT * FROM ({_others_median_sql(edge)})")  # noqa: S608
+            params += [*edge_params, department, department, department]
+        sql = " UNION ALL ".join(parts) + " ORDER BY system, period"
+    else:
+        src, src_params = _source(con, scope, period)
+        sql = _others_median_sql(src) + " ORDER BY system, period"
+        params = [*src_params, department, department, department]
+    df = con.execute(sql, params).df()
     df["period"] = pd.to_datetime(df["period"])
     df["rate"] = df["rate"].astype("float64")
     df["others_median"] = df["others_median"].astype("float64")
     return df
+
+
+def _others_median_sql(src: str) -> str:
+    return f"""
+        WITH r AS (SELECT period, department, system, active::DOUBLE / eligible AS rate FROM ({src}))
+        SELECT period, system, max(rate) FILTER (WHERE department = ?) AS rate,
+            median(rate) FILTER (WHERE department <> ?) AS others_median
+        FROM r GROUP BY ALL HAVING count(*) FILTER (WHERE department = ?) > 0
+    """  # noqa: S608
 
 
 @dataclass(frozen=True)

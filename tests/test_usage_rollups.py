@@ -89,6 +89,7 @@ QUERIES: dict[str, Callable[[duckdb.DuckDBPyConnection, Scope], Any]] = {
     "trend department": lambda c, s: adoption.trend(c, s, "科室03", "EMR"),
     "trend hospital": lambda c, s: adoption.trend(c, s, None, None, "month"),
     "my_department": lambda c, s: adoption.my_department(c, s, "科室05"),
+    "department_trend month": lambda c, s: adoption.department_trend(c, s, "科室11", "month"),
     "usage_warnings": lambda c, s: adoption.usage_warnings(c, s),
     "departments": lambda c, s: adoption.departments(c, s),
     "systems": lambda c, s: adoption.systems(c, s),
@@ -131,7 +132,70 @@ def test_stale_rollups_are_never_read(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _rollup_table(c: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return c.execute("SELECT * FROM usage_rollup ORDER BY ALL").df()
+    sums = c.execute("SELECT * FROM usage_rollup ORDER BY ALL").df()
+    spread = c.execute("SELECT * FROM usage_rollup_spread ORDER BY ALL").df()
+    return pd.concat([sums, spread], keys=["sums", "spread"])
+
+
+def test_every_department_s_others_median_equals_the_plain_median(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every department (own rate in the middle, at either end, missing in some weeks), weeks and months
+    for period in adoption.PERIODS:
+        for dep in DEPARTMENTS:
+            scope = Scope(start=D(2025, 2, 5), end=D(2025, 9, 17), today=TODAY)
+            fast = adoption.department_trend(con, scope, dep, period)  # type: ignore[arg-type]
+            monkeypatch.setattr(adoption, "USE_ROLLUPS", False)
+            plain = adoption.department_trend(con, scope, dep, period)  # type: ignore[arg-type]
+            monkeypatch.setattr(adoption, "USE_ROLLUPS", True)
+            _same(fast, plain, f"{dep} {period}")
+            assert fast["others_median"].notna().sum() > 10
+
+
+def test_others_median_with_ties_one_or_two_others_and_no_rate_of_its_own() -> None:
+    """Hand-computed medians of the other departments in one week (x = the department's own rate)."""
+    c = store.memory_store()
+    week = D(2025, 3, 3)
+    rates = {  # system: {department: (active, eligible)}
+        "TIES": {"A": (5, 10), "B": (5, 10), "C": (5, 10), "D": (9, 10)},  # 0.5 0.5 0.5 0.9
+        "ODD": {"A": (1, 10), "B": (2, 10), "C": (4, 10), "D": (8, 10), "E": (9, 10)},
+        "TWO": {"A": (3, 10), "B": (6, 10)},
+        "ONE": {"A": (3, 10)},
+        "NONE": {"A": (3, None), "B": (2, 10), "C": (6, 10)},  # A has no eligible users: no rate of its own
+    }
+    rows = [{"period": week, "department": d, "system": sy, "active_users": a, "eligible_users": e}
+            for sy, deps in rates.items() for d, (a, e) in deps.items()]  # fmt: skip
+    frame = pd.DataFrame(rows)
+    c.execute(
+        "INSERT INTO import_log (import_id, dataset, file_name, rows, imported_at, imported_by, status)"
+        " VALUES (1, 'usage', 'u.csv', ?, now(), 'test', 'loaded')",
+        [len(frame)],
+    )
+    c.register("frame", frame)
+    c.execute(
+        "INSERT INTO usage_rows (import_id, row_no, period, department, system, active_users, eligible_users)"
+        " SELECT 1, 2, period, department, system, active_users, eligible_users FROM frame"
+    )
+    store.bump_data_version(c)
+    rollups.rebuild(c)
+    assert adoption.rollups_current(c)
+    scope = Scope(today=TODAY)
+
+    def others(dep: str) -> dict[str, float | None]:
+        df = adoption.department_trend(c, scope, dep)
+        adoption.USE_ROLLUPS = False
+        try:
+            _same(df, adoption.department_trend(c, scope, dep), dep)  # the plain median agrees
+        finally:
+            adoption.USE_ROLLUPS = True
+        return {str(r.system): (None if pd.isna(r.others_median) else round(r.others_median, 12))
+                for r in df.itertuples()}  # fmt: skip
+
+    assert others("A") == {"TIES": 0.5, "ODD": 0.6, "TWO": 0.6, "ONE": None, "NONE": 0.4}
+    assert others("B") == {"TIES": 0.5, "ODD": 0.6, "TWO": 0.3, "NONE": 0.6}  # ODD: 1, 4, 8, 9 → (4 + 8) / 2
+    assert others("C") == {"TIES": 0.5, "ODD": 0.5, "NONE": 0.2}  # NONE: B alone (A has no rate)
+    assert others("D") == {"TIES": 0.5, "ODD": 0.3}  # TIES: 0.5 0.5 0.5; ODD: 1 2 4 9 → 3
+    assert others("E") == {"ODD": 0.3}
 
 
 def _csv(path: Path, frame: pd.DataFrame) -> Path:
