@@ -267,25 +267,38 @@ def _recent_rates(
     """
     _check_period(period)
     since = _window_start(con, scope, system)
-    src, params = _source(con, scope, period, system, since)
-    if since is None:
-        src, params = f"SELECT * FROM ({src}) WHERE FALSE", params  # noqa: S608
     group = "system" if per_system else "''"  # our own fragment: partition the "latest" per system or globally
+    cuts: list[tuple[object, ...]] = []
+    if since is not None:  # first the latest two buckets of each partition, from the buckets alone
+        src, params = _source(con, scope, period, system, since)
+        cuts = con.execute(
+            f"""WITH b AS (SELECT g, p, dense_rank() OVER (PARTITION BY g ORDER BY p DESC) AS k
+                           FROM (SELECT DISTINCT {group} AS g, period AS p FROM ({src})))
+                SELECT g, max(p) FILTER (WHERE k = 1), coalesce(max(p) FILTER (WHERE k = 2), max(p))
+                FROM b WHERE k <= 2 GROUP BY g""",  # noqa: S608
+            params,
+        ).fetchall()
+    # then the sums of those buckets only: a window that starts at the earliest of them reads no older bucket
+    lo = since
+    if cuts:
+        earliest = min(pd.Timestamp(str(c[2])).date() for c in cuts)
+        lo = max(since, earliest) if since is not None else earliest
+    src, params = _source(con, scope, period, system, lo)
+    if not cuts:
+        src = f"SELECT * FROM ({src}) WHERE FALSE"  # noqa: S608
     sql = f"""
         WITH f AS (
             SELECT department, system, active, eligible, no_eligible_rows, rows, {group} AS g, period AS p
             FROM ({src})
         ),
-        b AS (SELECT g, p, dense_rank() OVER (PARTITION BY g ORDER BY p DESC) AS k FROM (SELECT DISTINCT g, p FROM f)),
-        cut AS (
-            SELECT g, max(p) FILTER (WHERE k = 1) AS p1, coalesce(max(p) FILTER (WHERE k = 2), max(p)) AS p0
-            FROM b WHERE k <= 2 GROUP BY g
-        )
+        cut AS (SELECT unnest(?::VARCHAR[]) AS g, unnest(?::DATE[]) AS p1, unnest(?::DATE[]) AS p0)
         SELECT f.p AS period, f.department, f.system,
-               any_value(cut.p1) AS latest, any_value(cut.p0) AS previous, sum(active) AS active, sum(eligible) AS eligible, sum(no_eligible_rows)::BIGINT AS no_eligible_rows, sum(rows)::BIGINT AS rows
-        FROM f JOIN cut ON f.g = cut.g AND f.p >= cut.p0
+               any_value(cut.p1) AS latest, any_value(cut.p0) AS previous, sum(active) AS active,
+               sum(eligible) AS eligible, sum(no_eligible_rows)::BIGINT AS no_eligible_rows, sum(rows)::BIGINT AS rows
+        FROM f JOIN cut ON f.g = cut.g AND (f.p = cut.p1 OR f.p = cut.p0)
         GROUP BY ALL
     """  # noqa: S608
+    params += [[str(c[0]) for c in cuts], [c[1] for c in cuts], [c[2] for c in cuts]]
     df = _finish_rates(con.execute(sql, params).df())
     df["latest"] = pd.to_datetime(df["latest"])
     df["previous"] = pd.to_datetime(df["previous"])
