@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from loaders import settings, store
@@ -316,17 +317,20 @@ def combine_systems(rates: pd.DataFrame, weights: Weights = None) -> pd.DataFram
     large system does not drown a small one.
     """
     keys = [c for c in ("period", "department") if c in rates.columns]
-    df = rates.loc[rates["rate"].notna(), [*keys, "system", "rate"]].copy()
+    codes = rates.groupby(keys, sort=False).ngroup().to_numpy()  # groups numbered in order of appearance
+    firsts = np.unique(codes, return_index=True)[1] if len(codes) else np.array([], dtype="int64")
+    rate = rates["rate"].to_numpy(dtype="float64", na_value=np.nan)
     if weights is None:
-        w = pd.Series(1.0, index=df.index)
+        w = np.ones(len(rates))
     else:
-        w = df["system"].map(per_system(weights) or {}).astype("float64").fillna(1.0)
-    df["w"] = w
-    df["wr"] = w * df["rate"].astype("float64")
-    g = df.groupby(keys, as_index=False)[["w", "wr"]].sum()
-    g["rate"] = (g["wr"] / g["w"].where(g["w"] > 0)).astype("float64")
-    out = rates[keys].drop_duplicates().merge(g[[*keys, "rate"]], on=keys, how="left")
-    return out.reset_index(drop=True)
+        w = rates["system"].map(per_system(weights) or {}).astype("float64").fillna(1.0).to_numpy()
+    ok = ~np.isnan(rate)
+    w_sum = np.bincount(codes[ok], weights=w[ok], minlength=len(firsts))
+    wr_sum = np.bincount(codes[ok], weights=(w * rate)[ok], minlength=len(firsts))
+    out = rates[keys].iloc[firsts].reset_index(drop=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["rate"] = np.where(w_sum > 0, wr_sum / np.where(w_sum > 0, w_sum, 1.0), np.nan)
+    return out
 
 
 def rank_rates(rates: pd.Series) -> pd.Series:
@@ -685,33 +689,30 @@ def match_rollout(
     by_pair: dict[tuple[str, str], list[dict[str, object]]] = {}
     for e in events:
         by_pair.setdefault((str(e["department"]), str(e["system"])), []).append(e)
-    out: list[dict[str, object]] = []
-    for d in departments:
-        for s in systems:
-            evs = sorted(by_pair.get((d, s), []), key=lambda e: e["date"])  # type: ignore[arg-type,return-value]
-            pilots = [e for e in evs if e["phase"] == "pilot"]
-            lives = [e for e in evs if e["phase"] == "live"]
-            pilot_date = pilots[0]["date"] if pilots else None
-            live_date = lives[0]["date"] if lives else None
-            if any(e["done"] for e in lives):
-                phase = "live"
-            elif any(e["done"] for e in pilots):
-                phase = "pilot"
-            else:
-                phase = "planned" if evs else "none"
-            out.append(
-                {
-                    "department": d,
-                    "system": s,
-                    "phase": phase,
-                    "pilot_date": pilot_date,
-                    "live_date": live_date,
-                    "go_live": evs[0]["date"] if evs else None,
-                    "pilot": pilot_date is not None,
-                    "milestone": evs[0]["name"] if evs else None,
-                }
-            )
+    none_row: tuple[object, ...] = ("none", None, None, None, False, None)  # a pair without milestones
+    filled: dict[tuple[str, str], tuple[object, ...]] = {}
+    for pair, found in by_pair.items():
+        evs = sorted(found, key=lambda e: e["date"])  # type: ignore[arg-type,return-value]
+        pilots = [e for e in evs if e["phase"] == "pilot"]
+        lives = [e for e in evs if e["phase"] == "live"]
+        pilot_date = pilots[0]["date"] if pilots else None
+        live_date = lives[0]["date"] if lives else None
+        if any(e["done"] for e in lives):
+            phase = "live"
+        elif any(e["done"] for e in pilots):
+            phase = "pilot"
+        else:
+            phase = "planned"
+        filled[pair] = (phase, pilot_date, live_date, evs[0]["date"], pilot_date is not None, evs[0]["name"])
+    keys = [(d, s) for d in departments for s in systems]
+    rows = [filled.get(k, none_row) for k in keys]
+    out = {"department": [k[0] for k in keys], "system": [k[1] for k in keys]}
+    for i, c in enumerate(_ROLLOUT_COLUMNS[2:]):
+        out[c] = [r[i] for r in rows]  # type: ignore[misc]
+    if not keys:  # the columns an empty matrix had when built from records
+        out = {c: pd.Series(dtype=object) for c in _ROLLOUT_COLUMNS}  # type: ignore[misc]
     res = pd.DataFrame(out, columns=_ROLLOUT_COLUMNS)
+    res["pilot"] = res["pilot"].astype(bool)
     for c in ("pilot_date", "live_date", "go_live"):
         res[c] = pd.to_datetime(res[c])
     return res
