@@ -795,19 +795,46 @@ def trend(
     Columns: period, system, rate, active, eligible, hospital_rate, pilot_date, live_date (go-live marks).
     """
     _check_period(period)
-    src, params = _source(con, scope, period, system)
     dep = "TRUE" if department is None else "department = ?"
     dep_params: list[object] = [] if department is None else [department]
-    sql = f"""
+    by_bucket = f"""
         SELECT period, system,
             sum(active) FILTER (WHERE {dep}) AS active,
             sum(eligible) FILTER (WHERE {dep}) AS eligible,
             coalesce(sum(no_eligible_rows) FILTER (WHERE {dep}), 0)::BIGINT AS no_eligible_rows,
             sum(active)::DOUBLE / sum(eligible) AS hospital_rate
-        FROM ({src})
-        GROUP BY ALL ORDER BY system, period
+        FROM ({{src}})
+        GROUP BY ALL
     """  # noqa: S608
-    df = _finish_rates(con.execute(sql, [*dep_params, *dep_params, *dep_params, *params]).df())
+    plan = _plan(con, scope, period)
+    if plan.rollups and scope.departments is None:
+        # whole buckets: the hospital's sums per bucket (usage_rollup_spread) beside the department's own rollup
+        # row, instead of summing every department's rows; the window's cut edges from the rows as below
+        sys_sql, sys_params = ("AND system = ?", [system]) if system is not None else ("", [])
+        if department is None:
+            whole = f"""SELECT period, system, active, eligible, no_eligible_rows, active::DOUBLE / eligible AS hospital_rate
+                        FROM usage_rollup_spread WHERE grain = ? {sys_sql} AND {plan.whole}"""  # noqa: S608
+            params: list[object] = [period, *sys_params, *plan.whole_params]
+        else:
+            whole = f"""SELECT s.period, s.system, d.active, d.eligible,
+                               coalesce(d.no_eligible_rows, 0)::BIGINT AS no_eligible_rows,
+                               s.active::DOUBLE / s.eligible AS hospital_rate
+                        FROM usage_rollup_spread s LEFT JOIN (
+                            SELECT period, system, active, eligible, no_eligible_rows FROM usage_rollup
+                            WHERE grain = ? AND department = ? {sys_sql} AND {plan.whole}) d USING (period, system)
+                        WHERE s.grain = ? {sys_sql} AND {plan.whole}"""  # noqa: S608
+            params = [period, department, *sys_params, *plan.whole_params, period, *sys_params, *plan.whole_params]
+        parts = [whole]
+        if plan.edges:
+            edge, edge_params = _row_source(plan, period, *_usage_filter(scope, system))
+            parts.append(f"SELECT * FROM ({by_bucket.format(src=edge)})")  # noqa: S608
+            params += [*dep_params, *dep_params, *dep_params, *edge_params]
+        sql = " UNION ALL ".join(parts) + " ORDER BY system, period"
+    else:
+        src, src_params = _source(con, scope, period, system)
+        sql = by_bucket.format(src=src) + " ORDER BY system, period"
+        params = [*dep_params, *dep_params, *dep_params, *src_params]
+    df = _finish_rates(con.execute(sql, params).df())
     df["hospital_rate"] = df["hospital_rate"].astype("float64")
     if department is not None:
         df = df[df["eligible"].notna() | (df["no_eligible_rows"] > 0)].reset_index(drop=True)

@@ -22,17 +22,17 @@ _ROWS = """
     GROUP BY ALL
 """
 
-# The same statement as migration 0012_adoption: per bucket and system, n rates and the sorted ones around the middle.
+# The same statement as migration 0012_adoption: per bucket and system, the hospital's sums, n rates and the sorted
+# ones around the middle.
 _SPREAD = """
-    SELECT grain, period, system, any_value(n),
-           max(rate) FILTER (WHERE i = n // 2 - 1), max(rate) FILTER (WHERE i = n // 2),
+    SELECT grain, period, system, sum(active)::BIGINT, sum(eligible)::BIGINT, sum(no_eligible_rows)::BIGINT,
+           count(rate), max(rate) FILTER (WHERE i = n // 2 - 1), max(rate) FILTER (WHERE i = n // 2),
            max(rate) FILTER (WHERE i = n // 2 + 1), median(rate)
     FROM (
-        SELECT grain, period, system, rate,
-               row_number() OVER (PARTITION BY grain, period, system ORDER BY rate) - 1 AS i,
-               count(*) OVER (PARTITION BY grain, period, system) AS n
-        FROM (SELECT grain, period, system, active::DOUBLE / eligible AS rate FROM usage_rollup WHERE {where})
-        WHERE rate IS NOT NULL
+        SELECT grain, period, system, active, eligible, no_eligible_rows, rate,
+               row_number() OVER (PARTITION BY grain, period, system ORDER BY rate ASC NULLS LAST) - 1 AS i,
+               count(rate) OVER (PARTITION BY grain, period, system) AS n
+        FROM (SELECT *, active::DOUBLE / eligible AS rate FROM usage_rollup WHERE {where})
     )
     GROUP BY grain, period, system
 """
