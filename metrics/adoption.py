@@ -678,7 +678,7 @@ def match_rollout(
         if not depts or any(w in low for w in ALL_WORDS):
             if phase == "pilot" and not any(w in low for w in ALL_WORDS):
                 continue
-            using = list((users or {}).get(system, ()))
+            using = set((users or {}).get(system, ()))
             depts = [d for d in departments if d in using] if using else list(departments)
         pc = row["percent_complete"]
         done = bool(pc >= 100) if not pd.isna(pc) else when_d <= today
@@ -753,7 +753,7 @@ def rollout_matrix(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
     since = _window_start(con, scope, None)
     pairs: list[tuple[object, ...]] = []
     if since is not None:
-        src, params = _source(con, scope, "week", None, since)
+        src, params = _source(con, scope, "month", None, since)  # the same pairs from the fewer monthly buckets
         pairs = con.execute(f"SELECT DISTINCT system, department FROM ({src})", params).fetchall()  # noqa: S608
     users: dict[str, list[str]] = {}
     for system, dep in pairs:
