@@ -320,10 +320,9 @@ def combine_systems(rates: pd.DataFrame, weights: Weights = None) -> pd.DataFram
     codes = rates.groupby(keys, sort=False).ngroup().to_numpy()  # groups numbered in order of appearance
     firsts = np.unique(codes, return_index=True)[1] if len(codes) else np.array([], dtype="int64")
     rate = rates["rate"].to_numpy(dtype="float64", na_value=np.nan)
-    if weights is None:
-        w = np.ones(len(rates))
-    else:
-        w = rates["system"].map(per_system(weights) or {}).astype("float64").fillna(1.0).to_numpy()
+    table = per_system(weights) or {}
+    w = rates["system"].map(table).astype("float64").fillna(1.0).to_numpy(dtype="float64") if table else None
+    w = np.ones(len(rates)) if w is None else w
     ok = ~np.isnan(rate)
     w_sum = np.bincount(codes[ok], weights=w[ok], minlength=len(firsts))
     wr_sum = np.bincount(codes[ok], weights=(w * rate)[ok], minlength=len(firsts))
