@@ -293,12 +293,11 @@ def _recent_rates(
             FROM ({src})
         ),
         cut AS (SELECT unnest(?::VARCHAR[]) AS g, unnest(?::DATE[]) AS p1, unnest(?::DATE[]) AS p0)
-        SELECT f.p AS period, f.department, f.system,
-               any_value(cut.p1) AS latest, any_value(cut.p0) AS previous, sum(active) AS active,
-               sum(eligible) AS eligible, sum(no_eligible_rows)::BIGINT AS no_eligible_rows, sum(rows)::BIGINT AS rows
+        SELECT f.p AS period, f.department, f.system, cut.p1 AS latest, cut.p0 AS previous, active, eligible,
+               no_eligible_rows::BIGINT AS no_eligible_rows, rows::BIGINT AS rows
         FROM f JOIN cut ON f.g = cut.g AND (f.p = cut.p1 OR f.p = cut.p0)
-        GROUP BY ALL
-    """  # noqa: S608
+        ORDER BY period, department, system
+    """  # noqa: S608 (one row per bucket, department and system already: the whole buckets and the cut edges are disjoint)
     params += [[str(c[0]) for c in cuts], [c[1] for c in cuts], [c[2] for c in cuts]]
     df = _finish_rates(con.execute(sql, params).df())
     df["latest"] = pd.to_datetime(df["latest"])
@@ -1002,13 +1001,8 @@ def my_department(
     overall_rate = float(mine["rate"].iloc[0]) if len(mine) and pd.notna(mine["rate"].iloc[0]) else None
     others: pd.DataFrame | None = None
     if not anonymous and len(recent):
-        latest = recent[recent["period"] == recent["latest"]]
-        o = _finish_rates(
-            latest.groupby(["department", "system"], as_index=False)[["active", "eligible", "no_eligible_rows"]].sum(
-                min_count=1
-            )
-        )
-        others = o.loc[o["department"] != department, ["department", "system", "rate"]].reset_index(drop=True)
+        latest = recent[(recent["period"] == recent["latest"]) & (recent["department"] != department)]
+        others = latest[["department", "system", "rate"]].sort_values(["department", "system"]).reset_index(drop=True)
     tr = department_trend(con, everyone, department, period)
     period_d = pd.Timestamp(overall["period"].iloc[0]).date() if len(overall) else None
     return MyDepartment(

@@ -19,6 +19,13 @@ CREATE TABLE IF NOT EXISTS usage_rollup_spread (
     median DOUBLE
 );  -- one row per (grain, period, system) of usage_rollup
 
+-- The rollups in period order (0010 wrote them in hash order): a query for recent buckets then skips the row groups
+-- of older ones by their min/max period. loaders/store/rollups.py writes them in this order from now on.
+CREATE TABLE usage_rollup_sorted AS SELECT * FROM usage_rollup ORDER BY grain, period, system, department;
+DELETE FROM usage_rollup;
+INSERT INTO usage_rollup SELECT * FROM usage_rollup_sorted ORDER BY grain, period, system, department;
+DROP TABLE usage_rollup_sorted;
+
 DELETE FROM usage_rollup_spread;
 INSERT INTO usage_rollup_spread
 SELECT grain, period, system, sum(active)::BIGINT, sum(eligible)::BIGINT, sum(no_eligible_rows)::BIGINT,
