@@ -267,17 +267,19 @@ def _recent_rates(
     Columns: period, department, system, latest, previous, active, eligible, no_eligible_rows, rows, rate, over_100.
     """
     _check_period(period)
-    since = _window_start(con, scope, system)
     group = "system" if per_system else "''"  # our own fragment: partition the "latest" per system or globally
+    since = _window_start(con, scope, system)
     cuts: list[tuple[object, ...]] = []
-    if since is not None:  # first the latest two buckets of each partition, from the buckets alone
-        src, params = _source(con, scope, period, system, since)
+    if since is not None:
+        # first the latest two buckets of each partition with data on or after `since`, from whole buckets (a
+        # bucket has rows on or after a day exactly when its newest row is): no row is read for since's bucket
+        src, params = _source(con, scope, period, system, _bucket_start(since, period))
         cuts = con.execute(
             f"""WITH b AS (SELECT g, p, dense_rank() OVER (PARTITION BY g ORDER BY p DESC) AS k
-                           FROM (SELECT DISTINCT {group} AS g, period AS p FROM ({src})))
+                           FROM (SELECT DISTINCT {group} AS g, period AS p FROM ({src}) WHERE last_day >= ?))
                 SELECT g, max(p) FILTER (WHERE k = 1), coalesce(max(p) FILTER (WHERE k = 2), max(p))
                 FROM b WHERE k <= 2 GROUP BY g""",  # noqa: S608
-            params,
+            [*params, since],
         ).fetchall()
     # then the sums of those buckets only: a window that starts at the earliest of them reads no older bucket
     lo = since

@@ -238,3 +238,51 @@ def test_imports_replacements_and_undo_keep_the_rollups_equal_to_a_rebuild(tmp_p
         assert fast["active"].sum() == plain["a"].sum() and len(fast) == len(plain)
     finally:
         c.close()
+
+
+def test_a_system_last_reported_a_year_ago_is_cut_at_the_same_day_both_ways(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rankings look back RECENT_DAYS from the newest row; a system whose last rows straddle that day keeps only
+    the rows on or after it, whether its buckets come from the rollups or from the rows."""
+    c = store.memory_store()
+    newest = D(2026, 11, 18)  # a Wednesday
+    since = newest - dt.timedelta(days=adoption.RECENT_DAYS)
+    rows = [{"period": newest - dt.timedelta(days=i), "department": dep, "system": "EMR", "active_users": 5 + i % 7,
+             "eligible_users": 20} for i in range(30) for dep in DEPARTMENTS[:4]]  # fmt: skip
+    for k in range(-9, 4):  # the old system: days around `since`, a different rate each day
+        rows += [{"period": since + dt.timedelta(days=k), "department": dep, "system": "OLD",
+                  "active_users": 10 + k + j, "eligible_users": 40} for j, dep in enumerate(DEPARTMENTS[:4])]  # fmt: skip
+    frame = pd.DataFrame(rows)
+    c.execute(
+        "INSERT INTO import_log (import_id, dataset, file_name, rows, imported_at, imported_by, status)"
+        " VALUES (1, 'usage', 'u.csv', ?, now(), 'test', 'loaded')",
+        [len(frame)],
+    )
+    c.register("frame", frame)
+    c.execute(
+        "INSERT INTO usage_rows (import_id, row_no, period, department, system, active_users, eligible_users)"
+        " SELECT 1, 2, period, department, system, active_users, eligible_users FROM frame"
+    )
+    store.bump_data_version(c)
+    rollups.rebuild(c)
+    assert adoption.rollups_current(c)
+    scope = Scope(today=newest)
+    for name, query in {
+        "ranking OLD week": lambda: adoption.usage_ranking(c, scope, "OLD"),
+        "ranking OLD month": lambda: adoption.usage_ranking(c, scope, "OLD", "month"),
+        "matrix": lambda: adoption.rate_matrix(c, scope),
+        "matrix month": lambda: adoption.rate_matrix(c, scope, "month"),
+        "my_department": lambda: adoption.my_department(c, scope, DEPARTMENTS[1]),
+    }.items():
+        fast = query()
+        monkeypatch.setattr(adoption, "USE_ROLLUPS", False)
+        plain = query()
+        monkeypatch.setattr(adoption, "USE_ROLLUPS", True)
+        _same(fast, plain, name)
+    # across systems the look-back starts from the newest row of any system (EMR's): OLD's latest week (Monday
+    # 2025-10-13) counts its rows from `since` (Tuesday 2025-10-14) on only, 10 + k active of 40 for k = 0..3
+    cell = adoption.rate_matrix(c, scope).set_index(["department", "system"]).loc[(DEPARTMENTS[0], "OLD")]
+    assert pd.Timestamp(cell["period"]).date() == since - dt.timedelta(days=since.weekday())
+    assert (cell["active"], cell["eligible"]) == (10 + 11 + 12 + 13, 4 * 40)
+    # one system alone looks back from its own newest row: the whole week, 2025-10-13 to 10-17
+    alone = adoption.usage_ranking(c, scope, "OLD").set_index("department").loc[DEPARTMENTS[0]]
+    assert (alone["active"], alone["eligible"]) == (9 + 10 + 11 + 12 + 13, 5 * 40)
