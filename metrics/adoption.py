@@ -997,7 +997,12 @@ def my_department(
         target = targets.system_targets(con, scope.as_of, scope.one_hospital())
     recent = _recent_rates(con, everyone, period, None, per_system=True)
     standing = department_standing(recent, department, target)
-    overall = overall_from_recent(recent, weights, target)
+    # the all-systems standing of the newest period (as overall_from_recent ranks it; the rank change is not shown)
+    overall = recent.iloc[0:0].assign(rank=pd.Series(dtype="Int64"))[["department", "rate", "rank"]]
+    newest = recent["latest"].max() if len(recent) else None
+    if newest is not None:
+        overall = combine_systems(recent[recent["period"] == newest], weights)
+        overall["rank"] = rank_rates(overall["rate"]).array
     mine = overall[overall["department"] == department]
     overall_rank = int(mine["rank"].iloc[0]) if len(mine) and pd.notna(mine["rank"].iloc[0]) else None
     overall_rate = float(mine["rate"].iloc[0]) if len(mine) and pd.notna(mine["rate"].iloc[0]) else None
@@ -1006,7 +1011,7 @@ def my_department(
         latest = recent[(recent["period"] == recent["latest"]) & (recent["department"] != department)]
         others = latest[["department", "system", "rate"]].sort_values(["department", "system"]).reset_index(drop=True)
     tr = department_trend(con, everyone, department, period)
-    period_d = pd.Timestamp(overall["period"].iloc[0]).date() if len(overall) else None
+    period_d = pd.Timestamp(newest).date() if newest is not None and len(overall) else None
     return MyDepartment(
         department=department,
         period=period_d,

@@ -286,3 +286,16 @@ def test_a_system_last_reported_a_year_ago_is_cut_at_the_same_day_both_ways(monk
     # one system alone looks back from its own newest row: the whole week, 2025-10-13 to 10-17
     alone = adoption.usage_ranking(c, scope, "OLD").set_index("department").loc[DEPARTMENTS[0]]
     assert (alone["active"], alone["eligible"]) == (9 + 10 + 11 + 12 + 13, 5 * 40)
+
+
+@pytest.mark.parametrize("scope", WINDOWS[:4], ids=lambda s: f"{s.start}..{s.end or s.as_of}")
+def test_my_department_stands_where_the_all_systems_ranking_puts_it(
+    con: duckdb.DuckDBPyConnection, scope: Scope
+) -> None:
+    ranking = adoption.usage_ranking(con, dataclasses.replace(scope, departments=None), target=0.8)
+    for dep in DEPARTMENTS:
+        view = adoption.my_department(con, scope, dep, target=0.8)
+        row = ranking.set_index("department").loc[dep]
+        assert view.overall_rank == int(row["rank"]) and view.overall_rate == pytest.approx(row["rate"], rel=1e-12)
+        assert view.n_departments == int(row["n_ranked"])
+        assert view.period == pd.Timestamp(row["period"]).date()
