@@ -8,6 +8,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -189,8 +190,9 @@ def rate_heatmap(matrix: pd.DataFrame, lang: str = "zh", near: float = 0.10) -> 
             rates[i][j] = float(r)
         if states[i][j] is None and isinstance(st, str):
             states[i][j] = st
-    z = [[float(STATUS_LEVEL[v]) if v in STATUS_LEVEL else math.nan for v in row] for row in states]
-    text = [[_pct(v) if not math.isnan(v) else "—" for v in row] for row in rates]
+    # numpy grids: plotly validates a nested list cell by cell (~0.3 s at 200 × 16), an array at once
+    z = np.array([[STATUS_LEVEL[v] if v in STATUS_LEVEL else math.nan for v in row] for row in states], dtype="float32")
+    text = np.array([[_pct(v) if not math.isnan(v) else "—" for v in row] for row in rates], dtype=object)
     target = float(matrix["target"].iloc[0]) if "target" in matrix.columns else 0.8
     near_pts = f"{near * 100:.0f}"
     names = [_l(f"status_{k}", lang).format(target=_pct(target), near=near_pts) for k in ("red", "amber", "green")]
