@@ -7,6 +7,7 @@ objects. `import_file` tries the bulk path (loaders.bulk) first for a big clean 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -122,6 +123,12 @@ class Prepared:
         if self.bulk is not None and self.bulk.temp_copy is not None:
             self.bulk.temp_copy.unlink(missing_ok=True)
             self.bulk.temp_copy = None
+        if self.bulk is not None and self.bulk.copy is not None:
+            if self.bulk.sha is not None:
+                with contextlib.suppress(Exception):
+                    self.bulk.sha.result()  # the worker has let go of the copy (stopped early, or done)
+            self.bulk.copy.unlink(missing_ok=True)  # not moved into the kept files: not needed
+            self.bulk.copy = None
 
     @property
     def ok(self) -> bool:
@@ -1399,7 +1406,10 @@ def _bulk_prepared(
             temp.unlink(missing_ok=True)
         return None
     bp.temp_copy = temp
-    bp.sha = bulk.hash_in_background(p, bp.stop)
+    if store.originals_dir(con) is not None and db_file_of(con):
+        # the original's copy for the kept files is written by the hash's read, while the rows load
+        bp.copy = staging.new_file(".part", db_file_of(con))
+    bp.sha = bulk.hash_in_background(p, bp.stop, bp.copy, bp.copied)
     header_row = grid.first_row + choice.header_row
     bp.file_name, bp.header_row = name, header_row
     bp.headers = {fld: choice.columns[idx].header for fld, idx in choice.mapped.items()}

@@ -231,7 +231,9 @@ def _keep_original(folder: Path | None, prep: Prepared) -> str | None:
     try:
         uploads.private_dir(folder)  # 0700, never a planted symlink
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        uploads.keep_copy(prep.path, tmp)  # 0600, an .xlsm without its macro project
+        made = bulk.kept_copy(prep.bulk) if prep.bulk is not None else None  # written while the rows loaded
+        if made is None or not _moved(made, tmp):
+            uploads.keep_copy(prep.path, tmp)  # 0600, an .xlsm without its macro project
         os.replace(tmp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -246,6 +248,15 @@ def _keep_original(folder: Path | None, prep: Prepared) -> str | None:
             f" / Cannot keep the original in {folder} ({exc.strerror or exc}); import refused, nothing changed."
         ) from exc
     return str(target)
+
+
+def _moved(src: Path, dst: Path) -> bool:
+    """Move a copy made beside the store into the kept files (False across file systems: copy instead)."""
+    try:
+        os.replace(src, dst)
+    except OSError:
+        return False
+    return True
 
 
 def commit(
