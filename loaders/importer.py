@@ -360,9 +360,8 @@ def _wide_measures(
         if not any(fields.get(i) == "period" for i in keep) or any(f in ("kpi", "value") for f in fields.values()):
             continue
         named = readers.Grid(g.file_name, g.sheet, [*g.rows[:r], names, *g.rows[r + 1 :]], g.first_row)
-        named.table, named.col_offset, named.percent_cells = g.table, g.col_offset, g.percent_cells
-        if g.table is not None:  # the header row of the Arrow table becomes the flattened names
-            named.table = None
+        named.col_offset, named.percent_cells = g.col_offset, g.percent_cells
+        if g.arrow is not None:  # the header row of the Arrow table becomes the flattened names
             rows = wide._all_rows(g)
             if rows is None:
                 return None
@@ -390,7 +389,7 @@ def _wide_departments(
         return None
     keep = sorted(choice.mapped.values())
     named = g
-    if g.table is not None:
+    if g.arrow is not None:
         rows = wide._all_rows(g)
         if rows is None:
             return None
@@ -581,8 +580,6 @@ def _stage_grid(
 ) -> None:
     """Create `raw(_row, c0..cN)` with every record after the header, as text (a big CSV: at most `limit`
     records, so a file over the row limit costs what the limit costs, not what the file does)."""
-    import pyarrow as pa
-
     width = len(choice.columns)
     cols = [f"c{i}" for i in range(width)]
     hdr = choice.header_row
@@ -614,26 +611,29 @@ def _stage_grid(
         mem.execute("SET VARIABLE row_offset = ?", [int(hdr + grid.first_row) + 1])
         mem.execute("CREATE VIEW raw AS SELECT rowid + getvariable('row_offset') AS _row, * FROM raw0")
         return
-    if grid.table is not None:
-        # an Arrow-read sheet: rows after the header, placed at their Excel columns, numbered as in Excel
-        body = grid.table.slice(hdr + 1)
-        first_row = grid.first_row + hdr + 1
-        # the sheet's own Arrow columns, cast to text by DuckDB (no pyarrow.compute, and a dict of Python values
-        # would make pyarrow import pandas); the rows are numbered in the order DuckDB scans them, the sheet's order
-        mem.register("raw_arrow", pa.Table.from_arrays(body.columns, names=[f"a{j}" for j in range(body.num_columns)]))
-        placed = [
-            f"CAST(a{j} AS VARCHAR) AS {c}"
-            if 0 <= (j := i - grid.col_offset) < body.num_columns
-            else f"NULL::VARCHAR AS {c}"
-            for i, c in enumerate(cols)
-        ]
-        mem.execute(
-            f"CREATE TABLE raw AS SELECT CAST(row_number() OVER () AS BIGINT) + ? AS _row, {', '.join(placed)} "  # noqa: S608
-            "FROM raw_arrow",
-            [first_row - 1],
-        )
-        mem.unregister("raw_arrow")
+    if grid.arrow is not None:
+        # an Arrow-read sheet: rows after the header, placed at their Excel columns, numbered as in Excel. DuckDB
+        # reads the sheet's own Arrow columns (the reader's data through the PyCapsule interface: no pyarrow) and
+        # casts them to text; the rows are numbered in the order DuckDB scans them, the sheet's order
+        mem.register("raw_arrow", grid.staged_arrow(hdr + 1))
+        try:
+            names = [d[0] for d in mem.execute("SELECT * FROM raw_arrow LIMIT 0").description]
+            placed = [
+                f"CAST({store.quote_ident(names[j])} AS VARCHAR) AS {c}"
+                if 0 <= (j := i - grid.col_offset) < len(names)
+                else f"NULL::VARCHAR AS {c}"
+                for i, c in enumerate(cols)
+            ]
+            mem.execute(
+                f"CREATE TABLE raw AS SELECT _n + ? AS _row, {', '.join(placed)} FROM "  # noqa: S608
+                "(SELECT CAST(row_number() OVER () AS BIGINT) AS _n, * FROM raw_arrow) WHERE _n > ?",
+                [grid.first_row - 1, hdr + 1],
+            )
+        finally:
+            mem.unregister("raw_arrow")
         return
+    import pyarrow as pa
+
     data = grid.rows[hdr + 1 :]
     first_row = grid.first_row + hdr + 1
     numbers = grid.row_numbers if grid.row_numbers is not None else range(first_row, first_row + len(data))
@@ -1040,9 +1040,7 @@ def _percent_formatted(
 ) -> None:
     """A cell formatted as a percentage holds the fraction (1 shows 100 %): its text becomes what the user sees
     ("100%"), so the percent rules read it as written on screen."""
-    import pyarrow as pa
-
-    if not grid.percent_cells or grid.table is None and grid.csv_path is not None:
+    if not grid.percent_cells or grid.arrow is None and grid.csv_path is not None:
         return
     ds = choice.dataset
     for fld, idx in choice.mapped.items():
@@ -1066,9 +1064,11 @@ def _percent_formatted(
             shown = format((value * 100).normalize(), "f")
             fixed.append((int(row), f"{shown}%"))
         if fixed:
-            mem.register("pct_fix", pa.table({"r": [r for r, _ in fixed], "v": [v for _, v in fixed]}))
-            mem.execute(f"UPDATE raw SET {col} = pct_fix.v FROM pct_fix WHERE raw._row = pct_fix.r")  # noqa: S608
-            mem.unregister("pct_fix")
+            mem.execute(
+                f"UPDATE raw SET {col} = pct_fix.v FROM (SELECT unnest(?::BIGINT[]) AS r, unnest(?::VARCHAR[]) AS v) "  # noqa: S608
+                "pct_fix WHERE raw._row = pct_fix.r",
+                [[r for r, _ in fixed], [v for _, v in fixed]],
+            )
 
 
 def _unit_conflict(name: str, sheet: str | None, a: units.Unit, b: units.Unit, header: str | None) -> Problem:
