@@ -398,7 +398,7 @@ class Scan:
     odd: int  # rows with an empty required value or a repeated header
     breaches: int  # rows breaking one of the dataset's rules
     refused: int  # rows holding a number the native conversion refused (a sentinel)
-    approx_distinct: dict[str, int]  # text field -> rough number of distinct values
+    approx_distinct: dict[str, int]  # label or key text field -> rough number of distinct values
     ranges: dict[str, tuple[object, object]]  # date/key field -> (min, max)
 
 
@@ -435,13 +435,16 @@ def _scan(
     rules = [f"coalesce({cond}, false)" for cond, _, _ in _rules(ds, bp)]
     flags = [_flag_sql(kind, store.quote_ident(f)) for f, (kind, _) in bp.numbers.items()]
     ranged = [*bp.date_fields, *(k for k in key if k not in bp.text_fields and k not in bp.date_fields)]
+    # distinct texts are looked at only for labels (the first columns) and duplicate keys: a free-text column
+    # (a description, a contract number) is never listed, so it is not counted either
+    listed = [f for f in bp.text_fields if f in bp.label_fields or f in key]
     aggs = [
         "count(*)",
         *(f"count(*) FILTER ({_untidy_sql(store.quote_ident(f))})" for f in bp.text_fields),
         f"count(*) FILTER ({' OR '.join(checks) or 'false'})",
         f"count(*) FILTER ({' OR '.join(rules) or 'false'})",
         f"count(*) FILTER ({' OR '.join(flags) or 'false'})",
-        *(f"approx_count_distinct({store.quote_ident(f)})" for f in bp.text_fields),
+        *(f"approx_count_distinct({store.quote_ident(f)})" for f in listed),
         *(f"min({store.quote_ident(k)}), max({store.quote_ident(k)})" for k in ranged),
     ]
     row = con.execute(f"SELECT {', '.join(aggs)} FROM {table} WHERE import_id = ?", [*params, import_id]).fetchone()  # noqa: S608
@@ -451,9 +454,9 @@ def _scan(
     rows = int(next(it))
     untidy = [f for f in bp.text_fields if int(next(it))]
     odd, breaches, refused = int(next(it)), int(next(it)), int(next(it))
-    approx = {f: int(next(it) or 0) for f in bp.text_fields}
+    approx = {f: int(next(it) or 0) for f in listed}
     ranges = {k: (next(it), next(it)) for k in ranged}
-    assert len(approx) == n
+    assert len(row) == 4 + n + len(listed) + 2 * len(ranged)
     return Scan(rows, untidy, odd, breaches, refused, approx, ranges)
 
 
@@ -501,7 +504,7 @@ def _rule_problems(
 def _profile(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, scan: Scan, import_id: int) -> Profile:
     """The scan's key ranges, and the distinct texts of the columns with few (one more scan)."""
     prof = Profile(ranges=dict(scan.ranges))
-    small = [f for f in bp.text_fields if scan.approx_distinct[f] <= LIST_MAX]
+    small = [f for f, n in scan.approx_distinct.items() if n <= LIST_MAX]
     if small:
         lists = con.execute(
             f"SELECT {', '.join(f'list(DISTINCT {store.quote_ident(f)}) FILTER ({store.quote_ident(f)} IS NOT NULL)' for f in small)} FROM {table} "  # noqa: S608

@@ -576,10 +576,16 @@ def project_from_name(file_name: str) -> str:
 
 
 def _stage_grid(
-    mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice, limit: int | None = None
+    mem: duckdb.DuckDBPyConnection,
+    grid: readers.Grid,
+    choice: HeaderChoice,
+    limit: int | None = None,
+    *,
+    from_sheet: bool = False,
 ) -> None:
     """Create `raw(_row, c0..cN)` with every record after the header, as text (a big CSV: at most `limit`
-    records, so a file over the row limit costs what the limit costs, not what the file does)."""
+    records, so a file over the row limit costs what the limit costs, not what the file does). With
+    `from_sheet`, `mem` holds the Arrow-read sheet already (table `sheet`, see readers.Grid.take_duck)."""
     width = len(choice.columns)
     cols = [f"c{i}" for i in range(width)]
     hdr = choice.header_row
@@ -615,9 +621,13 @@ def _stage_grid(
         # an Arrow-read sheet: rows after the header, placed at their Excel columns, numbered as in Excel. DuckDB
         # reads the sheet's own Arrow columns (the reader's data through the PyCapsule interface: no pyarrow) and
         # casts them to text; the rows are numbered in the order DuckDB scans them, the sheet's order
-        mem.register("raw_arrow", grid.staged_arrow(hdr + 1))
+        if from_sheet:
+            source = "sheet"
+        else:
+            mem.register("raw_arrow", grid.staged_arrow(hdr + 1))
+            source = "(SELECT CAST(row_number() OVER () AS BIGINT) AS _n, * FROM raw_arrow)"
         try:
-            names = [d[0] for d in mem.execute("SELECT * FROM raw_arrow LIMIT 0").description]
+            names = [d[0] for d in mem.execute(f"SELECT * EXCLUDE (_n) FROM {source} LIMIT 0").description]  # noqa: S608
             placed = [
                 f"CAST({store.quote_ident(names[j])} AS VARCHAR) AS {c}"
                 if 0 <= (j := i - grid.col_offset) < len(names)
@@ -625,12 +635,14 @@ def _stage_grid(
                 for i, c in enumerate(cols)
             ]
             mem.execute(
-                f"CREATE TABLE raw AS SELECT _n + ? AS _row, {', '.join(placed)} FROM "  # noqa: S608
-                "(SELECT CAST(row_number() OVER () AS BIGINT) AS _n, * FROM raw_arrow) WHERE _n > ?",
+                f"CREATE TABLE raw AS SELECT _n + ? AS _row, {', '.join(placed)} FROM {source} WHERE _n > ?",  # noqa: S608
                 [grid.first_row - 1, hdr + 1],
             )
         finally:
-            mem.unregister("raw_arrow")
+            if from_sheet:
+                mem.execute("DROP TABLE sheet")
+            else:
+                mem.unregister("raw_arrow")
         return
     import pyarrow as pa
 
@@ -843,7 +855,9 @@ def _prepare_grid(
     # 2 GB; anything else is staged in memory
     big_csv = grid.truncated
     stage_file = staging.new_file(".duckdb") if big_csv else None
-    mem = duckdb.connect(str(stage_file) if stage_file else ":memory:")
+    # an Arrow-read sheet's rows are in DuckDB already (read once for its head): staging starts from them
+    adopted = None if big_csv else grid.take_duck(choice.header_row + 1)
+    mem = adopted or duckdb.connect(str(stage_file) if stage_file else ":memory:")
     if big_csv:
         mem.execute("SET memory_limit = '768MB'")
     mem.execute("SET enable_progress_bar = false")
@@ -852,7 +866,7 @@ def _prepare_grid(
         if big_csv:
             _stage_within_limit(mem, grid, choice, name)
         else:
-            _stage_grid(mem, grid, choice)
+            _stage_grid(mem, grid, choice, from_sheet=adopted is not None)
         mapped: dict[str, int] = choice.mapped
         width = len(choice.columns)
         # ------------------------------------------------------------ rows that are not data

@@ -22,6 +22,7 @@ from loaders import settings, staging
 from loaders.errors import FileRefused, Problem
 
 if TYPE_CHECKING:
+    import duckdb
     import pyarrow as pa
 
     from loaders.sniff import XlsxInfo
@@ -67,6 +68,9 @@ class Grid:
     # merged ranges not yet filled in `arrow` (fill_merged fills `rows` at once; the Arrow rows only when a
     # pyarrow Table is asked for, or when a range reaches the rows that are staged)
     merged_pending: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    # the sheet's rows already in DuckDB (table `sheet`: _n, then the Arrow columns), read from `arrow` once for
+    # the head rows; the importer stages from it (see take_duck) while `arrow` is the reader's unchanged sheet
+    duck: duckdb.DuckDBPyConnection | None = None
     # .xlsx: cells formatted as a percentage, as (excel_row, column_index): such a cell holding 1 is 100 %
     percent_cells: set[tuple[int, int]] = field(default_factory=set)
     warnings: list[Problem] = field(default_factory=list)  # reading findings to report (a damaged character)
@@ -85,12 +89,18 @@ class Grid:
             self.arrow = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
         if self.merged_pending:
             _fill_merged_table(self)
+            if self.duck is not None:  # its rows are not filled: staged from the Table instead
+                self.duck.close()
+                self.duck = None
         return self.arrow
 
     @table.setter
     def table(self, value: pa.Table | None) -> None:
         self.arrow = value
         self.merged_pending = []
+        if self.duck is not None:  # changed rows: staged from the Table
+            self.duck.close()
+            self.duck = None
         self.arrow_rows = value.num_rows if value is not None else 0
         self.arrow_width = value.num_columns if value is not None else 0
 
@@ -100,6 +110,16 @@ class Grid:
         if any(r1 >= first for (_, _), (r1, _) in self.merged_pending):
             return self.table
         return self.arrow
+
+    def take_duck(self, first: int) -> duckdb.DuckDBPyConnection | None:
+        """The connection holding the sheet's rows (table `sheet`), handed over once, when they are what staging
+        rows `first`.. on needs (no merged range to fill there, no column added): the staging database then
+        starts from it and the sheet is not read into DuckDB twice."""
+        duck, self.duck = self.duck, None
+        if duck is not None and (first <= 0 or any(r1 >= first for (_, _), (r1, _) in self.merged_pending)):
+            duck.close()
+            return None
+        return duck
 
 
 def cell_text(value: object) -> str:
@@ -211,24 +231,39 @@ def _read_fast(path: Path, display_name: str, info: XlsxInfo) -> list[Grid] | No
         return None
     meta = {s.name: s for s in info.sheets}
     grids: list[Grid] = []
-    con = duckdb.connect()
+    done = False
     try:
         for name in reader.sheet_names:
             sheet_info = meta.get(name)
             if sheet_info is None:
                 return None
+            duck: duckdb.DuckDBPyConnection | None = None
             try:
                 sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0, whitespace_as_null=True)
                 width, height = int(sheet.width), int(sheet.height)
                 head: list[tuple[str | None, ...]] = []
                 if width:
-                    con.register("sheet_head", sheet)
-                    head = con.execute("SELECT * FROM sheet_head LIMIT ?", [HEAD_ROWS]).fetchall()
-                    con.unregister("sheet_head")
+                    # the reader hands its Arrow data over once: into DuckDB (numbered in the sheet's order), where
+                    # the head is read from and the staging starts
+                    duck = duckdb.connect()
+                    duck.execute("SET enable_progress_bar = false")
+                    duck.register("sheet_arrow", sheet)
+                    duck.execute(
+                        "CREATE TABLE sheet AS SELECT CAST(row_number() OVER () AS BIGINT) AS _n, * FROM sheet_arrow"
+                    )
+                    duck.unregister("sheet_arrow")
+                    head = [
+                        r[1:]
+                        for r in duck.execute("SELECT * FROM sheet WHERE _n <= ? ORDER BY _n", [HEAD_ROWS]).fetchall()
+                    ]
             except Exception:  # noqa: BLE001 - chart sheets, odd cells: the calamine path handles or explains them
+                if duck is not None:
+                    duck.close()
                 return None
             first_col = sheet_info.first_col or 0
             if sheet_info.cols is not None and width and first_col + width != sheet_info.cols:
+                if duck is not None:
+                    duck.close()
                 return None  # the declared used range does not tell where the columns start
             # only the head becomes Python rows (header search, as-of label); the data stays in Arrow for staging
             pad = [""] * first_col
@@ -245,10 +280,14 @@ def _read_fast(path: Path, display_name: str, info: XlsxInfo) -> list[Grid] | No
                     col_offset=first_col,
                     arrow_rows=height if width else 0,
                     arrow_width=width,
+                    duck=duck,
                 )
             )
+        done = True
     finally:
-        con.close()
+        if not done:  # the calamine path reads the workbook instead
+            for g in grids:
+                g.take_duck(0)
     return grids
 
 
