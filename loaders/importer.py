@@ -886,7 +886,8 @@ def _prepare_grid(
         # ------------------------------------------------------------ money units, values for the whole file
         money_units = _money_units(mem, grid, choice, non_data, name, report)
         top = max(0, choice.header_row - choice.levels + 1)
-        year = wide.year_stated(grid.rows[:top], grid.sheet, name)
+        stated = wide.year_source(grid.rows[:top], grid.sheet, name)
+        year = stated[0] if stated is not None else None
         _percent_formatted(mem, grid, choice, header_excel_row)
         constants = _constants(ds, mapped, project, stage, notes)
         for fld, value in (fixed or {}).items():
@@ -914,6 +915,8 @@ def _prepare_grid(
                 error_maps.append((fld, colname, mtab))
             if kind == "money":
                 _unit_note(mem, mtab, unit, choice.columns[idx].header, notes)
+            if kind == "date" and stated is not None:
+                _year_note(mem, mtab, stated, choice.columns[idx].header, notes)
             alias = store.quote_ident("j_" + fld)
             joins.append(f"LEFT JOIN {store.quote_ident(mtab)} {alias} ON d.{q} = {alias}.raw")
             selects.append(f"{alias}.val AS {store.quote_ident(fld)}")
@@ -1096,6 +1099,21 @@ def _unit_conflict(name: str, sheet: str | None, a: units.Unit, b: units.Unit, h
         f"请只保留一个正确的单位后再导入，系统不会猜测。"
         f" / Conflicting money units: {a.where_en()} says {a.name}, {b.where_en()} says {b.name}; keep one and"
         " import again (never guessed).",
+    )
+
+
+def _year_note(
+    mem: duckdb.DuckDBPyConnection, mtab: str, stated: tuple[int, str], header: str, notes: list[str]
+) -> None:
+    """Say so when a month written without its year (3月) took the year the title, sheet or file name states."""
+    raws = [r[0] for r in mem.execute(f"SELECT raw FROM {store.quote_ident(mtab)} WHERE err IS NULL").fetchall()]  # noqa: S608
+    months = [v for v in raws if _MONTH_ONLY.fullmatch(v)]
+    if not months:
+        return
+    year, source = stated
+    notes.append(
+        f"列「{header}」的「{months[0]}」等没有写年份，按 {year} 年读取（取自「{source}」）"
+        f" / column '{header}': '{months[0]}' and the like have no year; read as {year} (from '{source}')"
     )
 
 

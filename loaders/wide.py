@@ -85,11 +85,17 @@ def month_stated(rows: list[list[str]], *names: str | None) -> dt.date | None:
 
 def year_stated(rows: list[list[str]], *names: str | None) -> int | None:
     """A year written in the title rows, the sheet name or the file name (for headers such as 3月)."""
+    found = year_source(rows, *names)
+    return found[0] if found is not None else None
+
+
+def year_source(rows: list[list[str]], *names: str | None) -> tuple[int, str] | None:
+    """The year `year_stated` finds and the text it was read from (a title cell, the sheet or the file name)."""
     texts = [v for row in rows for _, v in readers.iter_nonempty(row)] + [n for n in names if n]
     for text in texts:
         m = _YEAR_IN_TEXT.search(coerce._norm(text))
         if m:
-            return int(m.group(1))
+            return int(m.group(1)), text
     return None
 
 

@@ -81,10 +81,15 @@ def _end_ts(end: dt.date) -> dt.datetime:
     return dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
 
 
-def data_horizon(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
-    """The latest time stamp in the tickets (opened, responded or resolved): the moment the help-desk export knows
-    about. Nothing is known after it, so a clock still running is never judged later than this."""
-    row = con.execute("SELECT max(opened), max(responded), max(resolved) FROM incidents").fetchone()
+def data_horizon(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> dt.datetime | None:
+    """The latest time stamp in the tickets (opened, responded or resolved) of the scope's hospitals: the moment
+    their help-desk exports know about. Nothing is known after it, so a clock still running is never judged later
+    than this (a member hospital's later export does not move another hospital's horizon)."""
+    where, params = (scope or Scope()).hospital_clause()
+    row = con.execute(
+        f"SELECT max(opened), max(responded), max(resolved) FROM incidents WHERE {where}",  # noqa: S608
+        params,
+    ).fetchone()
     stamps = [pd.Timestamp(v).to_pydatetime() for v in (row or ()) if v is not None]
     return max(stamps) if stamps else None
 
@@ -94,7 +99,7 @@ def judged_at(con: duckdb.DuckDBPyConnection, scope: Scope) -> dt.datetime:
     when that is earlier (an export of 23 November read on 2 December does not turn every ticket open at the
     export into a breach)."""
     _, end = period_bounds(scope)
-    horizon = data_horizon(con)
+    horizon = data_horizon(con, scope)
     return min(_end_ts(end), horizon) if horizon is not None else _end_ts(end)
 
 
@@ -380,21 +385,24 @@ def rate_by_system(rates: pd.DataFrame) -> pd.DataFrame:
 def inspection_completion(con: duckdb.DuckDBPyConnection, scope: Scope, by_month: bool = False) -> pd.DataFrame:
     """Per system (and month of the planned date): inspections planned in the period up to the reference day,
     done (done date on or before the reference day), missed, completion (done ÷ planned), items checked and
-    failed on the done ones. Inspections carry no department: the department filter does not apply."""
+    failed on the done ones. Inspections carry no department: the department filter does not apply; the hospital
+    filter does."""
     start, end = period_bounds(scope)
     ref = definitions.reference_day(scope)
-    params: list[object] = [ref, end]
+    hosp, hparams = scope.hospital_clause()
+    params: list[object] = [ref, end, *hparams]
+    hosp = hosp.replace("?", "$3")  # at most one parameter
     lower = ""
     if start is not None:
-        lower = "AND planned_date >= ?"
         params.append(start)
+        lower = f"AND planned_date >= ${len(params)}"
     month = "CAST(date_trunc('month', planned_date) AS DATE) AS month, " if by_month else ""
     sql = f"""
         SELECT {month}system, count(*) AS planned,
                count(*) FILTER (WHERE done_date IS NOT NULL AND done_date <= $1) AS done,
                sum(items_checked) FILTER (WHERE done_date IS NOT NULL AND done_date <= $1) AS items_checked,
                sum(items_failed) FILTER (WHERE done_date IS NOT NULL AND done_date <= $1) AS items_failed
-        FROM inspections WHERE planned_date <= $2 {lower.replace("?", "$3")}
+        FROM inspections WHERE planned_date <= $2 AND {hosp} {lower}
         GROUP BY ALL ORDER BY ALL
     """  # noqa: S608
     df = con.execute(sql, params).df()
@@ -535,7 +543,7 @@ def breaches_in_week(con: duckdb.DuckDBPyConnection, scope: Scope, week_end: dt.
     horizon), the P1s among them, and `before`: the same count for the week before (one scan for both weeks)."""
     targets, tparams = _targets_sql()
     dept, dparams = scope.department_clause("i.department")
-    horizon = data_horizon(con)
+    horizon = data_horizon(con, scope)
 
     def cut(ts: dt.datetime) -> dt.datetime:
         return min(ts, horizon) if horizon is not None else ts

@@ -14,7 +14,9 @@ def metric_functions() -> list[tuple[str, Any]]:
     import importlib
 
     found = []
-    for mod_name in ("overview", "money", "risks", "schedule", "adoption", "benefits", "evm"):
+    modules = ("overview", "money", "risks", "schedule", "adoption", "benefits", "evm", "readiness", "operations",
+               "quality", "grading")  # fmt: skip
+    for mod_name in modules:
         try:
             mod = importlib.import_module(f"metrics.{mod_name}")
         except ImportError:

@@ -3,6 +3,7 @@ refusals (in Chinese and English) where the importer cannot be sure."""
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -793,3 +794,26 @@ def test_a_two_level_impact_over_sub_columns_is_asked_then_mapped(tmp_path: Path
     importer.commit(con, prep)
     got = con.execute("SELECT risk_id, likelihood, impact, project FROM risks").fetchall()
     assert got == [("R1", 4, 5, "HIS")]
+
+
+def test_a_month_without_its_year_says_where_the_year_came_from(tmp_path: Path) -> None:
+    header = ["月份", "科室", "系统", "活跃用户数", "应使用人数"]
+    titled = xlsx(tmp_path / "使用情况.xlsx", [["2026年 各科室系统使用情况"], header, ["3月", "心内科", "EMR", 4, 5]])
+    con = store.memory_store()
+    (res,) = importer.import_file(con, titled)
+    assert res.status == "loaded", res.message
+    assert one(con, "SELECT period FROM usage") == dt.date(2026, 3, 1)
+    assert any("「3月」等没有写年份，按 2026 年读取（取自「2026年 各科室系统使用情况」）" in n for n in res.notes), (
+        res.notes
+    )
+    named = xlsx(tmp_path / "2025年使用情况.xlsx", [header, ["3月", "心内科", "EMR", 4, 5]])
+    (res,) = importer.import_file(store.memory_store(), named)
+    assert any("按 2025 年读取（取自「2025年使用情况.xlsx」）" in n for n in res.notes), res.notes
+    dated = xlsx(tmp_path / "2024年使用.xlsx", [header, ["2026-03", "心内科", "EMR", 4, 5]])
+    (res,) = importer.import_file(store.memory_store(), dated)
+    assert res.status == "loaded" and not any("没有写年份" in n for n in res.notes), res.notes  # no year was taken
+    bare = xlsx(tmp_path / "用量.xlsx", [header, ["3月", "心内科", "EMR", 4, 5]])
+    con = store.memory_store()
+    text = refused(importer.import_file(con, bare))
+    assert "无法识别的日期「3月」" in text  # no year anywhere: refused, never guessed
+    assert one(con, "SELECT count(*) FROM usage") == 0

@@ -500,8 +500,13 @@ def _supersede(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int) -
     return plan
 
 
-def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, user: str | None = None) -> ImportResult:
-    """Take one loaded import back: its rows leave the views and the rows it replaced return. One transaction."""
+def undo(
+    con: duckdb.DuckDBPyConnection, import_id: int, *, user: str | None = None, hospital: str | None = None
+) -> ImportResult:
+    """Take one loaded import back: its rows leave the views and the rows it replaced return. One transaction.
+
+    `hospital`: the person's hospital in a group; an import another hospital loaded is refused (whatever id is
+    asked for)."""
     who = user or settings.get("user")
     IMPORT_LOCK.acquire(who, f"undo #{import_id}")
     held = contextlib.ExitStack()
@@ -509,13 +514,18 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, user: str | None = N
     try:
         held.enter_context(lake.store_lock(con, f"undo #{import_id}", notify=_tell))
         row = con.execute(
-            "SELECT dataset, status, file_name FROM import_log WHERE import_id = ?", [import_id]
+            "SELECT dataset, status, file_name, hospital FROM import_log WHERE import_id = ?", [import_id]
         ).fetchone()
         if row is None or row[1] != "loaded":
             raise CockpitError(
                 f"导入 #{import_id} 不存在或不是已导入状态，无法撤销。 / Import #{import_id} cannot be undone."
             )
-        dataset, _, file_name = row
+        dataset, _, file_name, owner = row
+        if hospital is not None and owner != hospital:
+            raise CockpitError(
+                f"导入 #{import_id} 不是{hospital}导入的，无法撤销。 / Import #{import_id} was not loaded by"
+                f" {hospital}; it cannot be undone from here."
+            )
         table = quote_ident(registry.raw_table(dataset))
         periodic = not registry.is_snapshot(dataset)
         if periodic:

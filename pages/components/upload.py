@@ -474,7 +474,7 @@ def confirm_undo(con: duckdb.DuckDBPyConnection, import_id: int, file_name: str)
             st.error(t("auth.refused"))
             return
         try:
-            res = importer.undo(con, import_id, user=session.user_name())
+            res = importer.undo(con, import_id, user=session.user_name(), hospital=session.hospital())
             session.record("undo", target=file_name, result=res.status, detail=f"#{import_id}")
         except ImportBusy as exc:
             st.warning(f"{t('data.busy')}  \n{ui.escape_markdown(exc.message)}")
