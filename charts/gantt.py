@@ -73,7 +73,9 @@ GATE_COLOR = "#7b3fa0"
 TODAY_COLOR = "#d62728"
 MILESTONE_SYMBOL = "diamond"
 GATE_SYMBOL = "star-diamond"
-COLLAPSE_OVER = 300  # more rows than this and the Gantt draws one bar per phase (then per project)
+COLLAPSE_OVER = 300  # more task rows than this: the tasks that matter now (pick_tasks); more phases: per project
+SOON_DAYS = 31  # "under way soon": open tasks running between today and this many days ahead
+PICK_REASONS = ("critical", "late", "near_critical", "soon", "milestone")  # pick_tasks' order of priority
 ZOOM_DAYS = {"month": (31, 62), "quarter": (92, 184)}  # days before / after today the x axis shows
 _MS_PER_DAY = 86_400_000
 _NONE = "rgba(0,0,0,0)"
@@ -406,6 +408,34 @@ def _arrows(fig: go.Figure, drawn: pd.DataFrame, max_arrows: int) -> int:
     return len(edges)
 
 
+def pick_tasks(plan: pd.DataFrame, today: dt.date, limit: int = COLLAPSE_OVER) -> tuple[pd.DataFrame, dict[str, int]]:
+    """At most `limit` tasks of a plan too long to draw one by one (a prepared plan with status and critical
+    flags): open critical tasks first (by start), then late ones (earliest finish, so most overdue, first),
+    near-critical ones, open tasks under way between today and SOON_DAYS ahead, open milestones and gates. Returns
+    the picked rows in plan order and how many each reason brought (PICK_REASONS)."""
+    now = pd.Timestamp(today)
+    open_ = (plan["percent_complete"] < 100).to_numpy()
+    start, finish = plan["start"].to_numpy(), plan["finish"].to_numpy()
+    soon = open_ & (start <= (now + pd.Timedelta(days=SOON_DAYS)).to_datetime64()) & (finish >= now.to_datetime64())
+    masks = {
+        "critical": (plan["critical"].to_numpy(dtype=bool) & open_, start),
+        "late": ((plan["status"] == "late").to_numpy(dtype=bool), finish),
+        "near_critical": (plan["near_critical"].to_numpy(dtype=bool) & open_, start),
+        "soon": (soon, start),
+        "milestone": ((plan["is_milestone"] | plan["is_gate"]).to_numpy(dtype=bool) & open_, finish),
+    }
+    taken = np.zeros(len(plan), dtype=bool)
+    counts: dict[str, int] = {}
+    for reason in PICK_REASONS:
+        mask, key = masks[reason]
+        room = max(limit - int(taken.sum()), 0)
+        candidates = np.flatnonzero(mask & ~taken)
+        chosen = candidates[np.argsort(key[candidates], kind="stable")][:room]
+        taken[chosen] = True
+        counts[reason] = len(chosen)
+    return plan[taken], counts
+
+
 def effective_group(plan: pd.DataFrame, group: str, collapse_over: int = COLLAPSE_OVER) -> str:
     """The grouping actually drawn: too many task rows collapse to phases, too many phase rows to projects."""
     if group == "task" and len(plan) > collapse_over:
@@ -436,7 +466,9 @@ def gantt(
     Dependency arrows are drawn only in the task view, critical links first, never more than `max_arrows`.
     Near-critical tasks (total float within the setting) have an orange outline; % complete is written on each bar.
     Task names are cut to LABEL_WIDTH columns (the hover shows them whole); a month/quarter zoom keeps only the
-    rows that overlap its window. `layout.meta` tells what was drawn: group, collapsed, arrows, rows.
+    rows that overlap its window. A task view of more than `collapse_over` tasks draws the ones that matter now
+    (pick_tasks: critical, late, near-critical, under way soon, milestones), never thousands of bars.
+    `layout.meta` tells what was drawn: group, collapsed, arrows, rows, picked (total, shown and per reason).
     """
     near_days = cpm.near_critical_days() if near_days is None else near_days
     lab = labels_for(lang, labels)
@@ -449,6 +481,12 @@ def gantt(
         window = (t0 - pd.Timedelta(days=before), t0 + pd.Timedelta(days=after))
         # only the rows that show in the window: a zoomed portfolio of 300 tasks draws the 40 that matter now
         plan = plan[(plan["finish"] >= window[0]) & (plan["start"] <= window[1])]
+    picked: dict[str, int] | None = None
+    if group == "task" and len(plan) > collapse_over:
+        few, counts = pick_tasks(plan, today, collapse_over)
+        if len(few):  # else (nothing open, late or soon) one bar per phase, as for any plan too long to draw
+            picked = {"total": len(plan), "shown": len(few), **counts}
+            plan = few
     drawn_group = effective_group(plan, group, collapse_over) if not plan.empty else group
     fig = go.Figure()
     arrows = 0
@@ -526,6 +564,7 @@ def gantt(
             "collapsed": drawn_group != group,
             "arrows": arrows,
             "rows": rows,
+            "picked": picked,
         },
     )
     return fig

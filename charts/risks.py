@@ -5,7 +5,7 @@ open risks by band per week, and the waterfall of risk counts between snapshots.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -55,13 +55,25 @@ def escape(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _cell_hover(titles: Sequence[str], lik: int, imp: int, lang: str) -> str:
+def _cell_hover(titles: Sequence[str], lik: int, imp: int, lang: str, count: int | None = None) -> str:
+    """A cell's hover: its score, how many risks (`count`, else the titles given) and the first titles."""
+    n = len(titles) if count is None else count
     head = f"{_l('likelihood', lang)} {lik} × {_l('impact', lang)} {imp} = {lik * imp}"
-    lines = [head, f"{len(titles)} {_l('risks', lang)}"]
+    lines = [head, f"{n} {_l('risks', lang)}"]
     lines += [escape(t) for t in titles[:MAX_TITLES_IN_HOVER]]
-    if len(titles) > MAX_TITLES_IN_HOVER:
-        lines.append(_l("more", lang).format(n=len(titles) - MAX_TITLES_IN_HOVER))
+    if n > MAX_TITLES_IN_HOVER:
+        lines.append(_l("more", lang).format(n=n - MAX_TITLES_IN_HOVER))
     return "<br>".join(lines)
+
+
+def _titles_by_cell(df: pd.DataFrame) -> dict[tuple[object, object], tuple[int, list[str]]]:
+    """Per (likelihood, impact) cell: how many risks, and the first titles a hover lists (register order)."""
+    if df.empty:
+        return {}
+    cells = df.groupby(["likelihood", "impact"], sort=False, dropna=True)
+    first = df.loc[cells.head(MAX_TITLES_IN_HOVER).index].groupby(["likelihood", "impact"], sort=False)["title"]
+    titles = {k: [str(t) for t in v] for k, v in first.agg(list).items()}
+    return {cast(tuple[object, object], k): (int(n), titles[k]) for k, n in cells.size().items()}
 
 
 def risk_heatmap(
@@ -122,18 +134,18 @@ def risk_heatmap(
     hovers: list[str] = []
     custom: list[list[int]] = []
     colours: list[str] = []
+    by_cell = _titles_by_cell(df)
     for lik in LEVELS:
         for imp in LEVELS:
             n = int(grid[lik - 1][imp - 1])
             if n == 0:
                 continue
-            cell = df[(df["likelihood"] == lik) & (df["impact"] == imp)]
-            titles = [str(t) for t in cell["title"]]
+            in_cell, titles = by_cell.get((lik, imp), (0, []))
             xs.append(imp)
             ys.append(lik)
             sizes.append(round(22 + 34 * (n / peak) ** 0.5, 1))
             texts.append(str(n))
-            hovers.append(_cell_hover(titles, lik, imp, lang))
+            hovers.append(_cell_hover(titles, lik, imp, lang, in_cell))
             custom.append([lik, imp])
             colours.append(BAND_COLOURS[bands.band(lik * imp) or "low"])
     fig.add_trace(

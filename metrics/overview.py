@@ -724,8 +724,8 @@ class Week:
 
 def p80_forecasts(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[tuple[str, dt.date], ...]:
     """(project, P80 finish) from the schedule's Monte Carlo forecast (metrics.forecast, seeded: the same week
-    gives the same dates), for the projects it can forecast."""
-    projects = forecast.finish_forecast(con, definitions.week_scope(scope)).projects
+    gives the same dates), for the projects it can forecast. Finish dates only: the criticality index is skipped."""
+    projects = forecast.finish_forecast(con, definitions.week_scope(scope), criticality=False).projects
     out: list[tuple[str, dt.date]] = []
     for p, d in zip(projects.get("project", []), projects.get("p80_finish", []), strict=True):
         day = forecast.as_date(d)

@@ -1,5 +1,6 @@
 """Risks and decisions: the 5×5 heatmap (click a cell to list its risks), the register with review hygiene,
-movement since the previous snapshot, open risks by band per week, and the decisions waiting for the president."""
+movement since the previous snapshot, open risks by band per week, and the decisions waiting for the president.
+The register's filters, tiles, heatmap and tables are one fragment: a filter change reruns only them."""
 
 import pandas as pd
 import streamlit as st
@@ -12,7 +13,7 @@ from pages.components.i18n import lang, t
 CELL = "risks_cell"  # the chosen (likelihood, impact) cell, kept across reruns and filter changes
 GEN = "risks_heatmap_gen"  # bumped by "clear" so the chart starts with no selection
 BANDS = m.configured_bands()
-REVIEW_DAYS = 30
+REVIEW_DAYS, SHOWN = 30, 300  # days before a review is overdue; rows a long table shows (worst first, files: all)
 NARROW = {c: "medium" for c in ("title", "item", "mitigation", "contingency")}  # long texts: whole on hover
 REGISTER = ["project", "risk_id", "title", "band", "score", "owner", "status", "last_review", "days_since_review"]
 RESPONSES = ["risk_id", "title", "category", "likelihood", "impact", "residual_score", "residual_band", "mitigation"]
@@ -22,7 +23,7 @@ def show(df: pd.DataFrame, name: str | None = None, shade: str | None = None, co
     """A table headed in the user's language (money in the user's unit, named); downloadable as shown."""
     money = [c for c in ("cost_impact",) if c in df.columns]
     ui.table(df.reset_index(drop=True), name or "", area="risks", money=money, key=f"risks_dl_{name}",
-             download_too=name is not None, shade=shade, widths=NARROW,
+             download_too=name is not None, shade=shade, widths=NARROW, rows=SHOWN,
              columns=[c for c in cols if c in df.columns] if cols else None)  # fmt: skip
 
 
@@ -48,102 +49,101 @@ if not ui.require_data():
 
 scope = filters.scope()
 day = m.reference_day(scope)
-register = store.load(m.load_register, scope)
+view = store.load(m.register_view, scope, day, BANDS)  # once per data version and scope, whatever the filters
 band_labels = {b: t(f"risks.band.{b}") for b in m.BAND_NAMES}
-decisions = store.load(m.decisions_in_scope, scope, day, BANDS)
-if register.empty:  # change requests still wait for the board when a project keeps no risk register
+if view.register.empty:  # change requests still wait for the board when a project keeps no risk register
     ui.empty("risks.empty")
-    decisions_waiting(decisions, band_labels)
+    decisions_waiting(view.decisions, band_labels)
     st.stop()
-previous = store.load(m.load_previous, scope)
 ranges = {b: f"{lo}–{hi}" for b, (lo, hi) in BANDS.ranges().items()}
-st.caption(
-    t("risks.caption", as_of=fmt.date(register["as_of"].max()), day=fmt.date(day), days=REVIEW_DAYS),
-    help=t("risks.bands_help", **ranges),
-)
+as_of = fmt.date(view.register["as_of"].max())
+st.caption(t("risks.caption", as_of=as_of, day=fmt.date(day), days=REVIEW_DAYS), help=t("risks.bands_help", **ranges))
 
-# ---------------------------------------------------------------- filters (projects come from the sidebar scope)
-f1, f2, f3 = st.columns(3)
-everyone = t("risks.filter.all")
-owners = f1.multiselect(t("risks.filter.owner"), m.choices(register, "owner"), key="risks_owner", placeholder=everyone)
-statuses = f2.multiselect(
-    t("risks.filter.status"), m.choices(register, "status"), key="risks_status", placeholder=everyone
-)
-picked_bands = f3.multiselect(
-    t("risks.filter.band"), m.BAND_NAMES, format_func=band_labels.__getitem__, key="risks_band", placeholder=everyone
-)
-shown = m.filter_register(register, owners, statuses, picked_bands, BANDS)
-open_now = m.open_risks(shown)
-moves = store.load(m.movement_in_scope, scope, BANDS)
-tiles = {
-    "risks.tile.open": len(open_now),
-    "risks.tile.critical": m.band_counts(open_now, BANDS)["critical"],
-    "risks.tile.overdue": len(m.overdue_reviews(shown, day, REVIEW_DAYS)),
-    "risks.tile.decisions": len(decisions),
-}
-for column, (key, n) in zip(st.columns(len(tiles)), tiles.items(), strict=True):
-    with column:
-        ui.tile(t(key), fmt.num(n))
 
-# ---------------------------------------------------------------- heatmap and the chosen cell
-st.subheader(t("risks.heatmap.header"))
-st.caption(t("risks.heatmap.hint"))
-cell = st.session_state.get(CELL)
-left, right = st.columns([3, 2])
-with left:
-    fig = charts.risk_heatmap(open_now, BANDS, lang(), moves=m.moves_within(moves, open_now), selected=cell)
-    event = st.plotly_chart(
-        fig,
-        width="stretch",
-        key=f"risks_heatmap_{st.session_state.get(GEN, 0)}",
-        on_select="rerun",
-        selection_mode=("points",),
-    )
-    picked = charts.cell_from_selection(event.selection.points)
-    if picked is not None and picked != cell:
+@st.fragment
+def register_part(view: m.RegisterView) -> None:
+    """Filters (projects come from the sidebar scope), tiles, the heatmap with its chosen cell, the register."""
+    f1, f2, f3 = st.columns(3)
+    everyone = t("risks.filter.all")
+    owners = f1.multiselect(t("risks.filter.owner"), view.owners, key="risks_owner", placeholder=everyone)
+    statuses = f2.multiselect(t("risks.filter.status"), view.statuses, key="risks_status", placeholder=everyone)
+    picked_bands = f3.multiselect(t("risks.filter.band"), m.BAND_NAMES, format_func=band_labels.__getitem__,
+                                  key="risks_band", placeholder=everyone)  # fmt: skip
+    shown = m.filter_register(view.register, owners, statuses, picked_bands, BANDS)
+    open_now = m.open_risks(shown)
+    tiles = {
+        "risks.tile.open": len(open_now),
+        "risks.tile.critical": m.band_counts(open_now, BANDS)["critical"],
+        "risks.tile.overdue": len(m.overdue_reviews(shown, day, REVIEW_DAYS)),
+        "risks.tile.decisions": len(view.decisions),
+    }
+    for column, (key, n) in zip(st.columns(len(tiles)), tiles.items(), strict=True):
+        with column:
+            ui.tile(t(key), fmt.num(n))
+
+    st.subheader(t("risks.heatmap.header"))
+    st.caption(t("risks.heatmap.hint"))
+    key = f"risks_heatmap_{st.session_state.get(GEN, 0)}"
+    clicked = st.session_state.get(key) or {}  # a click is known before the chart is drawn: no second run
+    picked = charts.cell_from_selection(clicked.get("selection", {}).get("points", []))
+    if picked is not None:
         st.session_state[CELL] = picked
-        st.rerun()
-with right:
-    if cell is not None:
-        st.markdown(f"**{t('risks.cell.title', lik=cell[0], imp=cell[1])}**")
-        in_cell = m.register_table(m.cell_risks(open_now, cell), day, BANDS, REVIEW_DAYS, band_labels)
-        if in_cell.empty:
-            st.info(t("risks.cell.none"))
-        else:
-            show(in_cell[["project", "risk_id", "title", "owner", "status", "overdue"]])
-        st.button(t("risks.cell.clear"), key="risks_clear", on_click=clear_cell, icon=":material/close:")
+    cell = st.session_state.get(CELL)
+    left, right = st.columns([3, 2])
+    with left:
+        arrows = m.moves_within(view.moves, open_now, moved_only=True)
+        fig = charts.risk_heatmap(open_now, BANDS, lang(), moves=arrows, selected=cell)
+        st.plotly_chart(fig, width="stretch", key=key, on_select="rerun", selection_mode=("points",))
+    with right:
+        if cell is not None:
+            st.markdown(f"**{t('risks.cell.title', lik=cell[0], imp=cell[1])}**")
+            in_cell = m.register_table(m.cell_risks(open_now, cell), day, BANDS, REVIEW_DAYS, band_labels)
+            if in_cell.empty:
+                st.info(t("risks.cell.none"))
+            else:
+                show(in_cell[["project", "risk_id", "title", "owner", "status", "overdue"]])
+            st.button(t("risks.cell.clear"), key="risks_clear", on_click=clear_cell, icon=":material/close:")
 
-# ---------------------------------------------------------------- register
-st.subheader(t("risks.register.header"))
-table = m.register_table(shown, day, BANDS, REVIEW_DAYS, band_labels)
-if table.empty:
-    ui.empty("common.empty.filtered")
-else:
-    st.caption(t("risks.register.overdue_note"))
-    show(table, "risk_register", shade="overdue", cols=REGISTER)  # two tables, so each fits at 1440 px
-    show(table, "risk_responses", cols=[*RESPONSES, "contingency"])
+    st.subheader(t("risks.register.header"))
+    table = m.register_table(shown, day, BANDS, REVIEW_DAYS, band_labels)
+    if table.empty:
+        ui.empty("common.empty.filtered")
+        return
+    scores, responses = st.tabs([t(f"risks.register.tab.{k}") for k in ("scores", "responses")],
+                                key="risks_register_tabs", on_change="rerun")  # fmt: skip
+    if scores.open:  # lazy: only the open tab draws its (up to 1,000-row) table
+        with scores:
+            st.caption(t("risks.register.overdue_note"))
+            show(table, "risk_register", shade="overdue", cols=REGISTER)  # two tables, so each fits at 1440 px
+    if responses.open:
+        with responses:
+            show(table, "risk_responses", cols=[*RESPONSES, "contingency"])
+
+
+register_part(view)
 
 # ---------------------------------------------------------------- movement since the previous snapshot
 st.subheader(t("risks.move.header"))
-if previous.empty:
+if not view.has_previous:
     st.info(t("risks.move.none"))
 else:
-    s = m.movement_summary(moves)
+    s = m.movement_summary(view.moves)
     st.caption(t("risks.move.waterfall", previous=s.previous_open, new=s.new, closed=s.closed, current=s.current_open))
     kinds = ("new", "closed", "worsened", "improved")
-    tabs = st.tabs([f"{t(f'risks.move.{k}')} ({getattr(s, k)})" for k in kinds])
+    tabs = st.tabs([f"{t(f'risks.move.{k}')} ({getattr(s, k)})" for k in kinds], key="risks_move_tabs",
+                   on_change="rerun")  # fmt: skip
     for tab, kind in zip(tabs, kinds, strict=True):
-        with tab:
-            part = m.movement_table(moves, kind, band_labels)
-            if len(part):
-                show(part)
-            else:
-                st.caption(t("risks.move.empty"))
+        if tab.open:  # lazy: only the open tab draws its table
+            with tab:
+                part = m.movement_table(view.moves, kind, band_labels)
+                if len(part):
+                    show(part, f"risk_moves_{kind}")
+                else:
+                    st.caption(t("risks.move.empty"))
     st.plotly_chart(charts.movement_waterfall(s, lang()), width="stretch", key="risks_waterfall")
 
 # ---------------------------------------------------------------- trend
 st.subheader(t("risks.trend.header"))
-trend = store.load(m.band_trend_in_scope, scope, BANDS)
-st.plotly_chart(charts.band_trend(trend, lang()), width="stretch", key="risks_trend")
+st.plotly_chart(charts.band_trend(view.trend, lang()), width="stretch", key="risks_trend")
 
-decisions_waiting(decisions, band_labels)
+decisions_waiting(view.decisions, band_labels)

@@ -1,11 +1,10 @@
-"""Schedule: the Gantt of every plan (status, progress, baselines, milestones, critical path), slippage since last
-week, late tasks and the milestones due; clicking a bar or a milestone narrows the view to that project.
+"""Schedule: the Gantt of every plan (status, progress, baselines, milestones, critical path), then lazy tabs for the
+milestones due, late tasks, the critical chain, the finish forecast and slippage since last week; clicking a bar or
+a milestone narrows the view to that project.
 """
 
 import dataclasses
-from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from charts import gantt
@@ -14,16 +13,7 @@ from pages.components import filters, fmt, schedule_risk, store, ui
 from pages.components.i18n import lang, t
 
 FOCUS = "schedule.focus"  # session_state: the project a click narrowed the view to
-
-
-def columns(df: pd.DataFrame) -> dict[str, Any]:
-    """Column headers in the user's language."""
-    return {c: st.column_config.Column(t(f"schedule.col.{c}")) for c in df.columns}
-
-
-def coded(df: pd.DataFrame, column: str, codes: tuple[str, ...]) -> pd.DataFrame:
-    """The codes in `column` ("later", "added", …) as words in the user's language."""
-    return schedule.relabel(df, column, {c: t(f"schedule.{column}.{c}") for c in codes})
+TABS = "schedule_tabs"  # the open tab (its label): tabs are lazy, only the open one computes and draws
 
 
 def narrow(project: str | None) -> None:
@@ -92,58 +82,34 @@ fig = gantt.gantt(
 meta = fig.layout.meta
 if meta["collapsed"]:
     st.caption(t("schedule.collapsed", rows=len(plan), group=t(f"schedule.group.{meta['group']}")))
+if meta["picked"]:
+    st.caption(t("schedule.picked", days=gantt.SOON_DAYS, **{k: f"{v:,}" for k, v in meta["picked"].items()}))
 st.caption(t("schedule.click_hint"))
 event = st.plotly_chart(
     fig, width="stretch", key=f"schedule.gantt.{suffix}", on_select="rerun", selection_mode=("points",)
 )
 narrow(gantt.selected_project(event.selection))
 
-notes = coded(schedule.plan_notes(plan), "kind", schedule.NOTE_KINDS)
+notes = schedule_risk.coded(schedule.plan_notes(plan), "kind", schedule.NOTE_KINDS)
 if not notes.empty:
     with st.expander(t("schedule.notes", n=len(notes))):
-        st.dataframe(notes, column_config=columns(notes), hide_index=True)
+        st.dataframe(notes, column_config=schedule_risk.columns(notes), hide_index=True)
 
-schedule_risk.critical_chain(plan)
-schedule_risk.finish_forecast(scope)
-
-st.subheader(t("schedule.slippage"), help=t("schedule.slippage_help"))
-slip = store.load(schedule.load_slippage, scope)
-if slip.projects.empty:
-    ui.empty("schedule.no_slippage")
-else:
-    st.plotly_chart(gantt.slippage_chart(slip.projects, lang()), width="stretch", key="schedule.slip_chart")
-    slip_projects = coded(slip.projects, "direction", schedule.DIRECTIONS)
-    st.dataframe(slip_projects, column_config=columns(slip_projects), hide_index=True)
-    st.markdown(f"**{t('schedule.moved')}**")
-    if slip.tasks.empty:
-        ui.empty("schedule.none_moved")
-    else:
-        moved = coded(slip.tasks, "change", schedule.CHANGES)
-        st.dataframe(moved, column_config=columns(moved), hide_index=True)
-
-st.subheader(t("schedule.late"), help=t("schedule.late_help", margin=f"{schedule.LATE_MARGIN:.0f}"))
-late = schedule.late_tasks(plan, today)
-if late.empty:
-    ui.empty("schedule.none_late")
-else:
-    st.dataframe(late, column_config=columns(late), hide_index=True)
-    ui.download(late, "late_tasks", key="schedule.late_download")
-
-st.subheader(t("schedule.milestones", days=14))
-due = schedule.milestones_due(plan, today, days=14)
-if due.empty:
-    ui.empty("schedule.none_milestones")
-else:
-    st.caption(t("schedule.milestones_hint"))
-    picked = st.dataframe(
-        due,
-        column_config=columns(due),
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="single-row",
-        key=f"schedule.milestones.{suffix}",
-    )
-    ui.download(due, "milestones", key="schedule.milestones_download")
-    rows = picked.selection.rows
-    if rows and rows[0] < len(due):
-        narrow(str(due["project"].iloc[rows[0]]))
+# Lazy tabs: only the open one computes and draws (the forecast's 5,000 runs wait until someone asks for them).
+keys = ("milestones", "late", "chain", "forecast", "slippage")
+tabs = dict(zip(keys, st.tabs([t(f"schedule.tab.{k}") for k in keys], key=TABS, on_change="rerun"), strict=True))
+if tabs["milestones"].open:
+    with tabs["milestones"]:
+        narrow(schedule_risk.milestones(plan, today, suffix))
+if tabs["late"].open:
+    with tabs["late"]:
+        schedule_risk.late(plan, today)
+if tabs["chain"].open:
+    with tabs["chain"]:
+        schedule_risk.critical_chain(plan)
+if tabs["forecast"].open:
+    with tabs["forecast"]:
+        schedule_risk.finish_forecast(scope)
+if tabs["slippage"].open:
+    with tabs["slippage"]:
+        schedule_risk.slippage(scope)

@@ -52,3 +52,30 @@ def test_a_long_table_shows_its_first_rows_and_downloads_every_row() -> None:
     book = openpyxl.load_workbook(io.BytesIO(xlsx()))
     assert book.active is not None and book.active.max_row == rows + 1  # the header and every row
     assert len(pd.read_csv(io.BytesIO(csv()), encoding="utf-8-sig")) == rows
+
+
+def _page_fewer() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from pages.components import ui
+
+    st.session_state["lang"] = "en"
+    n = int(st.session_state["rows"])
+    df = pd.DataFrame({"vendor": [f"v{i}" for i in range(n)], "actual": [float(i) for i in range(n)]})
+    ui.table(df, "risk_register", area="risks", key="few", rows=50)
+
+
+def test_a_page_may_show_fewer_rows_and_still_download_every_row() -> None:
+    at = AppTest.from_function(_page_fewer)
+    at.session_state["rows"] = 120
+    at.run()
+    assert not at.exception
+    assert at.dataframe[0].value.iloc[:, 0].tolist() == [f"v{i}" for i in range(50)]
+    assert at.caption[0].value == "Showing the first 50 of 120 rows; the downloads hold every row."
+    assert len(at.get("download_button")) == 2
+    assert all(b.proto.HasField("deferred_file_id") for b in at.get("download_button"))  # every row, on click
+    at.session_state["rows"] = 40
+    at.run()
+    assert len(at.dataframe[0].value) == 40 and not at.caption  # short: shown whole, no note
+    assert not any(b.proto.HasField("deferred_file_id") for b in at.get("download_button"))  # written at once

@@ -84,6 +84,24 @@ def test_schedule_filter_changes_the_gantt(page: Tab, server: str, demo_template
     shot(page, "schedule_filtered_en")
 
 
+def test_schedule_forecast_tab_draws_when_opened(page: Tab, server: str) -> None:  # noqa: F811
+    open_path(page, server, "schedule?lang=en")
+    page.wait_for_function(f"({GANTT_PROJECTS})() !== null")
+    charts = '[data-testid="stMain"] .js-plotly-plot'
+    before = page.eval_on_selector_all(charts, "els => els.length")
+    assert before == 1  # the Gantt alone: the forecast tab has not run
+    page.get_by_role("tab", name=text("schedule.tab.forecast", "en")).click()
+    settle(page)
+    page.wait_for_function(f"document.querySelectorAll('{charts}').length === 2")
+    curves = page.evaluate(
+        f"""() => Array.from(document.querySelectorAll('{charts}')).flatMap(gd => (gd.data || [])
+            .map(tr => String(tr.meta || '')).filter(m => m.startsWith('curve:')))"""
+    )
+    assert len(curves) >= 2  # one cumulative curve per project
+    assert_no_errors(page, "schedule forecast tab")
+    shot(page, "schedule_forecast_tab_en")
+
+
 # ------------------------------------------------------------------ money
 
 

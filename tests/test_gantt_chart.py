@@ -121,18 +121,89 @@ def test_phase_and_project_views_and_zoom() -> None:
     assert project.layout.xaxis.range == ("2025-10-12", "2026-07-15")
 
 
-def test_five_thousand_tasks_collapse() -> None:
+def test_five_thousand_tasks_draw_the_ones_that_matter() -> None:
     big = schedule.critical_path(big_plan())
+    big["status"] = schedule.task_status(big, TODAY)
     fig = gantt.gantt(big, TODAY, max_arrows=50)
     meta = fig.layout.meta
-    assert meta["group"] == "phase" and meta["collapsed"] and meta["requested_group"] == "task"
-    bars = sum(len(t.y) for t in fig.data if str(t.meta).startswith("status:"))
-    assert bars == 80  # 10 projects × 8 phases
-    assert arrows(fig) == []
+    assert meta["group"] == "task" and not meta["collapsed"]
+    picked = meta["picked"]
+    drawn = {(p, t) for tr in fig.data for p, t, _ in (tr.customdata or [])}
+    assert picked["total"] == 5000 and picked["shown"] == len(drawn) == gantt.COLLAPSE_OVER
+    assert sum(picked[r] for r in gantt.PICK_REASONS) == picked["shown"]
+    # priority: open critical tasks first (chains: more than fit), the earliest-starting ones
+    open_critical = big[big["critical"] & (big["percent_complete"] < 100)].sort_values("start", kind="stable")
+    assert len(open_critical) > gantt.COLLAPSE_OVER and picked["critical"] == gantt.COLLAPSE_OVER
+    first = open_critical.head(gantt.COLLAPSE_OVER)
+    assert set(zip(first["project"], first["task_id"], strict=True)) == drawn
+    # without the critical path highlighted: the late tasks, most overdue first
+    plain = gantt.gantt(big, TODAY, show_critical=False)
+    late = big[big["status"] == "late"].sort_values("finish", kind="stable")
+    assert plain.layout.meta["picked"]["late"] == min(len(late), gantt.COLLAPSE_OVER) > 0
+    late_drawn = {(p, t) for tr in plain.data for p, t, _ in (tr.customdata or [])}
+    assert set(zip(late["project"], late["task_id"], strict=True)) & late_drawn == set(
+        zip(late["project"].head(gantt.COLLAPSE_OVER), late["task_id"].head(gantt.COLLAPSE_OVER), strict=True)
+    )
+    # small enough to ship: no trace over 10k points, the figure well under a megabyte
+    assert all(len(tr.y) <= 10_000 for tr in fig.data if tr.y is not None)
+    assert len(fig.to_json()) < 1_000_000
+    assert len(arrows(fig)) <= 50
+    # asked for phases, the whole plan one bar per phase; too many phases: one per project
+    phases = gantt.gantt(big, TODAY, group="phase")
+    assert sum(len(t.y) for t in phases.data if str(t.meta).startswith("status:")) == 80  # 10 projects × 8 phases
+    assert phases.layout.meta["picked"] is None
     forced = gantt.gantt(big_plan(1000), TODAY, collapse_over=10_000, max_arrows=50)
-    assert len(arrows(forced)) == 50
-    portfolio = gantt.gantt(big, TODAY, collapse_over=50)
+    assert len(arrows(forced)) == 50 and forced.layout.meta["picked"] is None
+    portfolio = gantt.gantt(big, TODAY, group="phase", collapse_over=50)
     assert portfolio.layout.meta["group"] == "project"
+
+
+def test_pick_tasks_fills_by_priority() -> None:
+    rows = pd.DataFrame(
+        {
+            "project": "P",
+            "task_id": [str(i) for i in range(8)],
+            "start": pd.to_datetime(
+                [
+                    "2026-01-01",
+                    "2026-01-02",
+                    "2026-01-03",
+                    "2026-02-10",
+                    "2026-02-05",
+                    "2026-01-01",
+                    "2026-09-01",
+                    "2026-03-01",
+                ]
+            ),  # fmt: skip
+            "finish": pd.to_datetime(
+                [
+                    "2026-01-09",
+                    "2026-01-05",
+                    "2026-02-20",
+                    "2026-02-12",
+                    "2026-02-06",
+                    "2026-01-02",
+                    "2026-09-03",
+                    "2026-03-01",
+                ]
+            ),  # fmt: skip
+            "percent_complete": [0.0, 10.0, 50.0, 0.0, 0.0, 100.0, 0.0, 0.0],
+            "critical": [True, False, False, False, False, True, False, False],
+            "near_critical": [False, False, False, False, False, False, True, False],
+            "status": ["late", "late", "on_track", "not_started", "not_started", "done", "not_started", "not_started"],
+            "is_milestone": [False] * 7 + [True],
+            "is_gate": [False] * 8,
+        }
+    )
+    # today 2026-01-20: task 0 critical and late (counted once, as critical), 1 late, 6 near-critical,
+    # 2 under way now and 3, 4 starting within 31 days (by start: 2, 4, 3), 7 an open milestone; 5 is done
+    today = dt.date(2026, 1, 20)
+    chosen, counts = gantt.pick_tasks(rows, today, limit=5)
+    assert counts == {"critical": 1, "late": 1, "near_critical": 1, "soon": 2, "milestone": 0}
+    assert chosen["task_id"].tolist() == ["0", "1", "2", "4", "6"]
+    everything, counts = gantt.pick_tasks(rows, today, limit=100)
+    assert counts == {"critical": 1, "late": 1, "near_critical": 1, "soon": 3, "milestone": 1}
+    assert "5" not in everything["task_id"].tolist()
 
 
 def test_hover_and_ticks_are_plain_text() -> None:

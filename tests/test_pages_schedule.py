@@ -3,6 +3,7 @@ tables speak the user's language, and the milestones table downloads the rows it
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from charts import gantt
 from metrics import cpm, forecast, schedule
 from metrics.scope import Scope
 from pages.components.i18n import LANGS
@@ -63,6 +65,12 @@ def plan(db: Path) -> pd.DataFrame:
         con.close()
 
 
+def open_tab(at: AppTest, tab: str, lang: str) -> AppTest:
+    """Open one of the page's lazy tabs, as a click on it does (only the open tab runs)."""
+    at.session_state["schedule_tabs"] = text(f"schedule.tab.{tab}", lang)
+    return at.run()
+
+
 def frame_with(at: AppTest, column: str) -> pd.DataFrame:
     frames = [d.value for d in at.dataframe if column in d.value.columns]
     assert len(frames) == 1, f"expected one table with {column!r}"
@@ -89,16 +97,21 @@ def test_demo_schedule_draws_every_project(demo_db: Path, lang: str) -> None:
     assert set(statuses) <= {f"status:{s}" for s in schedule.STATUSES} and sum(statuses.values()) > 0
     markers = sum(len(tr["y"]) for tr in spec["data"] if tr.get("meta") in ("milestones", "gates"))
     assert sum(statuses.values()) + markers == len(plan(demo_db))  # every task: a bar, milestones a diamond
-    assert [s.value for s in at.subheader][:3] == [
-        text("schedule.chain", lang),
-        text("schedule.forecast", lang),
-        text("schedule.slippage", lang),
-    ]
+    keys = ("milestones", "late", "chain", "forecast", "slippage")
+    assert [tab.label for tab in at.tabs] == [text(f"schedule.tab.{k}", lang) for k in keys]
+    # the tabs are lazy: only the open one (the first) ran
+    assert [len(tab.children) > 0 for tab in at.tabs] == [True, False, False, False, False]
+    assert at.tabs[0].subheader[0].value == text("schedule.milestones", lang).format(days=14)
+    for i, (key, head) in enumerate((("late", "late"), ("chain", "chain"), ("forecast", "forecast"))):
+        open_tab(at, key, lang)
+        assert_clean(at)
+        assert [len(tab.children) > 0 for tab in at.tabs] == [j == i + 1 for j in range(len(keys))]
+        assert at.tabs[i + 1].subheader[0].value.startswith(text(f"schedule.{head}", lang))
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_critical_chain_and_finish_forecast(demo_db: Path, lang: str) -> None:
-    at = open_page(demo_db, PAGE, lang)
+    at = open_tab(open_page(demo_db, PAGE, lang), "chain", lang)
     assert_clean(at)
     con = duckdb.connect(str(demo_db))
     try:
@@ -111,6 +124,8 @@ def test_critical_chain_and_finish_forecast(demo_db: Path, lang: str) -> None:
     assert sorted(driven["project"]) == sorted(cpm.driven_milestones(shown_plan)["project"])
     assert int(driven["critical_tasks"].sum()) == int((shown_plan["critical"]).sum())
     assert not shown_plan.loc[shown_plan["critical"], "percent_complete"].ge(100).any()  # done work never critical
+    open_tab(at, "forecast", lang)
+    assert_clean(at)
     # the forecast: the same seeded figures as the metric, the method in the user's language, and the chart
     table = frame_with(at, "p50_slip_days").set_index("project")
     for _, row in expected.iterrows():
@@ -121,6 +136,19 @@ def test_critical_chain_and_finish_forecast(demo_db: Path, lang: str) -> None:
     assert len(charts) == 1
     curves = [tr for tr in json.loads(charts[0].proto.spec)["data"] if str(tr.get("meta", "")).startswith("curve:")]
     assert len(curves) == len(expected) and all(max(tr["y"]) == pytest.approx(1.0) for tr in curves)
+    # the criticality index (the backward passes) only when asked for, the metric's figures
+    assert not [d for d in at.dataframe if "criticality" in d.value.columns]
+    at.toggle(key="schedule.criticality_on").set_value(True).run()
+    assert_clean(at)
+    shown = frame_with(at, "criticality")
+    con = duckdb.connect(str(demo_db))
+    try:
+        crit = forecast.finish_forecast(con, Scope()).criticality
+    finally:
+        con.close()
+    top = crit[crit["criticality"] > 0].head(20).reset_index(drop=True)
+    assert len(shown) == len(top) > 0
+    assert shown["criticality"].tolist() == pytest.approx(top["criticality"].tolist())
 
 
 def test_project_filter_narrows_the_gantt(demo_db: Path) -> None:
@@ -157,7 +185,7 @@ def test_as_of_week_changes_the_gantt(demo_db: Path) -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_slippage_tables_show_words_not_codes(demo_db: Path, lang: str) -> None:
-    at = open_page(demo_db, PAGE, lang)
+    at = open_tab(open_page(demo_db, PAGE, lang), "slippage", lang)
     assert_clean(at)
     directions = frame_with(at, "direction")["direction"]
     changes = frame_with(at, "change")["change"]
@@ -185,3 +213,31 @@ def test_milestones_download_holds_the_rows_shown(demo_db: Path, downloads: dict
     assert [(r[0], str(r[1])) for r in rows[1:]] == list(zip(due["project"], due["task_id"].astype(str), strict=True))
     csv = pd.read_csv(io.BytesIO(downloads["milestones.csv"]), encoding="utf-8-sig", dtype=str)
     assert csv[headers(["name"], "en")[0]].tolist() == due["name"].tolist()
+
+
+def test_a_long_plan_draws_the_tasks_that_matter(demo_template: Path, tmp_path: Path) -> None:
+    # one more project with a 400-task plan (the bench's layered plan): too many to draw one by one
+    from bench.schedule_bench import synthetic_plan
+    from loaders import store as _store
+    from tests import storekit
+    from tests.conftest import copy_store
+
+    demo_db = copy_store(demo_template, tmp_path)  # a private copy: this test adds a plan
+    tasks = synthetic_plan(400, 480).assign(project="长计划")
+    con = _store.open_store(demo_db)
+    try:
+        storekit.insert_rows(con, "tasks", tasks.to_dict("records"), as_of=dt.date(2026, 1, 5))
+        _store.bump_data_version(con)
+    finally:
+        con.close()
+    at = open_page(demo_db, PAGE, "en")
+    at.multiselect(key="projects").set_value(["长计划"]).run()
+    assert_clean(at)
+    assert at.segmented_control[0].value == "task"
+    spec = gantt_spec(at)
+    drawn = sum(bars_by_status(spec).values())
+    assert 0 < drawn <= gantt.COLLAPSE_OVER and drawn_projects(spec) == {"长计划"}
+    assert len(json.dumps(spec)) < 1_000_000
+    expected = text("schedule.picked", "en").split("{shown}")[0].format(total=400)
+    captions = [c.value for c in at.caption if c.value.startswith(expected)]
+    assert len(captions) == 1 and captions[0].startswith(f"{expected}{drawn} that need attention most")

@@ -189,15 +189,17 @@ def table(
     download_too: bool = True,
     shade: str | None = None,
     widths: dict[str, Any] | None = None,
+    rows: int = SHOWN_ROWS,
 ) -> None:
     """A table and its downloads, both showing exactly the same columns under the same headers and units.
     `shade`: a boolean column of `df` whose true rows are shaded (e.g. reviews overdue). `widths`: columns kept
     narrow (long text is cut in the cell, whole on hover) so the table fits the page at 1440 px. A column's
-    `<area>.help.<name>` string, when there is one, is its header's tooltip."""
-    frame, heads = table_frame(df.head(SHOWN_ROWS), area, columns, money, lights)  # only what is shown
+    `<area>.help.<name>` string, when there is one, is its header's tooltip. `rows`: how many rows the screen
+    shows (a page with several long tables may show fewer; the files still hold every row)."""
+    frame, heads = table_frame(df.head(rows), area, columns, money, lights)  # only what is shown
     styler = _styled(frame, heads, money, percent, index, lights)
     if shade is not None and shade in df.columns:
-        marked = [bool(v) is True and not pd.isna(v) for v in df[shade]]
+        marked = [bool(v) is True and not pd.isna(v) for v in df[shade].head(rows)]
         styler = styler.apply(
             lambda row: ["background-color: #fff3cd" if marked[row.name] else "" for _ in row], axis=1
         )
@@ -211,7 +213,7 @@ def table(
     if len(df) > len(frame):
         st.caption(t("common.table.first_rows", shown=f"{len(frame):,}", total=f"{len(df):,}"))
     if download_too:  # a long table's file is read as shown (every row) when its button is clicked
-        whole = frame if len(df) <= SHOWN_ROWS else lambda: table_frame(df, area, columns, money, lights)[0]
+        whole = frame if len(df) <= rows else lambda: table_frame(df, area, columns, money, lights)[0]
         _buttons(whole, name, key, len(df), [heads[c] for c in money if c in heads], [heads[c] for c in percent if c in heads],
                  [heads[c] for c in index if c in heads])  # fmt: skip
 

@@ -38,6 +38,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "risks.cell.none": ("该格当前没有风险。", "No risks in this cell now."),
     # register
     "risks.register.header": ("风险登记册", "Risk register"),
+    "risks.register.tab.scores": ("评分与评审", "Scores and reviews"),
+    "risks.register.tab.responses": ("应对措施与残余风险", "Responses and residual risk"),
     "risks.register.overdue_note": ("底色标出逾期未评审的风险。", "Shaded rows are overdue for review."),
     "risks.col.project": ("项目", "Project"),
     "risks.col.risk_id": ("编号", "ID"),

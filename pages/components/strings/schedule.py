@@ -21,6 +21,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "任务过多({rows} 行)，已合并为每个{group}一条。",
         "Too many tasks to draw one by one; showing one bar per {group} ({rows} rows).",
     ),
+    "schedule.picked": (
+        "计划共 {total} 个任务，逐条画出过多：这里画出最需要关注的 {shown} 个(按此优先)——关键任务 {critical} 个、"
+        "逾期 {late} 个、次关键 {near_critical} 个、{days} 天内进行中 {soon} 个、未完成里程碑 {milestone} 个。"
+        "看全貌请选“阶段”。",
+        "{total} tasks are too many to draw one by one: showing the {shown} that need attention most, in this order "
+        "of priority: critical {critical}, late {late}, near-critical {near_critical}, under way within {days} days "
+        "{soon}, open milestones {milestone}. Choose Phases for the whole plan.",
+    ),
     "schedule.group.phase": ("阶段", "phase"),
     "schedule.group.project": ("项目", "project"),
     "schedule.click_hint": (
@@ -35,6 +43,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{n} predecessor problems in the plan (unknown ids or cycles) were ignored for the critical path.",
     ),
     "schedule.notes_detail": ("前置任务问题明细", "Predecessor problems"),
+    "schedule.tab.milestones": ("近期里程碑", "Milestones due"),
+    "schedule.tab.late": ("逾期任务", "Late tasks"),
+    "schedule.tab.chain": ("关键链", "Critical chain"),
+    "schedule.tab.forecast": ("完工预测", "Finish forecast"),
+    "schedule.tab.slippage": ("进度偏移", "Slippage"),
     "schedule.slippage": ("进度偏移", "Slippage"),
     "schedule.slippage_help": (
         "各项目最晚完成日期相对基线和上一期快照的变动(天，正数 = 推迟)。",
@@ -109,6 +122,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "schedule.no_forecast": ("没有可预测的计划。", "No plan to forecast."),
     "schedule.forecast_milestones": ("{n} 个未完成里程碑的预测", "Forecast of {n} open milestones"),
+    "schedule.criticality_on": (
+        "计算关键度(各任务位于关键路径上的比例)",
+        "Compute the criticality index (how often each task is critical)",
+    ),
     "schedule.criticality": (
         "最常位于关键路径上的任务(关键度，前 {n} 个)",
         "Tasks most often on the critical path (criticality index, top {n})",
