@@ -17,3 +17,4 @@ session.sidebar(who)
 if ui.store_ok():
     filters.sidebar()
     page.run()
+    ui.freeze_long_lived()  # after the page is drawn: the first run's long-lived objects leave the GC

@@ -230,6 +230,64 @@ def run(path: Path, repeat: int = 5, with_pandas: bool = True) -> list[tuple[str
         con.close()
 
 
+GOAL_MS = 100.0  # issue 19: every adoption query warm at 10M rows, any window
+
+
+def scale_queries(con: Any, scope: Scope, system: str, department: str) -> list[tuple[str, Callable[[], Any]]]:
+    """The page's queries plus the hospital-wide trend and the pickers: what the page and the overview run."""
+    return [
+        *queries(con, scope, system, department),
+        ("trend(hospital, all systems)", lambda: m.trend(con, scope, None, None)),
+        ("departments() + systems()", lambda: (m.departments(con, scope), m.systems(con, scope))),
+    ]
+
+
+def _load() -> str:
+    with open("/proc/loadavg", encoding="ascii") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def scale_table(path: Path, repeat: int = 5, rows_too: bool = False) -> list[dict[str, Any]]:
+    """Every adoption query on an existing store (the large store of bench.pages_bench), read-only, for the whole
+    history and for the last 12 months, warm median wall and CPU ms from the rollups (and from the rows with
+    `rows_too`), with the load average before and after. Prints a Markdown table."""
+    con = duckdb.connect(str(path), read_only=True)
+    out: list[dict[str, Any]] = []
+    try:
+        last12, system, department = page_scope(con)
+        whole = Scope(today=last12.today)
+        print(f"store {path}; rollups current: {m.rollups_current(con)}; load before: {_load()}")
+        print(
+            "| query | whole history wall / CPU ms | last 12 months wall / CPU ms |"
+            + (" whole history, rows | last 12 months, rows |" if rows_too else "")
+        )
+        print("|---|---:|---:|" + ("---:|---:|" if rows_too else ""))
+        names = [n for n, _ in scale_queries(con, whole, system, department)]
+        for i, name in enumerate(names):
+            row: dict[str, Any] = {"query": name}
+            cells = []
+            for label, scope in (("whole", whole), ("last12", last12)):
+                fn = scale_queries(con, scope, system, department)[i][1]
+                row[label] = warm_medians_ms(fn, repeat)
+                cells.append(f"{row[label][0]:.1f} / {row[label][1]:.1f}")
+            if rows_too:
+                m.USE_ROLLUPS = False
+                try:
+                    for label, scope in (("whole_rows", whole), ("last12_rows", last12)):
+                        fn = scale_queries(con, scope, system, department)[i][1]
+                        row[label] = warm_medians_ms(fn, max(1, repeat // 2))
+                        cells.append(f"{row[label][0]:.0f} / {row[label][1]:.0f}")
+                finally:
+                    m.USE_ROLLUPS = True
+            flag = "" if max(row["whole"][0], row["last12"][0]) <= GOAL_MS else f" over {GOAL_MS:.0f} ms"
+            print(f"| `{name}` | " + " | ".join(cells) + f" |{flag}")
+            out.append(row)
+        print(f"load after: {_load()}")
+        return out
+    finally:
+        con.close()
+
+
 PAGE_BUDGET_MS = 1000.0  # the issue's ceiling for a rerun of the adoption page
 
 
@@ -275,7 +333,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="warm runs per query; the median is reported")
     parser.add_argument("--no-pandas", action="store_true", help="time DuckDB only")
     parser.add_argument("--reuse", action="store_true", help="time an existing --db without regenerating")
+    parser.add_argument(
+        "--store", type=Path, help="time every query on this existing store (read-only), whole history and 12 months"
+    )
+    parser.add_argument("--rows-too", action="store_true", help="with --store: also from the rows (no rollups)")
     args = parser.parse_args(argv)
+    if args.store:
+        scale_table(args.store, args.repeat, args.rows_too)
+        return 0
     with tempfile.TemporaryDirectory(prefix="adoption_bench_") as tmp:
         path = args.db or Path(tmp) / "bench.duckdb"
         if not (args.reuse and path.exists()):

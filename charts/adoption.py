@@ -8,6 +8,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -174,12 +175,24 @@ def rate_heatmap(matrix: pd.DataFrame, lang: str = "zh", near: float = 0.10) -> 
     fig = go.Figure()
     if matrix.empty:
         return fig
-    wide = matrix.pivot_table(index="department", columns="system", values="rate", aggfunc="first", dropna=False)
-    wide = wide.sort_index().reindex(sorted(wide.columns), axis=1)
-    status = matrix.pivot_table(index="department", columns="system", values="status", aggfunc="first")
-    status = status.reindex(index=wide.index, columns=wide.columns)
-    z = [[float(STATUS_LEVEL[v]) if v in STATUS_LEVEL else math.nan for v in row] for row in status.to_numpy()]
-    text = [[_pct(v) if not math.isnan(v) else "—" for v in row] for row in wide.to_numpy(dtype="float64")]
+    # the grid filled cell by cell (a pivot_table costs ~100 ms at 200 departments × 16 systems); each cell takes
+    # its pair's first rate and status that are not empty, as pivot_table's "first" does
+    deps = sorted({str(d) for d in matrix["department"]})
+    syss = sorted({str(x) for x in matrix["system"]})
+    row_of = {d: i for i, d in enumerate(deps)}
+    col_of = {x: j for j, x in enumerate(syss)}
+    rates = [[math.nan] * len(syss) for _ in deps]
+    states: list[list[object]] = [[None] * len(syss) for _ in deps]
+    rate_values = matrix["rate"].astype("float64").to_numpy()
+    for d, x, r, st in zip(matrix["department"], matrix["system"], rate_values, matrix["status"], strict=True):
+        i, j = row_of[str(d)], col_of[str(x)]
+        if math.isnan(rates[i][j]):
+            rates[i][j] = float(r)
+        if states[i][j] is None and isinstance(st, str):
+            states[i][j] = st
+    # numpy grids: plotly validates a nested list cell by cell (~0.3 s at 200 × 16), an array at once
+    z = np.array([[STATUS_LEVEL[v] if v in STATUS_LEVEL else math.nan for v in row] for row in states], dtype="float32")
+    text = np.array([[_pct(v) if not math.isnan(v) else "—" for v in row] for row in rates], dtype=object)
     target = float(matrix["target"].iloc[0]) if "target" in matrix.columns else 0.8
     near_pts = f"{near * 100:.0f}"
     names = [_l(f"status_{k}", lang).format(target=_pct(target), near=near_pts) for k in ("red", "amber", "green")]
@@ -189,8 +202,8 @@ def rate_heatmap(matrix: pd.DataFrame, lang: str = "zh", near: float = 0.10) -> 
     fig.add_trace(
         go.Heatmap(
             z=z,
-            x=[escape(s) for s in wide.columns],
-            y=[escape(d) for d in wide.index],
+            x=[escape(x) for x in syss],
+            y=[escape(d) for d in deps],
             text=text,
             texttemplate="%{text}",
             colorscale=scale,
@@ -206,7 +219,7 @@ def rate_heatmap(matrix: pd.DataFrame, lang: str = "zh", near: float = 0.10) -> 
     fig.update_layout(
         yaxis={"autorange": "reversed", "type": "category"},
         xaxis={"type": "category", "side": "top"},
-        height=max(260, 26 * len(wide.index) + 120),
+        height=max(260, 26 * len(deps) + 120),
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
     return fig

@@ -19,14 +19,17 @@ a clean file has no row to point at).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import math
+import os
 import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 
@@ -106,6 +109,10 @@ class BulkPlan:
     header_need: int = 1
     temp_copy: Path | None = None  # a transcoded copy to delete afterwards
     sha: Future[str] | None = None  # the file's SHA-256, computed while the rows load
+    # the original's copy for the kept-files folder, written by the same read as the hash (in the staging folder,
+    # moved into place at commit); None when the commit copies the file itself
+    copy: Path | None = None
+    copied: threading.Event = field(default_factory=threading.Event)  # set: `copy` is complete
     stop: threading.Event = field(default_factory=threading.Event)  # set: the hash is not needed any more
     # reporting rule breaches here (not with --skip-invalid, which the checked path handles): the file's name,
     # the Excel/CSV row of its header and each field's header text, as the checked path reports them
@@ -119,13 +126,20 @@ class BulkPlan:
 _HASHER: ThreadPoolExecutor | None = None
 
 
-def hash_in_background(path: Path, stop: threading.Event | None = None) -> Future[str]:
+def hash_in_background(
+    path: Path,
+    stop: threading.Event | None = None,
+    copy_to: Path | None = None,
+    copied: threading.Event | None = None,
+) -> Future[str]:
     """Start hashing a file on a worker thread (hashlib releases the GIL while DuckDB loads the rows); setting
-    `stop` ends it early (the file went to the checked path or was refused: its hash is not needed)."""
+    `stop` ends it early (the file went to the checked path or was refused: its hash is not needed). With
+    `copy_to`, the same read writes a private copy there (see kept_copy), so the original is read once and its
+    copy costs no time of its own after the rows are in."""
     global _HASHER
     if _HASHER is None:
         _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cockpit-sha256")
-    return _HASHER.submit(_sha256, path, stop or threading.Event())
+    return _HASHER.submit(_sha256, path, stop or threading.Event(), copy_to, copied)
 
 
 def file_hash(bp: BulkPlan) -> str:
@@ -137,14 +151,62 @@ def file_hash(bp: BulkPlan) -> str:
         raise NotClean(f"hash: {exc}") from exc
 
 
-def _sha256(path: Path, stop: threading.Event) -> str:
+def kept_copy(bp: BulkPlan) -> Path | None:
+    """The complete copy written while hashing (after file_hash), or None: the caller then copies the file."""
+    if bp.copy is None or bp.sha is None or not bp.sha.done() or bp.sha.exception() is not None:
+        return None
+    return bp.copy if bp.copied.is_set() else None
+
+
+def _sha256(
+    path: Path, stop: threading.Event, copy_to: Path | None = None, copied: threading.Event | None = None
+) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            if stop.is_set():
-                raise OSError("hash no longer needed")
-            h.update(chunk)
+    out: BinaryIO | None = None
+    if copy_to is not None and copied is not None:
+        try:  # 0600, a new file only (never through a planted link); the folder is the private staging folder
+            out = os.fdopen(os.open(copy_to, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600), "wb")
+        except OSError:
+            out = None
+    tail = b""
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 22), b""):
+                if stop.is_set():
+                    raise OSError("hash no longer needed")
+                h.update(chunk)
+                if out is not None:
+                    try:
+                        out.write(chunk)
+                    except OSError:
+                        _drop_copy(out, copy_to)
+                        out = None
+                    tail = (tail + chunk)[-(1 << 16) - 22 :]
+        if out is not None:
+            try:
+                out.close()
+            except OSError:  # a full disk: the commit copies the file itself and says what went wrong
+                _drop_copy(None, copy_to)
+                return h.hexdigest()
+            # a text file carrying a zip directory at its end is left to the commit's own copy (uploads.keep_copy
+            # takes macro projects out of zip files)
+            if b"PK\x05\x06" not in tail and copied is not None:
+                copied.set()
+            else:
+                _drop_copy(None, copy_to)
+    except BaseException:
+        _drop_copy(out, copy_to)
+        raise
     return h.hexdigest()
+
+
+def _drop_copy(out: BinaryIO | None, path: Path | None) -> None:
+    if out is not None:
+        with contextlib.suppress(OSError):
+            out.close()
+    if path is not None:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def _fail(reason: str) -> str:
@@ -281,17 +343,19 @@ def _insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id
             settings.get_int("max_rows") + 1,
         ],
     )
-    mine = f"FROM {table} WHERE import_id = ?"  # noqa: S608
-    counted = con.execute(f"SELECT count(*) {mine}", [import_id]).fetchone()  # noqa: S608
-    rows = int(counted[0]) if counted else 0
-    if not rows:
-        raise NotClean("row count")
-    limit = settings.get_int("max_rows")
-    _normalise_text(con, table, bp, import_id)
-    breaches, refused = _check_rows(con, ds, table, bp, import_id)
     key = [k for k in ds.key if k in bp.fields]
     key = key if len(key) == len(ds.key) else []
-    prof = _profile(con, table, bp, key, import_id)
+    scan = _scan(con, ds, table, bp, key, import_id)
+    if not scan.rows:
+        raise NotClean("row count")
+    if scan.untidy:
+        # text as the checked path stores it (rare in machine exports: one UPDATE per untidy column), then scan again
+        _normalise_text(con, table, scan.untidy, import_id)
+        scan = _scan(con, ds, table, bp, key, import_id)
+    rows = scan.rows
+    limit = settings.get_int("max_rows")
+    breaches, refused = _check_rows(bp, scan)
+    prof = _profile(con, table, bp, scan, import_id)
     _check_dates(bp, prof)
     _check_labels(con, table, bp, prof, import_id)
     _check_duplicates(con, ds, table, bp, prof, key, import_id)
@@ -306,15 +370,36 @@ def _insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id
     return rows
 
 
-def _normalise_text(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, import_id: int) -> None:
-    """Text as the checked path stores it: runs of spaces, tabs and ideographic spaces made one, trimmed."""
-    for f in bp.text_fields:
+def _untidy_sql(q: str) -> str:
+    """True when validate.text_sql would change the (non-NULL) text: spaces around, runs of spaces, tabs,
+    ideographic spaces or NUL. Prefix and suffix tests allocate nothing (DuckDB's trim() strips spaces only)."""
+    return (
+        f"(starts_with({q}, ' ') OR ends_with({q}, ' ') OR contains({q}, '  ') OR contains({q}, chr(9)) "
+        f"OR contains({q}, chr(12288)) OR contains({q}, chr(0)))"
+    )
+
+
+def _normalise_text(con: duckdb.DuckDBPyConnection, table: str, fields: list[str], import_id: int) -> None:
+    """Text as the checked path stores it: NUL dropped, runs of spaces, tabs and ideographic spaces made one, trimmed."""
+    for f in fields:
         q = store.quote_ident(f)
         con.execute(
-            f"UPDATE {table} SET {q} = {validate.text_sql(q)} WHERE import_id = ? AND ({q} <> trim({q}) OR contains({q}, '  ') "  # noqa: S608
-            f"OR contains({q}, chr(9)) OR contains({q}, chr(12288)))",
+            f"UPDATE {table} SET {q} = {validate.text_sql(q)} WHERE import_id = ? AND {_untidy_sql(q)}",  # noqa: S608
             [import_id],
         )
+
+
+@dataclass
+class Scan:
+    """What one pass over the inserted rows found (see _scan)."""
+
+    rows: int
+    untidy: list[str]  # text fields holding a value validate.text_sql would change
+    odd: int  # rows with an empty required value or a repeated header
+    breaches: int  # rows breaking one of the dataset's rules
+    refused: int  # rows holding a number the native conversion refused (a sentinel)
+    approx_distinct: dict[str, int]  # label or key text field -> rough number of distinct values
+    ranges: dict[str, tuple[object, object]]  # date/key field -> (min, max)
 
 
 def _rules(ds: Dataset, bp: BulkPlan) -> list[tuple[str, str, str]]:
@@ -333,32 +418,57 @@ def _rules(ds: Dataset, bp: BulkPlan) -> list[tuple[str, str, str]]:
     return out
 
 
-def _check_rows(
-    con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int
-) -> tuple[int, int]:
-    """Required values (after trimming) and repeated headers (NotClean), then the rows that break one of the
-    dataset's rules and the rows holding a number the native conversion refused (reported by _rule_problems
-    when nothing else is unusual)."""
+def _scan(
+    con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, key: list[str], import_id: int
+) -> Scan:
+    """One pass over the inserted rows for everything counted: rows, untidy text, empty required values and
+    repeated headers, rule breaches, refused numbers, the rough number of distinct texts and the date and key
+    ranges (each a separate scan before: on a 10M-row file every pass costs about a tenth of the read)."""
     present = set(bp.fields)
     checks = [f"{store.quote_ident(f.name)} IS NULL" for f in ds.fields if f.name in present and f.required]
+    params: list[object] = []
     if bp.header_texts:
         # a header repeated below the header (paged exports)
         hits = " + ".join(f"CAST(coalesce({store.quote_ident(f)} = ?, false) AS INTEGER)" for f in bp.header_texts)
         checks.append(f"({hits}) >= ?")
+        params += [*bp.header_texts.values(), bp.header_need]
     rules = [f"coalesce({cond}, false)" for cond, _, _ in _rules(ds, bp)]
     flags = [_flag_sql(kind, store.quote_ident(f)) for f, (kind, _) in bp.numbers.items()]
-    odd = " OR ".join(checks) or "false"
-    found = con.execute(
-        f"SELECT count(*) FILTER ({odd}), count(*) FILTER ({' OR '.join(rules) or 'false'}), "  # noqa: S608
-        f"count(*) FILTER ({' OR '.join(flags) or 'false'}) FROM {table} WHERE import_id = ?",
-        [*bp.header_texts.values(), *([bp.header_need] if bp.header_texts else []), import_id],
-    ).fetchone()
-    if found and found[0]:
+    ranged = [*bp.date_fields, *(k for k in key if k not in bp.text_fields and k not in bp.date_fields)]
+    # distinct texts are looked at only for labels (the first columns) and duplicate keys: a free-text column
+    # (a description, a contract number) is never listed, so it is not counted either
+    listed = [f for f in bp.text_fields if f in bp.label_fields or f in key]
+    aggs = [
+        "count(*)",
+        *(f"count(*) FILTER ({_untidy_sql(store.quote_ident(f))})" for f in bp.text_fields),
+        f"count(*) FILTER ({' OR '.join(checks) or 'false'})",
+        f"count(*) FILTER ({' OR '.join(rules) or 'false'})",
+        f"count(*) FILTER ({' OR '.join(flags) or 'false'})",
+        *(f"approx_count_distinct({store.quote_ident(f)})" for f in listed),
+        *(f"min({store.quote_ident(k)}), max({store.quote_ident(k)})" for k in ranged),
+    ]
+    row = con.execute(f"SELECT {', '.join(aggs)} FROM {table} WHERE import_id = ?", [*params, import_id]).fetchone()  # noqa: S608
+    assert row is not None
+    n = len(bp.text_fields)
+    it = iter(row)
+    rows = int(next(it))
+    untidy = [f for f in bp.text_fields if int(next(it))]
+    odd, breaches, refused = int(next(it)), int(next(it)), int(next(it))
+    approx = {f: int(next(it) or 0) for f in listed}
+    ranges = {k: (next(it), next(it)) for k in ranged}
+    assert len(row) == 4 + n + len(listed) + 2 * len(ranged)
+    return Scan(rows, untidy, odd, breaches, refused, approx, ranges)
+
+
+def _check_rows(bp: BulkPlan, scan: Scan) -> tuple[int, int]:
+    """Required values (after trimming) and repeated headers (NotClean), then the rows that break one of the
+    dataset's rules and the rows holding a number the native conversion refused (reported by _rule_problems
+    when nothing else is unusual)."""
+    if scan.odd:
         raise NotClean("required values or repeated headers")
-    breaches, refused = (int(found[1]), int(found[2])) if found else (0, 0)
-    if (breaches or refused) and not bp.report_rows:
+    if (scan.breaches or scan.refused) and not bp.report_rows:
         raise NotClean("row rules or refused values")
-    return breaches, refused
+    return scan.breaches, scan.refused
 
 
 def _rule_problems(
@@ -391,19 +501,10 @@ def _rule_problems(
     return problems
 
 
-def _profile(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, key: list[str], import_id: int) -> Profile:
-    """One scan for the rough number of distinct texts and the key ranges, one for the distinct texts."""
-    prof = Profile()
-    aggs = [f"approx_count_distinct({store.quote_ident(f)})" for f in bp.text_fields]
-    ranged = [*bp.date_fields, *(k for k in key if k not in bp.text_fields and k not in bp.date_fields)]
-    aggs += [f"min({store.quote_ident(k)}), max({store.quote_ident(k)})" for k in ranged]
-    if not aggs:
-        return prof
-    row = con.execute(f"SELECT {', '.join(aggs)} FROM {table} WHERE import_id = ?", [import_id]).fetchone()  # noqa: S608
-    assert row is not None
-    small = [f for f, n in zip(bp.text_fields, row, strict=False) if int(n or 0) <= LIST_MAX]
-    for i, k in enumerate(ranged):
-        prof.ranges[k] = (row[len(bp.text_fields) + 2 * i], row[len(bp.text_fields) + 2 * i + 1])
+def _profile(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, scan: Scan, import_id: int) -> Profile:
+    """The scan's key ranges, and the distinct texts of the columns with few (one more scan)."""
+    prof = Profile(ranges=dict(scan.ranges))
+    small = [f for f, n in scan.approx_distinct.items() if n <= LIST_MAX]
     if small:
         lists = con.execute(
             f"SELECT {', '.join(f'list(DISTINCT {store.quote_ident(f)}) FILTER ({store.quote_ident(f)} IS NOT NULL)' for f in small)} FROM {table} "  # noqa: S608

@@ -7,6 +7,7 @@ objects. `import_file` tries the bulk path (loaders.bulk) first for a big clean 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -122,6 +123,12 @@ class Prepared:
         if self.bulk is not None and self.bulk.temp_copy is not None:
             self.bulk.temp_copy.unlink(missing_ok=True)
             self.bulk.temp_copy = None
+        if self.bulk is not None and self.bulk.copy is not None:
+            if self.bulk.sha is not None:
+                with contextlib.suppress(Exception):
+                    self.bulk.sha.result()  # the worker has let go of the copy (stopped early, or done)
+            self.bulk.copy.unlink(missing_ok=True)  # not moved into the kept files: not needed
+            self.bulk.copy = None
 
     @property
     def ok(self) -> bool:
@@ -353,9 +360,8 @@ def _wide_measures(
         if not any(fields.get(i) == "period" for i in keep) or any(f in ("kpi", "value") for f in fields.values()):
             continue
         named = readers.Grid(g.file_name, g.sheet, [*g.rows[:r], names, *g.rows[r + 1 :]], g.first_row)
-        named.table, named.col_offset, named.percent_cells = g.table, g.col_offset, g.percent_cells
-        if g.table is not None:  # the header row of the Arrow table becomes the flattened names
-            named.table = None
+        named.col_offset, named.percent_cells = g.col_offset, g.percent_cells
+        if g.arrow is not None:  # the header row of the Arrow table becomes the flattened names
             rows = wide._all_rows(g)
             if rows is None:
                 return None
@@ -383,7 +389,7 @@ def _wide_departments(
         return None
     keep = sorted(choice.mapped.values())
     named = g
-    if g.table is not None:
+    if g.arrow is not None:
         rows = wide._all_rows(g)
         if rows is None:
             return None
@@ -570,12 +576,16 @@ def project_from_name(file_name: str) -> str:
 
 
 def _stage_grid(
-    mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice, limit: int | None = None
+    mem: duckdb.DuckDBPyConnection,
+    grid: readers.Grid,
+    choice: HeaderChoice,
+    limit: int | None = None,
+    *,
+    from_sheet: bool = False,
 ) -> None:
     """Create `raw(_row, c0..cN)` with every record after the header, as text (a big CSV: at most `limit`
-    records, so a file over the row limit costs what the limit costs, not what the file does)."""
-    import pyarrow as pa
-
+    records, so a file over the row limit costs what the limit costs, not what the file does). With
+    `from_sheet`, `mem` holds the Arrow-read sheet already (table `sheet`, see readers.Grid.take_duck)."""
     width = len(choice.columns)
     cols = [f"c{i}" for i in range(width)]
     hdr = choice.header_row
@@ -607,26 +617,35 @@ def _stage_grid(
         mem.execute("SET VARIABLE row_offset = ?", [int(hdr + grid.first_row) + 1])
         mem.execute("CREATE VIEW raw AS SELECT rowid + getvariable('row_offset') AS _row, * FROM raw0")
         return
-    if grid.table is not None:
-        # an Arrow-read sheet: rows after the header, placed at their Excel columns, numbered as in Excel
-        body = grid.table.slice(hdr + 1)
-        first_row = grid.first_row + hdr + 1
-        # the sheet's own Arrow columns, cast to text by DuckDB (no pyarrow.compute, and a dict of Python values
-        # would make pyarrow import pandas); the rows are numbered in the order DuckDB scans them, the sheet's order
-        mem.register("raw_arrow", pa.Table.from_arrays(body.columns, names=[f"a{j}" for j in range(body.num_columns)]))
-        placed = [
-            f"CAST(a{j} AS VARCHAR) AS {c}"
-            if 0 <= (j := i - grid.col_offset) < body.num_columns
-            else f"NULL::VARCHAR AS {c}"
-            for i, c in enumerate(cols)
-        ]
-        mem.execute(
-            f"CREATE TABLE raw AS SELECT CAST(row_number() OVER () AS BIGINT) + ? AS _row, {', '.join(placed)} "  # noqa: S608
-            "FROM raw_arrow",
-            [first_row - 1],
-        )
-        mem.unregister("raw_arrow")
+    if grid.arrow is not None:
+        # an Arrow-read sheet: rows after the header, placed at their Excel columns, numbered as in Excel. DuckDB
+        # reads the sheet's own Arrow columns (the reader's data through the PyCapsule interface: no pyarrow) and
+        # casts them to text; the rows are numbered in the order DuckDB scans them, the sheet's order
+        if from_sheet:
+            source = "sheet"
+        else:
+            mem.register("raw_arrow", grid.staged_arrow(hdr + 1))
+            source = "(SELECT CAST(row_number() OVER () AS BIGINT) AS _n, * FROM raw_arrow)"
+        try:
+            names = [d[0] for d in mem.execute(f"SELECT * EXCLUDE (_n) FROM {source} LIMIT 0").description]  # noqa: S608
+            placed = [
+                f"CAST({store.quote_ident(names[j])} AS VARCHAR) AS {c}"
+                if 0 <= (j := i - grid.col_offset) < len(names)
+                else f"NULL::VARCHAR AS {c}"
+                for i, c in enumerate(cols)
+            ]
+            mem.execute(
+                f"CREATE TABLE raw AS SELECT _n + ? AS _row, {', '.join(placed)} FROM {source} WHERE _n > ?",  # noqa: S608
+                [grid.first_row - 1, hdr + 1],
+            )
+        finally:
+            if from_sheet:
+                mem.execute("DROP TABLE sheet")
+            else:
+                mem.unregister("raw_arrow")
         return
+    import pyarrow as pa
+
     data = grid.rows[hdr + 1 :]
     first_row = grid.first_row + hdr + 1
     numbers = grid.row_numbers if grid.row_numbers is not None else range(first_row, first_row + len(data))
@@ -836,7 +855,9 @@ def _prepare_grid(
     # 2 GB; anything else is staged in memory
     big_csv = grid.truncated
     stage_file = staging.new_file(".duckdb") if big_csv else None
-    mem = duckdb.connect(str(stage_file) if stage_file else ":memory:")
+    # an Arrow-read sheet's rows are in DuckDB already (read once for its head): staging starts from them
+    adopted = None if big_csv else grid.take_duck(choice.header_row + 1)
+    mem = adopted or duckdb.connect(str(stage_file) if stage_file else ":memory:")
     if big_csv:
         mem.execute("SET memory_limit = '768MB'")
     mem.execute("SET enable_progress_bar = false")
@@ -845,7 +866,7 @@ def _prepare_grid(
         if big_csv:
             _stage_within_limit(mem, grid, choice, name)
         else:
-            _stage_grid(mem, grid, choice)
+            _stage_grid(mem, grid, choice, from_sheet=adopted is not None)
         mapped: dict[str, int] = choice.mapped
         width = len(choice.columns)
         # ------------------------------------------------------------ rows that are not data
@@ -1036,9 +1057,7 @@ def _percent_formatted(
 ) -> None:
     """A cell formatted as a percentage holds the fraction (1 shows 100 %): its text becomes what the user sees
     ("100%"), so the percent rules read it as written on screen."""
-    import pyarrow as pa
-
-    if not grid.percent_cells or grid.table is None and grid.csv_path is not None:
+    if not grid.percent_cells or grid.arrow is None and grid.csv_path is not None:
         return
     ds = choice.dataset
     for fld, idx in choice.mapped.items():
@@ -1062,9 +1081,11 @@ def _percent_formatted(
             shown = format((value * 100).normalize(), "f")
             fixed.append((int(row), f"{shown}%"))
         if fixed:
-            mem.register("pct_fix", pa.table({"r": [r for r, _ in fixed], "v": [v for _, v in fixed]}))
-            mem.execute(f"UPDATE raw SET {col} = pct_fix.v FROM pct_fix WHERE raw._row = pct_fix.r")  # noqa: S608
-            mem.unregister("pct_fix")
+            mem.execute(
+                f"UPDATE raw SET {col} = pct_fix.v FROM (SELECT unnest(?::BIGINT[]) AS r, unnest(?::VARCHAR[]) AS v) "  # noqa: S608
+                "pct_fix WHERE raw._row = pct_fix.r",
+                [[r for r, _ in fixed], [v for _, v in fixed]],
+            )
 
 
 def _unit_conflict(name: str, sheet: str | None, a: units.Unit, b: units.Unit, header: str | None) -> Problem:
@@ -1417,7 +1438,10 @@ def _bulk_prepared(
             temp.unlink(missing_ok=True)
         return None
     bp.temp_copy = temp
-    bp.sha = bulk.hash_in_background(p, bp.stop)
+    if store.originals_dir(con) is not None and db_file_of(con):
+        # the original's copy for the kept files is written by the hash's read, while the rows load
+        bp.copy = staging.new_file(".part", db_file_of(con))
+    bp.sha = bulk.hash_in_background(p, bp.stop, bp.copy, bp.copied)
     header_row = grid.first_row + choice.header_row
     bp.file_name, bp.header_row = name, header_row
     bp.headers = {fld: choice.columns[idx].header for fld, idx in choice.mapped.items()}

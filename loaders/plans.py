@@ -117,9 +117,10 @@ def claim_outline_column(choice: Any, grid: Any, path: Any = None) -> None:
     col = mapped["name"]
     first = choice.header_row + 1
     # every data row's name: an Arrow-read sheet keeps only its head in `rows`, the rest is in its table
-    if grid.table is not None and 0 <= col - grid.col_offset < grid.table.num_columns:
-        cells = grid.table.column(col - grid.col_offset).to_pylist()
-        total = grid.table.num_rows
+    table = grid.table if grid.arrow is not None and 0 <= col - grid.col_offset < grid.arrow_width else None
+    if table is not None:
+        cells = table.column(col - grid.col_offset).to_pylist()
+        total = table.num_rows
     else:
         cells = [r[col] if col < len(r) else "" for r in rows]
         total = len(rows)
@@ -137,11 +138,12 @@ def claim_outline_column(choice: Any, grid: Any, path: Any = None) -> None:
     unit = steps[0]
     levels = [None if i < first or n < 0 else str(n // unit + 1) for i, n in enumerate(indent)]
     new = max(len(r) for r in rows)
-    if grid.table is not None:  # an Arrow-read sheet is staged from its table: the derived column goes there
+    if grid.arrow is not None:  # an Arrow-read sheet is staged from its table: the derived column goes there
         import pyarrow as pa
 
-        new = max(new, grid.col_offset + grid.table.num_columns)
         table = grid.table
+        assert table is not None
+        new = max(new, grid.col_offset + table.num_columns)
         while table.num_columns < new - grid.col_offset:
             table = table.append_column(f"_pad{table.num_columns}", pa.nulls(table.num_rows, pa.string()))
         grid.table = table.append_column("_indent_level", pa.array(levels, pa.string()))

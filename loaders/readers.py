@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import python_calamine as pc
 
@@ -22,6 +22,7 @@ from loaders import settings, staging
 from loaders.errors import FileRefused, Problem
 
 if TYPE_CHECKING:
+    import duckdb
     import pyarrow as pa
 
     from loaders.sniff import XlsxInfo
@@ -57,14 +58,68 @@ class Grid:
     line_of_record: list[int] = field(default_factory=list)  # CSV: physical line after each head record
     truncated: bool = False  # CSV: `rows` holds only the first records; the rest is read by DuckDB
     # .xlsx read by fastexcel: every row as Arrow text (null when empty), its first column at `col_offset`;
-    # `rows` then holds only the first HEAD_ROWS rows
-    table: pa.Table | None = None
+    # `rows` then holds only the first HEAD_ROWS rows. `arrow` is the reader's own sheet, which DuckDB scans
+    # through the Arrow PyCapsule interface (so pyarrow and numpy are never imported for it), or a pyarrow Table
+    # once something needed one (see `table`)
+    arrow: Any = None
     col_offset: int = 0
+    arrow_rows: int = 0
+    arrow_width: int = 0
+    # merged ranges not yet filled in `arrow` (fill_merged fills `rows` at once; the Arrow rows only when a
+    # pyarrow Table is asked for, or when a range reaches the rows that are staged)
+    merged_pending: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    # the sheet's rows already in DuckDB (table `sheet`: _n, then the Arrow columns), read from `arrow` once for
+    # the head rows; the importer stages from it (see take_duck) while `arrow` is the reader's unchanged sheet
+    duck: duckdb.DuckDBPyConnection | None = None
     # .xlsx: cells formatted as a percentage, as (excel_row, column_index): such a cell holding 1 is 100 %
     percent_cells: set[tuple[int, int]] = field(default_factory=set)
     warnings: list[Problem] = field(default_factory=list)  # reading findings to report (a damaged character)
     # a grid built from another (an unpivoted wide sheet): the Excel row of each row after the header
     row_numbers: list[int] | None = None
+
+    @property
+    def table(self) -> pa.Table | None:
+        """The Arrow rows as a pyarrow Table (converted, and the pending merged ranges filled, on first use)."""
+        if self.arrow is None:
+            return None
+        import pyarrow as pa
+
+        if not isinstance(self.arrow, pa.Table):
+            batch = self.arrow.to_arrow() if hasattr(self.arrow, "to_arrow") else pa.record_batch(self.arrow)
+            self.arrow = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+        if self.merged_pending:
+            _fill_merged_table(self)
+            if self.duck is not None:  # its rows are not filled: staged from the Table instead
+                self.duck.close()
+                self.duck = None
+        return self.arrow
+
+    @table.setter
+    def table(self, value: pa.Table | None) -> None:
+        self.arrow = value
+        self.merged_pending = []
+        if self.duck is not None:  # changed rows: staged from the Table
+            self.duck.close()
+            self.duck = None
+        self.arrow_rows = value.num_rows if value is not None else 0
+        self.arrow_width = value.num_columns if value is not None else 0
+
+    def staged_arrow(self, first: int) -> Any:
+        """The Arrow rows for staging rows `first`.. on: the reader's sheet as it is when no pending merged range
+        reaches those rows (a title merged above the header changes nothing staged), else the filled Table."""
+        if any(r1 >= first for (_, _), (r1, _) in self.merged_pending):
+            return self.table
+        return self.arrow
+
+    def take_duck(self, first: int) -> duckdb.DuckDBPyConnection | None:
+        """The connection holding the sheet's rows (table `sheet`), handed over once, when they are what staging
+        rows `first`.. on needs (no merged range to fill there, no column added): the staging database then
+        starts from it and the sheet is not read into DuckDB twice."""
+        duck, self.duck = self.duck, None
+        if duck is not None and (first <= 0 or any(r1 >= first for (_, _), (r1, _) in self.merged_pending)):
+            duck.close()
+            return None
+        return duck
 
 
 def cell_text(value: object) -> str:
@@ -163,9 +218,12 @@ def _with_formats(grids: list[Grid], info: XlsxInfo) -> list[Grid]:
 
 
 def _read_fast(path: Path, display_name: str, info: XlsxInfo) -> list[Grid] | None:
-    """fastexcel -> Arrow -> text rows at Excel coordinates; None when a sheet cannot be placed safely."""
+    """fastexcel -> Arrow -> text rows at Excel coordinates; None when a sheet cannot be placed safely.
+
+    The sheet stays the reader's Arrow data (scanned by DuckDB through the PyCapsule interface); only the head
+    becomes Python rows, read through DuckDB too, so no pyarrow (and no numpy) is imported for it."""
+    import duckdb
     import fastexcel
-    import pyarrow as pa
 
     try:
         reader = fastexcel.read_excel(str(path))
@@ -173,37 +231,63 @@ def _read_fast(path: Path, display_name: str, info: XlsxInfo) -> list[Grid] | No
         return None
     meta = {s.name: s for s in info.sheets}
     grids: list[Grid] = []
-    for name in reader.sheet_names:
-        sheet_info = meta.get(name)
-        if sheet_info is None:
-            return None
-        try:
-            sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0, whitespace_as_null=True)
-            batch = sheet.to_arrow()
-            table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
-        except Exception:  # noqa: BLE001 - chart sheets, odd cells: the calamine path handles or explains them
-            return None
-        width = table.num_columns
-        first_col = sheet_info.first_col or 0
-        if sheet_info.cols is not None and width and first_col + width != sheet_info.cols:
-            return None  # the declared used range does not tell where the columns start
-        # only the head becomes Python rows (header search, as-of label); the data stays in Arrow for staging
-        head = table.slice(0, HEAD_ROWS)
-        columns = [head.column(i).to_pylist() for i in range(width)]
-        pad = [""] * first_col
-        rows = [pad + [v if v is not None else "" for v in cells] for cells in zip(*columns, strict=True)]
-        grids.append(
-            Grid(
-                file_name=display_name,
-                sheet=name,
-                rows=rows,
-                first_row=1,
-                hidden=sheet_info.hidden,
-                merged=list(sheet_info.merged),
-                table=table,
-                col_offset=first_col,
+    done = False
+    try:
+        for name in reader.sheet_names:
+            sheet_info = meta.get(name)
+            if sheet_info is None:
+                return None
+            duck: duckdb.DuckDBPyConnection | None = None
+            try:
+                sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0, whitespace_as_null=True)
+                width, height = int(sheet.width), int(sheet.height)
+                head: list[tuple[str | None, ...]] = []
+                if width:
+                    # the reader hands its Arrow data over once: into DuckDB (numbered in the sheet's order), where
+                    # the head is read from and the staging starts
+                    duck = duckdb.connect()
+                    duck.execute("SET enable_progress_bar = false")
+                    duck.register("sheet_arrow", sheet)
+                    duck.execute(
+                        "CREATE TABLE sheet AS SELECT CAST(row_number() OVER () AS BIGINT) AS _n, * FROM sheet_arrow"
+                    )
+                    duck.unregister("sheet_arrow")
+                    head = [
+                        r[1:]
+                        for r in duck.execute("SELECT * FROM sheet WHERE _n <= ? ORDER BY _n", [HEAD_ROWS]).fetchall()
+                    ]
+            except Exception:  # noqa: BLE001 - chart sheets, odd cells: the calamine path handles or explains them
+                if duck is not None:
+                    duck.close()
+                return None
+            first_col = sheet_info.first_col or 0
+            if sheet_info.cols is not None and width and first_col + width != sheet_info.cols:
+                if duck is not None:
+                    duck.close()
+                return None  # the declared used range does not tell where the columns start
+            # only the head becomes Python rows (header search, as-of label); the data stays in Arrow for staging
+            pad = [""] * first_col
+            rows = [pad + [v if v is not None else "" for v in cells] for cells in head]
+            grids.append(
+                Grid(
+                    file_name=display_name,
+                    sheet=name,
+                    rows=rows,
+                    first_row=1,
+                    hidden=sheet_info.hidden,
+                    merged=list(sheet_info.merged),
+                    arrow=sheet if width else None,
+                    col_offset=first_col,
+                    arrow_rows=height if width else 0,
+                    arrow_width=width,
+                    duck=duck,
+                )
             )
-        )
+        done = True
+    finally:
+        if not done:  # the calamine path reads the workbook instead
+            for g in grids:
+                g.take_duck(0)
     return grids
 
 
@@ -334,8 +418,9 @@ def _transcode(path: Path, encoding: str) -> Path:
 
 def fill_merged(grid: Grid) -> None:
     """Copy each merged range's value into all of its cells (headers spanning columns, modules spanning rows)."""
-    if grid.table is not None:
-        _fill_merged_table(grid)
+    if grid.arrow is not None:
+        # filled in the Arrow rows when a Table is asked for, or when a range reaches the staged rows
+        grid.merged_pending = list(grid.merged)
     rows = grid.rows
     for (r0, c0), (r1, c1) in grid.merged:
         if r0 >= len(rows) or (r1 - r0 + 1) * (c1 - c0 + 1) > 100_000:
@@ -354,10 +439,11 @@ def _fill_merged_table(grid: Grid) -> None:
     """Merged ranges are filled in the Arrow columns they touch too (each column converted once)."""
     import pyarrow as pa
 
-    table = grid.table
-    assert table is not None
+    table = grid.arrow
+    pending, grid.merged_pending = grid.merged_pending, []
+    assert isinstance(table, pa.Table)
     fills: dict[int, list[tuple[int, int, str]]] = {}
-    for (r0, c0), (r1, c1) in grid.merged:
+    for (r0, c0), (r1, c1) in pending:
         if r0 >= table.num_rows or (r1 - r0 + 1) * (c1 - c0 + 1) > 1_000_000:
             continue
         j0 = c0 - grid.col_offset
@@ -377,7 +463,7 @@ def _fill_merged_table(grid: Grid) -> None:
                 if values[r] is None:
                     values[r] = value
         table = table.set_column(j, table.field(j), pa.array(values, pa.string()))
-    grid.table = table
+    grid.arrow = table
 
 
 def iter_nonempty(row: list[str]) -> Iterator[tuple[int, str]]:

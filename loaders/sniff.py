@@ -645,6 +645,8 @@ _FAST_ROW_RE = re.compile(rb'<row r="(\d+)"')
 # cell refs that could pass the limits: 7+ digit rows, 3-letter columns, or 2-letter columns from S (col 495) on
 _BIG_ROW_RE = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d{7,})[\"']")
 _WIDE_COL_RE = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]{3}|[S-Zs-z][A-Za-z])\$?(\d+)[\"']")
+# one pass for "r =" or "r= " (two substring scans cost twice as much: '=' and ' ' are frequent in sheet XML)
+_SPACED_EQ_RE = re.compile(rb"r =|r= ")
 _FAST_FAR_RE = re.compile(rb' r="\$?(?:[A-Za-z]{3}|[S-Zs-z][A-Za-z]|[A-Za-z]{1,3}\$?\d{7})')
 
 
@@ -654,7 +656,7 @@ def _cell_extent(region: bytes) -> tuple[int, int]:
     Row tags give the row extent; cells only matter when their ref is far (7+ digit row, or a column beyond
     about 500), so the common case is two literal-prefixed regex scans."""
     # quotes other than " and spaces around = are rare; a single-byte scan rules out the first
-    usual = (b"'" not in region or b"r='" not in region) and b"r =" not in region and b"r= " not in region
+    usual = (b"'" not in region or b"r='" not in region) and not _SPACED_EQ_RE.search(region)
     rows: list[bytes] = []
     if usual:
         # rows come in order, so the last row tag gives the extent; a far row out of order is caught below

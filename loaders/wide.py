@@ -121,11 +121,13 @@ def _header_like(row: list[str], found: list[tuple[int, dt.date]]) -> bool:
 
 
 def _all_rows(grid: readers.Grid) -> list[list[str]] | None:
-    if grid.table is None:
+    if grid.arrow is None:
         return grid.rows if grid.csv_path is None or not grid.truncated else None
-    if grid.table.num_rows > MAX_WIDE_ROWS:
+    if grid.arrow_rows > MAX_WIDE_ROWS:
         return None
-    cols = [grid.table.column(i).to_pylist() for i in range(grid.table.num_columns)]
+    table = grid.table
+    assert table is not None
+    cols = [table.column(i).to_pylist() for i in range(table.num_columns)]
     pad = [""] * grid.col_offset
     return [pad + [v if v is not None else "" for v in cells] for cells in zip(*cols, strict=True)]
 

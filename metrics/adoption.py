@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from loaders import settings, store
@@ -132,25 +133,26 @@ def rollups_current(con: duckdb.DuckDBPyConnection) -> bool:
 USE_ROLLUPS = True  # tests switch it off to compare with the plain aggregation of the rows
 
 
-def _source(
-    con: duckdb.DuckDBPyConnection, scope: Scope, period: Period, system: str | None = None,
-    since: dt.date | None = None,
-) -> tuple[str, list[object]]:  # fmt: skip
-    """A subquery with one row per period (the week's or month's first day), department and system in scope:
-    active, eligible (the sums over rows with eligible users), no_eligible_rows, rows, last_day (newest row) —
-    the usage rows' aggregate by period, rows from `since` on. Whole weeks or months inside the date window come
-    from the rollups (when current), the partial ones at the window's edges from the rows; the sums are integers,
-    so both ways give the same figures."""
-    base, base_params = _usage_filter(scope, system)
+@dataclass(frozen=True)
+class _Plan:
+    """How a date window reads the usage: `rollups` False = the rows alone, within `lo`..`hi`; else whole buckets
+    from the rollups (`whole` conditions on their period, with `whole_params`) and the cut `edges` from the rows."""
+
+    rollups: bool
+    lo: dt.date | None
+    hi: dt.date | None
+    whole: str = "TRUE"
+    whole_params: tuple[object, ...] = ()
+    edges: tuple[tuple[dt.date, dt.date], ...] = ()
+
+
+def _plan(con: duckdb.DuckDBPyConnection, scope: Scope, period: Period, since: dt.date | None = None) -> _Plan:
     lows = [d for d in (scope.start, since) if d is not None]
     highs = [d for d in (scope.end, scope.as_of) if d is not None]
     lo, hi = (max(lows) if lows else None), (min(highs) if highs else None)
     grouped = getattr(scope, "hospitals", None) is not None  # a hospital group's store keeps no rollups
     if grouped or not (USE_ROLLUPS and rollups_current(con)):
-        days = " AND ".join([*(["period >= ?"] if lo else []), *(["period <= ?"] if hi else [])]) or "TRUE"
-        sql = f"""SELECT date_trunc(?, period)::DATE AS period, department, system, {_RATE_SUMS}, max(period) AS last_day
-                  FROM usage WHERE {base} AND {days} GROUP BY ALL"""  # noqa: S608
-        return sql, [period, *base_params, *([lo] if lo else []), *([hi] if hi else [])]
+        return _Plan(False, lo, hi)
     first = lo if lo is None or lo == _bucket_start(lo, period) else _bucket_end(lo, period) + dt.timedelta(days=1)
     last = hi if hi is None or hi == _bucket_end(hi, period) else _bucket_start(hi, period) - dt.timedelta(days=1)
     edges: list[tuple[dt.date, dt.date]] = []
@@ -171,19 +173,42 @@ def _source(
             whole_params.append(_bucket_start(last, period))
             if hi is not None and hi > last:
                 edges.append((last + dt.timedelta(days=1), hi))
-    parts = [
-        f"""SELECT period, department, system, active, eligible, no_eligible_rows, rows, last_day FROM usage_rollup
-            WHERE grain = ? AND {base} AND {" AND ".join(whole) or "TRUE"}"""  # noqa: S608
-    ]
-    params: list[object] = [period, *base_params, *whole_params]
-    if edges:  # buckets cut by the window, disjoint from the whole ones: each key stays one row
-        days = " OR ".join("period BETWEEN ? AND ?" for _ in edges)
-        parts.append(
-            f"""SELECT date_trunc(?, period)::DATE AS period, department, system, {_RATE_SUMS}, max(period)
-                FROM usage WHERE {base} AND ({days}) GROUP BY ALL"""  # noqa: S608
-        )
-        params += [period, *base_params, *(d for edge in edges for d in edge)]
-    return " UNION ALL ".join(parts), params
+    return _Plan(True, lo, hi, " AND ".join(whole) or "TRUE", tuple(whole_params), tuple(edges))
+
+
+def _row_source(plan: _Plan, period: Period, base: str, base_params: list[object]) -> tuple[str, list[object]]:
+    """The rows' aggregate by bucket: the window lo..hi (rows alone) or its cut edges (with rollups)."""
+    if not plan.rollups:
+        days = " AND ".join([*(["period >= ?"] if plan.lo else []), *(["period <= ?"] if plan.hi else [])]) or "TRUE"
+        bounds: list[object] = [*([plan.lo] if plan.lo else []), *([plan.hi] if plan.hi else [])]
+    else:
+        days = "(" + (" OR ".join("period BETWEEN ? AND ?" for _ in plan.edges) or "FALSE") + ")"
+        bounds = [d for edge in plan.edges for d in edge]
+    sql = f"""SELECT date_trunc(?, period)::DATE AS period, department, system, {_RATE_SUMS}, max(period) AS last_day
+              FROM usage WHERE {base} AND {days} GROUP BY ALL"""  # noqa: S608
+    return sql, [period, *base_params, *bounds]
+
+
+def _source(
+    con: duckdb.DuckDBPyConnection, scope: Scope, period: Period, system: str | None = None,
+    since: dt.date | None = None,
+) -> tuple[str, list[object]]:  # fmt: skip
+    """A subquery with one row per period (the week's or month's first day), department and system in scope:
+    active, eligible (the sums over rows with eligible users), no_eligible_rows, rows, last_day (newest row) —
+    the usage rows' aggregate by period, rows from `since` on. Whole weeks or months inside the date window come
+    from the rollups (when current), the partial ones at the window's edges from the rows; the sums are integers,
+    so both ways give the same figures."""
+    base, base_params = _usage_filter(scope, system)
+    plan = _plan(con, scope, period, since)
+    if not plan.rollups:
+        return _row_source(plan, period, base, base_params)
+    sql = f"""SELECT period, department, system, active, eligible, no_eligible_rows, rows, last_day FROM usage_rollup
+              WHERE grain = ? AND {base} AND {plan.whole}"""  # noqa: S608
+    params: list[object] = [period, *base_params, *plan.whole_params]
+    if plan.edges:  # buckets cut by the window, disjoint from the whole ones: each key stays one row
+        edge_sql, edge_params = _row_source(plan, period, base, base_params)
+        sql, params = f"{sql} UNION ALL {edge_sql}", [*params, *edge_params]
+    return sql, params
 
 
 def _finish_rates(df: pd.DataFrame) -> pd.DataFrame:
@@ -242,26 +267,40 @@ def _recent_rates(
     Columns: period, department, system, latest, previous, active, eligible, no_eligible_rows, rows, rate, over_100.
     """
     _check_period(period)
-    since = _window_start(con, scope, system)
-    src, params = _source(con, scope, period, system, since)
-    if since is None:
-        src, params = f"SELECT * FROM ({src}) WHERE FALSE", params  # noqa: S608
     group = "system" if per_system else "''"  # our own fragment: partition the "latest" per system or globally
+    since = _window_start(con, scope, system)
+    cuts: list[tuple[object, ...]] = []
+    if since is not None:
+        # first the latest two buckets of each partition with data on or after `since`, from whole buckets (a
+        # bucket has rows on or after a day exactly when its newest row is): no row is read for since's bucket
+        src, params = _source(con, scope, period, system, _bucket_start(since, period))
+        cuts = con.execute(
+            f"""WITH b AS (SELECT g, p, dense_rank() OVER (PARTITION BY g ORDER BY p DESC) AS k
+                           FROM (SELECT DISTINCT {group} AS g, period AS p FROM ({src}) WHERE last_day >= ?))
+                SELECT g, max(p) FILTER (WHERE k = 1), coalesce(max(p) FILTER (WHERE k = 2), max(p))
+                FROM b WHERE k <= 2 GROUP BY g""",  # noqa: S608
+            [*params, since],
+        ).fetchall()
+    # then the sums of those buckets only: a window that starts at the earliest of them reads no older bucket
+    lo = since
+    if cuts:
+        earliest = min(pd.Timestamp(str(c[2])).date() for c in cuts)
+        lo = max(since, earliest) if since is not None else earliest
+    src, params = _source(con, scope, period, system, lo)
+    if not cuts:
+        src = f"SELECT * FROM ({src}) WHERE FALSE"  # noqa: S608
     sql = f"""
         WITH f AS (
             SELECT department, system, active, eligible, no_eligible_rows, rows, {group} AS g, period AS p
             FROM ({src})
         ),
-        b AS (SELECT g, p, dense_rank() OVER (PARTITION BY g ORDER BY p DESC) AS k FROM (SELECT DISTINCT g, p FROM f)),
-        cut AS (
-            SELECT g, max(p) FILTER (WHERE k = 1) AS p1, coalesce(max(p) FILTER (WHERE k = 2), max(p)) AS p0
-            FROM b WHERE k <= 2 GROUP BY g
-        )
-        SELECT f.p AS period, f.department, f.system,
-               any_value(cut.p1) AS latest, any_value(cut.p0) AS previous, sum(active) AS active, sum(eligible) AS eligible, sum(no_eligible_rows)::BIGINT AS no_eligible_rows, sum(rows)::BIGINT AS rows
-        FROM f JOIN cut ON f.g = cut.g AND f.p >= cut.p0
-        GROUP BY ALL
-    """  # noqa: S608
+        cut AS (SELECT unnest(?::VARCHAR[]) AS g, unnest(?::DATE[]) AS p1, unnest(?::DATE[]) AS p0)
+        SELECT f.p AS period, f.department, f.system, cut.p1 AS latest, cut.p0 AS previous, active, eligible,
+               no_eligible_rows::BIGINT AS no_eligible_rows, rows::BIGINT AS rows
+        FROM f JOIN cut ON f.g = cut.g AND (f.p = cut.p1 OR f.p = cut.p0)
+        ORDER BY period, department, system
+    """  # noqa: S608 (one row per bucket, department and system already: the whole buckets and the cut edges are disjoint)
+    params += [[str(c[0]) for c in cuts], [c[1] for c in cuts], [c[2] for c in cuts]]
     df = _finish_rates(con.execute(sql, params).df())
     df["latest"] = pd.to_datetime(df["latest"])
     df["previous"] = pd.to_datetime(df["previous"])
@@ -279,17 +318,19 @@ def combine_systems(rates: pd.DataFrame, weights: Weights = None) -> pd.DataFram
     large system does not drown a small one.
     """
     keys = [c for c in ("period", "department") if c in rates.columns]
-    df = rates.loc[rates["rate"].notna(), [*keys, "system", "rate"]].copy()
-    if weights is None:
-        w = pd.Series(1.0, index=df.index)
-    else:
-        w = df["system"].map(per_system(weights) or {}).astype("float64").fillna(1.0)
-    df["w"] = w
-    df["wr"] = w * df["rate"].astype("float64")
-    g = df.groupby(keys, as_index=False)[["w", "wr"]].sum()
-    g["rate"] = (g["wr"] / g["w"].where(g["w"] > 0)).astype("float64")
-    out = rates[keys].drop_duplicates().merge(g[[*keys, "rate"]], on=keys, how="left")
-    return out.reset_index(drop=True)
+    codes = rates.groupby(keys, sort=False).ngroup().to_numpy()  # groups numbered in order of appearance
+    firsts = np.unique(codes, return_index=True)[1] if len(codes) else np.array([], dtype="int64")
+    rate = rates["rate"].to_numpy(dtype="float64", na_value=np.nan)
+    table = per_system(weights) or {}
+    w = rates["system"].map(table).astype("float64").fillna(1.0).to_numpy(dtype="float64") if table else None
+    w = np.ones(len(rates)) if w is None else w
+    ok = ~np.isnan(rate)
+    w_sum = np.bincount(codes[ok], weights=w[ok], minlength=len(firsts))
+    wr_sum = np.bincount(codes[ok], weights=(w * rate)[ok], minlength=len(firsts))
+    out = rates[keys].iloc[firsts].reset_index(drop=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["rate"] = np.where(w_sum > 0, wr_sum / np.where(w_sum > 0, w_sum, 1.0), np.nan)
+    return out
 
 
 def rank_rates(rates: pd.Series) -> pd.Series:
@@ -637,7 +678,7 @@ def match_rollout(
         if not depts or any(w in low for w in ALL_WORDS):
             if phase == "pilot" and not any(w in low for w in ALL_WORDS):
                 continue
-            using = list((users or {}).get(system, ()))
+            using = set((users or {}).get(system, ()))
             depts = [d for d in departments if d in using] if using else list(departments)
         pc = row["percent_complete"]
         done = bool(pc >= 100) if not pd.isna(pc) else when_d <= today
@@ -648,33 +689,30 @@ def match_rollout(
     by_pair: dict[tuple[str, str], list[dict[str, object]]] = {}
     for e in events:
         by_pair.setdefault((str(e["department"]), str(e["system"])), []).append(e)
-    out: list[dict[str, object]] = []
-    for d in departments:
-        for s in systems:
-            evs = sorted(by_pair.get((d, s), []), key=lambda e: e["date"])  # type: ignore[arg-type,return-value]
-            pilots = [e for e in evs if e["phase"] == "pilot"]
-            lives = [e for e in evs if e["phase"] == "live"]
-            pilot_date = pilots[0]["date"] if pilots else None
-            live_date = lives[0]["date"] if lives else None
-            if any(e["done"] for e in lives):
-                phase = "live"
-            elif any(e["done"] for e in pilots):
-                phase = "pilot"
-            else:
-                phase = "planned" if evs else "none"
-            out.append(
-                {
-                    "department": d,
-                    "system": s,
-                    "phase": phase,
-                    "pilot_date": pilot_date,
-                    "live_date": live_date,
-                    "go_live": evs[0]["date"] if evs else None,
-                    "pilot": pilot_date is not None,
-                    "milestone": evs[0]["name"] if evs else None,
-                }
-            )
+    none_row: tuple[object, ...] = ("none", None, None, None, False, None)  # a pair without milestones
+    filled: dict[tuple[str, str], tuple[object, ...]] = {}
+    for pair, found in by_pair.items():
+        evs = sorted(found, key=lambda e: e["date"])  # type: ignore[arg-type,return-value]
+        pilots = [e for e in evs if e["phase"] == "pilot"]
+        lives = [e for e in evs if e["phase"] == "live"]
+        pilot_date = pilots[0]["date"] if pilots else None
+        live_date = lives[0]["date"] if lives else None
+        if any(e["done"] for e in lives):
+            phase = "live"
+        elif any(e["done"] for e in pilots):
+            phase = "pilot"
+        else:
+            phase = "planned"
+        filled[pair] = (phase, pilot_date, live_date, evs[0]["date"], pilot_date is not None, evs[0]["name"])
+    keys = [(d, s) for d in departments for s in systems]
+    rows = [filled.get(k, none_row) for k in keys]
+    out = {"department": [k[0] for k in keys], "system": [k[1] for k in keys]}
+    for i, c in enumerate(_ROLLOUT_COLUMNS[2:]):
+        out[c] = [r[i] for r in rows]  # type: ignore[misc]
+    if not keys:  # the columns an empty matrix had when built from records
+        out = {c: pd.Series(dtype=object) for c in _ROLLOUT_COLUMNS}  # type: ignore[misc]
     res = pd.DataFrame(out, columns=_ROLLOUT_COLUMNS)
+    res["pilot"] = res["pilot"].astype(bool)
     for c in ("pilot_date", "live_date", "go_live"):
         res[c] = pd.to_datetime(res[c])
     return res
@@ -715,7 +753,7 @@ def rollout_matrix(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
     since = _window_start(con, scope, None)
     pairs: list[tuple[object, ...]] = []
     if since is not None:
-        src, params = _source(con, scope, "week", None, since)
+        src, params = _source(con, scope, "month", None, since)  # the same pairs from the fewer monthly buckets
         pairs = con.execute(f"SELECT DISTINCT system, department FROM ({src})", params).fetchall()  # noqa: S608
     users: dict[str, list[str]] = {}
     for system, dep in pairs:
@@ -757,19 +795,46 @@ def trend(
     Columns: period, system, rate, active, eligible, hospital_rate, pilot_date, live_date (go-live marks).
     """
     _check_period(period)
-    src, params = _source(con, scope, period, system)
     dep = "TRUE" if department is None else "department = ?"
     dep_params: list[object] = [] if department is None else [department]
-    sql = f"""
+    by_bucket = f"""
         SELECT period, system,
             sum(active) FILTER (WHERE {dep}) AS active,
             sum(eligible) FILTER (WHERE {dep}) AS eligible,
             coalesce(sum(no_eligible_rows) FILTER (WHERE {dep}), 0)::BIGINT AS no_eligible_rows,
             sum(active)::DOUBLE / sum(eligible) AS hospital_rate
-        FROM ({src})
-        GROUP BY ALL ORDER BY system, period
+        FROM ({{src}})
+        GROUP BY ALL
     """  # noqa: S608
-    df = _finish_rates(con.execute(sql, [*dep_params, *dep_params, *dep_params, *params]).df())
+    plan = _plan(con, scope, period)
+    if plan.rollups and scope.departments is None:
+        # whole buckets: the hospital's sums per bucket (usage_rollup_spread) beside the department's own rollup
+        # row, instead of summing every department's rows; the window's cut edges from the rows as below
+        sys_sql, sys_params = ("AND system = ?", [system]) if system is not None else ("", [])
+        if department is None:
+            whole = f"""SELECT period, system, active, eligible, no_eligible_rows, active::DOUBLE / eligible AS hospital_rate
+                        FROM usage_rollup_spread WHERE grain = ? {sys_sql} AND {plan.whole}"""  # noqa: S608
+            params: list[object] = [period, *sys_params, *plan.whole_params]
+        else:
+            whole = f"""SELECT s.period, s.system, d.active, d.eligible,
+                               coalesce(d.no_eligible_rows, 0)::BIGINT AS no_eligible_rows,
+                               s.active::DOUBLE / s.eligible AS hospital_rate
+                        FROM usage_rollup_spread s LEFT JOIN (
+                            SELECT period, system, active, eligible, no_eligible_rows FROM usage_rollup
+                            WHERE grain = ? AND department = ? {sys_sql} AND {plan.whole}) d USING (period, system)
+                        WHERE s.grain = ? {sys_sql} AND {plan.whole}"""  # noqa: S608
+            params = [period, department, *sys_params, *plan.whole_params, period, *sys_params, *plan.whole_params]
+        parts = [whole]
+        if plan.edges:
+            edge, edge_params = _row_source(plan, period, *_usage_filter(scope, system))
+            parts.append(f"SELECT * FROM ({by_bucket.format(src=edge)})")  # noqa: S608
+            params += [*dep_params, *dep_params, *dep_params, *edge_params]
+        sql = " UNION ALL ".join(parts) + " ORDER BY system, period"
+    else:
+        src, src_params = _source(con, scope, period, system)
+        sql = by_bucket.format(src=src) + " ORDER BY system, period"
+        params = [*dep_params, *dep_params, *dep_params, *src_params]
+    df = _finish_rates(con.execute(sql, params).df())
     df["hospital_rate"] = df["hospital_rate"].astype("float64")
     if department is not None:
         df = df[df["eligible"].notna() | (df["no_eligible_rows"] > 0)].reset_index(drop=True)
@@ -805,24 +870,61 @@ def overall_from_recent(recent: pd.DataFrame, weights: Weights = None, target: T
     return table
 
 
+# The median of the other departments' rates in a bucket, from its spread (usage_rollup_spread: n rates, the sorted
+# ones around the middle lo, mid, hi, and the median of all) and the department's own rate x. Leaving x out of the
+# sorted rates shifts every later one down a place, and a place before x holds a rate below x: so the others'
+# middle rate is `lo` when lo < x, else `mid` (even n), and the two middle rates of an odd n are that and
+# (mid when mid < x, else hi), interpolated as DuckDB's median does. Without a rate of its own, the others are
+# every department with a rate: their median as stored.
+_OTHERS_MEDIAN = """
+    CASE WHEN x IS NULL THEN s.median
+         WHEN s.n <= 1 THEN NULL
+         WHEN s.n % 2 = 0 THEN CASE WHEN s.lo < x THEN s.lo ELSE s.mid END
+         ELSE (CASE WHEN s.lo < x THEN s.lo ELSE s.mid END)
+              + ((CASE WHEN s.mid < x THEN s.mid ELSE s.hi END) - (CASE WHEN s.lo < x THEN s.lo ELSE s.mid END)) * 0.5
+    END
+"""
+
+
 def department_trend(
     con: duckdb.DuckDBPyConnection, scope: Scope, department: str, period: Period = "week"
 ) -> pd.DataFrame:
     """Per period and system: the department's rate and the median rate of the other departments."""
     _check_period(period)
-    src, params = _source(con, scope, period)
-    sql = f"""
-        WITH r AS (SELECT period, department, system, active::DOUBLE / eligible AS rate FROM ({src}))
-        SELECT period, system, max(rate) FILTER (WHERE department = ?) AS rate,
-            median(rate) FILTER (WHERE department <> ?) AS others_median
-        FROM r GROUP BY ALL HAVING count(*) FILTER (WHERE department = ?) > 0
-        ORDER BY system, period
-    """  # noqa: S608
-    df = con.execute(sql, [*params, department, department, department]).df()
+    plan = _plan(con, scope, period)
+    if plan.rollups and scope.departments is None:
+        # whole buckets: the department's rollup row against its bucket's spread (one row each, not a median
+        # over every department); the window's cut edges from the rows as below
+        parts = [
+            f"""SELECT m.period, m.system, m.x AS rate, {_OTHERS_MEDIAN} AS others_median
+                FROM (SELECT period, system, active::DOUBLE / eligible AS x FROM usage_rollup
+                      WHERE grain = ? AND department = ? AND {plan.whole}) m
+                LEFT JOIN usage_rollup_spread s ON s.grain = ? AND s.period = m.period AND s.system = m.system"""  # noqa: S608
+        ]
+        params: list[object] = [period, department, *plan.whole_params, period]
+        if plan.edges:
+            edge, edge_params = _row_source(plan, period, "TRUE", [])
+            parts.append(f"SELECT * FROM ({_others_median_sql(edge)})")  # noqa: S608
+            params += [*edge_params, department, department, department]
+        sql = " UNION ALL ".join(parts) + " ORDER BY system, period"
+    else:
+        src, src_params = _source(con, scope, period)
+        sql = _others_median_sql(src) + " ORDER BY system, period"
+        params = [*src_params, department, department, department]
+    df = con.execute(sql, params).df()
     df["period"] = pd.to_datetime(df["period"])
     df["rate"] = df["rate"].astype("float64")
     df["others_median"] = df["others_median"].astype("float64")
     return df
+
+
+def _others_median_sql(src: str) -> str:
+    return f"""
+        WITH r AS (SELECT period, department, system, active::DOUBLE / eligible AS rate FROM ({src}))
+        SELECT period, system, max(rate) FILTER (WHERE department = ?) AS rate,
+            median(rate) FILTER (WHERE department <> ?) AS others_median
+        FROM r GROUP BY ALL HAVING count(*) FILTER (WHERE department = ?) > 0
+    """  # noqa: S608
 
 
 @dataclass(frozen=True)
@@ -895,21 +997,21 @@ def my_department(
         target = targets.system_targets(con, scope.as_of, scope.one_hospital())
     recent = _recent_rates(con, everyone, period, None, per_system=True)
     standing = department_standing(recent, department, target)
-    overall = overall_from_recent(recent, weights, target)
+    # the all-systems standing of the newest period (as overall_from_recent ranks it; the rank change is not shown)
+    overall = recent.iloc[0:0].assign(rank=pd.Series(dtype="Int64"))[["department", "rate", "rank"]]
+    newest = recent["latest"].max() if len(recent) else None
+    if newest is not None:
+        overall = combine_systems(recent[recent["period"] == newest], weights)
+        overall["rank"] = rank_rates(overall["rate"]).array
     mine = overall[overall["department"] == department]
     overall_rank = int(mine["rank"].iloc[0]) if len(mine) and pd.notna(mine["rank"].iloc[0]) else None
     overall_rate = float(mine["rate"].iloc[0]) if len(mine) and pd.notna(mine["rate"].iloc[0]) else None
     others: pd.DataFrame | None = None
     if not anonymous and len(recent):
-        latest = recent[recent["period"] == recent["latest"]]
-        o = _finish_rates(
-            latest.groupby(["department", "system"], as_index=False)[["active", "eligible", "no_eligible_rows"]].sum(
-                min_count=1
-            )
-        )
-        others = o.loc[o["department"] != department, ["department", "system", "rate"]].reset_index(drop=True)
+        latest = recent[(recent["period"] == recent["latest"]) & (recent["department"] != department)]
+        others = latest[["department", "system", "rate"]].sort_values(["department", "system"]).reset_index(drop=True)
     tr = department_trend(con, everyone, department, period)
-    period_d = pd.Timestamp(overall["period"].iloc[0]).date() if len(overall) else None
+    period_d = pd.Timestamp(newest).date() if newest is not None and len(overall) else None
     return MyDepartment(
         department=department,
         period=period_d,

@@ -28,6 +28,39 @@ def trend_chart(department: str | None, key: str) -> None:
     st.plotly_chart(fig, width="stretch", key=key)
 
 
+@st.fragment  # a department chosen here reruns this tab only, not the ranking and heatmap above
+def trend_view() -> None:
+    picked, options = st.session_state.get(PICKED), [ALL, *sorted(named)]
+    department = st.selectbox(t("adoption.trend.department"), options, index=options.index(picked) if picked in
+                              options else 0, format_func={ALL: t("adoption.trend.hospital"), **{d: d for d in
+                              named}}.__getitem__, key=f"adoption_trend_department_{picked}")  # fmt: skip
+    st.caption(t("adoption.trend.caption"))
+    trend_chart(department or None, "adoption_trend")
+
+
+@st.fragment  # the department and the anonymity switch rerun this tab only
+def mine_view() -> None:
+    everyone = filters.allowed_departments(store.load(m.departments, scope, True), visible if anonymous else ())
+    mine = st.selectbox(t("adoption.mine.department"), everyone, key="adoption_mine_department")
+    hide = st.toggle(t("adoption.mine.anonymous"), value=anonymous, disabled=anonymous, key="adoption_anonymous")
+    if anonymous:
+        st.caption(t("adoption.mine.anonymous_forced"))
+    view = store.load(m.my_department, scope, mine, anonymous or hide, period)
+    if view.overall_rank is None:
+        st.info(t("adoption.mine.none"))
+    else:
+        rank = t("adoption.mine.rank_value", rank=view.overall_rank, n=view.n_departments)
+        for col, key, value in zip(st.columns(2), ("rank", "rate"), (rank, fmt.pct(view.overall_rate)), strict=True):
+            with col:
+                ui.tile(t(f"adoption.mine.{key}"), value)
+    show(view.systems, ["system", "rate", "rank", "n_ranked", "movement", "others_median", "gap"])
+    if view.others is not None and len(view.others):
+        with st.expander(t("adoption.mine.others")):
+            show(view.others, ["department", "system", "rate"])
+    st.markdown(f"**{t('adoption.mine.trend')}**")
+    st.plotly_chart(charts.my_department_lines(view.trend, lang()), width="stretch", key="adoption_mine_trend")
+
+
 st.title(t("adoption.title"))
 if not ui.require_data():
     st.stop()
@@ -40,19 +73,10 @@ anonymous, visible = m.anonymous_setting(), scope.departments or ()  # with anon
 st.caption(t("adoption.rule") + (" " + t("adoption.anonymous_note") if anonymous else ""))
 
 left, right = st.columns([2, 1])
-system = left.selectbox(
-    t("adoption.system"),
-    [ALL, *systems],
-    format_func={ALL: t("adoption.all_systems"), **{s: s for s in systems}}.__getitem__,
-    key="adoption_system",
-)
-period = right.radio(
-    t("adoption.period"),
-    m.PERIODS,
-    format_func={p: t(f"adoption.period.{p}") for p in m.PERIODS}.__getitem__,
-    horizontal=True,
-    key="adoption_period",
-)
+system = left.selectbox(t("adoption.system"), [ALL, *systems], key="adoption_system",
+                        format_func={ALL: t("adoption.all_systems"), **{s: s for s in systems}}.__getitem__)  # fmt: skip
+period = right.radio(t("adoption.period"), m.PERIODS, horizontal=True, key="adoption_period",
+                     format_func={p: t(f"adoption.period.{p}") for p in m.PERIODS}.__getitem__)  # fmt: skip
 chosen = system or None
 
 # ---------------------------------------------------------------- ranking, and the clicked department beside it
@@ -113,37 +137,7 @@ if rollout.open:
         show(matrix, m.ROLLOUT_SHOWN, "rollout_matrix")
 if trend_tab.open:
     with trend_tab:
-        picked, options = st.session_state.get(PICKED), [ALL, *sorted(named)]
-        department = st.selectbox(
-            t("adoption.trend.department"),
-            options,
-            index=options.index(picked) if picked in options else 0,
-            format_func={ALL: t("adoption.trend.hospital"), **{d: d for d in named}}.__getitem__,
-            key=f"adoption_trend_department_{picked}",
-        )
-        st.caption(t("adoption.trend.caption"))
-        trend_chart(department or None, "adoption_trend")
+        trend_view()
 if mine_tab.open:
     with mine_tab:
-        everyone = filters.allowed_departments(store.load(m.departments, scope, True), visible if anonymous else ())
-        mine = st.selectbox(t("adoption.mine.department"), everyone, key="adoption_mine_department")
-        hide = st.toggle(t("adoption.mine.anonymous"), value=anonymous, disabled=anonymous, key="adoption_anonymous")
-        if anonymous:
-            st.caption(t("adoption.mine.anonymous_forced"))
-        view = store.load(m.my_department, scope, mine, anonymous or hide, period)
-        if view.overall_rank is None:
-            st.info(t("adoption.mine.none"))
-        else:
-            a, b = st.columns(2)
-            with a:
-                ui.tile(
-                    t("adoption.mine.rank"), t("adoption.mine.rank_value", rank=view.overall_rank, n=view.n_departments)
-                )
-            with b:
-                ui.tile(t("adoption.mine.rate"), fmt.pct(view.overall_rate))
-        show(view.systems, ["system", "rate", "rank", "n_ranked", "movement", "others_median", "gap"])
-        if view.others is not None and len(view.others):
-            with st.expander(t("adoption.mine.others")):
-                show(view.others, ["department", "system", "rate"])
-        st.markdown(f"**{t('adoption.mine.trend')}**")
-        st.plotly_chart(charts.my_department_lines(view.trend, lang()), width="stretch", key="adoption_mine_trend")
+        mine_view()

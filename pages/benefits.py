@@ -61,7 +61,10 @@ for start in range(0, len(records), TILES_PER_ROW):
 
 st.subheader(t("benefits.detail.header"))
 ba_cols = ["department", "before", "after", "change", "improvement", "good", "n_before", "n_after"]
-for tab, record in zip(st.tabs([ui.escape_markdown(r["kpi"]) for r in records]), records, strict=True):
+tabs = st.tabs([ui.escape_markdown(r["kpi"]) for r in records], key="benefits_tabs", on_change="rerun")
+for tab, record in zip(tabs, records, strict=True):
+    if not tab.open:  # lazy: only the open KPI's table and chart are built and sent
+        continue
     with tab:
         kpi = str(record["kpi"])
         its = series[kpi]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import random
 
 import pandas as pd
 import pytest
@@ -69,6 +71,28 @@ def test_rate_heatmap_grid() -> None:
     assert list(hm.colorbar.ticktext) == ["低于目标超过 10 个百分点", "低于目标 10 个百分点以内", "达到目标(≥ 80%)"]
     assert hm.text[1][1] == "—" and hm.text[0][0] == "90%"
     assert not c.rate_heatmap(matrix.iloc[0:0]).data
+
+
+def test_rate_heatmap_cells_equal_a_pivot_table() -> None:
+    """The grid is filled cell by cell for speed; the plain way (pandas pivot_table, "first") gives the same cells."""
+    rng = random.Random(5)
+    rows = [(f"科室{d:02d}", f"S{x}") for d in range(40) for x in range(7) if rng.random() < 0.8]
+    rng.shuffle(rows)
+    rates = [rng.choice([math.nan, rng.random() * 1.1]) for _ in rows]
+    matrix = pd.DataFrame({"department": [r[0] for r in rows], "system": [r[1] for r in rows], "rate": rates,
+                           "target": 0.8, "status": [m.rate_status(r, 0.8) for r in rates]})  # fmt: skip
+    hm = c.rate_heatmap(matrix, "en").data[0]
+    wide = matrix.pivot_table(index="department", columns="system", values="rate", aggfunc="first", dropna=False)
+    wide = wide.sort_index().reindex(sorted(wide.columns), axis=1)
+    status = matrix.pivot_table(index="department", columns="system", values="status", aggfunc="first")
+    status = status.reindex(index=wide.index, columns=wide.columns)
+    assert list(hm.y) == list(wide.index) and list(hm.x) == list(wide.columns)
+    expect_z = [[float(c.STATUS_LEVEL[v]) if v in c.STATUS_LEVEL else math.nan for v in r] for r in status.to_numpy()]
+    assert [[-1.0 if math.isnan(v) else v for v in r] for r in hm.z] == [
+        [-1.0 if math.isnan(v) else v for v in r] for r in expect_z
+    ]
+    expect_text = [["—" if math.isnan(v) else f"{v * 100:.0f}%" for v in r] for r in wide.to_numpy(dtype="float64")]
+    assert [list(r) for r in hm.text] == expect_text
 
 
 def test_rollout_chart_phases() -> None:

@@ -273,6 +273,11 @@ def test_a_real_big_export_end_to_end(tmp_path: Path) -> None:
     sha, stored_file = con.execute("SELECT sha256, stored_file FROM imports").fetchone()  # type: ignore[misc]
     assert sha == hashlib.sha256(path.read_bytes()).hexdigest()
     assert Path(stored_file).read_bytes() == path.read_bytes()
+    # the kept copy was written by the hash's read (in the staging folder) and moved into place: private, none left
+    assert Path(stored_file).stat().st_mode & 0o777 == 0o600
+    assert not list((tmp_path / "s.staging").glob("*.part"))
+    (again,) = importer.import_file(con, path)  # the same bytes: skipped, and its copy is not left behind either
+    assert again.status == "skipped" and not list((tmp_path / "s.staging").glob("*.part"))
     assert con.execute("SELECT sum(active_users), count(DISTINCT department) FROM usage").fetchone() == (
         sum(i * 7919 % 150 for i in range(300_000)),
         60,

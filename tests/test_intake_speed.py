@@ -339,3 +339,25 @@ def test_a_clean_export_over_the_limit_is_refused_from_the_bulk_read_alone(
     hist = "SELECT dataset, file_name, sheet, rows, status, message FROM import_log"
     assert a.execute(hist).fetchall() == b.execute(hist).fetchall()
     assert _counts(a) == (0, 0)
+
+
+def test_untidy_text_in_several_ledger_columns_is_stored_as_the_checked_path_stores_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one check scan finds untidy text (spaces around, runs of spaces, tabs, ideographic spaces) in any text
+    column, only those columns are rewritten, and the counts are taken again after: same rows as the checked
+    path, and a value that trims to nothing in a required column sends the file to the checked path."""
+    rows = cost_rows()
+    rows[2][2] = " 类别\t 2 "  # a required label column
+    rows[5][3] = "厂商\u30003"  # an optional label column
+    rows[7][6] = "  HT-0007  "  # a contract number (free text: never listed)
+    rows[9][7] = "第  9 笔\u3000"  # a description
+    fast, checked, a, b = both(write(tmp_path / "付款台账.csv", [COST_HEADER, *rows]), monkeypatch)
+    assert_same(fast, checked)
+    assert fast.status == "loaded" and _cost_rows_path(a) == [(True,)]  # bulk: no row numbers
+    assert stored(a, "costs") == stored(b, "costs")
+    assert a.execute("SELECT count(*) FROM costs WHERE category = '类别 2' OR vendor = '厂商 3'").fetchone()[0] >= 2  # type: ignore[index]
+    rows[4][1] = " \u3000 "  # a required project that trims to nothing
+    fast, checked, a, b = both(write(tmp_path / "付款台账2.csv", [COST_HEADER, *rows]), monkeypatch)
+    assert_same(fast, checked)
+    assert fast.status == "refused" and _cost_rows_path(a) == []

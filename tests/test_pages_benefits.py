@@ -123,3 +123,20 @@ def test_before_after_matches_the_metrics(demo_db: Path, lang: str) -> None:
     hospital = shown.iloc[0]
     assert hospital["after"] < hospital["before"] and bool(hospital["good"])  # waits fell after HIS went live
     assert_clean(at)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_kpi_tabs_are_lazy_and_each_opens_its_own_table(demo_db: Path, lang: str) -> None:
+    at = open_page(demo_db, PAGE, lang)
+    labels = [t.label for t in at.main.tabs]
+    assert len(labels) > 1
+    assert [len(t.dataframe) for t in at.main.tabs] == [1] + [0] * (len(labels) - 1)  # only the open tab is built
+    last = labels[-1]
+    at.session_state["benefits_tabs"] = last  # a click on the last KPI's tab
+    at.run()
+    assert [len(t.dataframe) for t in at.main.tabs] == [0] * (len(labels) - 1) + [1]
+    shown = before_after_table(at, last, lang)
+    expected = computed(demo_db, b.before_after, last, None, None, None, text("benefits.hospital", lang))
+    assert shown["department"].tolist() == expected["department"].tolist()
+    assert shown["after"].to_numpy() == pytest.approx(expected["after"].to_numpy())
+    assert_clean(at)

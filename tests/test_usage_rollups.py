@@ -88,7 +88,11 @@ QUERIES: dict[str, Callable[[duckdb.DuckDBPyConnection, Scope], Any]] = {
     "rollout_matrix": lambda c, s: adoption.rollout_matrix(c, s),
     "trend department": lambda c, s: adoption.trend(c, s, "科室03", "EMR"),
     "trend hospital": lambda c, s: adoption.trend(c, s, None, None, "month"),
+    "trend hospital week": lambda c, s: adoption.trend(c, s, None, None),
+    "trend hospital system": lambda c, s: adoption.trend(c, s, None, "PACS"),
+    "trend department all systems": lambda c, s: adoption.trend(c, s, "科室08", None, "month"),
     "my_department": lambda c, s: adoption.my_department(c, s, "科室05"),
+    "department_trend month": lambda c, s: adoption.department_trend(c, s, "科室11", "month"),
     "usage_warnings": lambda c, s: adoption.usage_warnings(c, s),
     "departments": lambda c, s: adoption.departments(c, s),
     "systems": lambda c, s: adoption.systems(c, s),
@@ -131,7 +135,70 @@ def test_stale_rollups_are_never_read(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _rollup_table(c: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return c.execute("SELECT * FROM usage_rollup ORDER BY ALL").df()
+    sums = c.execute("SELECT * FROM usage_rollup ORDER BY ALL").df()
+    spread = c.execute("SELECT * FROM usage_rollup_spread ORDER BY ALL").df()
+    return pd.concat([sums, spread], keys=["sums", "spread"])
+
+
+def test_every_department_s_others_median_equals_the_plain_median(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every department (own rate in the middle, at either end, missing in some weeks), weeks and months
+    for period in adoption.PERIODS:
+        for dep in DEPARTMENTS:
+            scope = Scope(start=D(2025, 2, 5), end=D(2025, 9, 17), today=TODAY)
+            fast = adoption.department_trend(con, scope, dep, period)  # type: ignore[arg-type]
+            monkeypatch.setattr(adoption, "USE_ROLLUPS", False)
+            plain = adoption.department_trend(con, scope, dep, period)  # type: ignore[arg-type]
+            monkeypatch.setattr(adoption, "USE_ROLLUPS", True)
+            _same(fast, plain, f"{dep} {period}")
+            assert fast["others_median"].notna().sum() > 10
+
+
+def test_others_median_with_ties_one_or_two_others_and_no_rate_of_its_own() -> None:
+    """Hand-computed medians of the other departments in one week (x = the department's own rate)."""
+    c = store.memory_store()
+    week = D(2025, 3, 3)
+    rates = {  # system: {department: (active, eligible)}
+        "TIES": {"A": (5, 10), "B": (5, 10), "C": (5, 10), "D": (9, 10)},  # 0.5 0.5 0.5 0.9
+        "ODD": {"A": (1, 10), "B": (2, 10), "C": (4, 10), "D": (8, 10), "E": (9, 10)},
+        "TWO": {"A": (3, 10), "B": (6, 10)},
+        "ONE": {"A": (3, 10)},
+        "NONE": {"A": (3, None), "B": (2, 10), "C": (6, 10)},  # A has no eligible users: no rate of its own
+    }
+    rows = [{"period": week, "department": d, "system": sy, "active_users": a, "eligible_users": e}
+            for sy, deps in rates.items() for d, (a, e) in deps.items()]  # fmt: skip
+    frame = pd.DataFrame(rows)
+    c.execute(
+        "INSERT INTO import_log (import_id, dataset, file_name, rows, imported_at, imported_by, status)"
+        " VALUES (1, 'usage', 'u.csv', ?, now(), 'test', 'loaded')",
+        [len(frame)],
+    )
+    c.register("frame", frame)
+    c.execute(
+        "INSERT INTO usage_rows (import_id, row_no, period, department, system, active_users, eligible_users)"
+        " SELECT 1, 2, period, department, system, active_users, eligible_users FROM frame"
+    )
+    store.bump_data_version(c)
+    rollups.rebuild(c)
+    assert adoption.rollups_current(c)
+    scope = Scope(today=TODAY)
+
+    def others(dep: str) -> dict[str, float | None]:
+        df = adoption.department_trend(c, scope, dep)
+        adoption.USE_ROLLUPS = False
+        try:
+            _same(df, adoption.department_trend(c, scope, dep), dep)  # the plain median agrees
+        finally:
+            adoption.USE_ROLLUPS = True
+        return {str(r.system): (None if pd.isna(r.others_median) else round(r.others_median, 12))
+                for r in df.itertuples()}  # fmt: skip
+
+    assert others("A") == {"TIES": 0.5, "ODD": 0.6, "TWO": 0.6, "ONE": None, "NONE": 0.4}
+    assert others("B") == {"TIES": 0.5, "ODD": 0.6, "TWO": 0.3, "NONE": 0.6}  # ODD: 1, 4, 8, 9 → (4 + 8) / 2
+    assert others("C") == {"TIES": 0.5, "ODD": 0.5, "NONE": 0.2}  # NONE: B alone (A has no rate)
+    assert others("D") == {"TIES": 0.5, "ODD": 0.3}  # TIES: 0.5 0.5 0.5; ODD: 1 2 4 9 → 3
+    assert others("E") == {"ODD": 0.3}
 
 
 def _csv(path: Path, frame: pd.DataFrame) -> Path:
@@ -171,3 +238,64 @@ def test_imports_replacements_and_undo_keep_the_rollups_equal_to_a_rebuild(tmp_p
         assert fast["active"].sum() == plain["a"].sum() and len(fast) == len(plain)
     finally:
         c.close()
+
+
+def test_a_system_last_reported_a_year_ago_is_cut_at_the_same_day_both_ways(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rankings look back RECENT_DAYS from the newest row; a system whose last rows straddle that day keeps only
+    the rows on or after it, whether its buckets come from the rollups or from the rows."""
+    c = store.memory_store()
+    newest = D(2026, 11, 18)  # a Wednesday
+    since = newest - dt.timedelta(days=adoption.RECENT_DAYS)
+    rows = [{"period": newest - dt.timedelta(days=i), "department": dep, "system": "EMR", "active_users": 5 + i % 7,
+             "eligible_users": 20} for i in range(30) for dep in DEPARTMENTS[:4]]  # fmt: skip
+    for k in range(-9, 4):  # the old system: days around `since`, a different rate each day
+        rows += [{"period": since + dt.timedelta(days=k), "department": dep, "system": "OLD",
+                  "active_users": 10 + k + j, "eligible_users": 40} for j, dep in enumerate(DEPARTMENTS[:4])]  # fmt: skip
+    frame = pd.DataFrame(rows)
+    c.execute(
+        "INSERT INTO import_log (import_id, dataset, file_name, rows, imported_at, imported_by, status)"
+        " VALUES (1, 'usage', 'u.csv', ?, now(), 'test', 'loaded')",
+        [len(frame)],
+    )
+    c.register("frame", frame)
+    c.execute(
+        "INSERT INTO usage_rows (import_id, row_no, period, department, system, active_users, eligible_users)"
+        " SELECT 1, 2, period, department, system, active_users, eligible_users FROM frame"
+    )
+    store.bump_data_version(c)
+    rollups.rebuild(c)
+    assert adoption.rollups_current(c)
+    scope = Scope(today=newest)
+    for name, query in {
+        "ranking OLD week": lambda: adoption.usage_ranking(c, scope, "OLD"),
+        "ranking OLD month": lambda: adoption.usage_ranking(c, scope, "OLD", "month"),
+        "matrix": lambda: adoption.rate_matrix(c, scope),
+        "matrix month": lambda: adoption.rate_matrix(c, scope, "month"),
+        "my_department": lambda: adoption.my_department(c, scope, DEPARTMENTS[1]),
+    }.items():
+        fast = query()
+        monkeypatch.setattr(adoption, "USE_ROLLUPS", False)
+        plain = query()
+        monkeypatch.setattr(adoption, "USE_ROLLUPS", True)
+        _same(fast, plain, name)
+    # across systems the look-back starts from the newest row of any system (EMR's): OLD's latest week (Monday
+    # 2025-10-13) counts its rows from `since` (Tuesday 2025-10-14) on only, 10 + k active of 40 for k = 0..3
+    cell = adoption.rate_matrix(c, scope).set_index(["department", "system"]).loc[(DEPARTMENTS[0], "OLD")]
+    assert pd.Timestamp(cell["period"]).date() == since - dt.timedelta(days=since.weekday())
+    assert (cell["active"], cell["eligible"]) == (10 + 11 + 12 + 13, 4 * 40)
+    # one system alone looks back from its own newest row: the whole week, 2025-10-13 to 10-17
+    alone = adoption.usage_ranking(c, scope, "OLD").set_index("department").loc[DEPARTMENTS[0]]
+    assert (alone["active"], alone["eligible"]) == (9 + 10 + 11 + 12 + 13, 5 * 40)
+
+
+@pytest.mark.parametrize("scope", WINDOWS[:4], ids=lambda s: f"{s.start}..{s.end or s.as_of}")
+def test_my_department_stands_where_the_all_systems_ranking_puts_it(
+    con: duckdb.DuckDBPyConnection, scope: Scope
+) -> None:
+    ranking = adoption.usage_ranking(con, dataclasses.replace(scope, departments=None), target=0.8)
+    for dep in DEPARTMENTS:
+        view = adoption.my_department(con, scope, dep, target=0.8)
+        row = ranking.set_index("department").loc[dep]
+        assert view.overall_rank == int(row["rank"]) and view.overall_rate == pytest.approx(row["rate"], rel=1e-12)
+        assert view.n_departments == int(row["n_ranked"])
+        assert view.period == pd.Timestamp(row["period"]).date()

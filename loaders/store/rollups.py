@@ -1,4 +1,6 @@
-"""The usage rollups (table usage_rollup, migration 0010_speed): weekly and monthly sums per department and system, rebuilt inside the transaction of every import or undo that changes usage, for the buckets it touches.
+"""The usage rollups (table usage_rollup, migration 0010_speed): weekly and monthly sums per department and system,
+with the spread of department rates per bucket and system (usage_rollup_spread, migration 0012_adoption), rebuilt
+inside the transaction of every import or undo that changes usage, for the buckets it touches.
 `store_meta.usage_rollup_version` records the data version they match; readers fall back to the rows otherwise."""
 
 from __future__ import annotations
@@ -18,6 +20,22 @@ _ROWS = """
     FROM usage_rows u JOIN import_log i USING (import_id)
     WHERE i.status = 'loaded' AND u.superseded_by IS NULL AND {where}
     GROUP BY ALL
+    ORDER BY period, system, department
+"""  # stored in period order: a query for recent buckets skips the older row groups (zone maps)
+
+# The same statement as migration 0012_adoption: per bucket and system, the hospital's sums, n rates and the sorted
+# ones around the middle.
+_SPREAD = """
+    SELECT grain, period, system, sum(active)::BIGINT, sum(eligible)::BIGINT, sum(no_eligible_rows)::BIGINT,
+           count(rate), max(rate) FILTER (WHERE i = n // 2 - 1), max(rate) FILTER (WHERE i = n // 2),
+           max(rate) FILTER (WHERE i = n // 2 + 1), median(rate)
+    FROM (
+        SELECT grain, period, system, active, eligible, no_eligible_rows, rate,
+               row_number() OVER (PARTITION BY grain, period, system ORDER BY rate ASC NULLS LAST) - 1 AS i,
+               count(rate) OVER (PARTITION BY grain, period, system) AS n
+        FROM (SELECT *, active::DOUBLE / eligible AS rate FROM usage_rollup WHERE {where})
+    )
+    GROUP BY grain, period, system
 """
 
 
@@ -37,8 +55,10 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     if not _enabled(con):
         return
     con.execute("DELETE FROM usage_rollup")
+    con.execute("DELETE FROM usage_rollup_spread")
     for grain in GRAINS:
         con.execute("INSERT INTO usage_rollup " + _ROWS.format(where="TRUE"), [grain, grain])
+    con.execute("INSERT INTO usage_rollup_spread " + _SPREAD.format(where="TRUE"))
     _mark(con)
 
 
@@ -62,4 +82,8 @@ def after_write(con: duckdb.DuckDBPyConnection, dataset: str, import_id: int) ->
             con.execute(
                 "INSERT INTO usage_rollup " + _ROWS.format(where=where), [grain, grain, grain, grain, import_id]
             )
+            drop = f"DELETE FROM usage_rollup_spread WHERE grain = ? AND period IN ({touched})"  # noqa: S608
+            con.execute(drop, [grain, grain, import_id])
+            spread = _SPREAD.format(where=f"grain = ? AND period IN ({touched})")
+            con.execute("INSERT INTO usage_rollup_spread " + spread, [grain, grain, import_id])
     _mark(con)

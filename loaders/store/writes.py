@@ -26,8 +26,6 @@ from loaders.store import lake, registry, replace, rollups
 from loaders.store.connection import IMPORT_LOCK, bump_data_version, db_file_of, importing_hospital, quote_ident
 
 if TYPE_CHECKING:
-    import pyarrow as pa
-
     from loaders.importer import Prepared
 
 Progress = Callable[[int, int], None]
@@ -231,7 +229,9 @@ def _keep_original(folder: Path | None, prep: Prepared) -> str | None:
     try:
         uploads.private_dir(folder)  # 0700, never a planted symlink
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        uploads.keep_copy(prep.path, tmp)  # 0600, an .xlsm without its macro project
+        made = bulk.kept_copy(prep.bulk) if prep.bulk is not None else None  # written while the rows loaded
+        if made is None or not _moved(made, tmp):
+            uploads.keep_copy(prep.path, tmp)  # 0600, an .xlsm without its macro project
         os.replace(tmp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -246,6 +246,15 @@ def _keep_original(folder: Path | None, prep: Prepared) -> str | None:
             f" / Cannot keep the original in {folder} ({exc.strerror or exc}); import refused, nothing changed."
         ) from exc
     return str(target)
+
+
+def _moved(src: Path, dst: Path) -> bool:
+    """Move a copy made beside the store into the kept files (False across file systems: copy instead)."""
+    try:
+        os.replace(src, dst)
+    except OSError:
+        return False
+    return True
 
 
 def commit(
@@ -413,17 +422,19 @@ def _insert(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int, prog
     have = prep.out_columns if prep.staging is not None else list(prep.frame.columns)
     present = [c for c in stored if c in have]
     cols = ", ".join(quote_ident(c) for c in present)
-    batches: Iterable[pa.RecordBatch]
+    batches: Iterable[tuple[object, int]]
     if prep.staging is not None:
-        batches = prep.staging.sql(f"SELECT {cols} FROM final").to_arrow_reader(1_000_000)  # noqa: S608
+        batches = _staged_batches(prep.staging, cols, prep.staged_rows)
     else:
         import pyarrow as pa
 
-        batches = pa.Table.from_pandas(prep.frame[present], preserve_index=False).to_batches(500_000)
+        batches = (
+            (b, b.num_rows) for b in pa.Table.from_pandas(prep.frame[present], preserve_index=False).to_batches(500_000)
+        )
     total, done = prep.row_count, 0
     if progress:
         progress(0, total)
-    for batch in batches:
+    for batch, size in batches:
         con.register("incoming", batch)
         try:
             con.execute(
@@ -432,9 +443,28 @@ def _insert(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int, prog
             )
         finally:
             con.unregister("incoming")
-        done += batch.num_rows
+        done += size
         if progress:
             progress(done, total)
+
+
+class _ArrowStream:
+    """A query of the staging database, read by the store's connection through the Arrow PyCapsule interface:
+    DuckDB to DuckDB, with no pyarrow (and no numpy) imported for it."""
+
+    def __init__(self, rel: duckdb.DuckDBPyRelation) -> None:
+        self.rel = rel
+
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
+        return self.rel.__arrow_c_stream__(requested_schema)
+
+
+def _staged_batches(staging: duckdb.DuckDBPyConnection, cols: str, rows: int) -> Iterator[tuple[object, int]]:
+    """The staged rows in file order, a million at a time (by rowid: `final` was written by one statement)."""
+    step = 1_000_000
+    for start in range(0, max(rows, 1), step):
+        rel = staging.sql(f"SELECT {cols} FROM final WHERE rowid >= {start} AND rowid < {start + step}")  # noqa: S608
+        yield _ArrowStream(rel), min(step, rows - start)
 
 
 def _supersede(con: duckdb.DuckDBPyConnection, prep: Prepared, import_id: int) -> replace.Replacement | None:
