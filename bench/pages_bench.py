@@ -180,11 +180,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _serve(env: dict[str, str], log: Path, python: str) -> tuple[subprocess.Popen[bytes], str]:
-    """serve.py under `python`'s Streamlit with the store settings in `env`, on a free loopback port."""
+def _serve(
+    env: dict[str, str], log: Path, python: str, script: str = "serve.py"
+) -> tuple[subprocess.Popen[bytes], str]:
+    """serve.py (or `script`) under `python`'s Streamlit with the store settings in `env`, on a free loopback port."""
     port = _free_port()
     proc = subprocess.Popen(
-        [python, "-m", "streamlit", "run", "serve.py", "--server.headless", "true", "--server.port",
+        [python, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port",
          str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
@@ -329,6 +331,44 @@ def measure(
     return rows
 
 
+REFERENCE_APP = """import streamlit as st
+
+st.title("参考 reference")
+st.write("一个标题、一行字：Streamlit 本身在这台机器上打开一页、重跑一次的时间 / one title and one line")
+"""
+
+
+def measure_reference(repeat: int, workdir: Path) -> dict[str, Any]:
+    """The reference measured in the same run: a one-title Streamlit app served and viewed exactly as the pages
+    (new session's first view and rerun, medians of `repeat`) — what Streamlit and the browser cost on this machine
+    before any of our code runs."""
+    from playwright.sync_api import sync_playwright
+
+    script = workdir / "reference_app.py"
+    script.write_text(REFERENCE_APP, encoding="utf-8")
+    proc, url = _serve(dict(os.environ), workdir / "server-reference.log", sys.executable, str(script))
+    firsts: list[float] = []
+    reruns: list[float] = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+            for _ in range(repeat + 1):  # the first one warms the server like a page's cold view
+                context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+                try:
+                    seconds, _, tab = _view(context, url)
+                    firsts.append(seconds)
+                    reruns.append(_rerun(tab))
+                finally:
+                    context.close()
+            browser.close()
+    finally:
+        _stop(proc)
+    ref = {"first_s": statistics.median(firsts[1:]), "rerun_s": statistics.median(reruns)}
+    print(f"  reference (a one-title Streamlit app): first {ref['first_s']:6.2f} s  rerun {ref['rerun_s']:6.2f} s",
+          flush=True)  # fmt: skip
+    return ref
+
+
 def group_python(chosen: str | None = None) -> str | None:
     """The group edition's Python (DuckDB 1.5.5 with the DuckLake and PostgreSQL extensions, `make group-venv`):
     `chosen`, else COCKPIT_GROUP_PYTHON, else the project's .venv-group."""
@@ -387,17 +427,24 @@ def text_difference(a: list[str], b: list[str]) -> list[str]:
     return [f"+ {line}" for line in (right - left).elements()] + [f"- {line}" for line in (left - right).elements()]
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    out = ["| store | page | first view, cold | first view (median) | rerun (median) | server CPU: cold / first /"
-           " rerun | payload | target |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+def table(rows: list[dict[str, Any]], ref: dict[str, Any] | None = None) -> str:
+    out = ["| store | page | first view, cold | first view (median) | rerun (median) | × reference: first / rerun"
+           " | server CPU: cold / first / rerun | payload | target |",
+           "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for r in rows:
         first, rerun = FIRST_S[r["store"]], RERUN_S[r["store"]]
         met = "met" if r["first_s"] <= first and r["rerun_s"] <= rerun else "not met"
+        times = (
+            "—" if ref is None else f"{_ratio(r['first_s'], ref['first_s'])} / {_ratio(r['rerun_s'], ref['rerun_s'])}"
+        )
         out.append(
             f"| {r['store']} | {r['page']} | {r['cold_s']:.2f} s | {r['first_s']:.2f} s | {r['rerun_s']:.2f} s"
-            f" | {r['cold_cpu_s']:.2f} / {r['first_cpu_s']:.2f} / {r['rerun_cpu_s']:.2f} s"
+            f" | {times} | {r['cold_cpu_s']:.2f} / {r['first_cpu_s']:.2f} / {r['rerun_cpu_s']:.2f} s"
             f" | {r['payload_mb']:.2f} MB | ≤ {first} s / ≤ {rerun} s: {met} |"
         )
+    if ref is not None:
+        out.append(f"\nreference, a one-title Streamlit app served and viewed the same way: first view"
+                   f" {ref['first_s']:.2f} s, rerun {ref['rerun_s']:.2f} s")  # fmt: skip
     for label in dict.fromkeys(r["store"] for r in rows):
         rss = next(r["rss_mb"] for r in rows if r["store"] == label)
         out.append(f"\nserver memory with five sessions ({label} store): {rss:,.0f} MB (target ≤ {RSS_MB:.0f} MB)")
@@ -448,6 +495,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="pages_bench_") as tmp:
         work = Path(tmp)
+        ref = measure_reference(args.repeat, work)
         if not args.skip_demo:
             demo = work / "demo.duckdb"
             build_demo(demo)
@@ -460,7 +508,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += measure_group(gpy, args.scale, args.repeat, work, pages)
     print(f"load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1 / 5 / 15 min) at "
           f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")  # fmt: skip
-    print(table(rows))
+    print(table(rows, ref))
     if args.keep_text:
         args.keep_text.mkdir(parents=True, exist_ok=True)
         for r in rows:

@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics import adoption, definitions, targets
+from metrics import adoption, definitions, memo, targets
 from metrics.scope import Scope
 
 Direction = Literal["lower", "higher"]
@@ -124,9 +124,15 @@ def kpi_names(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
     return [str(r[0]) for r in con.execute(sql, params).fetchall()]
 
 
+_ROLLOUTS: memo.Memo[pd.DataFrame] = memo.Memo(8)
+
+
 def _go_lives(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    # The roll-out compares the whole hospital, whatever the department filter.
-    return adoption.rollout_matrix(con, dataclasses.replace(scope, departments=None))
+    """The roll-out matrix the go-live dates come from (the whole hospital, whatever the department filter), kept
+    once per store, data version and scope (`metrics.memo`: every KPI of the page reads it; on the group store it
+    reads the usage rows, about a second each time). Read-only."""
+    whole = dataclasses.replace(scope, departments=None, today=scope.today_or_now())
+    return _ROLLOUTS.get_or_build(memo.store_key(con, whole), lambda: adoption.rollout_matrix(con, whole))
 
 
 def resolve_go_live(

@@ -13,8 +13,6 @@ topological order. Results: P50/P80 finish, the chance of meeting the baseline f
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import duckdb
@@ -22,8 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from loaders import store as _store
-from metrics import cpm, schedule
+from metrics import cpm, memo, schedule
 from metrics.scope import Scope
 
 DEFAULT_SPREAD = (0.9, 1.0, 1.3)
@@ -489,20 +486,16 @@ def finish_forecast_fresh(
     return forecast_plan(plan, spreads, iterations, seed, status=status, criticality=criticality)
 
 
-_MEMO: OrderedDict[tuple[object, ...], FinishForecast] = OrderedDict()
-_MEMO_LOCK = threading.Lock()
-_MEMO_SIZE = 8  # forecasts kept: a few scopes (projects, as-of week, today) of the current data version
+_FORECASTS: memo.Memo[FinishForecast] = memo.Memo(8)  # a few scopes (projects, as-of week, today)
 
 
 def _memo_key(con: duckdb.DuckDBPyConnection, scope: Scope, iterations: int, seed: int) -> tuple[object, ...] | None:
     """What a forecast depends on: the store, its data version, the projects and hospitals (the plans read), the
     as-of week (which snapshot) and the status date (plan_today); not the date range nor the departments, which
     never cut a plan. None for an in-memory store (tests change those freely)."""
-    where = _store.db_file_of(con)
-    if where is None:
-        return None
-    version = _store.data_version(con)
-    return (where, version, scope.projects, scope.hospitals, scope.as_of, schedule.plan_today(scope), iterations, seed)
+    return memo.store_key(
+        con, scope.projects, scope.hospitals, scope.as_of, schedule.plan_today(scope), iterations, seed
+    )
 
 
 def finish_forecast(
@@ -524,18 +517,13 @@ def finish_forecast(
     key = _memo_key(con, scope, iterations, seed)
     if key is None:
         return finish_forecast_fresh(con, scope, iterations, seed, criticality)
-    with _MEMO_LOCK:  # one build at a time: the overview and the schedule page opened together wait for the first
+    with _FORECASTS.lock:  # one build at a time: the overview and the schedule page opened together wait
         for wanted in (True,) if criticality else (True, False):
-            hit = _MEMO.get((*key, wanted))
+            hit = _FORECASTS.get((*key, wanted))
             if hit is not None:
-                _MEMO.move_to_end((*key, wanted))
                 return hit
-        key = (*key, criticality)
         built = finish_forecast_fresh(con, scope, iterations, seed, criticality)
-        _MEMO[key] = built
-        while len(_MEMO) > _MEMO_SIZE:
-            _MEMO.popitem(last=False)
-        return built
+        return _FORECASTS.put((*key, criticality), built)
 
 
 def as_date(value: object) -> dt.date | None:

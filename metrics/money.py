@@ -39,8 +39,7 @@ import dataclasses
 import datetime as dt
 import math
 import re
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,9 +48,8 @@ import duckdb
 import pandas as pd
 
 from loaders import settings
-from loaders import store as _store
 from metrics import evm as evm_maths
-from metrics import risks
+from metrics import memo, risks
 from metrics.scope import Scope
 
 Con = duckdb.DuckDBPyConnection
@@ -570,39 +568,21 @@ def ledger_fresh(con: Con, scope: Scope) -> Ledger:
     )
 
 
-_MEMO: OrderedDict[tuple[object, ...], Ledger] = OrderedDict()
-_MEMO_LOCK = threading.Lock()
-_MEMO_SIZE = 8  # ledgers kept: a few scopes (projects, as-of week, cut-off day) of the current data version
+_LEDGERS: memo.Memo[Ledger] = memo.Memo(8)  # a few scopes (projects, as-of week, cut-off day) of the data version
 
 
 def _memo_key(con: Con, scope: Scope) -> tuple[object, ...] | None:
     """What a ledger depends on: the store, its data version, the projects and hospitals, the as-of week and the
-    cut-off day (not the date range's start nor the departments). None for an in-memory store (tests change those
-    freely)."""
-    where = _store.db_file_of(con)
-    if where is None:
-        return None
+    cut-off day (not the date range's start nor the departments). None for an in-memory store."""
     hospitals = getattr(scope, "hospitals", None)  # a hospital group's scope
-    return (where, _store.data_version(con), scope.projects, hospitals, scope.as_of, cut_off(scope))
+    return memo.store_key(con, scope.projects, hospitals, scope.as_of, cut_off(scope))
 
 
 def ledger(con: Con, scope: Scope) -> Ledger:
     """The bundle every money figure starts from, built once per data version and scope and shared by every
-    metric, page, the overview and the brief (a new import changes the data version, so it is never stale).
-    Treat it as read-only."""
-    key = _memo_key(con, scope)
-    if key is None:
-        return ledger_fresh(con, scope)
-    with _MEMO_LOCK:  # one build at a time: sessions opening the money page together wait for the first
-        hit = _MEMO.get(key)
-        if hit is not None:
-            _MEMO.move_to_end(key)
-            return hit
-        built = ledger_fresh(con, scope)
-        _MEMO[key] = built
-        while len(_MEMO) > _MEMO_SIZE:
-            _MEMO.popitem(last=False)
-        return built
+    metric, page, the overview and the brief (`metrics.memo`: a new import changes the data version, so it is
+    never stale). Treat it as read-only."""
+    return _LEDGERS.get_or_build(_memo_key(con, scope), lambda: ledger_fresh(con, scope))
 
 
 _ROLLUP = """
