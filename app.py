@@ -17,4 +17,3 @@ session.sidebar(who)
 if ui.store_ok():
     filters.sidebar()
     page.run()
-    ui.freeze_long_lived()  # after the page is drawn: the first run's long-lived objects leave the GC

@@ -317,16 +317,3 @@ def test_totals_and_budget_share() -> None:
     assert overview.budget_used_share(None, 5.0) is None and overview.budget_used_share(0.0, 5.0) is None
     assert overview.programme_totals(rows.iloc[0:0])["projects"] == 0.0
 
-
-def test_the_first_page_run_freezes_what_is_alive_then(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import gc
-
-    from pages.components import ui
-
-    frozen: list[int] = []
-    monkeypatch.setattr(ui, "_FROZEN", [])  # as in a fresh server process
-    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(gc.get_count()[0]))  # counted, not done in the tests
-    at = open_page(demo_db, "pages/risks.py", "zh")
-    assert_clean(at)
-    at.run()
-    assert len(frozen) == 1  # once per process, after the first page ran, not on every run

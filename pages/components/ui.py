@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import gc
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -50,19 +49,6 @@ def _has_key(key: str) -> bool:
     from pages.components.i18n import catalogue
 
     return key in catalogue()
-
-
-_FROZEN: list[bool] = []
-
-
-def freeze_long_lived() -> None:
-    """Once per server process, after its first page has run: what is alive then (modules, Streamlit, the caches
-    that page filled) leaves the garbage collector's generations (`gc.freeze`), so the full collections of later
-    runs no longer walk it — 0.3–0.8 s each in the served process on a large store (README, pages benchmark)."""
-    if not _FROZEN:
-        _FROZEN.append(True)
-        gc.collect()
-        gc.freeze()
 
 
 def store_ok() -> bool:
