@@ -316,4 +316,3 @@ def test_totals_and_budget_share() -> None:
     assert overview.budget_used_share(100.0, 60.0) == 0.6
     assert overview.budget_used_share(None, 5.0) is None and overview.budget_used_share(0.0, 5.0) is None
     assert overview.programme_totals(rows.iloc[0:0])["projects"] == 0.0
-
