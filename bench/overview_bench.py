@@ -6,12 +6,15 @@ PowerPoint) generated from scratch. `python -m bench.overview_bench --rows 10000
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+import duckdb
 
 from loaders import store
 from loaders.demo import build_demo
@@ -21,17 +24,31 @@ OVERVIEW_BUDGET_MS = 500.0  # the issue's ceiling for a warm render of the overv
 BRIEF_BUDGET_S = 10.0  # and for the brief of one week
 
 
+@contextlib.contextmanager
+def writing(target: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The store (a DuckDB file or a group store's COCKPIT_STORE value) open for one bench write: one transaction
+    (one lake snapshot) with the data version moved, then a checkpoint of the file."""
+    from loaders.store import lake
+
+    con = store.open_store(target)
+    try:
+        con.execute("BEGIN")
+        yield con
+        store.bump_data_version(con)
+        con.execute("COMMIT")
+        if lake.spec_of(con) is None:
+            con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
 def add_usage(path: Path | str, rows: int, departments: int = 200, systems: int = 10) -> None:
     """Append `rows` daily usage rows ending on WEEK (200 departments x 10 systems a day), in SQL, as one
     transaction; `path` a DuckDB file or a group store's COCKPIT_STORE value (bench.pages_bench --group)."""
-    from loaders.store import lake
-
-    con = store.open_store(path)
-    try:
+    with writing(path) as con:
         per_day = departments * systems
         start = WEEK - dt.timedelta(days=rows // per_day)
         import_id = store.next_import_id(con)
-        con.execute("BEGIN")
         con.execute(
             "INSERT INTO import_log (import_id, dataset, file_name, rows, imported_at, imported_by, status)"
             " VALUES (?, 'usage', 'bench', ?, now(), 'bench', 'loaded')",
@@ -47,12 +64,6 @@ def add_usage(path: Path | str, rows: int, departments: int = 200, systems: int 
             """,
             [import_id, start, per_day, departments, departments, systems, rows],
         )
-        store.bump_data_version(con)
-        con.execute("COMMIT")
-        if lake.spec_of(con) is None:
-            con.execute("CHECKPOINT")
-    finally:
-        con.close()
 
 
 def overview_ms(path: Path) -> tuple[float, float]:

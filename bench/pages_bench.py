@@ -10,7 +10,6 @@ the ratio group / embedded per page and whether each page shows the same text.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import os
@@ -24,13 +23,13 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from bench.overview_bench import WEEK, add_usage
+from bench.overview_bench import WEEK, add_usage, writing
 from bench.schedule_bench import synthetic_plan
 from loaders import store
 from loaders.demo import build_demo
@@ -55,28 +54,10 @@ def _new_import(con: duckdb.DuckDBPyConnection, dataset: str, rows: int, as_of: 
     return import_id
 
 
-@contextlib.contextmanager
-def _writing(target: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The store (a DuckDB file or a group store's COCKPIT_STORE value) open for one bench write: one transaction
-    (one lake snapshot) with the data version moved, then a checkpoint of the file."""
-    from loaders.store import lake
-
-    con = store.open_store(target)
-    try:
-        con.execute("BEGIN")
-        yield con
-        store.bump_data_version(con)
-        con.execute("COMMIT")
-        if lake.spec_of(con) is None:
-            con.execute("CHECKPOINT")
-    finally:
-        con.close()
-
-
 def add_costs(path: Path | str, rows: int, contracts: int = 20_000) -> None:
     """`rows` cost lines over the demo's six projects in SQL: one signed line per contract, 5 % of contracts with
     a supplementary agreement (`…-补1`), the rest invoices and payments spread over the programme's months."""
-    with _writing(path) as con:
+    with writing(path) as con:
         projects = [r[0] for r in con.execute("SELECT DISTINCT project FROM budget ORDER BY 1").fetchall()]
         cats = [r[0] for r in con.execute("SELECT DISTINCT category FROM budget ORDER BY 1").fetchall()]
         import_id = _new_import(con, "costs", rows)
@@ -119,7 +100,7 @@ def add_plan(path: Path | str, tasks: int) -> None:
                     for p in text.split(",")]) if isinstance(text, str) and text else None
         for text in plan["predecessors"]
     ]  # fmt: skip
-    with _writing(path) as con:
+    with writing(path) as con:
         import_id = _new_import(con, "tasks", len(plan), WEEK)
         con.register("plan", plan)
         cols = ", ".join(c for c in plan.columns)
@@ -131,7 +112,7 @@ def add_plan(path: Path | str, tasks: int) -> None:
 
 def add_risks(path: Path | str, risks: int) -> None:
     """A `risks`-row register of the extra project (likelihood and impact spread over the 5x5 grid)."""
-    with _writing(path) as con:
+    with writing(path) as con:
         import_id = _new_import(con, "risks", risks, WEEK)
         con.execute(
             """

@@ -168,20 +168,7 @@ def test_others_median_with_ties_one_or_two_others_and_no_rate_of_its_own() -> N
     }
     rows = [{"period": week, "department": d, "system": sy, "active_users": a, "eligible_users": e}
             for sy, deps in rates.items() for d, (a, e) in deps.items()]  # fmt: skip
-    frame = pd.DataFrame(rows)
-    c.execute(
-        "INSERT INTO import_log (import_id, dataset, file_name, rows, imported_at, imported_by, status)"
-        " VALUES (1, 'usage', 'u.csv', ?, now(), 'test', 'loaded')",
-        [len(frame)],
-    )
-    c.register("frame", frame)
-    c.execute(
-        "INSERT INTO usage_rows (import_id, row_no, period, department, system, active_users, eligible_users)"
-        " SELECT 1, 2, period, department, system, active_users, eligible_users FROM frame"
-    )
-    store.bump_data_version(c)
-    rollups.rebuild(c)
-    assert adoption.rollups_current(c)
+    _store_rows(c, rows)
     scope = Scope(today=TODAY)
 
     def others(dep: str) -> dict[str, float | None]:
@@ -251,20 +238,7 @@ def test_a_system_last_reported_a_year_ago_is_cut_at_the_same_day_both_ways(monk
     for k in range(-9, 4):  # the old system: days around `since`, a different rate each day
         rows += [{"period": since + dt.timedelta(days=k), "department": dep, "system": "OLD",
                   "active_users": 10 + k + j, "eligible_users": 40} for j, dep in enumerate(DEPARTMENTS[:4])]  # fmt: skip
-    frame = pd.DataFrame(rows)
-    c.execute(
-        "INSERT INTO import_log (import_id, dataset, file_name, rows, imported_at, imported_by, status)"
-        " VALUES (1, 'usage', 'u.csv', ?, now(), 'test', 'loaded')",
-        [len(frame)],
-    )
-    c.register("frame", frame)
-    c.execute(
-        "INSERT INTO usage_rows (import_id, row_no, period, department, system, active_users, eligible_users)"
-        " SELECT 1, 2, period, department, system, active_users, eligible_users FROM frame"
-    )
-    store.bump_data_version(c)
-    rollups.rebuild(c)
-    assert adoption.rollups_current(c)
+    _store_rows(c, rows)
     scope = Scope(today=newest)
     for name, query in {
         "ranking OLD week": lambda: adoption.usage_ranking(c, scope, "OLD"),
@@ -299,3 +273,21 @@ def test_my_department_stands_where_the_all_systems_ranking_puts_it(
         assert view.overall_rank == int(row["rank"]) and view.overall_rate == pytest.approx(row["rate"], rel=1e-12)
         assert view.n_departments == int(row["n_ranked"])
         assert view.period == pd.Timestamp(row["period"]).date()
+
+
+def _store_rows(c: duckdb.DuckDBPyConnection, rows: list[dict[str, object]]) -> None:
+    """Usage rows written as one loaded import, the rollups rebuilt from them and current."""
+    frame = pd.DataFrame(rows)
+    c.execute(
+        "INSERT INTO import_log (import_id, dataset, file_name, rows, imported_at, imported_by, status)"
+        " VALUES (1, 'usage', 'u.csv', ?, now(), 'test', 'loaded')",
+        [len(frame)],
+    )
+    c.register("frame", frame)
+    c.execute(
+        "INSERT INTO usage_rows (import_id, row_no, period, department, system, active_users, eligible_users)"
+        " SELECT 1, 2, period, department, system, active_users, eligible_users FROM frame"
+    )
+    store.bump_data_version(c)
+    rollups.rebuild(c)
+    assert adoption.rollups_current(c)
