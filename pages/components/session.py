@@ -279,7 +279,10 @@ def sidebar(who: Identity) -> None:
     if side.button(t("auth.sign_out"), key="auth_sign_out", icon=":material/logout:"):
         _end(who, "sign_out")
         if who.source == "oidc":
+            # st.logout queues the redirect to the provider's end-session page; a rerun would clear that queue
+            # before it reaches the browser (Streamlit clears it when a run starts), so the run stops instead
             st.logout()
+            st.stop()
         st.rerun()
     try:
         audit.drain(store.cursor(), _accounts())  # events the CLI queued while the app held the store
