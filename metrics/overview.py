@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -473,10 +473,16 @@ def milestone_changes(now: pd.DataFrame, before: pd.DataFrame, week: dt.date) ->
     return out
 
 
-def risk_changes(moves: pd.DataFrame, week: dt.date) -> list[dict[str, object]]:
-    """Risks that entered the critical band (turned red) or closed, from metrics.risks.movement rows (pure)."""
+def risk_changes(moves: pd.DataFrame, week: dt.date, known: Collection[str] | None = None) -> list[dict[str, object]]:
+    """Risks that entered the critical band (turned red) or closed, from metrics.risks.movement rows (pure).
+
+    `known`: the projects that had a register the week before (None: every project). A project's first register
+    turns nothing red — its risks were not green before, only not loaded — so its new rows are left out here
+    (its critical risks still count in the status, the decisions and the risks page)."""
     out: list[dict[str, object]] = []
     for r in moves.to_dict("records"):
+        if known is not None and r["kind"] == "new" and str(r["project"]) not in known:
+            continue
         filters = {"projects": str(r["project"])}
         subject = f"{r['risk_id']} {r['title']}"
         if r["band"] == "critical" and r["prev_band"] != "critical":
@@ -608,7 +614,9 @@ def what_changed(
     rows: list[dict[str, object]] = []
     rows += milestone_changes(plan, schedule.load_tasks(con, before), week)
     bands = risks.configured_bands()
-    rows += risk_changes(risks.movement(register, risks.load_register(con, before), bands), week)
+    previous = risks.load_register(con, before)
+    known = {str(p) for p in previous["project"].unique()} if len(previous) else set()
+    rows += risk_changes(risks.movement(register, previous, bands), week, known)
     rows += approved_changes(changes, risks.load_changes(con, before), week)
     now_money = money_facts(con, now) if facts is None else facts
     rows += overrun_changes(now_money, money_facts(con, before), week)

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from metrics import overview
+from metrics import overview, risks
 from metrics.scope import Scope
 from tests import storekit
 
@@ -135,3 +135,21 @@ def test_what_changed_is_ranked_by_weight(weeks: duckdb.DuckDBPyConnection) -> N
 def test_the_week_before_shows_nothing_yet(weeks: duckdb.DuckDBPyConnection) -> None:
     got = overview.what_changed(weeks, Scope(as_of=D(2026, 11, 16)))
     assert not set(got["kind"]) & {"risk_red", "milestone_slipped", "change_approved"}
+
+
+def test_a_projects_first_register_turns_nothing_red(weeks: duckdb.DuckDBPyConnection) -> None:
+    """Project Q's register is loaded for the first time in the week of 23 Nov, with a critical risk (5 × 5): it was
+    never green, only not loaded, so "turned red" lists P's R1 (12 → 20) and not Q's risk; a risk added to P's
+    second register at critical is listed (P had a register the week before)."""
+    r = {"owner": "李", "status": "开放", "likelihood": 5, "impact": 5}
+    storekit.insert_rows(
+        weeks, "risks", [{**r, "project": "Q", "risk_id": "Q1", "title": "机房"}], as_of=D(2026, 11, 23)
+    )
+    got = overview.what_changed(weeks, Scope(as_of=D(2026, 11, 23)))
+    assert got[got["kind"] == "risk_red"]["subject"].tolist() == ["R1 接口"]
+    moves = risks.movement(
+        pd.DataFrame([{**r, "project": "P", "risk_id": "R9", "title": "新增", "score": 25}]),
+        pd.DataFrame(columns=["project", "risk_id", "title", "owner", "status", "likelihood", "impact", "score"]),
+    )
+    assert [c["subject"] for c in overview.risk_changes(moves, D(2026, 11, 23), known={"P"})] == ["R9 新增"]
+    assert overview.risk_changes(moves, D(2026, 11, 23), known=set()) == []
