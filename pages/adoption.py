@@ -127,7 +127,10 @@ if heat.open:
     with heat:
         st.caption(t("adoption.heatmap.caption"))
         matrix = store.load(m.rate_matrix, scope, period, anonymous=anonymous)
-        st.plotly_chart(charts.rate_heatmap(matrix, lang(), m.NEAR_TARGET), width="stretch", key="adoption_heatmap")
+        fig = charts.rate_heatmap(matrix, lang(), m.NEAR_TARGET)
+        st.plotly_chart(fig, width="stretch", key="adoption_heatmap")
+        if fig.data and not charts.heatmap_labelled(fig):
+            st.caption(t("adoption.heatmap.unlabelled", cells=charts.LABELLED_CELLS))
 if rollout.open:
     with rollout:
         st.caption(t("adoption.rollout.caption"))

@@ -70,7 +70,22 @@ def test_rate_heatmap_grid() -> None:
     assert hm.z[0][0] == 2 and hm.z[0][1] == 0 and hm.z[1][0] == 1 and pd.isna(hm.z[1][1])
     assert list(hm.colorbar.ticktext) == ["低于目标超过 10 个百分点", "低于目标 10 个百分点以内", "达到目标(≥ 80%)"]
     assert hm.text[1][1] == "—" and hm.text[0][0] == "90%"
+    assert hm.texttemplate == "%{text}" and c.heatmap_labelled(fig)  # 2 × 2 cells: each rate written in its cell
     assert not c.rate_heatmap(matrix.iloc[0:0]).data
+
+
+def test_rate_heatmap_writes_no_labels_above_600_cells_and_keeps_the_rates_in_the_hover() -> None:
+    """600 cells (30 departments × 20 systems) are labelled; 620 (31 × 20) are not, their rates still in the hover."""
+    for deps, labelled in ((30, True), (31, False)):
+        matrix = pd.DataFrame(
+            [{"department": f"科{d:02d}", "system": f"S{x:02d}", "rate": 0.5, "target": 0.8, "status": "red"}
+             for d in range(deps) for x in range(20)]
+        )  # fmt: skip
+        fig = c.rate_heatmap(matrix, "zh")
+        assert c.heatmap_labelled(fig) is labelled, deps
+        hm = fig.data[0]
+        assert hm.text.shape == (deps, 20) and hm.text[deps - 1][19] == "50%"
+        assert "%{text}" in hm.hovertemplate
 
 
 def test_rate_heatmap_cells_equal_a_pivot_table() -> None:

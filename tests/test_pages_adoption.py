@@ -352,3 +352,29 @@ def test_lower_tabs_are_lazy(demo_db: Path) -> None:
     open_tab(at, "rollout", "en")
     assert [len(tab.children) > 0 for tab in at.tabs] == [False, True, False, False]
     assert at.tabs[1].caption[0].value == text("adoption.rollout.caption", "en")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_heatmap_over_600_cells_says_its_rates_are_in_the_hover(tmp_path: Path, demo_db: Path, lang: str) -> None:
+    """31 departments × 20 systems (620 cells): the heatmap writes no rate in its cells and the page says where the
+    rates are; the demo's grid is small enough to be labelled, and says nothing."""
+    path = tmp_path / "wide.duckdb"
+    con = store.open_store(path)
+    try:
+        rows = [
+            {"period": WEEKS[-1], "department": f"科室{d:02d}", "system": f"S{x:02d}", "active_users": 30,
+             "eligible_users": 40}
+            for d in range(31) for x in range(20)
+        ]  # fmt: skip
+        storekit.insert_rows(con, "usage", rows)
+    finally:
+        con.close()
+    note = text("adoption.heatmap.unlabelled", lang).format(cells=600)
+    for db, shown in ((path, True), (demo_db, False)):
+        at = open_page(db, PAGE, lang)
+        open_tab(at, "heatmap", lang)
+        heat = charts(at.main)["adoption_heatmap"]["data"][0]
+        assert ("texttemplate" not in heat) is shown and len(heat["y"]) == (
+            31 if shown else len(TARGETS["departments"])
+        )
+        assert (note in [c.value for c in at.tabs[0].caption]) is shown

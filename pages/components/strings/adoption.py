@@ -70,6 +70,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "各系统最近一期的使用率；颜色按各系统目标(见右侧图例)。",
         "Each system's rate in its latest period, coloured against its target (legend on the right).",
     ),
+    "adoption.heatmap.unlabelled": (
+        "超过 {cells} 格时格内不写数值：鼠标悬停可看每格的使用率，上方排名表列出全部数值。",
+        "Above {cells} cells the rates are not written in the cells: hover a cell for its rate; the ranking table "
+        "above lists every rate.",
+    ),
     "adoption.rollout.caption": (
         "由计划里程碑推算：名称含系统与科室名的“试点”里程碑记为试点，“上线”记为上线，“全院上线”适用于使用该系统的全部科室；评审、验收类里程碑不计。",
         "From the plan's milestones: a milestone naming the system and a department is a pilot (“试点”) or a "
