@@ -303,7 +303,10 @@ def usage_of(usage: pd.DataFrame, day: dt.date, department: str | None, system: 
 def critical_risks_of(register: pd.DataFrame, project: str) -> float:
     """Open critical risks of a project (definitions.is_critical_risk)."""
     reg = register[register["project"] == project] if len(register) else register
-    return float(sum(definitions.is_critical_risk(s, st) for s, st in zip(reg["score"], reg["status"], strict=True)))
+    bands = risks.configured_bands()
+    return float(
+        sum(definitions.is_critical_risk(s, st, bands) for s, st in zip(reg["score"], reg["status"], strict=True))
+    )
 
 
 def test_pass_of(plan: pd.DataFrame, project: str, system: str | None) -> float | None:

@@ -161,3 +161,29 @@ def test_the_ledger_is_built_once_per_data_version_and_scope(demo_template: Path
         )
     finally:
         con.close()
+
+
+def test_plan_percent_reads_the_same_rows_as_the_plain_records() -> None:
+    """plan_percent reads only its seven columns (`_columns`): the same values, boxed the same way, as the rows
+    `_records` gives, on a frame with every kind of column a plan arrives with (dates as timestamps and as dates,
+    nullable integers with NA, floats with NaN, booleans, blanks, an absent column), and the same percent."""
+    plan = pd.DataFrame(
+        {
+            "project": ["P"] * 5,
+            "wbs": ["1", "1.1", "1.2", None, "2"],
+            "is_summary": pd.array([None, False, None, True, None], dtype=object),
+            "percent_complete": pd.array([50, 100, None, 30, 20], dtype="Int64"),
+            "duration_days": [float("nan"), 5.0, 2.5, float("nan"), float("nan")],
+            "is_milestone": [False, False, True, False, False],
+            "start": pd.to_datetime(["2026-01-05", "2026-01-05", "2026-01-12", None, "2026-02-02"]),
+            "name": ["a", "b", "c", "d", "e"],
+        }
+    )  # "finish" absent: .get gives None in both
+    plan["finish"] = [D(2026, 1, 30), D(2026, 1, 9), None, D(2026, 2, 1), D(2026, 2, 13)]
+    names = ("wbs", "is_summary", "percent_complete", "duration_days", "is_milestone", "start", "finish", "absent")
+    fast = money._columns(plan, names)
+    plain = [{k: v for k, v in r.items() if k in names} for r in money._records(plan)]
+    assert [repr(sorted(r.items())) for r in fast] == [repr(sorted(r.items())) for r in plain]
+    # 1 is a summary by its WBS; 1.1: 5 d at 100 %, 1.2: 2.5 d at 0 % (NA), 2: 12 calendar days at 20 %
+    assert money.plan_percent(plan) == pytest.approx((5 * 1.0 + 2.5 * 0 + 12 * 0.2) / (5 + 2.5 + 12))
+    assert money._columns(plan[[]], names) == [{}] * 5
