@@ -183,7 +183,7 @@ def rate_heatmap(matrix: pd.DataFrame, lang: str = "zh", near: float = 0.10) -> 
 
     Above LABELLED_CELLS cells the rates are in the hover only: the browser lays out every cell label as SVG text
     and measures it (a 230 × 16 grid drew 8,500 nodes and took the served first view of the large store from about
-    3.2 s to 4.3-5.8 s); the page says so under the chart, and the ranking table lists every rate."""
+    3.2 s to 4.3-5.8 s); the page says so under the chart."""
     fig = go.Figure()
     if matrix.empty:
         return fig

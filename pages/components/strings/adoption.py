@@ -71,9 +71,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Each system's rate in its latest period, coloured against its target (legend on the right).",
     ),
     "adoption.heatmap.unlabelled": (
-        "超过 {cells} 格时格内不写数值：鼠标悬停可看每格的使用率，上方排名表列出全部数值。",
-        "Above {cells} cells the rates are not written in the cells: hover a cell for its rate; the ranking table "
-        "above lists every rate.",
+        "超过 {cells} 格时格内不写数值：鼠标悬停可看每格的使用率；在上方选择一个系统，排名表按科室列出该系统的使用率。",
+        "Above {cells} cells the rates are not written in the cells: hover a cell for its rate, or pick a system "
+        "above and the ranking table lists that system's rate for each department.",
     ),
     "adoption.rollout.caption": (
         "由计划里程碑推算：名称含系统与科室名的“试点”里程碑记为试点，“上线”记为上线，“全院上线”适用于使用该系统的全部科室；评审、验收类里程碑不计。",
