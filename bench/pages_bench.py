@@ -297,10 +297,10 @@ def measure(
                         cpu = _cpu_s(proc.pid)
                         seconds = _rerun(tab)
                         reruns.append((seconds, _cpu_s(proc.pid) - cpu))
-                    finally:
-                        if context is returning:
-                            tab.close()
-                        else:
+                    finally:  # the returning browser stays open (its cache is the point), its tabs do not
+                        for opened in context.pages if context is returning else []:
+                            opened.close()
+                        if context is not returning:
                             context.close()
                 firsts = firsts or [(row["cold_s"], row["cold_cpu_s"])]
                 row.update(first_s=statistics.median(s for s, _ in firsts),
