@@ -188,6 +188,46 @@ def test_others_median_with_ties_one_or_two_others_and_no_rate_of_its_own() -> N
     assert others("E") == {"ODD": 0.3}
 
 
+def _migration_spread() -> str:
+    """Migration 0012's statement for the spread (a window over each bucket's sorted rates): the plain form."""
+    sql = (Path(rollups.__file__).parent / "migrations" / "0012_adoption.sql").read_text(encoding="utf-8")
+    last = sql[sql.rindex("INSERT INTO usage_rollup_spread") :]
+    return last.removeprefix("INSERT INTO usage_rollup_spread").strip().rstrip(";")
+
+
+def _same_rows(c: duckdb.DuckDBPyConnection, a: str, b: str) -> int:
+    """The rows of query `a`, after checking they are exactly those of `b` (as multisets, NULLs equal)."""
+    for x, y in ((a, b), (b, a)):
+        extra = c.execute(f"SELECT count(*) FROM (({x}) EXCEPT ALL ({y}))").fetchone()  # noqa: S608
+        assert extra == (0,), f"rows of one statement missing from the other:\n{x}"
+    n = c.execute(f"SELECT count(*) FROM ({a})").fetchone()  # noqa: S608
+    assert n is not None
+    return int(n[0])
+
+
+def test_the_spread_equals_the_migration_s_window_statement(con: duckdb.DuckDBPyConnection) -> None:
+    fast = rollups._SPREAD.format(where="TRUE")
+    assert _same_rows(con, fast, _migration_spread()) > 300  # about 100 weeks and 23 months of 3 systems
+    c = store.memory_store()  # one, two and three rates, ties, a bucket with no rate at all
+    week = D(2025, 3, 3)
+    deps = {"TIES": [(5, 10), (5, 10), (5, 10)], "ONE": [(3, 10)], "TWO": [(3, 10), (6, 10)],
+            "NORATE": [(3, None), (2, 0)], "MIXED": [(3, None), (1, 10), (9, 10), (4, 10)]}  # fmt: skip
+    rows = [{"period": week, "department": f"D{i}", "system": sy, "active_users": a, "eligible_users": e}
+            for sy, pairs in deps.items() for i, (a, e) in enumerate(pairs)]  # fmt: skip
+    _store_rows(c, rows)
+    assert _same_rows(c, fast, _migration_spread()) == 2 * len(deps)  # a week and a month per system
+    got = c.execute(
+        "SELECT system, n, lo, mid, hi, round(median, 12) FROM usage_rollup_spread WHERE grain = 'week'"
+    ).fetchall()
+    assert sorted(got) == [
+        ("MIXED", 3, 0.1, 0.4, 0.9, 0.4),
+        ("NORATE", 0, None, None, None, None),
+        ("ONE", 1, None, 0.3, None, 0.3),
+        ("TIES", 3, 0.5, 0.5, 0.5, 0.5),
+        ("TWO", 2, 0.3, 0.6, None, 0.45),
+    ]
+
+
 def _csv(path: Path, frame: pd.DataFrame) -> Path:
     out = frame.rename(columns={"period": "日期", "department": "科室", "system": "系统", "active_users": "活跃用户数",
                                 "eligible_users": "应使用人数"})  # fmt: skip

@@ -20,22 +20,21 @@ _ROWS = """
     FROM usage_rows u JOIN import_log i USING (import_id)
     WHERE i.status = 'loaded' AND u.superseded_by IS NULL AND {where}
     GROUP BY ALL
-    ORDER BY period, system, department
+    ORDER BY period
 """  # stored in period order: a query for recent buckets skips the older row groups (zone maps)
 
-# The same statement as migration 0012_adoption: per bucket and system, the hospital's sums, n rates and the sorted
-# ones around the middle.
+# Per bucket and system, the hospital's sums, n rates and the sorted ones around the middle: what migration
+# 0012_adoption's statement gives (there with a window over the rates, 3.5x slower; tests/test_usage_rollups.py runs
+# both), from one sorted list of the rates per bucket (1-based: rate[q - 1] 0-based is l[q], out of range is NULL).
 _SPREAD = """
-    SELECT grain, period, system, sum(active)::BIGINT, sum(eligible)::BIGINT, sum(no_eligible_rows)::BIGINT,
-           count(rate), max(rate) FILTER (WHERE i = n // 2 - 1), max(rate) FILTER (WHERE i = n // 2),
-           max(rate) FILTER (WHERE i = n // 2 + 1), median(rate)
+    SELECT grain, period, system, active, eligible, no_eligible_rows, n, l[n // 2], l[n // 2 + 1], l[n // 2 + 2], median
     FROM (
-        SELECT grain, period, system, active, eligible, no_eligible_rows, rate,
-               row_number() OVER (PARTITION BY grain, period, system ORDER BY rate ASC NULLS LAST) - 1 AS i,
-               count(rate) OVER (PARTITION BY grain, period, system) AS n
+        SELECT grain, period, system, sum(active)::BIGINT AS active, sum(eligible)::BIGINT AS eligible,
+               sum(no_eligible_rows)::BIGINT AS no_eligible_rows, count(rate) AS n,
+               list(rate ORDER BY rate) FILTER (WHERE rate IS NOT NULL) AS l, median(rate) AS median
         FROM (SELECT *, active::DOUBLE / eligible AS rate FROM usage_rollup WHERE {where})
+        GROUP BY grain, period, system
     )
-    GROUP BY grain, period, system
 """
 
 
