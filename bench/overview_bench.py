@@ -1,5 +1,5 @@
 """Overview and brief benchmark: the demo store plus N generated usage rows (default 10M); the overview through
-app.py under AppTest (first run after a data change, then warm), and the weekly brief for one week (PDF, Excel,
+app.py under AppTest (first run after a data change, the same after the app's warm-up, then warm), and the weekly brief for one week (PDF, Excel,
 PowerPoint) generated from scratch. `python -m bench.overview_bench --rows 1000000`.
 """
 
@@ -66,26 +66,42 @@ def add_usage(path: Path | str, rows: int, departments: int = 200, systems: int 
         )
 
 
-def overview_ms(path: Path) -> tuple[float, float]:
-    """(first run after a data change, warm rerun) of the overview through app.py, in ms."""
+def overview_ms(path: Path) -> tuple[float, float, float, float]:
+    """The overview through app.py, in ms: the first run after a data change, the same once the app's warm-up
+    (pages.components.warm) has built it, that warm-up itself, and a warm rerun."""
+    from pages.components import warm
     from tests.conftest import app_test
 
     os.environ["COCKPIT_DB"] = str(path)
+    os.environ["COCKPIT_WARM"] = "0"  # the bench runs the warm-up itself, at a known moment
     at = app_test(path, "zh")
     at.query_params["asof"] = WEEK.isoformat()
     at.run(timeout=600)
     if at.exception:
         raise SystemExit(f"overview failed on the bench store: {at.exception[0].value}")
-    con = store.open_store(path)
-    store.bump_data_version(con)
-    con.close()
+
+    def changed() -> None:
+        con = store.open_store(path)
+        store.bump_data_version(con)
+        con.close()
+
+    changed()
     t0 = time.perf_counter()
     at.run(timeout=600)
     cold = (time.perf_counter() - t0) * 1000
+    changed()
+    con = store.open_store(path)
+    t0 = time.perf_counter()
+    warm.warm(con)
+    warming = (time.perf_counter() - t0) * 1000
+    con.close()
+    t0 = time.perf_counter()
+    at.run(timeout=600)
+    warmed = (time.perf_counter() - t0) * 1000
     t0 = time.perf_counter()
     at.run()
-    warm = (time.perf_counter() - t0) * 1000
-    return cold, warm
+    rerun = (time.perf_counter() - t0) * 1000
+    return cold, warmed, warming, rerun
 
 
 def brief_seconds(path: Path) -> tuple[float, int]:
@@ -111,13 +127,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_demo(path)
         add_usage(path, args.rows)
         seconds, size = brief_seconds(path)
-        cold, warm = overview_ms(path)
+        cold, warmed, warming, warm = overview_ms(path)
     print("| case | rows | time | budget |\n|---|---|---|---|")
     print(f"| overview first run after a data change | {args.rows:,} | {cold:,.0f} ms | — |")
+    print(f"| the app's warm-up after a data change (in the background) | {args.rows:,} | {warming:,.0f} ms | — |")
+    print(f"| overview first run after a data change, once warmed | {args.rows:,} | {warmed:,.0f} ms |"
+          f" {OVERVIEW_BUDGET_MS:,.0f} ms |")  # fmt: skip
     print(f"| overview warm rerun | {args.rows:,} | {warm:,.0f} ms | {OVERVIEW_BUDGET_MS:,.0f} ms |")
     print(f"| brief for one week (PDF + Excel + PPTX, {size / 1024:,.0f} KB) | {args.rows:,} | {seconds:.2f} s |"
           f" {BRIEF_BUDGET_S:.0f} s |")  # fmt: skip
-    return 0 if warm <= OVERVIEW_BUDGET_MS and seconds <= BRIEF_BUDGET_S else 1
+    return 0 if max(warm, warmed) <= OVERVIEW_BUDGET_MS and seconds <= BRIEF_BUDGET_S else 1
 
 
 if __name__ == "__main__":

@@ -90,6 +90,11 @@ SETTINGS: dict[str, Setting] = {
         "2",
         "Seconds a dropped file must stay unchanged before it is imported (still being written).",
     ),
+    "warm": Setting(
+        "COCKPIT_WARM",
+        "1",
+        "1 = the running app builds the overview in the background after start and after every import; 0 = off.",
+    ),
     "hospital": Setting(
         "COCKPIT_HOSPITAL",
         "",

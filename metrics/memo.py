@@ -11,17 +11,33 @@ from typing import Generic, TypeVar
 
 import duckdb
 
+from loaders import settings
 from loaders import store as _store
 
 T = TypeVar("T")
 
 
 def store_key(con: duckdb.DuckDBPyConnection, *parts: Hashable) -> tuple[Hashable, ...] | None:
-    """The store, its data version and what else the figure depends on; None for a store in memory."""
+    """The store, its data version, the settings in force and what else the figure depends on; None for a store in
+    memory."""
     where = _store.db_file_of(con)
     if where is None:
         return None
-    return (where, _store.data_version(con), *parts)
+    return (where, _store.data_version(con), figure_settings(), *parts)
+
+
+# Settings that change no figure (where the store is, imports, mail, the app's own upkeep); every other setting, a
+# new one included, is part of a kept figure's key.
+_NOT_FIGURES = frozenset(
+    """db_path store data_path duckdb_extensions max_file_mb max_rows max_sheet_rows max_sheet_cols max_zip_ratio
+    max_unzipped_mb min_free_mb plan_worker_mb plan_timeout_s smtp_host smtp_port smtp_user smtp_password
+    smtp_starttls smtp_from smtp_to inbox_dir inbox_poll inbox_settle warm hospital user""".split()
+)
+
+
+def figure_settings() -> tuple[str, ...]:
+    """The value of every setting a figure may depend on (status rules, risk bands, targets, calendar, ...)."""
+    return tuple(s.get() for name, s in settings.SETTINGS.items() if name not in _NOT_FIGURES)
 
 
 class Memo(Generic[T]):

@@ -6,6 +6,7 @@ Every figure quotes metrics.definitions; money is in yuan; "today" is the as-of 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import math
@@ -24,6 +25,7 @@ from metrics import (
     evm,
     forecast,
     grading,
+    memo,
     money,
     operations,
     quality,
@@ -750,13 +752,25 @@ def week_view(
     con: duckdb.DuckDBPyConnection, scope: Scope, forecasts: tuple[tuple[str, dt.date], ...] | None = None
 ) -> Week:
     """The overview of one week: pass `scope.as_of` to reproduce a past week exactly. Without one, the week is
-    the latest snapshot date on or before today, so "this week" and "last week" are both weeks of data."""
+    the latest snapshot date on or before today, so "this week" and "last week" are both weeks of data. Built once
+    per store, data version, settings and scope and shared by every viewer, the brief and the warm-up
+    (pages.components.warm); each caller gets its own copy."""
     if scope.as_of is None:
         dates = [d for d in snapshot_dates(con, scope.hospitals) if d <= scope.today_or_now()]
         if dates:
             scope = dataclasses.replace(scope, as_of=dates[0])
     scope = definitions.week_scope(scope)
     rules = status_rules()
+    key = memo.store_key(con, scope, forecasts, scope.today_or_now())
+    return copy.deepcopy(_WEEKS.get_or_build(key, lambda: _build_week(con, scope, rules, forecasts)))
+
+
+_WEEKS: memo.Memo[Week] = memo.Memo(16)  # a few scopes (the president's, a few departments', past weeks)
+
+
+def _build_week(
+    con: duckdb.DuckDBPyConnection, scope: Scope, rules: StatusRules, forecasts: tuple[tuple[str, dt.date], ...] | None
+) -> Week:
     if forecasts is None:
         forecasts = p80_forecasts(con, scope)
     inputs = load_inputs(con, scope)

@@ -19,6 +19,16 @@ import pandas as pd
 T = TypeVar("T")
 
 
+def default_dates(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The date filter nobody has touched: the last 12 months, ending today."""
+    end = today or dt.date.today()
+    try:
+        start = end.replace(year=end.year - 1)
+    except ValueError:  # 29 February
+        start = end.replace(year=end.year - 1, day=28)
+    return start + dt.timedelta(days=1), end
+
+
 @dataclass(frozen=True)
 class Scope:
     projects: tuple[str, ...] | None = None  # None = all projects

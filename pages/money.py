@@ -6,6 +6,7 @@ import streamlit as st
 
 from charts import money as charts
 from metrics import money as m
+from metrics.scope import default_dates
 from pages.components import filters, fmt, store, ui
 from pages.components.i18n import lang, t
 from pages.components.money_view import table
@@ -52,7 +53,7 @@ for column, (k, value, help_text) in zip([*st.columns(3), *st.columns(3), *st.co
             st.markdown(ui.light(s.eac_light) + (" " + t("money.tile.eac_floored") if s.eac_floored else ""))
         if k == "committed" and s.over_committed:
             st.markdown(ui.light("red") + " " + t("money.tile.over_committed", amount=fmt.money(-s.uncommitted)))
-charts_scope = m.chart_scope(scope, filters.default_dates()[0])  # from the programme's start unless narrowed
+charts_scope = m.chart_scope(scope, default_dates()[0])  # from the programme's start unless narrowed
 
 budget_tab, evm_tab, burn_tab, warn_tab, change_tab, vendor_tab = st.tabs(
     [t(f"money.tab.{k}") for k in ("budget", "evm", "burn", "warnings", "changes", "vendors")],

@@ -57,6 +57,9 @@ def _restore_cockpit_db(monkeypatch: pytest.MonkeyPatch) -> None:
     # app_test() sets COCKPIT_DB; monkeypatch puts the original value back after each test.
     monkeypatch.delenv("COCKPIT_DB", raising=False)
     monkeypatch.delenv("COCKPIT_ACCOUNTS", raising=False)
+    # No background warm-up of every test's store (tests/test_warm.py turns it on): it would take the cores
+    # from the tests beside it.
+    monkeypatch.setenv("COCKPIT_WARM", "0")
 
 
 @pytest.fixture

@@ -49,6 +49,7 @@ def test_overview_bench_runs_on_a_small_store(capsys: pytest.CaptureFixture[str]
     overview_bench.main(["--rows", "20000"])  # the budgets are for 10M rows; here only that every case runs
     out = capsys.readouterr().out
     assert "| overview warm rerun | 20,000 |" in out
+    assert "| overview first run after a data change, once warmed | 20,000 |" in out
     assert "| brief for one week (PDF + Excel + PPTX" in out
 
 

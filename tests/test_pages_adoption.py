@@ -18,8 +18,7 @@ from streamlit.testing.v1 import AppTest
 from charts.adoption import COLOURS, STATUS_COLOURS
 from loaders import store
 from metrics import adoption as m
-from metrics.scope import Scope
-from pages.components import filters
+from metrics.scope import Scope, default_dates
 from pages.components.i18n import LANGS, catalogue
 from tests import storekit
 from tests.conftest import ROOT, app_test
@@ -84,7 +83,7 @@ def charts(node: Any) -> dict[str, dict[str, Any]]:
 
 def page_scope() -> Scope:
     """The scope the page sees with untouched sidebar filters."""
-    start, end = filters.default_dates()
+    start, end = default_dates()
     return Scope(start=start, end=end)
 
 

@@ -20,8 +20,7 @@ from streamlit.testing.v1 import AppTest
 from loaders import store
 from metrics import evm
 from metrics import money as m
-from metrics.scope import Scope
-from pages.components.filters import default_dates
+from metrics.scope import Scope, default_dates
 from pages.components.i18n import LANGS
 from tests import storekit
 from tests.test_app import assert_clean, open_page, text

@@ -43,6 +43,7 @@ from loaders.store.connection import (
     open_store,
     originals_dir,
     quote_ident,
+    read_snapshot,
     session_cursor,
 )
 from loaders.store.migrations import latest_version, migrate, schema_version
@@ -75,6 +76,7 @@ __all__ = [
     "session_cursor",
     "open_store",
     "quote_ident",
+    "read_snapshot",
     "raw_table",
     "schema_version",
     "store_columns",

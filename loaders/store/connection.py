@@ -41,6 +41,17 @@ def as_hospital(hospital: str | None) -> Iterator[None]:
         _HOSPITAL.reset(token)
 
 
+@contextlib.contextmanager
+def read_snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Every read in this block sees one version of the data (an import committing meanwhile is not seen), so
+    figures built here can be kept under the data version read here. Writes nothing."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    finally:
+        con.execute("ROLLBACK")
+
+
 def quote_ident(name: str) -> str:
     """Quote an identifier taken from our own allow-lists (never from user input)."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):

@@ -13,7 +13,7 @@ import streamlit as st
 
 from auth import roles
 from metrics import overview
-from metrics.scope import Scope
+from metrics.scope import Scope, default_dates
 from pages.components import session, store
 from pages.components.i18n import LANG_KEY, LANG_LABELS, LANGS, lang, t
 
@@ -24,16 +24,6 @@ DEPARTMENTS = "depts"
 DATES = "dates"
 AS_OF = "asof"
 FILTER_KEYS = (LANG_KEY, HOSPITALS, PROJECTS, DEPARTMENTS, DATES, AS_OF)  # reserved: pages must not reuse these keys
-
-
-def default_dates(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    """The last 12 months, ending today."""
-    end = today or dt.date.today()
-    try:
-        start = end.replace(year=end.year - 1)
-    except ValueError:  # 29 February
-        start = end.replace(year=end.year - 1, day=28)
-    return start + dt.timedelta(days=1), end
 
 
 def _on_language() -> None:

@@ -18,6 +18,7 @@ import streamlit as st
 from loaders import settings
 from loaders import store as _store
 from loaders.store import inbox
+from pages.components import warm
 
 T = TypeVar("T")
 
@@ -46,6 +47,8 @@ def _database(path: str) -> duckdb.DuckDBPyConnection:
     folder = inbox.inbox_dir(path)
     if inbox.enabled():
         inbox.start(con, folder)  # files dropped in the inbox are imported in the background, one at a time
+    if warm.enabled():
+        warm.start(con, path)  # the overview is built ahead of its first viewer, after start and every import
     return con
 
 

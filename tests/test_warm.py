@@ -1,0 +1,146 @@
+"""The app's warm-up (pages/components/warm.py) and the overview it keeps (metrics.overview.week_view's shared
+memo): the first viewer after start or after an import finds the overview built, the warm-up follows every new data
+version, what is kept equals a fresh build, each caller gets its own copy, and a changed setting is never answered
+from figures built under another."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from loaders import store
+from metrics import overview
+from metrics.scope import Scope, default_dates
+from pages.components import warm
+from tests.conftest import app_test, copy_store
+
+
+@pytest.fixture
+def demo_copy(demo_template: Path, tmp_path: Path) -> Path:
+    return copy_store(demo_template, tmp_path)
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Scope]]:
+    """Every overview actually built (not taken from the memo), by its scope; the memo starts empty."""
+    built: list[Scope] = []
+    real = overview._build_week
+
+    def counted(con: object, scope: Scope, *args: object) -> overview.Week:
+        built.append(scope)
+        return real(con, scope, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(overview, "_build_week", counted)
+    overview._WEEKS.clear()
+    yield built
+    overview._WEEKS.clear()
+
+
+def _until(done: Callable[[], bool], what: str, seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {seconds:.0f} s: {what}")
+        time.sleep(0.05)
+
+
+def _frames(week: overview.Week) -> dict[str, pd.DataFrame]:
+    return {k: getattr(week, k) for k in ("projects", "changes", "decisions", "kpis", "late", "red_risks")}
+
+
+def test_the_first_viewer_after_the_warm_up_finds_the_overview_built(demo_copy: Path, builds: list[Scope]) -> None:
+    con = store.open_store(demo_copy)
+    version = warm.warm(con)
+    assert version == store.data_version(con)
+    start, end = default_dates()
+    assert builds == [overview.definitions.week_scope(builds[0])]  # one scope: no COCKPIT_HOSPITAL
+    assert (builds[0].start, builds[0].end, builds[0].hospitals, builds[0].projects) == (start, end, None, None)
+    at = app_test(demo_copy, "en")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Programme overview"
+    assert len(builds) == 1  # the page read the warmed overview: nothing built again
+    kept = overview.week_view(con, Scope(start=start, end=end))
+    assert len(kept.projects) == 6
+    assert [s.value.replace("\\", "") for s in at.main.subheader][1:] == list(kept.projects["project"])
+    con.close()
+
+
+def test_the_warm_up_follows_every_new_data_version(
+    demo_copy: Path, builds: list[Scope], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COCKPIT_HOSPITAL", "总院")  # an app recording one hospital's imports warms its scope too
+    con = store.open_store(demo_copy)
+    w = warm.Warmer(con.cursor(), poll=0.05)
+    w.start()
+    try:
+        _until(lambda: w.warmed == store.data_version(con), "the first warm-up")
+        assert [s.hospitals for s in builds] == [None, ("总院",)]
+        assert w.seconds is not None and w.errors == []
+        store.bump_data_version(con)  # an import or undo from anywhere (inbox, data page, command line)
+        _until(lambda: w.warmed == store.data_version(con), "the warm-up after the import")
+        assert [s.hospitals for s in builds] == [None, ("总院",), None, ("总院",)]
+        time.sleep(0.3)  # six more looks at an unchanged version
+        assert len(builds) == 4 and w.errors == []
+    finally:
+        w.stop()
+        w.join(10)
+    assert not w.is_alive()
+    con.close()
+
+
+def test_a_kept_overview_equals_a_fresh_one_and_each_caller_gets_a_copy(demo_copy: Path, builds: list[Scope]) -> None:
+    con = store.open_store(demo_copy)
+    scope = Scope(start=default_dates()[0], end=default_dates()[1])
+    first = overview.week_view(con, scope)
+    first.projects["project"] = "scribbled"  # a caller that scribbles on its copy
+    first.totals.clear()
+    kept = overview.week_view(con, scope)
+    assert len(builds) == 1
+    overview._WEEKS.clear()
+    fresh = overview.week_view(con, scope)
+    assert len(builds) == 2
+    for name, frame in _frames(fresh).items():
+        pd.testing.assert_frame_equal(_frames(kept)[name], frame, obj=name)
+    assert kept.totals == fresh.totals and kept.totals
+    con.close()
+
+
+def test_a_changed_setting_is_not_answered_from_the_kept_overview(
+    demo_copy: Path, builds: list[Scope], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    con = store.open_store(demo_copy)
+    scope = Scope(start=default_dates()[0], end=default_dates()[1])
+    before = overview.week_view(con, scope)
+    monkeypatch.setenv("COCKPIT_STATUS_RULES", "slip=1,2;spi=0.99,0.98;cpi=0.99,0.98;eac=0,0.01;risks=1,1;usage=0,0.01")
+    after = overview.week_view(con, scope)
+    assert len(builds) == 2 and after.rules != before.rules
+    assert after.rules == overview.status_rules()
+    con.close()
+
+
+def test_the_warm_up_is_off_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_WARM", "0")
+    assert not warm.enabled()
+    monkeypatch.setenv("COCKPIT_WARM", "1")
+    assert warm.enabled()
+
+
+def test_only_settings_that_change_no_figure_are_left_out_of_a_kept_figures_key(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loaders import settings
+    from metrics import memo
+
+    assert memo._NOT_FIGURES <= set(settings.SETTINGS)  # no misspelt name leaves a figure's setting out
+    con = store.open_store(demo_copy)
+    key = memo.store_key(con)
+    monkeypatch.setenv("COCKPIT_DB", "/elsewhere.duckdb")  # where the store is: the same figures
+    assert memo.store_key(con) == key
+    monkeypatch.setenv("COCKPIT_RISK_BANDS", "4,8,16")  # a figure's definition: another key
+    assert memo.store_key(con) != key
+    con.close()
