@@ -31,6 +31,7 @@ async def lifespan(_app: object) -> AsyncIterator[None]:
     # URL (its old pages-folder mode), skipping app.py and so sign-in: off for good before the first request.
     PagesManager.uses_pages_directory = False
     guard.mark_guarded()
+    store.open_at_launch()  # the store, its inbox and the overview's warm-up start now, not at the first visit
     yield
 
 

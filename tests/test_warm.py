@@ -144,3 +144,32 @@ def test_only_settings_that_change_no_figure_are_left_out_of_a_kept_figures_key(
     monkeypatch.setenv("COCKPIT_RISK_BANDS", "4,8,16")  # a figure's definition: another key
     assert memo.store_key(con) != key
     con.close()
+
+
+def test_a_served_app_opens_its_store_at_launch_before_anyone_visits(
+    demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """serve.py's start opens the store with its inbox and warm-up: an export job's file is imported by the app
+    before any person has opened a page (the server has only been asked whether it is healthy)."""
+    import subprocess
+    import sys
+
+    from loaders.store import inbox
+    from tests.conftest import ROOT
+    from tests.test_browser import serve
+
+    monkeypatch.setenv("COCKPIT_WARM", "1")
+    monkeypatch.setenv("COCKPIT_INBOX_POLL", "0.5")
+    monkeypatch.setenv("COCKPIT_INBOX_SETTLE", "0.5")
+    db = copy_store(demo_template, tmp_path)
+    folder = inbox.inbox_dir(db)
+    with serve(db, tmp_path):
+        _until(lambda: inbox.worker_alive(folder) is not None, "the app's inbox worker, with no visit")
+        usage = tmp_path / "usage_2026-11-30.csv"
+        usage.write_text("统计日期,科室,系统,活跃用户数,应用人数\n2026-11-30,心内科,EMR,40,50\n", encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, "-m", "loaders", "--db", str(db), "import", "--wait", "120", str(usage)],
+            cwd=ROOT, capture_output=True, text=True, timeout=180,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "inbox" in (done.stdout + done.stderr).lower()  # handed to the running app, which imported it

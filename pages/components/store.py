@@ -6,8 +6,10 @@ so no two sessions ever share results or transactions (reliability F7).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +19,7 @@ import streamlit as st
 
 from loaders import settings
 from loaders import store as _store
+from loaders.errors import StoreUnavailable
 from loaders.store import inbox
 from pages.components import warm
 
@@ -50,6 +53,20 @@ def _database(path: str) -> duckdb.DuckDBPyConnection:
     if warm.enabled():
         warm.start(con, path)  # the overview is built ahead of its first viewer, after start and every import
     return con
+
+
+def open_at_launch() -> threading.Thread:
+    """At server start (serve.py's lifespan): open the store on a thread of its own, with its inbox and warm-up, so
+    the overview is being built before the first person asks for it. A store that cannot be opened yet (locked, the
+    group catalog not up) is left to the first session, which says why."""
+
+    def opening() -> None:
+        with contextlib.suppress(StoreUnavailable):
+            _database(database_path())
+
+    thread = threading.Thread(target=opening, name="cockpit-open", daemon=True)
+    thread.start()
+    return thread
 
 
 def database_path() -> str:
