@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 
 from loaders import store
-from metrics import overview
+from metrics import money, overview
 from metrics.scope import Scope, default_dates
 from pages.components import warm
 from tests.conftest import app_test, copy_store
+from tests.test_app import open_page
 
 
 @pytest.fixture
@@ -68,6 +69,23 @@ def test_the_first_viewer_after_the_warm_up_finds_the_overview_built(demo_copy: 
     assert len(kept.projects) == 6
     assert [s.value.replace("\\", "") for s in at.main.subheader][1:] == list(kept.projects["project"])
     con.close()
+
+
+def test_the_money_page_after_the_warm_up_builds_no_ledger(
+    demo_copy: Path, builds: list[Scope], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledgers: list[Scope] = []
+    real = money.ledger_fresh
+    monkeypatch.setattr(money, "ledger_fresh", lambda c, s: ledgers.append(s) or real(c, s))
+    con = store.open_store(demo_copy)
+    warm.warm(con)
+    con.close()
+    warmed = len(ledgers)
+    assert warmed >= 2  # the overview's week (and the week before) and the money page's scope
+    at = open_page(demo_copy, "pages/money.py", "zh")
+    assert not at.exception, at.exception
+    assert at.title[0].value == "预算与支出"
+    assert len(ledgers) == warmed  # every money figure on the page read the warmed ledger
 
 
 def test_the_warm_up_follows_every_new_data_version(

@@ -1,11 +1,13 @@
 """The app's warm-up: once the store is open, and again whenever its data version moves (an import or undo, from the
-inbox, the data page or the command line), the overview the president opens first is built in the background, so
-the first person to open it after a weekly load finds it ready instead of waiting for it (seconds on a large store).
+inbox, the data page or the command line), the overview the president opens first, and the money ledger the money
+page starts from, are built in the background, so the first person to open them after a weekly load finds them
+ready instead of waiting (seconds on a large store).
 
-What is built is kept where every session finds it: `metrics.overview.week_view`'s shared memo, keyed by the store,
-its data version, the settings and the scope. The warm-up builds the scope of a person with no filter touched: the
-whole store and, when this app records its imports for one hospital (COCKPIT_HOSPITAL), that hospital's. It reads
-inside one transaction, so what it keeps is the data of the version it is kept under. COCKPIT_WARM=0 turns it off.
+What is built is kept where every session finds it: the shared memos of `metrics.overview.week_view` and
+`metrics.money.ledger`, keyed by the store, its data version, the settings and the scope. The warm-up builds the
+scope of a person with no filter touched: the whole store and, when this app records its imports for one hospital
+(COCKPIT_HOSPITAL), that hospital's. It reads inside one transaction, so what it keeps is the data of the version
+it is kept under. COCKPIT_WARM=0 turns it off.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import duckdb
 
 from loaders import settings
 from loaders import store as _store
-from metrics import overview
+from metrics import money, overview
 from metrics.scope import Scope, default_dates
 
 
@@ -37,6 +39,7 @@ def warm(con: duckdb.DuckDBPyConnection) -> int:
         if _store.has_data(con):
             for scope in scopes():
                 overview.week_view(con, scope)
+                money.ledger(con, scope)  # the money page's figures start from it (the overview's is the week's)
         return version
 
 
