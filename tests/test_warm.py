@@ -191,3 +191,66 @@ def test_a_served_app_opens_its_store_at_launch_before_anyone_visits(
         )  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr
         assert "inbox" in (done.stdout + done.stderr).lower()  # handed to the running app, which imported it
+
+
+# A process that ends while a background thread is inside DuckDB aborts ("terminate called without an active
+# exception", exit 134): the app's threads are stopped at exit, the warm-up's build cancelled, an import awaited.
+_ENDS_DURING = """
+import sys, threading
+sys.path.insert(0, {root!r})
+from loaders import importer, store
+from loaders.store import inbox
+from metrics import overview
+from pages.components import warm
+
+con = store.open_store(sys.argv[1])
+begun = threading.Event()
+LONG = "SELECT count(*) FROM range({rows}) t(i) WHERE i % 7 = 3"
+if sys.argv[2] == "warm":
+    store.has_data = lambda c: True
+    def week_view(c, scope):
+        begun.set()
+        c.execute(LONG).fetchall()  # minutes: still running when the process ends
+    overview.week_view = week_view
+    warm.start(con, sys.argv[1])
+else:
+    real = importer.import_file
+    def import_file(c, path, **kw):
+        begun.set()
+        c.execute(LONG).fetchall()  # about a second: the end waits for it
+        return real(c, path, **kw)
+    importer.import_file = import_file
+    inbox.start(con, inbox.inbox_dir(sys.argv[1]))
+assert begun.wait(60), "never began"
+print("ending", flush=True)
+"""
+
+
+@pytest.mark.parametrize("during", ["warm", "inbox"])
+def test_the_app_process_ends_cleanly_with_a_build_or_an_import_under_way(during: str, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from loaders.store import inbox
+    from tests.conftest import ROOT
+
+    db = tmp_path / "store.duckdb"
+    store.open_store(db).close()
+    folder = inbox.inbox_dir(db)
+    folder.mkdir(parents=True, exist_ok=True)
+    usage = folder / "usage_2026-11-30.csv"
+    usage.write_text("统计日期,科室,系统,活跃用户数,应用人数\n2026-11-30,心内科,EMR,40,50\n", encoding="utf-8")
+    rows = 10**12 if during == "warm" else 3 * 10**8
+    script = _ENDS_DURING.format(root=str(ROOT), rows=rows)
+    env = {**os.environ, "COCKPIT_INBOX_POLL": "0.1", "COCKPIT_INBOX_SETTLE": "0"}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(db), during], capture_output=True, text=True, timeout=120, env=env
+    )  # fmt: skip
+    assert done.returncode == 0, (done.returncode, done.stdout, done.stderr)
+    assert "ending" in done.stdout and "terminate" not in done.stderr
+    con = store.open_store(db)
+    landed = con.execute("SELECT count(*) FROM usage").fetchone()
+    assert landed == ((1,) if during == "inbox" else (0,))  # the import under way was finished, not cut
+    if during == "inbox":
+        assert not usage.exists() and list((folder / "done").glob("*usage_2026-11-30.csv"))

@@ -14,6 +14,7 @@ A file is taken once it has not changed for COCKPIT_INBOX_SETTLE seconds (an exp
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import json
@@ -329,3 +330,21 @@ def start(con: duckdb.DuckDBPyConnection, inbox: Path) -> Worker:
             w.start()
             _WORKERS[key] = w
         return w
+
+
+def stop_all(timeout: float = 60.0) -> None:
+    """Stop every worker of this process and wait up to `timeout` seconds for the import under way to end (it is
+    not cancelled: a cancelled import would be filed as refused). Run at exit: a thread left inside DuckDB while
+    Python shuts down aborts the whole process ("terminate called ..."); the store itself is safe either way, and a
+    file claimed by a process that died goes back to the inbox at the next start."""
+    with _START:
+        workers = list(_WORKERS.values())
+        _WORKERS.clear()
+    for w in workers:
+        w.stop()
+    deadline = time.monotonic() + timeout
+    for w in workers:
+        w.join(max(0.0, deadline - time.monotonic()))
+
+
+atexit.register(stop_all)

@@ -12,6 +12,7 @@ it is kept under. COCKPIT_WARM=0 turns it off.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import threading
 import time
@@ -65,6 +66,8 @@ class Warmer(threading.Thread):
             except duckdb.ConnectionException:
                 return  # the store was closed: nothing left to warm
             except Exception as exc:  # noqa: BLE001 - a figure that fails here fails on its page, with its message
+                if self.stop_event.is_set():
+                    return  # interrupted by stop_all: the build is kept nowhere
                 self.errors.append(f"{type(exc).__name__}: {exc}")
                 del self.errors[:-20]
                 self.warmed = _version_or_none(self.con)  # not again for the same data
@@ -72,6 +75,10 @@ class Warmer(threading.Thread):
 
     def stop(self) -> None:
         self.stop_event.set()
+
+    def interrupt(self) -> None:
+        """Cancel the query under way, if any (safe from another thread; a later query runs as usual)."""
+        self.con.interrupt()
 
 
 def _version_or_none(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -98,3 +105,21 @@ def start(con: duckdb.DuckDBPyConnection, where: str) -> Warmer:
             w.start()
             _WARMERS[where] = w
         return w
+
+
+def stop_all(timeout: float = 10.0) -> None:
+    """Stop every warm-up of this process and wait for it, a build under way cancelled (it is kept nowhere). Run at
+    exit: a thread left inside DuckDB while Python shuts down aborts the whole process ("terminate called ...")."""
+    with _START:
+        warmers = list(_WARMERS.values())
+        _WARMERS.clear()
+    for w in warmers:
+        w.stop()
+    deadline = time.monotonic() + timeout
+    for w in warmers:
+        while w.is_alive() and time.monotonic() < deadline:
+            w.interrupt()  # again until it ends: the build runs one query after another
+            w.join(0.05)
+
+
+atexit.register(stop_all)
