@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as _app_test_module
@@ -45,6 +48,28 @@ def app_test(db_path: str | Path, lang: str = "zh", identity: Identity | None = 
     if identity is not None:
         session.sign_in_as(at.session_state, identity)
     return at
+
+
+def record_downloads(monkeypatch: pytest.MonkeyPatch, seen: Callable[[str | None, bytes], None]) -> None:
+    """Hand `seen` (file name, bytes) every file a run offers for download: those written at once, as they reach
+    Streamlit's media store, and those written when their button is clicked (tables' Excel and CSV), made here
+    as a click would make them."""
+    stored = MemoryMediaFileStorage.load_and_get_id
+    deferred = MediaFileManager.add_deferred
+
+    def on_store(self: MemoryMediaFileStorage, data: Any, mimetype: str, kind: Any, filename: str | None = None) -> str:
+        if isinstance(data, bytes):
+            seen(filename, data)
+        return stored(self, data, mimetype, kind, filename)
+
+    def on_defer(self: MediaFileManager, make: Callable[[], Any], mimetype: Any, coordinates: str, file_name: Any = None,
+                 **kw: Any) -> str:  # fmt: skip
+        data = make()
+        seen(file_name, data.encode() if isinstance(data, str) else data)
+        return deferred(self, make, mimetype, coordinates, file_name, **kw)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", on_store)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", on_defer)
 
 
 def as_role(role: str, department: str | None = None, user: str | None = None) -> Identity:

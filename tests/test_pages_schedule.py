@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,31 +13,24 @@ import duckdb
 import openpyxl
 import pandas as pd
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from charts import gantt
 from metrics import cpm, forecast, schedule
 from metrics.scope import Scope
 from pages.components.i18n import LANGS
+from tests.conftest import record_downloads
 from tests.test_app import assert_clean, headers, open_page, text
 
 PAGE = "pages/schedule.py"
 
 
 @pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bytes]]:
-    """Every file a download button hands to Streamlit's media storage, by its download file name."""
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """Every file a download button offers, by its download file name."""
     files: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def record(self: MemoryMediaFileStorage, data: Any, mimetype: str, kind: Any, filename: str | None = None) -> str:
-        if filename and isinstance(data, bytes):
-            files[filename] = data
-        return original(self, data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
-    yield files
+    record_downloads(monkeypatch, lambda name, data: files.__setitem__(name, data) if name else None)
+    return files
 
 
 def gantt_spec(at: AppTest) -> dict[str, Any]:

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import openpyxl
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from auth import roles
 from pages.components import nav
 from pages.components.i18n import catalogue
-from tests.conftest import ROOT, app_test, as_role
+from tests.conftest import ROOT, app_test, as_role, record_downloads
 
 MINE = "心内科"
 
@@ -38,18 +36,11 @@ def departments(demo_template: Path) -> list[str]:
 
 
 @pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bytes]]:
-    """Every byte string handed to a download button (the media store AppTest uses)."""
+def downloads(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every byte string a download button offers (written at once or on a click)."""
     seen: list[bytes] = []
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def spy(self: MemoryMediaFileStorage, path_or_data: Any, mimetype: str, kind: Any, filename: Any = None) -> str:
-        if isinstance(path_or_data, bytes):
-            seen.append(path_or_data)
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
-    yield seen
+    record_downloads(monkeypatch, lambda _name, data: seen.append(data))
+    return seen
 
 
 def page_path(name: str) -> str:
