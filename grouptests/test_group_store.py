@@ -105,12 +105,21 @@ def test_demo_figures_equal_the_embedded_store(pg: str, tmp_path: Path) -> None:
         assert len(built) == 1 and len(week.projects) == 6
     finally:
         overview._build_week = real  # type: ignore[method-assign]
-    # the data version is the lake's snapshot id and moves with every import and undo
-    before = store.data_version(group)
-    last = importer.undo(
-        group, int(group.execute("SELECT max(import_id) FROM imports WHERE status='loaded'").fetchone()[0])
-    )
-    assert last.status == "undone" and store.data_version(group) > before
+    # the data version is the lake's snapshot id and moves with every import and undo; a reader inside a snapshot
+    # (nested ones included) keeps the version and data of its first read while the undo commits
+    reader = store.session_cursor(group, group.cursor())
+    with store.read_snapshot(reader):
+        before = store.data_version(reader)
+        loaded = "SELECT count(*) FROM imports WHERE status = 'loaded'"
+        rows = reader.execute(loaded).fetchone()
+        with store.read_snapshot(reader):
+            last = importer.undo(
+                group, int(group.execute("SELECT max(import_id) FROM imports WHERE status='loaded'").fetchone()[0])
+            )
+            assert store.data_version(reader) == before
+        assert reader.execute(loaded).fetchone() == rows
+    assert last.status == "undone" and store.data_version(reader) > before
+    assert reader.execute(loaded).fetchone()[0] == rows[0] - 1
 
 
 PAY_HEADER = ["日期", "项目名称", "费用类别", "收款单位", "金额", "付款状态", "凭证号"]

@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from loaders import store as _store
 from metrics import adoption, definitions, memo, targets
 from metrics.scope import Scope
 
@@ -132,7 +133,8 @@ def _go_lives(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     once per store, data version and scope (`metrics.memo`: every KPI of the page reads it; on the group store it
     reads the usage rows, about a second each time). Read-only."""
     whole = dataclasses.replace(scope, departments=None, today=scope.today_or_now())
-    return _ROLLOUTS.get_or_build(memo.store_key(con, whole), lambda: adoption.rollout_matrix(con, whole))
+    with _store.read_snapshot(con):  # the key's version and the matrix from one version of the data
+        return _ROLLOUTS.get_or_build(memo.store_key(con, whole), lambda: adoption.rollout_matrix(con, whole))
 
 
 def resolve_go_live(

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from loaders import store as _store
 from metrics import cpm, memo, schedule
 from metrics.scope import Scope
 
@@ -512,18 +513,20 @@ def finish_forecast(
     Computed once per store, data version and scope (see `_memo_key`) and shared by the schedule page, the overview
     and the brief in every session (a new import changes the data version, so it is never stale); read-only.
     Without `criticality` (what the overview needs: finish dates) the criticality index is left out and half the
-    work skipped; a full forecast already kept for the scope answers that too.
+    work skipped; a full forecast already kept for the scope answers that too. The key's data version and the plans
+    are read in one snapshot of the data.
     """
-    key = _memo_key(con, scope, iterations, seed)
-    if key is None:
-        return finish_forecast_fresh(con, scope, iterations, seed, criticality)
-    with _FORECASTS.lock:  # one build at a time: the overview and the schedule page opened together wait
-        for wanted in (True,) if criticality else (True, False):
-            hit = _FORECASTS.get((*key, wanted))
-            if hit is not None:
-                return hit
-        built = finish_forecast_fresh(con, scope, iterations, seed, criticality)
-        return _FORECASTS.put((*key, criticality), built)
+    with _store.read_snapshot(con):
+        key = _memo_key(con, scope, iterations, seed)
+        if key is None:
+            return finish_forecast_fresh(con, scope, iterations, seed, criticality)
+        with _FORECASTS.lock:  # one build at a time: the overview and the schedule page opened together wait
+            for wanted in (True,) if criticality else (True, False):
+                hit = _FORECASTS.get((*key, wanted))
+                if hit is not None:
+                    return hit
+            built = finish_forecast_fresh(con, scope, iterations, seed, criticality)
+            return _FORECASTS.put((*key, criticality), built)
 
 
 def as_date(value: object) -> dt.date | None:

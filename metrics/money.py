@@ -48,6 +48,7 @@ import duckdb
 import pandas as pd
 
 from loaders import settings
+from loaders import store as _store
 from metrics import evm as evm_maths
 from metrics import memo, risks
 from metrics.scope import Scope
@@ -591,8 +592,9 @@ def _memo_key(con: Con, scope: Scope) -> tuple[object, ...] | None:
 def ledger(con: Con, scope: Scope) -> Ledger:
     """The bundle every money figure starts from, built once per data version and scope and shared by every
     metric, page, the overview and the brief (`metrics.memo`: a new import changes the data version, so it is
-    never stale). Treat it as read-only."""
-    return _LEDGERS.get_or_build(_memo_key(con, scope), lambda: ledger_fresh(con, scope))
+    never stale; the key's version and the build are read in one snapshot of the data). Treat it as read-only."""
+    with _store.read_snapshot(con):
+        return _LEDGERS.get_or_build(_memo_key(con, scope), lambda: ledger_fresh(con, scope))
 
 
 _ROLLUP = """

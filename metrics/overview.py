@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from loaders import settings
+from loaders import store as _store
 from metrics import (
     adoption,
     benefits,
@@ -754,15 +755,18 @@ def week_view(
     """The overview of one week: pass `scope.as_of` to reproduce a past week exactly. Without one, the week is
     the latest snapshot date on or before today, so "this week" and "last week" are both weeks of data. Built once
     per store, data version, settings and scope and shared by every viewer, the brief and the warm-up
-    (pages.components.warm); each caller gets its own copy."""
-    if scope.as_of is None:
-        dates = [d for d in snapshot_dates(con, scope.hospitals) if d <= scope.today_or_now()]
-        if dates:
-            scope = dataclasses.replace(scope, as_of=dates[0])
-    scope = definitions.week_scope(scope)
-    rules = status_rules()
-    key = memo.store_key(con, scope, forecasts, scope.today_or_now())
-    return copy.deepcopy(_WEEKS.get_or_build(key, lambda: _build_week(con, scope, rules, forecasts)))
+    (pages.components.warm); each caller gets its own copy. The week, its key's data version and what it is built
+    from are read in one snapshot of the data, so an import landing meanwhile is never kept under the version
+    before it."""
+    with _store.read_snapshot(con):
+        if scope.as_of is None:
+            dates = [d for d in snapshot_dates(con, scope.hospitals) if d <= scope.today_or_now()]
+            if dates:
+                scope = dataclasses.replace(scope, as_of=dates[0])
+        scope = definitions.week_scope(scope)
+        rules = status_rules()
+        key = memo.store_key(con, scope, forecasts, scope.today_or_now())
+        return copy.deepcopy(_WEEKS.get_or_build(key, lambda: _build_week(con, scope, rules, forecasts)))
 
 
 _WEEKS: memo.Memo[Week] = memo.Memo(16)  # a few scopes (the president's, a few departments', past weeks)

@@ -44,12 +44,22 @@ def as_hospital(hospital: str | None) -> Iterator[None]:
 @contextlib.contextmanager
 def read_snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Every read in this block sees one version of the data (an import committing meanwhile is not seen), so
-    figures built here can be kept under the data version read here. Writes nothing."""
+    figures built here can be kept under the data version read here. Writes nothing. Inside another snapshot of
+    the same cursor (the warm-up's, a page's cached load), the block reads in that one and leaves it open: a second
+    BEGIN would fail and abort the outer transaction. Not for a cursor inside a writer's own transaction."""
+    if id(con) in _SNAPSHOTS:
+        yield
+        return
     con.execute("BEGIN TRANSACTION")
+    _SNAPSHOTS.add(id(con))
     try:
         yield
     finally:
+        _SNAPSHOTS.discard(id(con))
         con.execute("ROLLBACK")
+
+
+_SNAPSHOTS: set[int] = set()  # the cursors inside read_snapshot (each cursor is used by one thread at a time)
 
 
 def quote_ident(name: str) -> str:

@@ -111,11 +111,14 @@ def _cached(
 
 
 def load(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """`fn(cursor(), *args, **kwargs)`, cached by function, store, data version, role and (hashable) arguments."""
+    """`fn(cursor(), *args, **kwargs)`, cached by function, store, data version, role and (hashable) arguments. The
+    version and a result built here come from one snapshot of the data: an import landing meanwhile is never
+    cached under the version before it."""
     name = f"{fn.__module__}.{fn.__qualname__}"
     _FUNCS[name] = fn
     from pages.components import session  # session imports this module
 
     cur = cursor()
-    result = _cached(name, database_path(), _store.data_version(cur), role(), args, tuple(sorted(kwargs.items())))
+    with _store.read_snapshot(cur):
+        result = _cached(name, database_path(), _store.data_version(cur), role(), args, tuple(sorted(kwargs.items())))
     return session.restrict(result)  # type: ignore[no-any-return]
