@@ -43,10 +43,11 @@ def as_hospital(hospital: str | None) -> Iterator[None]:
 
 @contextlib.contextmanager
 def read_snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Every read in this block sees one version of the data (an import committing meanwhile is not seen), so
-    figures built here can be kept under the data version read here. Writes nothing. Inside another snapshot of
-    the same cursor (the warm-up's, a page's cached load), the block reads in that one and leaves it open: a second
-    BEGIN would fail and abort the outer transaction. Not for a cursor inside a writer's own transaction."""
+    """Every read in this block sees one version of the data, the one of its first read (an import committing
+    later is not seen), so figures built here can be kept under the data version read here. Writes nothing. Inside
+    another snapshot of the same cursor (the warm-up's, a page's cached load), the block reads in that one and
+    leaves it open: a second BEGIN would fail and abort the outer transaction. Not for a cursor inside a writer's
+    own transaction."""
     if id(con) in _SNAPSHOTS:
         yield
         return
