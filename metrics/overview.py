@@ -10,6 +10,8 @@ import copy
 import dataclasses
 import datetime as dt
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -758,6 +760,8 @@ def week_view(
     (pages.components.warm); each caller gets its own copy. The week, its key's data version and what it is built
     from are read in one snapshot of the data, so an import landing meanwhile is never kept under the version
     before it."""
+    if scope.as_of is None and forecasts is None:
+        _remember(scope)
     with _store.read_snapshot(con):
         if scope.as_of is None:
             dates = [d for d in snapshot_dates(con, scope.hospitals) if d <= scope.today_or_now()]
@@ -770,6 +774,24 @@ def week_view(
 
 
 _WEEKS: memo.Memo[Week] = memo.Memo(16)  # a few scopes (the president's, a few departments', past weeks)
+_VIEWED: OrderedDict[Scope, None] = OrderedDict()  # this week's overviews asked for lately, the latest last
+VIEWED_KEPT = 8
+_VIEWED_LOCK = threading.Lock()
+
+
+def _remember(scope: Scope) -> None:
+    with _VIEWED_LOCK:
+        _VIEWED[scope] = None
+        _VIEWED.move_to_end(scope)
+        while len(_VIEWED) > VIEWED_KEPT:
+            _VIEWED.popitem(last=False)
+
+
+def viewed_scopes() -> list[Scope]:
+    """The scopes of this week's overview asked for lately in this process (a department head's, a project
+    filter's), the latest first: the warm-up builds them again after each import (pages.components.warm)."""
+    with _VIEWED_LOCK:
+        return list(reversed(_VIEWED))
 
 
 def _build_week(

@@ -37,8 +37,10 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Scope]]:
 
     monkeypatch.setattr(overview, "_build_week", counted)
     overview._WEEKS.clear()
+    overview._VIEWED.clear()
     yield built
     overview._WEEKS.clear()
+    overview._VIEWED.clear()
 
 
 def _until(done: Callable[[], bool], what: str, seconds: float = 120.0) -> None:
@@ -108,6 +110,67 @@ def test_the_warm_up_follows_every_new_data_version(
         w.stop()
         w.join(10)
     assert not w.is_alive()
+    con.close()
+
+
+def test_a_department_heads_overview_viewed_before_is_built_again_after_an_import(
+    demo_copy: Path, builds: list[Scope]
+) -> None:
+    from auth import roles
+    from tests.conftest import as_role
+
+    con = store.open_store(demo_copy)
+    warm.warm(con)
+    assert len(builds) == 1  # the whole store's
+    at = app_test(demo_copy, "zh", as_role(roles.DEPT_HEAD, "心内科"))
+    at.run()
+    assert not at.exception, at.exception
+    mine = [s for s in builds if s.departments == ("心内科",)]
+    assert len(builds) == 2 and len(mine) == 1  # the head's first view built theirs
+    assert [s.departments for s in warm.scopes()] == [None, ("心内科",)]
+    store.bump_data_version(con)  # the weekly load
+    warm.warm(con)
+    assert [s.departments for s in builds[2:]] == [None, ("心内科",)]  # both built again, in the background
+    at.run()
+    assert not at.exception, at.exception
+    assert len(builds) == 4  # the head's first view after the load built nothing
+    con.close()
+
+
+def test_only_the_last_few_overviews_asked_for_are_warmed(builds: list[Scope]) -> None:
+    for i in range(overview.VIEWED_KEPT + 3):
+        overview._remember(Scope(departments=(f"科室{i}",)))
+    overview._remember(Scope(departments=("科室5",)))  # asked again: the latest
+    viewed = [s.departments for s in overview.viewed_scopes()]
+    assert len(viewed) == overview.VIEWED_KEPT and viewed[0] == ("科室5",)
+    assert ("科室0",) not in viewed and ("科室10",) in viewed
+
+
+def test_a_failed_warm_up_is_logged_and_not_repeated_for_the_same_data(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls: list[int] = []
+
+    def broken(con: object, scope: Scope) -> None:
+        calls.append(1)
+        raise ValueError("no such week")
+
+    monkeypatch.setattr(overview, "week_view", broken)
+    con = store.open_store(demo_copy)
+    w = warm.Warmer(con.cursor(), poll=0.05)
+    with caplog.at_level("WARNING", logger="pages.components.warm"):
+        w.start()
+        try:
+            _until(lambda: w.warmed == store.data_version(con), "the failed warm-up")
+            time.sleep(0.3)  # more looks at the same version
+        finally:
+            w.stop()
+            w.join(10)
+    assert calls == [1] and w.errors == ["ValueError: no such week"]
+    version = store.data_version(con)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"warm-up of data version {version} failed (its page says why): ValueError: no such week"
+    ]
     con.close()
 
 

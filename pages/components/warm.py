@@ -6,14 +6,16 @@ ready instead of waiting (seconds on a large store).
 What is built is kept where every session finds it: the shared memos of `metrics.overview.week_view` and
 `metrics.money.ledger`, keyed by the store, its data version, the settings and the scope. The warm-up builds the
 scope of a person with no filter touched: the whole store and, when this app records its imports for one hospital
-(COCKPIT_HOSPITAL), that hospital's. It reads inside one transaction, so what it keeps is the data of the version
-it is kept under. COCKPIT_WARM=0 turns it off.
+(COCKPIT_HOSPITAL), that hospital's; then the last few scopes people asked the overview for (a department head's,
+a project filter's). It reads inside one transaction, so what it keeps is the data of the version it is kept
+under. COCKPIT_WARM=0 turns it off.
 """
 
 from __future__ import annotations
 
 import atexit
 import dataclasses
+import logging
 import threading
 import time
 
@@ -26,11 +28,14 @@ from metrics.scope import Scope, default_dates
 
 
 def scopes() -> list[Scope]:
-    """The scopes warmed: what the overview computes for a viewer who has not touched a filter."""
+    """The scopes warmed: what the overview computes for a viewer who has not touched a filter, then those asked
+    for lately in this process (a department head's, a filtered one: `overview.viewed_scopes`), so whoever looked
+    last week finds this week's overview built after the weekly load."""
     start, end = default_dates()
     whole = Scope(start=start, end=end)
     hospital = settings.get("hospital")
-    return [whole, dataclasses.replace(whole, hospitals=(hospital,))] if hospital else [whole]
+    first = [whole, dataclasses.replace(whole, hospitals=(hospital,))] if hospital else [whole]
+    return first + [s for s in overview.viewed_scopes() if s not in first]
 
 
 def warm(con: duckdb.DuckDBPyConnection) -> int:
@@ -71,6 +76,7 @@ class Warmer(threading.Thread):
                 self.errors.append(f"{type(exc).__name__}: {exc}")
                 del self.errors[:-20]
                 self.warmed = _version_or_none(self.con)  # not again for the same data
+                _LOG.warning("warm-up of data version %s failed (its page says why): %s", self.warmed, self.errors[-1])
             self.stop_event.wait(self.poll)
 
     def stop(self) -> None:
@@ -88,6 +94,7 @@ def _version_or_none(con: duckdb.DuckDBPyConnection) -> int | None:
         return None
 
 
+_LOG = logging.getLogger(__name__)
 _WARMERS: dict[str, Warmer] = {}
 _START = threading.Lock()
 
