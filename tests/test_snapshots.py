@@ -48,6 +48,21 @@ def test_an_error_inside_a_snapshot_ends_it(demo_con: duckdb.DuckDBPyConnection)
     assert demo_con.execute("SELECT 1").fetchone() == (1,)  # no transaction left open, aborted or not
 
 
+def test_a_failed_rollback_does_not_hide_why_the_block_failed() -> None:
+    class Broken:  # a store whose connection dropped inside the block (the group store's catalog went away)
+        def execute(self, sql: str) -> None:
+            if sql == "ROLLBACK":
+                raise duckdb.ConnectionException("Connection already closed")
+
+    con: Any = Broken()
+    with pytest.raises(ValueError, match="the block's own error"), store.read_snapshot(con):
+        raise ValueError("the block's own error")
+    assert id(con) not in store.connection._SNAPSHOTS  # the next block begins its own, not "inside" a dead one
+    with pytest.raises(duckdb.ConnectionException), store.read_snapshot(con):  # with nothing else wrong: said
+        assert id(con) in store.connection._SNAPSHOTS
+    assert id(con) not in store.connection._SNAPSHOTS
+
+
 BUILDS: dict[str, tuple[Any, str, Callable[[duckdb.DuckDBPyConnection, Scope], object], memo.Memo[Any]]] = {
     "overview": (overview, "_build_week", lambda c, s: overview.week_view(c, s), overview._WEEKS),
     "money ledger": (money, "ledger_fresh", money.ledger, money._LEDGERS),

@@ -55,9 +55,14 @@ def read_snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     _SNAPSHOTS.add(id(con))
     try:
         yield
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # the reason the block failed is what the page must show
+            con.execute("ROLLBACK")
+        raise
+    else:
+        con.execute("ROLLBACK")
     finally:
         _SNAPSHOTS.discard(id(con))
-        con.execute("ROLLBACK")
 
 
 _SNAPSHOTS: set[int] = set()  # the cursors inside read_snapshot (each cursor is used by one thread at a time)
