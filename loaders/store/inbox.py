@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 
 from loaders import settings
+from loaders.store import threads
 
 TICKET = re.compile(r"([0-9a-f]{12})__(.+)\Z")
 IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".job.json", ".report.txt", ".result.json")
@@ -337,14 +338,7 @@ def stop_all(timeout: float = 60.0) -> None:
     not cancelled: a cancelled import would be filed as refused). Run at exit: a thread left inside DuckDB while
     Python shuts down aborts the whole process ("terminate called ..."); the store itself is safe either way, and a
     file claimed by a process that died goes back to the inbox at the next start."""
-    with _START:
-        workers = list(_WORKERS.values())
-        _WORKERS.clear()
-    for w in workers:
-        w.stop()
-    deadline = time.monotonic() + timeout
-    for w in workers:
-        w.join(max(0.0, deadline - time.monotonic()))
+    threads.stop_all(_WORKERS, _START, timeout)
 
 
 atexit.register(stop_all)

@@ -23,6 +23,7 @@ import duckdb
 
 from loaders import settings
 from loaders import store as _store
+from loaders.store import threads
 from metrics import money, overview
 from metrics.scope import Scope, default_dates
 
@@ -117,16 +118,7 @@ def start(con: duckdb.DuckDBPyConnection, where: str) -> Warmer:
 def stop_all(timeout: float = 10.0) -> None:
     """Stop every warm-up of this process and wait for it, a build under way cancelled (it is kept nowhere). Run at
     exit: a thread left inside DuckDB while Python shuts down aborts the whole process ("terminate called ...")."""
-    with _START:
-        warmers = list(_WARMERS.values())
-        _WARMERS.clear()
-    for w in warmers:
-        w.stop()
-    deadline = time.monotonic() + timeout
-    for w in warmers:
-        while w.is_alive() and time.monotonic() < deadline:
-            w.interrupt()  # again until it ends: the build runs one query after another
-            w.join(0.05)
+    threads.stop_all(_WARMERS, _START, timeout, Warmer.interrupt)  # again until it ends: one query after another
 
 
 atexit.register(stop_all)
