@@ -264,10 +264,13 @@ def _buttons(
 
 def files(
     df: pd.DataFrame | Callable[[], pd.DataFrame], name: str, money: list[str], percent: list[str], index: list[str]
-) -> tuple[Callable[[], bytes], Callable[[], bytes]]:
-    """Functions that write a table's Excel and CSV bytes when its button is clicked (Streamlit's deferred
-    download), for every table, short or long: a run nobody downloads writes no file (a 20,000-row table cost 25 s
-    a run; the small ones of the demo's risks, money and adoption pages 11-13 ms of CPU a rerun each page)."""
+) -> tuple[Any, Any]:
+    """The Excel and CSV bytes of a table; for a table over SHOWN_ROWS rows (or one given as a function that makes
+    it), functions that write them when the button is clicked (Streamlit's deferred download), so a long table
+    costs nothing on a run nobody downloads. A short table's files are written at once (11-13 ms a run on the demo's
+    risks, money and adoption pages): a deferred file's link lasts only until the next run, and a download's click
+    reruns the page (its audit record), so a second button clicked before the browser has the new links downloads
+    nothing (seen in Chromium when every table was deferred)."""
 
     def frame() -> pd.DataFrame:
         return df() if callable(df) else df
@@ -278,4 +281,4 @@ def files(
     def csv() -> bytes:
         return export.to_csv(frame())
 
-    return xlsx, csv
+    return (xlsx, csv) if callable(df) or len(df) > SHOWN_ROWS else (xlsx(), csv())
