@@ -5,12 +5,15 @@ sign-in page, session expiry, sign-out, and audit events. Deny by default: no id
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import duckdb
 import streamlit as st
 from streamlit import config
 from streamlit.navigation.page import StreamlitPage
@@ -96,11 +99,50 @@ def _department_names(path: str, version: int) -> tuple[str, ...]:
 
 def record(event: str, *, target: str | None = None, result: str = "ok", detail: str | None = None) -> None:
     """An audit event by the signed-in person; queued in the accounts file if the store is unavailable."""
-    who = current()
+    _record(current(), store.cursor, event, target, result, detail)
+
+
+def audited(make: Callable[[], bytes], target: str, detail: str) -> Callable[[], bytes]:
+    """A download's file maker (Streamlit's deferred download) that writes the signed-in person's audit record of
+    the download when it runs. It runs off the script thread, with no session state there, when the button is
+    clicked: the person, the store and the time they were last seen are taken now. A session that expired since
+    (idle or too long, or its token's end) gets no file; the refusal is recorded."""
+    held = st.session_state.get(SESSION_KEY)
+    who = held.identity if isinstance(held, Held) else None
+    try:
+        opener = store.opener()
+    except CockpitError as e:  # the store is unavailable: the record is queued in the accounts file
+        opener = functools.partial(_raise, e)
+    accounts = _accounts()
+
+    def made() -> bytes:
+        if isinstance(held, Held) and _lapsed(held):
+            _record(who, opener, "download", target, "refused", "session expired", accounts)
+            raise CockpitError(f"{target}: the session expired; sign in again to download it")
+        data = make()
+        _record(who, opener, "download", target, "ok", detail, accounts)
+        return data
+
+    return made
+
+
+def _raise(error: Exception) -> duckdb.DuckDBPyConnection:
+    raise error
+
+
+def _record(
+    who: Identity | None,
+    cursor: Callable[[], duckdb.DuckDBPyConnection],
+    event: str,
+    target: str | None,
+    result: str,
+    detail: str | None,
+    accounts: Accounts | None = None,
+) -> None:
     name = who.user if who else "?"
     try:
         audit.record(
-            store.cursor(),
+            cursor(),
             name,
             event,
             role=who.role if who else None,
@@ -110,7 +152,7 @@ def record(event: str, *, target: str | None = None, result: str = "ok", detail:
             detail=detail,
         )
     except CockpitError:
-        _accounts().queue_audit(name, event, target, result, detail)
+        (accounts or _accounts()).queue_audit(name, event, target, result, detail)
 
 
 # ------------------------------------------------------------------ the gate app.py calls first
@@ -159,14 +201,11 @@ def sign_in_view() -> None:
 
 
 def _expired(held: Held, how: str) -> bool:
-    now = time.time()
     who = held.identity
     if who.source == "demo":
         return how != "demo"  # sign-in was configured since: demo sessions end
-    if now - held.signed_in > session_hours() * 3600 or now - held.last_seen > idle_minutes() * 60:
+    if _lapsed(held):
         return True
-    if who.expires is not None and dt.datetime.now(dt.UTC).replace(tzinfo=None) >= who.expires:
-        return True  # the ID token's own expiry
     if who.source == "oidc" and not st.user.is_logged_in:
         return True
     if who.source == "local":  # disabled or re-roled since sign-in: sign in again
@@ -177,6 +216,17 @@ def _expired(held: Held, how: str) -> bool:
             who.hospital,
         )
     return False
+
+
+def _lapsed(held: Held) -> bool:
+    """Past the session's hours, its idle minutes or its ID token's own expiry (what needs no session context)."""
+    if held.identity.source == "demo":
+        return False
+    now = time.time()
+    if now - held.signed_in > session_hours() * 3600 or now - held.last_seen > idle_minutes() * 60:
+        return True
+    expires = held.identity.expires
+    return expires is not None and dt.datetime.now(dt.UTC).replace(tzinfo=None) >= expires
 
 
 def _start(who: Identity) -> None:

@@ -87,6 +87,14 @@ def cursor() -> duckdb.DuckDBPyConnection:
     return held[1]
 
 
+def opener() -> Callable[[], duckdb.DuckDBPyConnection]:
+    """A function giving a new cursor of this process's database, for work done off the script thread (a deferred
+    download's audit record): the session's own cursor may be in use by its script run there. Raises
+    StoreUnavailable now, not later."""
+    db = _database(database_path())
+    return lambda: _store.session_cursor(db, db.cursor())
+
+
 def version() -> int:
     """The data version: changes with every import or undo, so cached results refresh at once."""
     return _store.data_version(cursor())
