@@ -113,7 +113,7 @@ def audited(make: Callable[[], bytes], target: str, detail: str) -> Callable[[],
         opener = store.opener()
     except CockpitError as e:  # the store is unavailable: the record is queued in the accounts file
         opener = functools.partial(_raise, e)
-    accounts = _accounts()
+    accounts = functools.partial(Accounts, accounts_path(store.db_path()))  # opened only if a record is queued
 
     def made() -> bytes:
         if isinstance(held, Held) and _lapsed(held):
@@ -137,7 +137,7 @@ def _record(
     target: str | None,
     result: str,
     detail: str | None,
-    accounts: Accounts | None = None,
+    accounts: Callable[[], Accounts] | None = None,
 ) -> None:
     name = who.user if who else "?"
     try:
@@ -152,7 +152,7 @@ def _record(
             detail=detail,
         )
     except CockpitError:
-        (accounts or _accounts()).queue_audit(name, event, target, result, detail)
+        (accounts or _accounts)().queue_audit(name, event, target, result, detail)
 
 
 # ------------------------------------------------------------------ the gate app.py calls first
