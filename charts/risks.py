@@ -9,7 +9,6 @@ from typing import Any, cast
 
 import pandas as pd
 import plotly.graph_objects as go
-from pandas.io.formats.style import Styler
 
 from metrics.risks import BAND_NAMES, DEFAULT_BANDS, LEVELS, Bands, MovementSummary, heatmap_counts
 
@@ -266,13 +265,3 @@ def movement_waterfall(summary: MovementSummary, lang: str = "zh") -> go.Figure:
     )
     fig.update_layout(margin={"l": 40, "r": 10, "t": 20, "b": 40}, height=280, showlegend=False)
     return fig
-
-
-def highlight_overdue(df: pd.DataFrame, column: str = "overdue", colour: str = "#fff3cd") -> Styler:
-    """The register styled with overdue-review rows shaded (cell text stays plain text)."""
-
-    def shade(row: pd.Series) -> list[str]:
-        on = bool(row.get(column, False))
-        return [f"background-color: {colour}" if on else "" for _ in row]
-
-    return df.style.apply(shade, axis=1)

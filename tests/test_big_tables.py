@@ -4,6 +4,7 @@ Excel and CSV downloads still hold every row, written only when a button is clic
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pandas as pd
@@ -80,3 +81,24 @@ def test_a_page_may_show_fewer_rows_and_still_download_every_row() -> None:
     at.run()
     assert len(at.dataframe[0].value) == 40 and not at.caption  # short: shown whole, no note
     assert all(b.proto.HasField("deferred_file_id") for b in at.get("download_button"))  # on click too
+
+
+def _page_shaded() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from pages.components import ui
+
+    st.session_state["lang"] = "en"
+    overdue = [True, False, None, pd.NA, float("nan"), True]
+    df = pd.DataFrame({"title": list("abcdef"), "overdue": pd.Series(overdue, dtype=object)})
+    ui.table(df, "t", area="risks", key="shaded", shade="overdue", download_too=False)
+
+
+def test_shaded_rows_are_exactly_the_true_ones_and_an_unknown_is_not_shaded() -> None:
+    at = AppTest.from_function(_page_shaded).run()
+    assert not at.exception
+    css = at.dataframe[0].proto.arrow_data.styler.styles
+    shaded = sorted({int(r) for r in re.findall(r"_row(\d+)_col\d+", css)})
+    assert shaded == [0, 5], css  # True only: not False, None, pd.NA or NaN
+    assert css.count("background-color: #fff3cd") == 1 and css.count("_col") == 4  # one rule, both columns of each

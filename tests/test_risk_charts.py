@@ -125,9 +125,3 @@ def test_movement_waterfall() -> None:
     assert tr.type == "waterfall"
     assert list(tr.y) == [5, 1, -2, 4]
     assert list(tr.measure) == ["absolute", "relative", "relative", "total"]
-
-
-def test_highlight_overdue_shades_rows() -> None:
-    df = pd.DataFrame({"title": [HOSTILE, "b"], "overdue": [True, False]})
-    html = ch.highlight_overdue(df).to_html()
-    assert "background-color: #fff3cd" in html

@@ -198,10 +198,10 @@ def table(
     frame, heads = table_frame(df.head(rows), area, columns, money, lights)  # only what is shown
     styler = _styled(frame, heads, money, percent, index, lights)
     if shade is not None and shade in df.columns:
-        marked = [bool(v) is True and not pd.isna(v) for v in df[shade].head(rows)]
-        styler = styler.apply(
-            lambda row: ["background-color: #fff3cd" if marked[row.name] else "" for _ in row], axis=1
-        )
+        marked = [not pd.isna(v) and bool(v) for v in df[shade].head(rows)]  # an unknown is not shaded
+        shading = pd.DataFrame("", index=frame.index, columns=frame.columns)
+        shading.loc[marked] = "background-color: #fff3cd"
+        styler = styler.apply(lambda _: shading, axis=None)  # the whole frame at once, not a Series per row
     config: dict[str, Any] = {}
     for c, head in heads.items():
         tip = f"{area}.help.{c}"
