@@ -136,3 +136,32 @@ def test_each_bench_page_shows_the_same_on_the_lake(stores: tuple[Path, str], pa
     assert len(group.dataframe) == len(embedded.dataframe)
     for w, g in zip(embedded.dataframe, group.dataframe, strict=True):
         pd.testing.assert_frame_equal(w.value, g.value, check_exact=False, rtol=1e-9)
+
+
+@pytest.mark.timeout(1200)
+def test_a_download_on_the_lake_is_made_and_audited_when_clicked(
+    stores: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is made and the audit record written on the click's own thread, through its own cursor of the lake."""
+    import io
+
+    import pandas as pd
+
+    from tests.conftest import click, deferred_downloads
+
+    _, spec = stores
+    offered = deferred_downloads(monkeypatch)
+    at = _open("pages/money.py", {"COCKPIT_STORE": spec, "COCKPIT_DB": str(tmp_path / "unused.duckdb")})
+    assert not at.exception, [e.value for e in at.exception]
+    name = "budget_spent_project.csv"
+    assert name in offered, sorted(offered)
+    rows = len(pd.read_csv(io.BytesIO(click(offered[name])), encoding="utf-8-sig"))
+    at.switch_page("pages/audit.py").run()  # demo mode: the PMO
+    assert not at.exception, [e.value for e in at.exception]
+    log = at.dataframe[0].value
+    assert log[log["event"] == "download"][["who", "subject", "result", "note"]].values.tolist()[0] == [
+        "demo",
+        name,
+        "ok",
+        f"{rows} rows",
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,39 @@ def record_downloads(monkeypatch: pytest.MonkeyPatch, seen: Callable[[str | None
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", on_store)
     monkeypatch.setattr(MediaFileManager, "add_deferred", on_defer)
+
+
+def deferred_downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], Any]]:
+    """File name -> the function Streamlit runs when that download's button is clicked, for every download the
+    runs after this call offer (filled as they run)."""
+    offered: dict[str, Callable[[], Any]] = {}
+    deferred = MediaFileManager.add_deferred
+
+    def on_defer(self: MediaFileManager, make: Callable[[], Any], mimetype: Any, coordinates: str, file_name: Any = None,
+                 **kw: Any) -> str:  # fmt: skip
+        offered[str(file_name)] = make
+        return deferred(self, make, mimetype, coordinates, file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", on_defer)
+    return offered
+
+
+def click(make: Callable[[], Any]) -> Any:
+    """A download's `make` run as Streamlit runs it when its button is clicked: on another thread, with no script
+    run and no session state. What it returned, or the exception it raised."""
+    out: list[Any] = []
+
+    def run() -> None:
+        try:
+            out.append(make())
+        except Exception as e:  # noqa: BLE001  # the test reads what the click got
+            out.append(e)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(120)
+    assert out, "the download's file was not made within 120 s"
+    return out[0]
 
 
 def as_role(role: str, department: str | None = None, user: str | None = None) -> Identity:

@@ -7,11 +7,9 @@ import datetime as dt
 import io
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
 
 import duckdb
 import pandas as pd
@@ -23,7 +21,7 @@ from auth.accounts import AccountError, Accounts
 from loaders.errors import CockpitError
 from metrics.scope import Scope
 from pages.components import session
-from tests.conftest import ROOT, app_test, copy_store
+from tests.conftest import ROOT, app_test, click, copy_store, deferred_downloads
 
 PASSWORD = "correct horse battery"
 
@@ -242,38 +240,6 @@ def test_audit_page_is_the_pmo_and_admin_only(demo_db: Path) -> None:
 # ------------------------------------------------------------------ downloads: files made on click, and audited
 
 
-def _offered(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], Any]]:
-    """File name -> the function Streamlit runs when that download's button is clicked."""
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    offered: dict[str, Callable[[], Any]] = {}
-    deferred = MediaFileManager.add_deferred
-
-    def on_defer(self: MediaFileManager, make: Callable[[], Any], mimetype: Any, coordinates: str, file_name: Any = None,
-                 **kw: Any) -> str:  # fmt: skip
-        offered[str(file_name)] = make
-        return deferred(self, make, mimetype, coordinates, file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", on_defer)
-    return offered
-
-
-def _clicked(make: Callable[[], Any]) -> Any:
-    """`make` run as Streamlit runs it on a click: on another thread, with no script run and no session state."""
-    out: list[Any] = []
-    worker = threading.Thread(target=lambda: out.append(_outcome(make)))
-    worker.start()
-    worker.join(60)
-    return out[0]
-
-
-def _outcome(make: Callable[[], Any]) -> Any:
-    try:
-        return make()
-    except Exception as e:  # noqa: BLE001  # the test reads what the click got
-        return e
-
-
 def _audit_rows(db: Path, lang: str = "en") -> pd.DataFrame:
     at = app_test(db, lang, roles.Identity("office", roles.PMO, source="test")).run()
     at.switch_page("pages/audit.py").run()
@@ -288,7 +254,7 @@ def test_a_download_is_made_and_audited_when_clicked_and_only_then(
     demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = copy_store(demo_template, tmp_path)
-    offered = _offered(monkeypatch)
+    offered = deferred_downloads(monkeypatch)
     at = app_test(db, "en", roles.Identity("fin-1", roles.FINANCE, source="test")).run()
     at.switch_page("pages/money.py").run()
     assert not at.exception
@@ -296,8 +262,8 @@ def test_a_download_is_made_and_audited_when_clicked_and_only_then(
     assert not [b for b in at.get("download_button") if b.proto.ignore_rerun is False]  # a click reruns nothing
     before = _audit_rows(db)
     assert "download" not in before["event"].tolist()  # a run that nobody downloads from records none
-    xlsx = _clicked(offered["budget_spent_project.xlsx"])
-    csv_bytes = _clicked(offered["budget_spent_project.csv"])
+    xlsx = click(offered["budget_spent_project.xlsx"])
+    csv_bytes = click(offered["budget_spent_project.csv"])
     assert xlsx[:2] == b"PK"
     shown = len(pd.read_csv(io.BytesIO(csv_bytes), encoding="utf-8-sig"))
     assert shown > 0
@@ -313,13 +279,13 @@ def test_a_download_clicked_after_the_session_went_idle_is_refused_and_audited(
     demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = copy_store(demo_template, tmp_path)
-    offered = _offered(monkeypatch)
+    offered = deferred_downloads(monkeypatch)
     at = app_test(db, "en", roles.Identity("fin-2", roles.FINANCE, source="test")).run()
     at.switch_page("pages/money.py").run()
     assert not at.exception
     later = time.time() + (session.idle_minutes() + 1) * 60  # the page left open past the idle limit
-    monkeypatch.setattr(session.time, "time", lambda: later)
-    got = _clicked(offered["budget_spent_project.csv"])
+    monkeypatch.setattr(session, "time", SimpleNamespace(time=lambda: later))  # the session module's clock only
+    got = click(offered["budget_spent_project.csv"])
     assert isinstance(got, CockpitError) and "expired" in str(got)
     monkeypatch.undo()  # the audit page's own session must not be idle
     refused = _audit_rows(db)
