@@ -19,7 +19,7 @@ from loaders.datasets import DATASETS
 from metrics import imports
 from pages.components.i18n import LANGS, catalogue
 from pages.components.upload import PENDING
-from tests.conftest import app_test
+from tests.conftest import app_test, click, deferred_downloads
 
 PAGE = "pages/data.py"
 PLAN = [
@@ -229,6 +229,23 @@ def test_undo_asks_then_restores_the_store(empty_db: Path) -> None:
     assert after[:3] == before[:3] and after[3] > loaded[3]
     assert [s for _, s in history(empty_db)] == ["undo", "undone"]
     assert text("data.status.undone", "zh") in at.dataframe[0].value["status"].tolist()
+
+
+def test_the_original_file_is_read_and_audited_when_its_button_is_clicked(
+    empty_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    offered = deferred_downloads(monkeypatch)
+    at = upload(open_data(empty_db, "en"), "EMR_计划.xlsx", xlsx_bytes(PLAN))
+    at.button(key="data_load_1").click().run()
+    assert_clean(at)
+    button = at.get("download_button")[-1]
+    assert button.proto.ignore_rerun and offered, sorted(offered)  # a click reruns nothing
+    assert click(offered["EMR_计划.xlsx"]) == xlsx_bytes(PLAN)
+    at.switch_page("pages/audit.py").run()
+    log = at.dataframe[0].value
+    assert log[log["event"] == "download"][["who", "subject", "result"]].values.tolist() == [
+        ["demo", "original #1", "ok"]  # the empty store's first import
+    ]
 
 
 def test_busy_store_says_who_and_keeps_the_upload(empty_db: Path) -> None:

@@ -102,7 +102,7 @@ def record(event: str, *, target: str | None = None, result: str = "ok", detail:
     _record(current(), store.cursor, event, target, result, detail)
 
 
-def audited(make: Callable[[], bytes], target: str, detail: str) -> Callable[[], bytes]:
+def audited(make: Callable[[], bytes], target: str, detail: str | None) -> Callable[[], bytes]:
     """A download's file maker (Streamlit's deferred download) that writes the signed-in person's audit record of
     the download when it runs. It runs off the script thread, with no session state there, when the button is
     clicked: the person, the store and the time they were last seen are taken now. A session that expired since

@@ -448,10 +448,10 @@ def history_panel(con: duckdb.DuckDBPyConnection) -> None:
     if kept is not None:
         left.download_button(
             t("data.history.download"),
-            data=functools.partial(imports.read_stored, kept),
+            data=session.audited(functools.partial(imports.read_stored, kept), f"original #{picked}", None),
             file_name=str(row["file_name"] or kept.name),
             key="data_hist_download",
-            on_click=functools.partial(session.record, "download", target=f"original #{picked}"),
+            on_click="ignore",  # no rerun: the file's maker writes the audit record (ui._buttons says why)
             icon=":material/download:",
         )
     else:
