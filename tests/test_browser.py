@@ -250,3 +250,27 @@ def test_a_deep_link_on_a_fresh_server_gets_the_shell(
             shot(tab, f"deep_link_{deep or 'overview'}")
         finally:
             context.close()
+
+
+def test_the_presidents_brief_downloads_one_after_another(browser: object, server: str) -> None:
+    """The three files of the brief, clicked in a row: each arrives whole (a click does not rerun the page, so the
+    next button's file is still there), and the page stays as it was."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)  # type: ignore[attr-defined]
+    tab = context.new_page()
+    tab.set_default_timeout(60_000)
+    try:
+        tab.goto(f"{server}/?lang=en")
+        settle(tab)
+        tab.get_by_text("Prepare this week's brief (PDF / Excel / PPT)").click()
+        settle(tab)
+        got = {}
+        for label in ("Brief PDF", "Meeting deck PPT", "Tables Excel"):
+            with tab.expect_download() as info:
+                tab.get_by_role("button", name=label).click()
+            got[label] = (info.value.suggested_filename, Path(info.value.path()).read_bytes()[:4])
+        assert [name.rsplit(".", 1)[-1] for name, _ in got.values()] == ["pdf", "pptx", "xlsx"]
+        assert [head for _, head in got.values()] == [b"%PDF", b"PK\x03\x04", b"PK\x03\x04"]
+        assert tab.get_by_role("button", name="Brief PDF").count() == 1  # the brief is still offered
+        assert_no_errors(tab, "overview after the brief's downloads")
+    finally:
+        context.close()

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from metrics import overview
 from metrics.scope import Scope
 from pages.components.i18n import catalogue
-from tests.conftest import app_test
+from tests.conftest import app_test, click, deferred_downloads
 
 WEEK = "2026-11-23"
 
@@ -82,14 +82,26 @@ def test_a_change_opens_its_page_with_filters(demo_db: Path) -> None:
     assert title[str(first["page"])].split()[0] in at.title[0].value
 
 
-def test_brief_downloads_on_request(demo_db: Path) -> None:
+def test_brief_downloads_on_request_and_each_is_audited_when_clicked(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    offered = deferred_downloads(monkeypatch)
     at = run(demo_db, "zh")
     assert not at.get("download_button")
     at.toggle(key="overview_brief").set_value(True).run()
     assert not at.exception, at.exception
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == [
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == [
         text("overview.brief_pdf", "zh"),
         text("overview.brief_xlsx", "zh"),
         text("overview.brief_pptx", "zh"),
     ]
+    assert all(b.proto.ignore_rerun for b in buttons)  # a click reruns nothing
+    names = sorted(n for n in offered if n.rsplit(".", 1)[-1] in ("pdf", "xlsx", "pptx"))
+    assert [n.rsplit(".", 1)[-1] for n in names] == ["pdf", "pptx", "xlsx"], sorted(offered)
+    made = {n: click(offered[n]) for n in names}
+    assert [made[n][:4] for n in names] == [b"%PDF", b"PK\x03\x04", b"PK\x03\x04"]
+    at.switch_page("pages/audit.py").run()
+    log = at.dataframe[0].value
+    audited = log[(log["event"] == "download") & log["subject"].isin(names)]
+    assert sorted(audited["subject"]) == names and set(audited["who"]) == {"demo"}

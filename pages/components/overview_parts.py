@@ -4,6 +4,7 @@ tiles, what changed as links to the pages with filters set, decisions, KPIs and 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics import overview
-from pages.components import filters, fmt, nav, store, ui
+from pages.components import filters, fmt, nav, session, store, ui
 from pages.components.i18n import lang, t
 
 BADGE = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
@@ -191,5 +192,9 @@ def brief_download(week: overview.Week) -> None:
     for col, (name, data) in zip(cols, files.items(), strict=True):
         with col:
             st.download_button(
-                t(kinds[name[name.rfind(".") :]]), data, file_name=name, key=f"brief{name[name.rfind('.') :]}"
+                t(kinds[name[name.rfind(".") :]]),
+                session.audited(functools.partial(bytes, data), name, None),  # built already; audited on click
+                file_name=name,
+                key=f"brief{name[name.rfind('.') :]}",
+                on_click="ignore",
             )
