@@ -291,3 +291,23 @@ def test_a_download_clicked_after_the_session_went_idle_is_refused_and_audited(
     refused = _audit_rows(db)
     refused = refused[refused["event"] == "download"][["who", "subject", "result", "note"]].values.tolist()
     assert refused == [["fin-2", "budget_spent_project.csv", "refused", "session expired"]]
+
+
+def test_a_download_clicked_after_the_local_account_was_disabled_is_refused(
+    demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, accounts: Accounts
+) -> None:
+    db = copy_store(demo_template, tmp_path)
+    offered = deferred_downloads(monkeypatch)
+    signed_in = accounts.sign_in("zhang", PASSWORD).identity
+    assert signed_in is not None and signed_in.source == "local"
+    at = app_test(db, "en", signed_in).run()
+    at.switch_page("pages/money.py").run()
+    assert not at.exception
+    make = offered["budget_spent_project.csv"]
+    accounts.disable("zhang")  # by the admin, while the page is open
+    got = click(make)
+    assert isinstance(got, CockpitError) and "account disabled or changed" in str(got)
+    log = _audit_rows(db)
+    assert log[log["event"] == "download"][["who", "subject", "result", "note"]].values.tolist() == [
+        ["zhang", "budget_spent_project.csv", "refused", "account disabled or changed"]
+    ]

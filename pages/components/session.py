@@ -105,20 +105,22 @@ def record(event: str, *, target: str | None = None, result: str = "ok", detail:
 def audited(make: Callable[[], bytes], target: str, detail: str | None) -> Callable[[], bytes]:
     """A download's file maker (Streamlit's deferred download) that writes the signed-in person's audit record of
     the download when it runs. It runs off the script thread, with no session state there, when the button is
-    clicked: the person, the store and the time they were last seen are taken now. A session that expired since
-    (idle or too long, or its token's end) gets no file; the refusal is recorded."""
+    clicked: the person, the store and the time they were last seen are taken now. A session that has ended since
+    (idle or too long, its token's end, a local account disabled or changed) gets no file; the refusal is
+    recorded."""
     held = st.session_state.get(SESSION_KEY)
     who = held.identity if isinstance(held, Held) else None
     try:
         opener = store.opener()
     except CockpitError as e:  # the store is unavailable: the record is queued in the accounts file
         opener = functools.partial(_raise, e)
-    accounts = functools.partial(Accounts, accounts_path(store.db_path()))  # opened only if a record is queued
+    accounts = functools.partial(Accounts, accounts_path(store.db_path()))  # opened on the click, if needed
 
     def made() -> bytes:
-        if isinstance(held, Held) and _lapsed(held):
-            _record(who, opener, "download", target, "refused", "session expired", accounts)
-            raise CockpitError(f"{target}: the session expired; sign in again to download it")
+        why = _lapsed(held, accounts) if isinstance(held, Held) else None
+        if why is not None:
+            _record(who, opener, "download", target, "refused", why, accounts)
+            raise CockpitError(f"{target}: {why}; sign in again to download it")
         data = make()
         _record(who, opener, "download", target, "ok", detail, accounts)
         return data
@@ -204,29 +206,32 @@ def _expired(held: Held, how: str) -> bool:
     who = held.identity
     if who.source == "demo":
         return how != "demo"  # sign-in was configured since: demo sessions end
-    if _lapsed(held):
+    if _lapsed(held, _accounts) is not None:
         return True
-    if who.source == "oidc" and not st.user.is_logged_in:
-        return True
+    return who.source == "oidc" and not st.user.is_logged_in
+
+
+def _lapsed(held: Held, accounts: Callable[[], Accounts]) -> str | None:
+    """Why the session is over, of what needs no session context (so a download's maker can ask it on its own
+    thread): past its hours or idle minutes, its ID token's own expiry, a local account disabled or given another
+    role, department or hospital since sign-in. None: it is not."""
+    who = held.identity
+    if who.source == "demo":
+        return None
+    now = time.time()
+    if now - held.signed_in > session_hours() * 3600 or now - held.last_seen > idle_minutes() * 60:
+        return "session expired"
+    if who.expires is not None and dt.datetime.now(dt.UTC).replace(tzinfo=None) >= who.expires:
+        return "session expired"  # the ID token's own expiry
     if who.source == "local":  # disabled or re-roled since sign-in: sign in again
-        now_is = _accounts().lookup(who.user)
-        return now_is is None or (now_is.role, now_is.department, now_is.hospital) != (
+        now_is = accounts().lookup(who.user)
+        if now_is is None or (now_is.role, now_is.department, now_is.hospital) != (
             who.role,
             who.department,
             who.hospital,
-        )
-    return False
-
-
-def _lapsed(held: Held) -> bool:
-    """Past the session's hours, its idle minutes or its ID token's own expiry (what needs no session context)."""
-    if held.identity.source == "demo":
-        return False
-    now = time.time()
-    if now - held.signed_in > session_hours() * 3600 or now - held.last_seen > idle_minutes() * 60:
-        return True
-    expires = held.identity.expires
-    return expires is not None and dt.datetime.now(dt.UTC).replace(tzinfo=None) >= expires
+        ):
+            return "account disabled or changed"
+    return None
 
 
 def _start(who: Identity) -> None:
