@@ -8,9 +8,11 @@ import re
 
 import openpyxl
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from pages.components import ui
+from tests.conftest import click, deferred_downloads
 
 
 def _page() -> None:
@@ -102,3 +104,24 @@ def test_shaded_rows_are_exactly_the_true_ones_and_an_unknown_is_not_shaded() ->
     shaded = sorted({int(r) for r in re.findall(r"_row(\d+)_col\d+", css)})
     assert shaded == [0, 5], css  # True only: not False, None, pd.NA or NaN
     assert css.count("background-color: #fff3cd") == 1 and css.count("_col") == 4  # one rule, both columns of each
+
+
+@pytest.mark.parametrize("rows", [40, ui.SHOWN_ROWS + 500])
+def test_a_download_clicked_is_written_in_the_language_and_unit_the_table_was_shown_in(
+    rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is made on the click's own thread, where there is no session to ask for the language: it is
+    headed and scaled as the table on screen was (English: CNY), short table or long, with the money format."""
+    offered = deferred_downloads(monkeypatch)
+    at = _run(rows)
+    assert not at.exception
+    shown = list(at.dataframe[0].value.columns)
+    assert shown == ["Vendor", "Actual (CNY)"], shown
+    got = pd.read_csv(io.BytesIO(click(offered["vendor_contracts.csv"])), encoding="utf-8-sig")
+    assert list(got.columns) == shown and len(got) == rows
+    assert got["Actual (CNY)"].iloc[-1] == rows - 1  # yuan, not 万元
+    book = openpyxl.load_workbook(io.BytesIO(click(offered["vendor_contracts.xlsx"])))
+    sheet = book.active
+    assert sheet is not None
+    assert [c.value for c in sheet[1]] == shown
+    assert sheet.cell(row=2, column=2).number_format == "#,##0.00", sheet.cell(row=2, column=2).number_format

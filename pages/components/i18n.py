@@ -5,9 +5,12 @@ The catalogue is merged from every module in pages/components/strings/ (each def
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import importlib
 import logging
 import pkgutil
+from collections.abc import Iterator
 from functools import lru_cache
 
 import streamlit as st
@@ -20,6 +23,9 @@ LANG_KEY = "lang"  # session_state key and URL query parameter
 LANG_LABELS = {"zh": "中文", "en": "English"}
 
 _log = logging.getLogger(__name__)
+# The language of work done off the script thread for a session (a download's file, made when it is clicked):
+# there is no session state there to ask.
+_SPEAKING: contextvars.ContextVar[str | None] = contextvars.ContextVar("cockpit_lang", default=None)
 
 
 def sources() -> list[tuple[str, dict[str, tuple[str, str]]]]:
@@ -47,12 +53,26 @@ def catalogue() -> dict[str, tuple[str, str]]:
 
 
 def lang() -> str:
-    """The current language: "zh" or "en" (the sidebar switch, else the `lang` query parameter, else zh)."""
+    """The current language: "zh" or "en" (inside `speaking`, that one; else the sidebar switch, else the `lang`
+    query parameter, else zh)."""
+    held = _SPEAKING.get()
+    if held is not None:
+        return held
     value = st.session_state.get(LANG_KEY)
     if value in LANGS:
         return str(value)
     query = st.query_params.get(LANG_KEY)
     return query if query in LANGS else DEFAULT_LANG
+
+
+@contextlib.contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """`lang()` is `language` inside the block, on this thread (and what it starts with this context)."""
+    token = _SPEAKING.set(language)
+    try:
+        yield
+    finally:
+        _SPEAKING.reset(token)
 
 
 def t(key: str, **kwargs: object) -> str:

@@ -27,7 +27,7 @@ from metrics import overview
 from metrics.adoption import anonymous_setting
 from metrics.scope import anonymise_departments
 from pages.components import store
-from pages.components.i18n import t
+from pages.components.i18n import lang, speaking, t
 
 T = TypeVar("T")
 SESSION_KEY = "_cockpit_identity"  # a Held; only this module writes it (tests through `sign_in_as`)
@@ -105,7 +105,7 @@ def record(event: str, *, target: str | None = None, result: str = "ok", detail:
 def audited(make: Callable[[], bytes], target: str, detail: str | None) -> Callable[[], bytes]:
     """A download's file maker (Streamlit's deferred download) that writes the signed-in person's audit record of
     the download when it runs. It runs off the script thread, with no session state there, when the button is
-    clicked: the person, the store and the time they were last seen are taken now. A session that has ended since
+    clicked: the person, the store, the time they were last seen and the language are taken now. A session that has ended since
     (idle or too long, its token's end, a local account disabled or changed) gets no file; the refusal is
     recorded."""
     held = st.session_state.get(SESSION_KEY)
@@ -115,13 +115,15 @@ def audited(make: Callable[[], bytes], target: str, detail: str | None) -> Calla
     except CockpitError as e:  # the store is unavailable: the record is queued in the accounts file
         opener = functools.partial(_raise, e)
     accounts = functools.partial(Accounts, accounts_path(store.db_path()))  # opened on the click, if needed
+    language = lang()
 
     def made() -> bytes:
         why = _lapsed(held, accounts) if isinstance(held, Held) else None
         if why is not None:
             _record(who, opener, "download", target, "refused", why, accounts)
             raise CockpitError(f"{target}: {why}; sign in again to download it")
-        data = make()
+        with speaking(language):  # headed and in the unit of the table on screen (a long one is made only now)
+            data = make()
         _record(who, opener, "download", target, "ok", detail, accounts)
         return data
 
