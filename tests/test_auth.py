@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -250,16 +251,26 @@ def _audit_rows(db: Path, lang: str = "en") -> pd.DataFrame:
     return at.dataframe[0].value
 
 
+def _money_page(
+    demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, who: roles.Identity
+) -> tuple[Path, dict[str, Any]]:
+    """A copy of the demo store with `who` on its money page: the store and the page's downloads by file name."""
+    db = copy_store(demo_template, tmp_path)
+    offered = deferred_downloads(monkeypatch)
+    at = app_test(db, "en", who).run()
+    at.switch_page("pages/money.py").run()
+    assert not at.exception
+    assert not [b for b in at.get("download_button") if b.proto.ignore_rerun is False]  # a click reruns nothing
+    return db, offered
+
+
 def test_a_download_is_made_and_audited_when_clicked_and_only_then(
     demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = copy_store(demo_template, tmp_path)
-    offered = deferred_downloads(monkeypatch)
-    at = app_test(db, "en", roles.Identity("fin-1", roles.FINANCE, source="test")).run()
-    at.switch_page("pages/money.py").run()
-    assert not at.exception
+    db, offered = _money_page(
+        demo_template, tmp_path, monkeypatch, roles.Identity("fin-1", roles.FINANCE, source="test")
+    )
     assert "budget_spent_project.xlsx" in offered and "budget_spent_project.csv" in offered, sorted(offered)
-    assert not [b for b in at.get("download_button") if b.proto.ignore_rerun is False]  # a click reruns nothing
     before = _audit_rows(db)
     assert "download" not in before["event"].tolist()  # a run that nobody downloads from records none
     xlsx = click(offered["budget_spent_project.xlsx"])
@@ -278,11 +289,9 @@ def test_a_download_is_made_and_audited_when_clicked_and_only_then(
 def test_a_download_clicked_after_the_session_went_idle_is_refused_and_audited(
     demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = copy_store(demo_template, tmp_path)
-    offered = deferred_downloads(monkeypatch)
-    at = app_test(db, "en", roles.Identity("fin-2", roles.FINANCE, source="test")).run()
-    at.switch_page("pages/money.py").run()
-    assert not at.exception
+    db, offered = _money_page(
+        demo_template, tmp_path, monkeypatch, roles.Identity("fin-2", roles.FINANCE, source="test")
+    )
     later = time.time() + (session.idle_minutes() + 1) * 60  # the page left open past the idle limit
     monkeypatch.setattr(session, "time", SimpleNamespace(time=lambda: later))  # the session module's clock only
     got = click(offered["budget_spent_project.csv"])
@@ -296,13 +305,9 @@ def test_a_download_clicked_after_the_session_went_idle_is_refused_and_audited(
 def test_a_download_clicked_after_the_local_account_was_disabled_is_refused(
     demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, accounts: Accounts
 ) -> None:
-    db = copy_store(demo_template, tmp_path)
-    offered = deferred_downloads(monkeypatch)
     signed_in = accounts.sign_in("zhang", PASSWORD).identity
     assert signed_in is not None and signed_in.source == "local"
-    at = app_test(db, "en", signed_in).run()
-    at.switch_page("pages/money.py").run()
-    assert not at.exception
+    db, offered = _money_page(demo_template, tmp_path, monkeypatch, signed_in)
     make = offered["budget_spent_project.csv"]
     accounts.disable("zhang")  # by the admin, while the page is open
     got = click(make)
