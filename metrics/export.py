@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import numbers
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -136,9 +137,17 @@ def _csv_value(v: object) -> object:
     return v
 
 
-def to_csv(df: pd.DataFrame) -> bytes:
-    """UTF-8 with a BOM (Excel opens it in the right encoding); text cells that start like a formula get a quote."""
+def to_csv(df: pd.DataFrame, percent_columns: Sequence[str] = ()) -> bytes:
+    """UTF-8 with a BOM (Excel opens it in the right encoding); text cells that start like a formula get a quote.
+    A share in `percent_columns` is written as a percentage ("106.4594%", four decimals), as the table shows it and
+    as Excel reads it back (the share 1.064594), never as the bare fraction a reader could take for 1.06 %."""
     safe = df.copy()
     for col in safe.columns:
-        safe[col] = safe[col].map(_csv_value).astype(object)
+        safe[col] = safe[col].map(_percent if col in percent_columns else _csv_value).astype(object)
     return safe.to_csv(index=False).encode("utf-8-sig")
+
+
+def _percent(v: object) -> object:
+    if isinstance(v, bool) or not isinstance(v, numbers.Real) or v != v:
+        return _csv_value(v)  # a blank or a text stays what it is
+    return f"{v * 100:.4f}".rstrip("0").rstrip(".") + "%"

@@ -107,6 +107,9 @@ def test_money_exports_in_wan_with_two_decimals_and_excel_percentages(
     assert cell["已签约(万元)"].value == pytest.approx(4_057.7)  # signed + amendments, not 4,369.8
     share = cell["签约占预算"]
     assert share.number_format == "0.0%" and share.value == pytest.approx(4_057.7 / 3_811.5)  # 106.5 %, a share
+    in_csv = list(csv.DictReader(io.StringIO(downloads["budget_committed_project.csv"].decode("utf-8-sig"))))
+    his_csv = next(r for r in in_csv if r["项目"] == "HIS系统替换")
+    assert his_csv["签约占预算"] == "106.4594%"  # a percentage, as on the page, not the fraction 1.0645...
     heads, rows = xlsx_headers_and_rows(downloads["earned_value_meanings.xlsx"])
     values = [r[heads.index("数值")].value for r in rows]
     assert all(re.fullmatch(r"—|-?\d+\.\d{2}|-?[\d,]+\.\d{2} 万元", str(v)) for v in values), values

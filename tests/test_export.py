@@ -65,6 +65,15 @@ def test_xlsx_formats_money_dates_header_and_panes() -> None:
     assert ws.column_dimensions["A"].width >= 10  # four CJK characters count double
 
 
+def test_csv_writes_shares_as_percentages() -> None:
+    df = pd.DataFrame({"project": ["HIS", "EMR", "PACS", "LIS", "RIS"],
+                       "used": [4_057.7 / 3_811.5, 0.5, -0.05, float("nan"), 0.0]})  # fmt: skip
+    rows = _csv(export.to_csv(df, percent_columns=("used",)))
+    assert rows == [["project", "used"], ["HIS", "106.4594%"], ["EMR", "50%"], ["PACS", "-5%"], ["LIS", ""],
+                    ["RIS", "0%"]]  # fmt: skip  # a negative share is a number, not a formula to neutralise
+    assert _csv(export.to_csv(df))[1] == ["HIS", str(4_057.7 / 3_811.5)]  # no percent column named: as before
+
+
 def test_plain_text_and_numbers_are_untouched() -> None:
     df = pd.DataFrame({"a": ["ok", "a=b"], "n": [1, 2]})
     assert _csv(export.to_csv(df))[1:] == [["ok", "1"], ["a=b", "2"]]

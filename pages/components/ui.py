@@ -278,6 +278,6 @@ def files(
         return export.to_xlsx(frame(), sheet=name, money_columns=money, percent_columns=percent, number_columns=index)
 
     def csv() -> bytes:
-        return export.to_csv(frame())
+        return export.to_csv(frame(), percent_columns=percent)
 
     return xlsx, csv
