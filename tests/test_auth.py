@@ -316,3 +316,24 @@ def test_a_download_clicked_after_the_local_account_was_disabled_is_refused(
     assert log[log["event"] == "download"][["who", "subject", "result", "note"]].values.tolist() == [
         ["zhang", "budget_spent_project.csv", "refused", "account disabled or changed"]
     ]
+
+
+def test_a_download_whose_audit_write_fails_still_arrives_and_its_record_is_queued_then_moved_in(
+    demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, accounts: Accounts
+) -> None:
+    db, offered = _money_page(
+        demo_template, tmp_path, monkeypatch, roles.Identity("fin-3", roles.FINANCE, source="test")
+    )
+
+    def conflict(*args: object, **kwargs: object) -> None:
+        raise duckdb.TransactionException("Transaction conflict: another commit won")
+
+    with monkeypatch.context() as m:
+        m.setattr(session.audit, "record", conflict)
+        got = click(offered["budget_spent_project.csv"])
+    assert isinstance(got, bytes) and got.startswith(b"\xef\xbb\xbf")  # the file arrives
+    log = _audit_rows(db)  # the next run moves the queued record into the audit table
+    assert log[log["event"] == "download"][["who", "subject", "result"]].values.tolist() == [
+        ["fin-3", "budget_spent_project.csv", "ok"]
+    ]
+    assert accounts.take_pending_audit() == []

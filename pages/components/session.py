@@ -98,7 +98,8 @@ def _department_names(path: str, version: int) -> tuple[str, ...]:
 
 
 def record(event: str, *, target: str | None = None, result: str = "ok", detail: str | None = None) -> None:
-    """An audit event by the signed-in person; queued in the accounts file if the store is unavailable."""
+    """An audit event by the signed-in person; queued in the accounts file if the store is unavailable or the write
+    fails."""
     _record(current(), store.cursor, event, target, result, detail)
 
 
@@ -155,8 +156,8 @@ def _record(
             result=result,
             detail=detail,
         )
-    except CockpitError:
-        (accounts or _accounts)().queue_audit(name, event, target, result, detail)
+    except (CockpitError, duckdb.Error):  # unavailable, or a write that lost to another (a group store's commit)
+        (accounts or _accounts)().queue_audit(name, event, target, result, detail)  # the next run moves it in
 
 
 # ------------------------------------------------------------------ the gate app.py calls first
