@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -108,10 +109,11 @@ def test_shaded_rows_are_exactly_the_true_ones_and_an_unknown_is_not_shaded() ->
 
 @pytest.mark.parametrize("rows", [40, ui.SHOWN_ROWS + 500])
 def test_a_download_clicked_is_written_in_the_language_and_unit_the_table_was_shown_in(
-    rows: int, monkeypatch: pytest.MonkeyPatch
+    rows: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The file is made on the click's own thread, where there is no session to ask for the language: it is
     headed and scaled as the table on screen was (English: CNY), short table or long, with the money format."""
+    monkeypatch.setenv("COCKPIT_DB", str(tmp_path / "audit.duckdb"))  # the click's audit record goes here
     offered = deferred_downloads(monkeypatch)
     at = _run(rows)
     assert not at.exception

@@ -111,10 +111,7 @@ def audited(make: Callable[[], bytes], target: str, detail: str | None) -> Calla
     recorded."""
     held = st.session_state.get(SESSION_KEY)
     who = held.identity if isinstance(held, Held) else None
-    try:
-        opener = store.opener()
-    except CockpitError as e:  # the store is unavailable: the record is queued in the accounts file
-        opener = functools.partial(_raise, e)
+    opener = store.opener()  # a store unavailable then: the record is queued in the accounts file
     accounts = functools.partial(Accounts, accounts_path(store.db_path()))  # opened on the click, if needed
     language = lang()
 
@@ -129,10 +126,6 @@ def audited(make: Callable[[], bytes], target: str, detail: str | None) -> Calla
         return data
 
     return made
-
-
-def _raise(error: Exception) -> duckdb.DuckDBPyConnection:
-    raise error
 
 
 def _record(

@@ -88,11 +88,16 @@ def cursor() -> duckdb.DuckDBPyConnection:
 
 
 def opener() -> Callable[[], duckdb.DuckDBPyConnection]:
-    """A function giving a new cursor of this process's database, for work done off the script thread (a deferred
-    download's audit record): the session's own cursor may be in use by its script run there. Raises
-    StoreUnavailable now, not later."""
-    db = _database(database_path())
-    return lambda: _store.session_cursor(db, db.cursor())
+    """A function giving a new cursor of this session's database, for work done off the script thread (a deferred
+    download's audit record): the session's own cursor may be in use by its script run there. Nothing is opened
+    until it is called (it raises StoreUnavailable then)."""
+    path = database_path()
+
+    def new_cursor() -> duckdb.DuckDBPyConnection:
+        db = _database(path)
+        return _store.session_cursor(db, db.cursor())
+
+    return new_cursor
 
 
 def version() -> int:
