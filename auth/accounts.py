@@ -42,9 +42,25 @@ CREATE TABLE IF NOT EXISTS pending_audit (  -- events written while the store wa
     event  TEXT NOT NULL,
     target TEXT,
     result TEXT,
-    detail TEXT
+    detail TEXT,
+    role   TEXT,
+    scope  TEXT
 );
 """
+
+
+@dataclass(frozen=True)
+class QueuedAudit:
+    """An audit event kept in the accounts file until the store takes it (the person's role and scope with it)."""
+
+    at: str
+    who: str
+    event: str
+    target: str | None
+    result: str | None
+    detail: str | None
+    role: str | None = None
+    scope: str | None = None
 
 
 class AccountError(ValueError):
@@ -95,6 +111,10 @@ class Accounts:
             columns = {str(r[1]) for r in con.execute("PRAGMA table_info(users)").fetchall()}
             if "hospital" not in columns:  # an accounts file written before hospital groups
                 con.execute("ALTER TABLE users ADD COLUMN hospital TEXT")
+            queued = {str(r[1]) for r in con.execute("PRAGMA table_info(pending_audit)").fetchall()}
+            for column in ("role", "scope"):  # a file written before queued records kept who saw what
+                if column not in queued:
+                    con.execute(f"ALTER TABLE pending_audit ADD COLUMN {column} TEXT")
 
     def _db(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=10, isolation_level="IMMEDIATE")
@@ -230,20 +250,31 @@ class Accounts:
 
     # ------------------------------------------------------------------ audit events written while the store was busy
 
-    def queue_audit(self, who: str, event: str, target: str | None, result: str, detail: str | None = None) -> None:
+    def queue_audit(
+        self,
+        who: str,
+        event: str,
+        target: str | None,
+        result: str,
+        detail: str | None = None,
+        *,
+        role: str | None = None,
+        scope: str | None = None,
+    ) -> None:
         with self._db() as con:
             con.execute(
-                "INSERT INTO pending_audit (at, who, event, target, result, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                [_stamp(), who, event, target, result, detail],
+                "INSERT INTO pending_audit (at, who, event, target, result, detail, role, scope)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [_stamp(), who, event, target, result, detail, role, scope],
             )
 
-    def take_pending_audit(self) -> list[tuple[str, str, str, str | None, str | None, str | None]]:
+    def take_pending_audit(self) -> list[QueuedAudit]:
         with self._db() as con:
             rows = con.execute(
-                "SELECT at, who, event, target, result, detail FROM pending_audit ORDER BY id"
+                "SELECT at, who, event, target, result, detail, role, scope FROM pending_audit ORDER BY id"
             ).fetchall()
             con.execute("DELETE FROM pending_audit")
-        return [tuple(r) for r in rows]
+        return [QueuedAudit(*r) for r in rows]
 
 
 def _verify(pw_hash: str, password: str) -> bool:

@@ -49,8 +49,18 @@ def record(
 def drain(con: duckdb.DuckDBPyConnection, accounts: Accounts) -> int:
     """Move events the CLI queued in the accounts file (the store was held by the app) into the audit table."""
     rows = accounts.take_pending_audit()
-    for at, who, event, target, result, detail in rows:
-        record(con, who, event, target=target, result=result or "ok", detail=detail, at=dt.datetime.fromisoformat(at))
+    for q in rows:
+        record(
+            con,
+            q.who,
+            q.event,
+            role=q.role,
+            target=q.target,
+            scope=q.scope,
+            result=q.result or "ok",
+            detail=q.detail,
+            at=dt.datetime.fromisoformat(q.at),
+        )
     return len(rows)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sqlite3
 import subprocess
 import sys
 import time
@@ -333,7 +334,45 @@ def test_a_download_whose_audit_write_fails_still_arrives_and_its_record_is_queu
         got = click(offered["budget_spent_project.csv"])
     assert isinstance(got, bytes) and got.startswith(b"\xef\xbb\xbf")  # the file arrives
     log = _audit_rows(db)  # the next run moves the queued record into the audit table
-    assert log[log["event"] == "download"][["who", "subject", "result"]].values.tolist() == [
-        ["fin-3", "budget_spent_project.csv", "ok"]
+    assert log[log["event"] == "download"][["who", "role", "scope", "subject", "result"]].values.tolist() == [
+        [
+            "fin-3",
+            roles.FINANCE,
+            f"{roles.FINANCE}:",
+            "budget_spent_project.csv",
+            "ok",
+        ]  # who they were, as written live
     ]
     assert accounts.take_pending_audit() == []
+
+
+def test_a_queued_record_keeps_the_role_and_scope_and_an_older_accounts_file_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "old.accounts.sqlite"
+    old = sqlite3.connect(path)  # an accounts file written before queued records kept the role and scope
+    old.execute(
+        "CREATE TABLE pending_audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, who TEXT NOT NULL,"
+        " event TEXT NOT NULL, target TEXT, result TEXT, detail TEXT)"
+    )
+    old.execute(
+        "INSERT INTO pending_audit (at, who, event, target, result, detail)"
+        " VALUES ('2026-11-30T08:00:00', 'cli:root', 'role_change', 'chen', 'ok', 'added')"
+    )
+    old.commit()
+    old.close()
+    acc = Accounts(path)
+    head = roles.Identity("li", roles.DEPT_HEAD, department="骨科", source="test")
+    acc.queue_audit("li", "download", "usage.xlsx", "ok", "12 rows", role=head.role, scope=head.cache_key())
+    from loaders import store
+
+    con = store.open_store(tmp_path / "cockpit.duckdb")
+    try:
+        assert audit.drain(con, acc) == 2
+        got = con.execute(
+            "SELECT who, role, event, target, scope, detail FROM audit_log ORDER BY audit_id DESC"
+        ).fetchall()
+    finally:
+        con.close()
+    assert got == [
+        ("li", roles.DEPT_HEAD, "download", "usage.xlsx", f"{roles.DEPT_HEAD}:骨科", "12 rows"),
+        ("cli:root", None, "role_change", "chen", None, "added"),  # queued by the older file: no role, no scope
+    ]

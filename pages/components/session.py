@@ -138,19 +138,13 @@ def _record(
     accounts: Callable[[], Accounts] | None = None,
 ) -> None:
     name = who.user if who else "?"
+    role = who.role if who else None
+    scope = who.cache_key() if who else None
     try:
-        audit.record(
-            cursor(),
-            name,
-            event,
-            role=who.role if who else None,
-            target=target,
-            scope=who.cache_key() if who else None,
-            result=result,
-            detail=detail,
-        )
+        audit.record(cursor(), name, event, role=role, target=target, scope=scope, result=result, detail=detail)
     except (CockpitError, duckdb.Error):  # unavailable, or a write that lost to another (a group store's commit)
-        (accounts or _accounts)().queue_audit(name, event, target, result, detail)  # the next run moves it in
+        # the next run moves it in, with who the person was and what they could see
+        (accounts or _accounts)().queue_audit(name, event, target, result, detail, role=role, scope=scope)
 
 
 # ------------------------------------------------------------------ the gate app.py calls first
