@@ -157,10 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _hand_to_inbox(args, db, locked)
             raise
         try:
+            # COCKPIT_HOSPITAL: a member hospital's job sees and undoes its own hospital's imports only, as a
+            # person bound to that hospital does on the data page
+            hospital = settings.get("hospital") or None
             if args.command == "history":
                 from loaders.store import history as store_history
 
-                for row in store_history.history_rows(con):
+                for row in store_history.history_rows(con, hospital):
                     print(" | ".join("" if v is None else str(v) for v in row))
                 return 0
             if args.command == "maintain":
@@ -174,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"OK  {step}")
                 return 0
             if args.command == "undo":
-                res = importer.undo(con, args.import_id, user=None)
+                res = importer.undo(con, args.import_id, user=None, hospital=hospital)
                 _print_result(res, lines)
                 print("\n".join(lines))
                 return 0

@@ -441,3 +441,44 @@ def test_a_hospital_bound_undo_refuses_another_hospitals_import(
     assert importer.undo(con, ids["分院"], user="zhou", hospital="分院").status == "undone"
     assert importer.undo(con, ids["总院"], user="wu").status == "undone"  # the group's PMO: any hospital
     assert con.execute("SELECT count(*) FROM usage").fetchone() == (0,)
+
+
+def test_a_hospitals_import_job_lists_and_undoes_only_its_own_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from loaders.__main__ import main
+
+    db = tmp_path / "group.duckdb"
+    header = ["月份", "科室", "系统", "活跃用户数", "应使用人数"]
+    ids = {}
+    for hospital in ("总院", "分院"):
+        monkeypatch.setenv("COCKPIT_HOSPITAL", hospital)
+        f = xlsx(tmp_path / f"usage_{hospital}.xlsx", header, [["2026-02", hospital + "心内科", "EMR", 4, 5]])
+        assert main(["import", str(f), "--db", str(db)]) == 0
+        con = store.open_store(db)
+        try:
+            ids[hospital] = con.execute("SELECT max(import_id) FROM imports").fetchone()[0]  # type: ignore[index]
+        finally:
+            con.close()
+    capsys.readouterr()
+    assert main(["history", "--db", str(db)]) == 0  # 分院's job
+    listed = capsys.readouterr().out
+    assert "usage_分院.xlsx" in listed and "usage_总院.xlsx" not in listed
+    assert main(["undo", str(ids["总院"]), "--db", str(db)]) == 1
+    assert f"导入 #{ids['总院']} 不是分院导入的" in capsys.readouterr().err
+    con = store.open_store(db)
+    try:  # nothing changed
+        assert con.execute("SELECT department FROM usage ORDER BY 1").fetchall() == [("分院心内科",), ("总院心内科",)]
+    finally:
+        con.close()
+    assert main(["undo", str(ids["分院"]), "--db", str(db)]) == 0
+    monkeypatch.delenv("COCKPIT_HOSPITAL")  # the group's own job: every hospital's
+    capsys.readouterr()
+    assert main(["history", "--db", str(db)]) == 0
+    assert {"usage_分院.xlsx", "usage_总院.xlsx"} <= set(capsys.readouterr().out.split(" | "))
+    assert main(["undo", str(ids["总院"]), "--db", str(db)]) == 0
+    con = store.open_store(db)
+    try:
+        assert con.execute("SELECT count(*) FROM usage").fetchone() == (0,)
+    finally:
+        con.close()

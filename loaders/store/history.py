@@ -42,11 +42,13 @@ def history(con: duckdb.DuckDBPyConnection, limit: int = 500, hospitals: tuple[s
     return df[list(HISTORY_COLUMNS)]
 
 
-def history_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
-    """Every attempt, oldest first (the CLI's `history`)."""
+def history_rows(con: duckdb.DuckDBPyConnection, hospital: str | None = None) -> list[tuple[object, ...]]:
+    """Every attempt, oldest first (the CLI's `history`); only `hospital`'s when given (a member hospital's job)."""
+    where, params = ("hospital = ?", [hospital]) if hospital else ("TRUE", [])
     return con.execute(
-        "SELECT import_id, imported_at, imported_by, dataset, file_name, sheet, rows, status, message"
-        " FROM imports ORDER BY import_id"
+        "SELECT import_id, imported_at, imported_by, dataset, file_name, sheet, rows, status, message"  # noqa: S608
+        f" FROM imports WHERE {where} ORDER BY import_id",
+        params,
     ).fetchall()
 
 
