@@ -42,6 +42,25 @@ def make_costs_csv(path: Path, rows: int) -> None:
     )
 
 
+def make_tickets_csv(path: Path, rows: int) -> None:
+    """A help-desk export: 工单号, 系统, 报修科室, 优先级, 报修时间, 响应时间, 解决时间 (one in twenty open), 故障类别,
+    故障描述 (UTF-8, times as 2023-01-01 08:00:00)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    stamp = "strftime(TIMESTAMP '2023-01-01 08:00:00' + INTERVAL ({}) SECOND, '%Y-%m-%d %H:%M:%S')"
+    con.execute(
+        "COPY (SELECT 'INC' || lpad(i::VARCHAR, 8, '0') AS \"工单号\", 'SYS' || (i % 10)::VARCHAR AS \"系统\", "
+        "'科室' || (i % 30)::VARCHAR AS \"报修科室\", 'P' || (1 + i % 4)::VARCHAR AS \"优先级\", "
+        f'{stamp.format("i * 97")} AS "报修时间", {stamp.format("i * 97 + 600 + i % 3000")} AS "响应时间", '
+        f'CASE WHEN i % 20 = 0 THEN NULL ELSE {stamp.format("i * 97 + 7200 + i % 90000")} END AS "解决时间", '
+        "'类别' || (i % 7)::VARCHAR AS \"故障类别\", '第 ' || i::VARCHAR || ' 号故障' AS \"故障描述\" "
+        "FROM range(?) t(i)) TO '" + str(path).replace("'", "''") + "' (HEADER, DELIMITER ',')",
+        [rows],
+    )
+
+
 def with_bad_row(src: Path, dst: Path, line: str) -> None:
     """A copy of `src` with one bad record appended (the refusal must name it)."""
     import shutil
@@ -113,7 +132,12 @@ def run(case: str, args: list[str]) -> dict[str, object]:
             raise SystemExit(f"import failed: {bad[0].message}")
         rows = sum(r.rows for r in results)
     else:
-        makers = {"make_csv": make_csv, "make_costs_csv": make_costs_csv, "make_xlsx": make_xlsx}
+        makers = {
+            "make_csv": make_csv,
+            "make_costs_csv": make_costs_csv,
+            "make_tickets_csv": make_tickets_csv,
+            "make_xlsx": make_xlsx,
+        }
         t0 = time.perf_counter()
         if case in makers:
             makers[case](Path(args[0]), int(args[1]))

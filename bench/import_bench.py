@@ -170,8 +170,15 @@ def main(argv: list[str] | None = None) -> int:
             usage = work / f"usage_{n}.csv"
             costs = work / f"costs_{n}.csv"
             _check(_once(_case("make_csv", str(usage), str(n))), "make_csv")
+            tickets = work / f"tickets_{n}.csv"
             _check(_once(_case("make_costs_csv", str(costs), str(n))), "make_costs_csv")
-            for label, path, ds in (("usage", usage, "usage"), ("cost ledger", costs, "costs")):
+            _check(_once(_case("make_tickets_csv", str(tickets), str(n))), "make_tickets_csv")
+            kinds = (
+                ("usage", usage, "usage"),
+                ("cost ledger", costs, "costs"),
+                ("help-desk tickets", tickets, "incidents"),
+            )
+            for label, path, ds in kinds:
                 new_files = [str(work / f"d{ds}{n}.{i}.duckdb") for i in range(rep)]  # DuckDB makes its own file
                 duck = _median(rep, [_case("duckdb_read_csv", str(path), d) for d in new_files])
                 _check(duck, "duckdb")
@@ -221,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
                 _check(r, "over the limit", code=1)
                 lines.append(_row(f"csv usage over a row limit of {limit:,}: refused", rows, r))
             ratios.append(f"over the row limit of {limit:,}: refused as fast whatever the file's size (rows above)")
-            for p in (usage, costs, big):
+            for p in (usage, costs, tickets, big):
                 p.unlink()
     print("\n".join(lines))
     print()

@@ -40,7 +40,7 @@ from loaders.headers import HeaderChoice
 
 SENTINEL = "cockpit-bulk-not-clean"
 # kinds with an exact native conversion (see _value_sql)
-NATIVE_KINDS = ("date", "int", "number", "money", "text", "code", "stage")
+NATIVE_KINDS = ("date", "datetime", "int", "number", "money", "text", "code", "stage", "priority")
 
 
 def _stage_words() -> dict[str, str]:
@@ -57,12 +57,37 @@ def _stage_words() -> dict[str, str]:
 STAGE_WORDS = _stage_words()
 
 
+def _priority_words() -> dict[str, str]:
+    """Every way of writing a ticket priority the bulk path reads: P1–P4 (either case), 1–4 and coerce's words
+    (as listed, upper-case, capitalised); each is read by coerce.parse_priority as given here
+    (tests/test_intake_speed.py checks it). Anything else (P1-紧急, 1级 with spaces inside) goes to the checked path."""
+    words: dict[str, str] = {}
+    for n in range(1, 5):
+        for form in (f"P{n}", f"p{n}", str(n)):
+            words[form] = f"P{n}"
+    for word, level in coerce._PRIORITY_WORDS.items():
+        for form in (word, word.upper(), word.title(), word.capitalize()):
+            words.setdefault(form, level)
+    return words
+
+
+PRIORITY_WORDS = _priority_words()
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
 # one constant map from our own word list (a literal: DuckDB folds it once, never per row)
 _STAGE_MAP = "MAP {" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in STAGE_WORDS.items()) + "}"
+_PRIORITY_MAP = "MAP {" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in PRIORITY_WORDS.items()) + "}"
+# A date and time as machine exports write it, and as coerce.parse_datetime reads it the same way: a four-digit
+# year, a 1–2 digit month and day joined by - or / (the same one twice), a space or T, a 1–2 digit hour and
+# two-digit minutes and seconds (seconds optional); or the date alone (midnight). Anything else (fractions of a
+# second, a time zone, 上午/下午, 2025年3月5日, a serial number, spaces around) goes to the checked path.
+_TIME = r"([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2})?)?"
+_DATETIME_RE = f"[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}{_TIME}|[0-9]{{4}}/[0-9]{{1,2}}/[0-9]{{1,2}}{_TIME}"
+_DATETIME_FORMATS = "['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d']"
 # the duplicate-key check uses a bitmap over dense key codes up to this many bits, else a hash aggregate
 BITMAP_BITS = 1 << 28
 # text columns with up to this many distinct values are fetched once (labels, key codes); others are
@@ -102,7 +127,7 @@ class BulkPlan:
     # fields without a column that take one value for the whole file (--project, a ledger's default stage)
     constants: dict[str, str] = field(default_factory=dict)
     date_columns: set[int] = field(default_factory=set)  # columns read_csv reads as DATE
-    date_fields: list[str] = field(default_factory=list)
+    date_fields: list[str] = field(default_factory=list)  # date and date-time fields (their years are checked)
     text_fields: list[str] = field(default_factory=list)
     label_fields: list[str] = field(default_factory=list)  # text fields among the first columns
     header_texts: dict[str, str] = field(default_factory=dict)  # text field -> its header (repeated headers)
@@ -236,9 +261,20 @@ def _value_sql(kind: str, col: str, header: str, required: bool) -> str:
     """The native conversion of one column; `error()` (or a sentinel for numbers) for anything the checked path
     might read differently."""
     c = store.quote_ident(col)
-    if kind == "stage":
+    if kind in ("stage", "priority"):
         # spaces around are what the checked path strips too; anything not in the list is a conversion error
-        expr = f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({_STAGE_MAP}[trim({c})], {_fail('stage')}) END"
+        words = _STAGE_MAP if kind == "stage" else _PRIORITY_MAP
+        expr = f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({words}[trim({c})], {_fail(kind)}) END"
+    elif kind == "datetime":
+        # DuckDB's own form (2025-03-05 08:00:00) is read by a cast that gives the text back unchanged (a third
+        # of the cost of what follows); other forms by their shape first (strptime alone would also take a
+        # one-digit minute the checked path refuses). A day or time that does not exist (2025-02-30, 25:00) is a
+        # conversion error: the checked path explains it
+        expr = (
+            f"CASE WHEN {c} IS NULL THEN NULL WHEN CAST(try_cast({c} AS TIMESTAMP) AS VARCHAR) = {c} "
+            f"THEN try_cast({c} AS TIMESTAMP) WHEN regexp_full_match({c}, '{_DATETIME_RE}') "
+            f"THEN strptime(translate({c}, '/T', '- '), {_DATETIME_FORMATS}) ELSE {_fail('datetime')} END"
+        )
     elif kind in ("text", "code", "date"):
         # text is trimmed afterwards (see _normalise_text); empty cells are NULL already. Dates are read as DATE
         # by read_csv with the format %Y-%m-%d (1- or 2-digit month and day, spaces around: what the checked
@@ -284,7 +320,7 @@ def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> Bul
         values.append(_value_sql(f.kind, f"c{idx}", choice.columns[idx].header, f.required))
         if f.kind in ("text", "code"):
             text_fields.append(f.name)
-        if f.kind == "date":
+        if f.kind in ("date", "datetime"):
             date_fields.append(f.name)
         if f.kind in ("int", "number", "money"):
             numbers[f.name] = (f.kind, idx)
@@ -298,7 +334,7 @@ def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> Bul
         values=values,
         text_fields=text_fields,
         date_fields=date_fields,
-        date_columns={mapped[f] for f in date_fields},
+        date_columns={mapped[f.name] for f in ds.fields if f.kind == "date" and f.name in mapped},
         label_fields=[f for f in text_fields if mapped[f] in label_cols],
         header_texts={f: headers[f].split("/")[-1].strip() for f in text_fields if f in headers},
         header_need=max(1, len(headers) // 2),
@@ -597,7 +633,7 @@ def _check_dates(bp: BulkPlan, prof: Profile) -> None:
     """Years outside the plausible range (0025-03-05, 1900-01-01) are refused by the checked path."""
     lo, hi = dt.date(coerce._MIN_YEAR, 1, 1), dt.date(coerce._MAX_YEAR, 12, 31)
     for f in bp.date_fields:
-        first, last = prof.ranges.get(f, (None, None))
+        first, last = (d.date() if isinstance(d, dt.datetime) else d for d in prof.ranges.get(f, (None, None)))
         if isinstance(first, dt.date) and isinstance(last, dt.date) and (first < lo or last > hi):
             raise NotClean("implausible year")
 

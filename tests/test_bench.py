@@ -29,6 +29,7 @@ def test_bench_runs_every_import_case(capsys: pytest.CaptureFixture[str]) -> Non
     assert "| xlsx: cockpit CLI import (preflight, read, map, coerce, validate, commit) | 300 |" in out
     assert "| csv usage: cockpit CLI import | 3,000 |" in out
     assert "| csv cost ledger: cockpit CLI import | 3,000 |" in out
+    assert "| csv help-desk tickets: cockpit CLI import | 3,000 |" in out
     assert "| csv usage with one bad last row (not a number), reported by row | 3,001 |" in out
     assert "| csv usage over a row limit of 300: refused | 9,000 |" in out
     assert "faster than pandas.read_excel" in out and "DuckDB's read_csv" in out and "raw fastexcel" in out

@@ -7,6 +7,7 @@ report exactly what the plain paths do, and that they read what they claim to re
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -361,3 +362,121 @@ def test_untidy_text_in_several_ledger_columns_is_stored_as_the_checked_path_sto
     fast, checked, a, b = both(write(tmp_path / "付款台账2.csv", [COST_HEADER, *rows]), monkeypatch)
     assert_same(fast, checked)
     assert fast.status == "refused" and _cost_rows_path(a) == []
+
+
+# ------------------------------------------------------------------------ help-desk tickets on the bulk path
+
+TICKET_HEADER = ["工单号", "系统", "报修科室", "优先级", "报修时间", "响应时间", "解决时间", "故障类别", "故障描述"]
+
+
+def ticket_rows(n: int = 36) -> list[list[Any]]:
+    """Tickets as help-desk systems export them: times with and without seconds, / or - and T, a date alone,
+    no response or resolution yet, and the priority written every usual way."""
+    priorities = ("P1", "p2", "3", "紧急", "高", "一般", "低", "Urgent", "MEDIUM", "四级", " P2 ")
+    out: list[list[Any]] = []
+    for i in range(n):
+        day = 1 + i % 28
+        opened = (
+            f"2026-02-{day:02d} 0{i % 10}:{i % 60:02d}:{(7 * i) % 60:02d}",
+            f"2026/2/{day} {8 + i % 12}:{i % 60:02d}",
+        )[i % 2]
+        responded = "" if i % 9 == 0 else (f"2026-02-{day:02d}T{10 + i % 10}:15", f"2026-02-{day:02d} 22:00:00")[i % 2]
+        resolved = "" if i % 6 == 0 else f"2026-03-{day:02d}" if i % 4 == 0 else f"2026/3/{day} 23:59:59"
+        out.append(
+            [f"INC-{i:05d}", f"SYS{i % 3}", f"科室{i % 4}", priorities[i % len(priorities)], opened, responded,
+             resolved, f"类别{i % 5}", f"第 {i} 号故障"]
+        )  # fmt: skip
+    return out
+
+
+def _ticket_rows_path(con: duckdb.DuckDBPyConnection) -> list[Any]:
+    return con.execute("SELECT DISTINCT row_no IS NULL FROM incident_rows").fetchall()
+
+
+def test_every_priority_word_the_bulk_path_reads_is_read_alike_by_the_rules() -> None:
+    from loaders import bulk, coerce
+
+    assert len(bulk.PRIORITY_WORDS) >= len(coerce._PRIORITY_WORDS) + 12
+    for word, level in bulk.PRIORITY_WORDS.items():
+        assert coerce.parse_priority(word) == level, word
+        assert coerce.parse_priority(f"  {word} ") == level, word
+
+
+def test_a_ticket_export_takes_the_bulk_path_and_stores_what_the_checked_path_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, checked, a, b = both(write(tmp_path / "运维工单.csv", [TICKET_HEADER, *ticket_rows()]), monkeypatch)
+    assert_same(fast, checked)
+    assert (fast.status, fast.rows, fast.dataset) == ("loaded", 36, "incidents")
+    assert _ticket_rows_path(a) == [(True,)]  # bulk: no row numbers
+    assert _ticket_rows_path(b) == [(False,)]
+    assert stored(a, "incidents") == stored(b, "incidents")
+    got = a.execute(
+        "SELECT ticket_id, priority, opened, responded, resolved FROM incidents WHERE ticket_id IN"
+        " ('INC-00000', 'INC-00001', 'INC-00004', 'INC-00010') ORDER BY 1"
+    ).fetchall()
+    assert got == [  # read by hand from ticket_rows()
+        ("INC-00000", "P1", dt.datetime(2026, 2, 1, 0, 0, 0), None, None),
+        ("INC-00001", "P2", dt.datetime(2026, 2, 2, 9, 1), dt.datetime(2026, 2, 2, 22, 0), dt.datetime(2026, 3, 2, 23, 59, 59)),
+        ("INC-00004", "P2", dt.datetime(2026, 2, 5, 4, 4, 28), dt.datetime(2026, 2, 5, 14, 15), dt.datetime(2026, 3, 5)),
+        ("INC-00010", "P2", dt.datetime(2026, 2, 11, 0, 10, 10), dt.datetime(2026, 2, 11, 10, 15), dt.datetime(2026, 3, 11, 23, 59, 59)),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("报修时间", "2026-02-05 8:5"),  # a one-digit minute: refused by the rules
+        ("报修时间", "2026-02-05 08:00:00.5"),  # a fraction of a second: the rules read it
+        ("报修时间", "2026年2月5日 8:00"),
+        ("报修时间", "2026-02-05 下午3:00"),
+        ("报修时间", "2026-02-05 08:00:00+08:00"),  # a time zone: dropped by the rules
+        ("报修时间", "2026-02-30 08:00"),  # no such day
+        ("报修时间", "2026-02-05 24:00"),  # no such time
+        ("报修时间", "0026-02-05 08:00"),  # an implausible year
+        ("报修时间", "2026-2/5 08:00"),  # two separators
+        ("报修时间", "46058.5"),  # an Excel serial
+        ("报修时间", ""),  # a required time missing
+        ("解决时间", "2026-01-01 00:00"),  # resolved before opened: a rule breach, reported by row
+        ("响应时间", "2025/12/31"),  # responded before opened
+        ("优先级", "P1-紧急"),  # both parts agree: the rules read it
+        ("优先级", "P5"),
+        ("优先级", "一 级"),
+        ("工单号", "合计"),
+        ("工单号", "INC-00003"),  # the same ticket twice in one export, with different times
+    ],
+)
+def test_anything_unusual_in_a_ticket_export_gets_exactly_the_checked_path_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str, value: str
+) -> None:
+    rows = ticket_rows()
+    rows[20][TICKET_HEADER.index(column)] = value
+    fast, checked, a, b = both(write(tmp_path / "t.csv", [TICKET_HEADER, *rows]), monkeypatch)
+    assert_same(fast, checked)
+    assert fast.message == checked.message
+    assert stored(a, "incidents") == stored(b, "incidents")
+
+
+def test_a_later_ticket_export_replaces_the_same_tickets_on_both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Next week's export holds some of the same tickets, now resolved: each replaces its earlier row wherever it
+    was loaded from, the bulk path as the checked path."""
+    first = write(tmp_path / "工单_第1周.csv", [TICKET_HEADER, *ticket_rows()])
+    later = ticket_rows(48)[24:]  # tickets 24–35 again, and 12 new ones
+    for row in later:
+        row[6] = "2026/3/28 10:00"
+    second = write(tmp_path / "工单_第2周.csv", [TICKET_HEADER, *later])
+    monkeypatch.setattr(readers, "PYTHON_PARSE_BYTES", 0)
+    fast, checked = store.memory_store(), store.memory_store()
+    for path in (first, second):
+        (r1,) = importer.import_file(fast, path)
+        with monkeypatch.context() as m:
+            m.setattr(importer, "_bulk_prepared", lambda *a, **k: None)
+            (r2,) = importer.import_file(checked, path)
+        assert_same(r1, r2)
+        assert r1.status == "loaded"
+    assert _ticket_rows_path(fast) == [(True,)]
+    assert stored(fast, "incidents") == stored(checked, "incidents")
+    counts = "SELECT count(*), count(*) FILTER (WHERE resolved = TIMESTAMP '2026-03-28 10:00') FROM incidents"
+    assert fast.execute(counts).fetchone() == (48, 24)
