@@ -88,6 +88,7 @@ _PRIORITY_MAP = "MAP {" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in 
 _TIME = r"([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2})?)?"
 _DATETIME_RE = f"[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}{_TIME}|[0-9]{{4}}/[0-9]{{1,2}}/[0-9]{{1,2}}{_TIME}"
 _DATETIME_FORMATS = "['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d']"
+_DATE_RE = "[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}"
 # the duplicate-key check uses a bitmap over dense key codes up to this many bits, else a hash aggregate
 BITMAP_BITS = 1 << 28
 # text columns with up to this many distinct values are fetched once (labels, key codes); others are
@@ -126,7 +127,6 @@ class BulkPlan:
     values: list[str]  # SQL expression per field over the staging columns c0..cN
     # fields without a column that take one value for the whole file (--project, a ledger's default stage)
     constants: dict[str, str] = field(default_factory=dict)
-    date_columns: set[int] = field(default_factory=set)  # columns read_csv reads as DATE
     date_fields: list[str] = field(default_factory=list)  # date and date-time fields (their years are checked)
     text_fields: list[str] = field(default_factory=list)
     label_fields: list[str] = field(default_factory=list)  # text fields among the first columns
@@ -265,21 +265,22 @@ def _value_sql(kind: str, col: str, header: str, required: bool) -> str:
         # spaces around are what the checked path strips too; anything not in the list is a conversion error
         words = _STAGE_MAP if kind == "stage" else _PRIORITY_MAP
         expr = f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({words}[trim({c})], {_fail(kind)}) END"
-    elif kind == "datetime":
-        # DuckDB's own form (2025-03-05 08:00:00) is read by a cast that gives the text back unchanged (a third
-        # of the cost of what follows); other forms by their shape first (strptime alone would also take a
-        # one-digit minute the checked path refuses). A day or time that does not exist (2025-02-30, 25:00) is a
-        # conversion error: the checked path explains it
+    elif kind in ("date", "datetime"):
+        # DuckDB's own form (2025-03-05, 2025-03-05 08:00:00) is read by a cast that gives the text back unchanged
+        # (a third of the cost of what follows); other forms by their shape first, spaces around stripped as the
+        # checked path strips them (strptime alone would also take a one-digit minute the checked path refuses).
+        # A day or time that does not exist (2025-02-30, 25:00) is a conversion error: the checked path explains
+        # it. Years are checked afterwards (see _check_dates)
+        typ, shape = ("DATE", _DATE_RE) if kind == "date" else ("TIMESTAMP", _DATETIME_RE)
+        formats = "'%Y-%m-%d'" if kind == "date" else _DATETIME_FORMATS
+        t = f"trim({c})"
         expr = (
-            f"CASE WHEN {c} IS NULL THEN NULL WHEN CAST(try_cast({c} AS TIMESTAMP) AS VARCHAR) = {c} "
-            f"THEN try_cast({c} AS TIMESTAMP) WHEN regexp_full_match({c}, '{_DATETIME_RE}') "
-            f"THEN strptime(translate({c}, '/T', '- '), {_DATETIME_FORMATS}) ELSE {_fail('datetime')} END"
+            f"CASE WHEN {c} IS NULL THEN NULL WHEN CAST(try_cast({c} AS {typ}) AS VARCHAR) = {c} "
+            f"THEN try_cast({c} AS {typ}) WHEN regexp_full_match({t}, '{shape}') "
+            f"THEN CAST(strptime(translate({t}, '/T', '- '), {formats}) AS {typ}) ELSE {_fail(kind)} END"
         )
-    elif kind in ("text", "code", "date"):
-        # text is trimmed afterwards (see _normalise_text); empty cells are NULL already. Dates are read as DATE
-        # by read_csv with the format %Y-%m-%d (1- or 2-digit month and day, spaces around: what the checked
-        # path reads the same way; anything else is a conversion error); their years are checked afterwards
-        # (see _check_dates)
+    elif kind in ("text", "code"):
+        # text is trimmed afterwards (see _normalise_text); empty cells are NULL already
         expr = c
     elif kind == "int":
         expr = (
@@ -334,7 +335,6 @@ def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> Bul
         values=values,
         text_fields=text_fields,
         date_fields=date_fields,
-        date_columns={mapped[f.name] for f in ds.fields if f.kind == "date" and f.name in mapped},
         label_fields=[f for f in text_fields if mapped[f] in label_cols],
         header_texts={f: headers[f].split("/")[-1].strip() for f in text_fields if f in headers},
         header_need=max(1, len(headers) // 2),
@@ -359,13 +359,12 @@ def insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id:
 
 def _insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id: int) -> int:
     table = store.quote_ident(store.RAW_TABLES[ds.name])
-    types = ["DATE" if i in bp.date_columns else "VARCHAR" for i in range(bp.width)]
     consts = list(bp.constants)
     names = ", ".join(store.quote_ident(f) for f in [*bp.fields, *consts])
     values = [*bp.values, *("?::VARCHAR" for _ in consts)]
     sql = (
         f"INSERT INTO {table} (import_id, {names}) SELECT ?, {', '.join(values)} "  # noqa: S608
-        f"FROM {_csv_source(bp, types)} LIMIT ?"
+        f"FROM {_csv_source(bp)} LIMIT ?"
     )
     # at most row limit + 1 records are read: a file over the limit costs what the limit costs
     con.execute(
@@ -552,12 +551,12 @@ def _profile(con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, scan: Sca
     return prof
 
 
-def _csv_source(bp: BulkPlan, types: list[str]) -> str:
-    cols = [f"c{i}" for i in range(bp.width)]
-    columns = "{" + ", ".join(f"'{c}': '{t}'" for c, t in zip(cols, types, strict=True)) + "}"
+def _csv_source(bp: BulkPlan) -> str:
+    """The file's records as text columns c0..cN (every conversion is _value_sql's)."""
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(bp.width)) + "}"
     return (
         f"read_csv(?, delim = ?, header = false, skip = ?, columns = {columns}, null_padding = true, "
-        "quote = '\"', escape = '\"', strict_mode = false, ignore_errors = false, dateformat = '%Y-%m-%d')"
+        "quote = '\"', escape = '\"', strict_mode = false, ignore_errors = false)"
     )
 
 
@@ -591,7 +590,7 @@ def _refused_values(
         # the records by their index in the file, numbered as the insert read them (same reader, same options)
         found = con.execute(
             f"SELECT i, {c} FROM (SELECT row_number() OVER () - 1 AS i, {c} FROM "  # noqa: S608
-            f"{_csv_source(bp, ['VARCHAR'] * bp.width)}) WHERE i IN (SELECT unnest(?::BIGINT[])) ORDER BY i",
+            f"{_csv_source(bp)}) WHERE i IN (SELECT unnest(?::BIGINT[])) ORDER BY i",
             [str(bp.csv_path), bp.delimiter, bp.skip, flagged],
         ).fetchall()
         texts = {int(i): t for i, t in found}

@@ -91,7 +91,9 @@ def test_clean_export_takes_the_bulk_path_and_stores_what_the_checked_path_store
         (lambda r: r.__setitem__(7, ["2026-01-05", "注：数据来自HIS", "EMR", 1, 2]), "note row"),
         (lambda r: r.insert(7, ["", "", "", "", ""]), "blank row"),
         (lambda r: r.insert(7, ["统计日期", "科室", "系统", "活跃用户数", "应用人数"]), "repeated header"),
-        (lambda r: r.__setitem__(7, ["2026/1/5", "科室9", "EMR", 1, 2]), "date in another form"),
+        (lambda r: r.__setitem__(7, ["2026年1月5日", "科室9", "EMR", 1, 2]), "date in another form"),
+        (lambda r: r.__setitem__(7, ["2026/1-5", "科室9", "EMR", 1, 2]), "date with two separators"),
+        (lambda r: r.__setitem__(7, ["2026-01", "科室9", "EMR", 1, 2]), "a month alone"),
         (lambda r: r.__setitem__(7, ["2026-01-05", "科室9", "EMR", "00012", 20]), "integer with leading zeros"),
         (lambda r: r.__setitem__(7, ["2026-01-05", "科室9", "EMR", "1,234", 2000]), "thousands separator"),
         (lambda r: r.__setitem__(7, ["2026-01-05", "科室9", "EMR", "12.5", 20]), "fraction in a count"),
@@ -125,6 +127,8 @@ def test_forms_both_paths_read_alike_stay_on_the_bulk_path(tmp_path: Path, monke
     rows = usage_rows()
     rows[1][0] = " 2026-1-12 "  # unpadded month and day, spaces around
     rows[2][0] = "2026-01-19"
+    rows[3][0] = "2026/1/26"  # slashes, as Excel writes a date into a CSV here
+    rows[4][0] = " 2026/02/02"
     rows[5][2] = "HIS "
     fast, checked, a, b = both(write(tmp_path / "u.csv", [USAGE_HEADER, *rows]), monkeypatch)
     assert_same(fast, checked)
