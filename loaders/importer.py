@@ -761,7 +761,9 @@ def _value_map(
     kind = ds.field(fld).kind
     q, m = store.quote_ident(colname), store.quote_ident(mtab)
     sql_type = SQL_TYPES[kind]
-    native = validate.PLAIN_NUMBER.get(kind)  # converted by DuckDB; other texts by the Python rules
+    # converted by DuckDB; other texts by the Python rules (a date of a sheet whose title states the year too: a
+    # full date is read alike, but 3月 is not a plain date)
+    native = validate.PLAIN_NUMBER.get(kind) or validate.PLAIN_DATE.get(kind)
     if native is None:
         values = _distinct(mem, colname)
         mem.execute(f"CREATE TABLE {m} (raw VARCHAR, val {sql_type}, err VARCHAR)")
@@ -774,14 +776,16 @@ def _value_map(
             f"CREATE TEMP TABLE {d} AS SELECT {q} AS raw, min(_row) AS first FROM data "  # noqa: S608
             f"WHERE {q} IS NOT NULL GROUP BY {q}"
         )
+        # a plain number always casts; a plain date only when the day exists (2025-02-30 is the rules' to explain)
+        ok = f"regexp_full_match(trim(raw), '{pattern}') AND try_cast(trim(raw) AS {cast}) IS NOT NULL"
         mem.execute(
             f"CREATE TABLE {m} AS SELECT raw, CAST(CAST(trim(raw) AS {cast}){scale} AS {sql_type}) AS val, "  # noqa: S608
-            f"NULL::VARCHAR AS err FROM {d} WHERE regexp_full_match(trim(raw), '{pattern}')"
+            f"NULL::VARCHAR AS err FROM {d} WHERE {ok}"
         )
         values = [
             r[0]
             for r in mem.execute(
-                f"SELECT raw FROM {d} WHERE NOT regexp_full_match(trim(raw), '{pattern}') ORDER BY first"  # noqa: S608
+                f"SELECT raw FROM {d} WHERE NOT ({ok}) ORDER BY first"  # noqa: S608
             ).fetchall()
         ]
         mem.execute(f"DROP TABLE {d}")

@@ -73,6 +73,15 @@ PLAIN_NUMBER = {
     "number": (r"-?\d{1,15}(\.\d+)?", "DOUBLE"),
     "int": (r"-?\d{1,15}", "BIGINT"),
 }
+# ISO dates and date-times (a plausible year, a month, a day, an optional time to the second with a space or T):
+# DuckDB's cast reads a text of this shape as coerce.parse_date/parse_datetime do, when the day exists (the cast
+# gives NULL otherwise, and the Python rules say why). An hour of 24, a one-digit minute, a fraction of a second
+# and every other form are left to the rules (DuckDB's cast would read 24:00 as the next day).
+_PLAIN_STAMP = (
+    r"(199[0-9]|20[0-9][0-9]|2100)-(0?[1-9]|1[0-2])-(0?[1-9]|[12][0-9]|3[01])"
+    r"([ T]([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?"
+)
+PLAIN_DATE = {"date": (_PLAIN_STAMP, "DATE"), "datetime": (_PLAIN_STAMP, "TIMESTAMP")}
 
 
 def text_sql(col: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from loaders import importer, readers, store
+from loaders import importer, readers, store, validate
 from tests.test_bulk import USAGE_HEADER, assert_same, both, stored, usage_rows, write
 
 
@@ -480,3 +480,85 @@ def test_a_later_ticket_export_replaces_the_same_tickets_on_both_paths(
     assert stored(fast, "incidents") == stored(checked, "incidents")
     counts = "SELECT count(*), count(*) FILTER (WHERE resolved = TIMESTAMP '2026-03-28 10:00') FROM incidents"
     assert fast.execute(counts).fetchone() == (48, 24)
+
+
+# ------------------------------------------------------------------ plain dates read by DuckDB on the checked path
+
+
+def _stamp_texts() -> list[str]:
+    """Dates and date-times near every edge of the plain form: years 1989–2101, months 0–13, days 0–32, hours 0–25,
+    minutes and seconds 0–61, one- and two-digit parts, space or T, fractions, zones and other separators."""
+    import random
+
+    rng = random.Random(20261203)
+    out = ["2026-01-05", "2026-1-5", "2026-01-05 08:05", "2026-01-05T08:05:07", "2024-02-29", "2025-02-29",
+           "2026-01-05 24:00", "2026-01-05 23:59:59", "2026-01-05 8:5", "2026-01-05 08:05:07.5", "1990-01-01",
+           "1989-12-31", "2100-12-31", "2101-01-01", "2026-04-31", " 2026-01-05 ", "2026/01/05", "2026-01-05Z",
+           "2026-01-05 08:05+08:00", "2026-01-05  08:05", "2026-01-05 08:60"]  # fmt: skip
+    for _ in range(3000):
+        y = rng.choice([1989, 1990, 1999, 2000, 2024, 2025, 2026, 2099, 2100, 2101])
+        mo, d = rng.randint(0, 13), rng.randint(0, 32)
+        text = f"{y}-{mo:0{rng.choice([1, 2])}d}-{d:0{rng.choice([1, 2])}d}"
+        if rng.random() < 0.7:
+            h, mi, s = rng.randint(0, 25), rng.randint(0, 61), rng.randint(0, 61)
+            text += f"{rng.choice([' ', 'T', '  '])}{h:0{rng.choice([1, 2])}d}:{mi:02d}"
+            if rng.random() < 0.5:
+                text += f":{s:02d}" + rng.choice(["", "", ".5"])
+        out.append(text)
+    return out
+
+
+@pytest.mark.parametrize("kind", ["date", "datetime"])
+def test_a_plain_date_duckdb_reads_is_read_alike_by_the_rules(kind: str) -> None:
+    """Every text the checked path hands to DuckDB's cast (validate.PLAIN_DATE) gives what coerce gives; the rest
+    go to coerce, which reads or refuses them with its own message."""
+    from loaders import coerce
+
+    pattern, cast = validate.PLAIN_DATE[kind]
+    texts = _stamp_texts()
+    con = duckdb.connect()
+    got = con.execute(
+        f"SELECT t, regexp_full_match(trim(t), '{pattern}') AND try_cast(trim(t) AS {cast}) IS NOT NULL,"  # noqa: S608
+        f" try_cast(trim(t) AS {cast}) FROM unnest(?::VARCHAR[]) AS u(t)",
+        [texts],
+    ).fetchall()
+    parse = coerce.parse_date if kind == "date" else coerce.parse_datetime
+    native = 0
+    for text, plain, value in got:
+        if plain:
+            native += 1
+            assert parse(text) == value, text
+    assert 700 < native < len(texts) - 700  # both sides of the line are exercised
+
+
+def test_a_ticket_export_on_the_checked_path_reads_its_times_in_duckdb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small export (the data page's preview, a file under the bulk size) has every time distinct: they are read by
+    DuckDB's cast, not one by one by the rules, and stored as the rules store them."""
+    from loaders import coerce
+
+    rows = ticket_rows()
+    rows[3][4] = "2026年2月4日 下午3:00"  # not plain: the rules read it
+    path = write(tmp_path / "工单.csv", [TICKET_HEADER, *rows])
+    seen: list[str] = []
+    real = coerce.parse_datetime
+
+    def spy(text: str) -> Any:
+        seen.append(text)
+        return real(text)
+
+    monkeypatch.setitem(coerce.COERCERS, "datetime", spy)
+    (res,) = importer.import_file(store.memory_store(), path)
+    assert res.status == "loaded" and res.rows == 36
+    plain = [t for r in rows for t in r[4:7] if t and "/" not in t and "年" not in t]
+    assert len(plain) > 40 and not set(plain) & set(seen)  # none of the plain ones went through the rules
+    assert "2026年2月4日 下午3:00" in seen and any("/" in t for t in seen)
+    monkeypatch.undo()
+    fast, checked, a, b = both(path, monkeypatch)  # and what is stored is what the rules alone store
+    rules = store.memory_store()
+    with monkeypatch.context() as m:
+        m.setattr(validate, "PLAIN_DATE", {})
+        (rules_only,) = importer.import_file(rules, path)
+    assert_same(checked, rules_only)
+    assert stored(b, "incidents") == stored(rules, "incidents")
