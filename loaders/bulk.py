@@ -145,7 +145,9 @@ class BulkPlan:
     file_name: str = ""
     header_row: int = 0
     headers: dict[str, str] = field(default_factory=dict)
-    numbers: dict[str, tuple[str, int]] = field(default_factory=dict)  # int/number/money field -> (kind, column)
+    # field -> (kind, column) of the fields whose refused texts are stored as a sentinel (numbers; dates and times
+    # outside the key), so a file refused for them is reported from this one read (see _refused_values)
+    flagged: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 _HASHER: ThreadPoolExecutor | None = None
@@ -254,12 +256,14 @@ def _ok_sql(kind: str, c: str) -> str:
 
 def _flag_sql(kind: str, q: str) -> str:
     """True for a stored value that is the sentinel of a refused text."""
+    if kind in ("date", "datetime"):
+        return f"isinf({q})"
     return f"{q} = {INT_SENTINEL}" if kind == "int" else f"isnan({q})"
 
 
-def _value_sql(kind: str, col: str, header: str, required: bool) -> str:
-    """The native conversion of one column; `error()` (or a sentinel for numbers) for anything the checked path
-    might read differently."""
+def _value_sql(kind: str, col: str, header: str, required: bool, flag: bool = False) -> str:
+    """The native conversion of one column; `error()` (or a sentinel for numbers, and with `flag` for dates and
+    times) for anything the checked path might read differently."""
     c = store.quote_ident(col)
     if kind in ("stage", "priority"):
         # spaces around are what the checked path strips too; anything not in the list is a conversion error
@@ -273,11 +277,19 @@ def _value_sql(kind: str, col: str, header: str, required: bool) -> str:
         # it. Years are checked afterwards (see _check_dates)
         typ, shape = ("DATE", _DATE_RE) if kind == "date" else ("TIMESTAMP", _DATETIME_RE)
         formats = "'%Y-%m-%d'" if kind == "date" else _DATETIME_FORMATS
+        # With `flag`, a refused text is stored as -infinity, which no text gives here (a finite value only), and
+        # reported with the rules' own message (see _refused_values)
         t = f"trim({c})"
+        refused = f"'-infinity'::{typ}" if flag else _fail(kind)
+        read = (
+            f"try_strptime(translate({t}, '/T', '- '), {formats})"
+            if flag
+            else f"strptime(translate({t}, '/T', '- '), {formats})"
+        )
         expr = (
             f"CASE WHEN {c} IS NULL THEN NULL WHEN CAST(try_cast({c} AS {typ}) AS VARCHAR) = {c} "
-            f"THEN try_cast({c} AS {typ}) WHEN regexp_full_match({t}, '{shape}') "
-            f"THEN CAST(strptime(translate({t}, '/T', '- '), {formats}) AS {typ}) ELSE {_fail(kind)} END"
+            f"AND isfinite(try_cast({c} AS {typ})) THEN try_cast({c} AS {typ}) WHEN regexp_full_match({t}, '{shape}') "
+            f"THEN coalesce(CAST({read} AS {typ}), {refused}) ELSE {refused} END"
         )
     elif kind in ("text", "code"):
         # text is trimmed afterwards (see _normalise_text); empty cells are NULL already
@@ -310,7 +322,7 @@ def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> Bul
     values: list[str] = []
     text_fields: list[str] = []
     date_fields: list[str] = []
-    numbers: dict[str, tuple[str, int]] = {}
+    flagged: dict[str, tuple[str, int]] = {}
     for f in ds.fields:
         if f.name not in mapped:
             continue
@@ -318,13 +330,14 @@ def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> Bul
             return None
         idx = mapped[f.name]
         fields.append(f.name)
-        values.append(_value_sql(f.kind, f"c{idx}", choice.columns[idx].header, f.required))
+        flag = f.kind in ("date", "datetime") and f.name not in ds.key  # a key's refusal is the checked path's
+        values.append(_value_sql(f.kind, f"c{idx}", choice.columns[idx].header, f.required, flag))
         if f.kind in ("text", "code"):
             text_fields.append(f.name)
         if f.kind in ("date", "datetime"):
             date_fields.append(f.name)
-        if f.kind in ("int", "number", "money"):
-            numbers[f.name] = (f.kind, idx)
+        if f.kind in ("int", "number", "money") or (f.kind in ("date", "datetime") and f.name not in ds.key):
+            flagged[f.name] = (f.kind, idx)
     headers = {fld: choice.columns[idx].header for fld, idx in mapped.items() if choice.columns[idx].header}
     return BulkPlan(
         csv_path=csv_path,
@@ -338,7 +351,7 @@ def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> Bul
         label_fields=[f for f in text_fields if mapped[f] in label_cols],
         header_texts={f: headers[f].split("/")[-1].strip() for f in text_fields if f in headers},
         header_need=max(1, len(headers) // 2),
-        numbers=numbers,
+        flagged=flagged,
     )
 
 
@@ -446,7 +459,7 @@ def _rules(ds: Dataset, bp: BulkPlan) -> list[tuple[str, str, str]]:
     for cond, fld, message in validate.ROW_RULES.get(ds.name, []):
         if not set(re.findall(r"[a-z_]+", cond)) & names <= present:
             continue
-        for name, (kind, _) in bp.numbers.items():
+        for name, (kind, _) in bp.flagged.items():
             q = store.quote_ident(name)
             cond = re.sub(rf"\b{name}\b", f"(CASE WHEN {_flag_sql(kind, q)} THEN NULL ELSE {q} END)", cond)
         out.append((cond, fld, message))
@@ -457,7 +470,7 @@ def _scan(
     con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, key: list[str], import_id: int
 ) -> Scan:
     """One pass over the inserted rows for everything counted: rows, untidy text, empty required values and
-    repeated headers, rule breaches, refused numbers, the rough number of distinct texts and the date and key
+    repeated headers, rule breaches, refused values, the rough number of distinct texts and the date and key
     ranges (each a separate scan before: on a 10M-row file every pass costs about a tenth of the read)."""
     present = set(bp.fields)
     checks = [f"{store.quote_ident(f.name)} IS NULL" for f in ds.fields if f.name in present and f.required]
@@ -468,7 +481,7 @@ def _scan(
         checks.append(f"({hits}) >= ?")
         params += [*bp.header_texts.values(), bp.header_need]
     rules = [f"coalesce({cond}, false)" for cond, _, _ in _rules(ds, bp)]
-    flags = [_flag_sql(kind, store.quote_ident(f)) for f, (kind, _) in bp.numbers.items()]
+    flags = [_flag_sql(kind, store.quote_ident(f)) for f, (kind, _) in bp.flagged.items()]
     ranged = [*bp.date_fields, *(k for k in key if k not in bp.text_fields and k not in bp.date_fields)]
     # distinct texts are looked at only for labels (the first columns) and duplicate keys: a free-text column
     # (a description, a contract number) is never listed, so it is not counted either
@@ -480,7 +493,11 @@ def _scan(
         f"count(*) FILTER ({' OR '.join(rules) or 'false'})",
         f"count(*) FILTER ({' OR '.join(flags) or 'false'})",
         *(f"approx_count_distinct({store.quote_ident(f)})" for f in listed),
-        *(f"min({store.quote_ident(k)}), max({store.quote_ident(k)})" for k in ranged),
+        *(
+            f"min({q}){_unflagged(bp, k, q)}, max({q}){_unflagged(bp, k, q)}"
+            for k in ranged
+            for q in [store.quote_ident(k)]
+        ),
     ]
     row = con.execute(f"SELECT {', '.join(aggs)} FROM {table} WHERE import_id = ?", [*params, import_id]).fetchone()  # noqa: S608
     assert row is not None
@@ -493,6 +510,12 @@ def _scan(
     ranges = {k: (next(it), next(it)) for k in ranged}
     assert len(row) == 4 + n + len(listed) + 2 * len(ranged)
     return Scan(rows, untidy, odd, breaches, refused, approx, ranges)
+
+
+def _unflagged(bp: BulkPlan, name: str, q: str) -> str:
+    """An aggregate's filter leaving out a field's sentinels (a refused date is no year to check)."""
+    kind = bp.flagged.get(name, ("", 0))[0]
+    return f" FILTER (WHERE NOT {_flag_sql(kind, q)})" if kind in ("date", "datetime") else ""
 
 
 def _check_rows(bp: BulkPlan, scan: Scan) -> tuple[int, int]:
@@ -571,9 +594,9 @@ def _refused_values(
     limit = validate.MAX_PROBLEMS + 1
     out: list[Problem] = []
     for fld in bp.headers:
-        if fld not in bp.numbers:
+        if fld not in bp.flagged:
             continue
-        kind, idx = bp.numbers[fld]
+        kind, idx = bp.flagged[fld]
         q = store.quote_ident(fld)
         flagged = [
             int(i)

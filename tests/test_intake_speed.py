@@ -444,6 +444,10 @@ def test_a_ticket_export_takes_the_bulk_path_and_stores_what_the_checked_path_st
         ("优先级", "一 级"),
         ("工单号", "合计"),
         ("工单号", "INC-00003"),  # the same ticket twice in one export, with different times
+        ("报修时间", "infinity"),  # DuckDB's cast reads it; the rules do not
+        ("解决时间", "-infinity"),
+        ("响应时间", "#N/A"),
+        ("响应时间", "   "),
     ],
 )
 def test_anything_unusual_in_a_ticket_export_gets_exactly_the_checked_path_result(
@@ -455,6 +459,37 @@ def test_anything_unusual_in_a_ticket_export_gets_exactly_the_checked_path_resul
     assert_same(fast, checked)
     assert fast.message == checked.message
     assert stored(a, "incidents") == stored(b, "incidents")
+
+
+@pytest.mark.parametrize(
+    ("changes", "reported"),
+    [
+        ({(36, 4): "2026-02-05 8:5"}, [(37, "报修时间", "2026-02-05 8:5")]),  # line 37: the header is line 1
+        (
+            {(2, 5): "2026-02-30 10:00", (30, 6): "上周五"},
+            [(3, "响应时间", "2026-02-30 10:00"), (31, "解决时间", "上周五")],
+        ),
+    ],
+)
+def test_a_refused_time_in_a_ticket_export_is_reported_from_the_bulk_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changes: dict[tuple[int, int], str], reported: list[Any]
+) -> None:
+    """A time the rules refuse, in a column that is not the key, is kept as a sentinel and reported with the
+    rules' own message, as the checked path reports it, without reading the file again."""
+    rows: list[list[Any]] = [TICKET_HEADER, *ticket_rows()]
+    for (r, c), v in changes.items():
+        rows[r][c] = v
+    path = write(tmp_path / "工单.csv", rows)
+    calls: list[int] = []
+    with monkeypatch.context() as m:
+        m.setattr(importer, "prepare", _no_second_read(importer.prepare, calls))
+        m.setattr(readers, "PYTHON_PARSE_BYTES", 0)
+        (res,) = importer.import_file(store.memory_store(), path)
+    assert res.status == "refused" and not calls
+    assert [(p.row, p.column, p.value) for p in res.problems] == reported
+    fast, checked, a, b = both(path, monkeypatch)
+    assert_same(fast, checked)
+    assert fast.message == checked.message
 
 
 def test_a_later_ticket_export_replaces_the_same_tickets_on_both_paths(
