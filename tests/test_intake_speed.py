@@ -178,13 +178,20 @@ def _cost_rows_path(con: duckdb.DuckDBPyConnection) -> list[Any]:
     return con.execute("SELECT DISTINCT row_no IS NULL FROM cost_rows").fetchall()
 
 
-def test_every_stage_word_the_bulk_path_reads_is_read_alike_by_the_rules() -> None:
+@pytest.mark.parametrize("kind", ["stage", "priority"])
+def test_every_word_the_bulk_path_reads_is_read_alike_by_the_rules(kind: str) -> None:
+    """Stage words (已付款 …) and ticket priorities (P1, 紧急 …): each form the bulk path maps is read by the rules as
+    the same value, with spaces around too."""
     from loaders import bulk, coerce
 
-    assert len(bulk.STAGE_WORDS) >= len(coerce._STAGES)
-    for word, stage in bulk.STAGE_WORDS.items():
-        assert coerce.parse_stage(word) == stage, word
-        assert coerce.parse_stage(f"  {word} ") == stage, word
+    words, listed, parse = {
+        "stage": (bulk.STAGE_WORDS, len(coerce._STAGES), coerce.parse_stage),
+        "priority": (bulk.PRIORITY_WORDS, len(coerce._PRIORITY_WORDS) + 12, coerce.parse_priority),
+    }[kind]
+    assert len(words) >= listed
+    for word, value in words.items():
+        assert parse(word) == value, word
+        assert parse(f"  {word} ") == value, word
 
 
 def test_a_cost_ledger_takes_the_bulk_path_and_stores_what_the_checked_path_stores(
@@ -217,11 +224,19 @@ def test_a_cost_ledger_takes_the_bulk_path_and_stores_what_the_checked_path_stor
 def test_anything_unusual_in_a_ledger_gets_exactly_the_checked_path_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str, value: str
 ) -> None:
-    rows = cost_rows()
-    rows[20][COST_HEADER.index(column)] = value
-    fast, checked, a, b = both(write(tmp_path / "c.csv", [COST_HEADER, *rows]), monkeypatch)
+    _one_cell_changed(tmp_path, monkeypatch, "costs", COST_HEADER, cost_rows(), column, value)
+
+
+def _one_cell_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dataset: str, header: list[str], rows: list[list[Any]],
+    column: str, value: str,
+) -> None:  # fmt: skip
+    """Row 20's `column` set to `value`: whichever path answers, result, report and stored rows are the checked path's."""
+    rows[20][header.index(column)] = value
+    fast, checked, a, b = both(write(tmp_path / "one.csv", [header, *rows]), monkeypatch)
     assert_same(fast, checked)
-    assert stored(a, "costs") == stored(b, "costs")
+    assert fast.message == checked.message
+    assert stored(a, dataset) == stored(b, dataset)
 
 
 def test_a_ledger_without_stage_and_project_columns_takes_the_bulk_path_with_the_same_notes(
@@ -393,15 +408,6 @@ def _ticket_rows_path(con: duckdb.DuckDBPyConnection) -> list[Any]:
     return con.execute("SELECT DISTINCT row_no IS NULL FROM incident_rows").fetchall()
 
 
-def test_every_priority_word_the_bulk_path_reads_is_read_alike_by_the_rules() -> None:
-    from loaders import bulk, coerce
-
-    assert len(bulk.PRIORITY_WORDS) >= len(coerce._PRIORITY_WORDS) + 12
-    for word, level in bulk.PRIORITY_WORDS.items():
-        assert coerce.parse_priority(word) == level, word
-        assert coerce.parse_priority(f"  {word} ") == level, word
-
-
 def test_a_ticket_export_takes_the_bulk_path_and_stores_what_the_checked_path_stores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -453,12 +459,7 @@ def test_a_ticket_export_takes_the_bulk_path_and_stores_what_the_checked_path_st
 def test_anything_unusual_in_a_ticket_export_gets_exactly_the_checked_path_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str, value: str
 ) -> None:
-    rows = ticket_rows()
-    rows[20][TICKET_HEADER.index(column)] = value
-    fast, checked, a, b = both(write(tmp_path / "t.csv", [TICKET_HEADER, *rows]), monkeypatch)
-    assert_same(fast, checked)
-    assert fast.message == checked.message
-    assert stored(a, "incidents") == stored(b, "incidents")
+    _one_cell_changed(tmp_path, monkeypatch, "incidents", TICKET_HEADER, ticket_rows(), column, value)
 
 
 @pytest.mark.parametrize(
