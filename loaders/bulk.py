@@ -142,6 +142,7 @@ class BulkPlan:
     # reporting rule breaches here (not with --skip-invalid, which the checked path handles): the file's name,
     # the Excel/CSV row of its header and each field's header text, as the checked path reports them
     report_rows: bool = False
+    year: int | None = None  # the year a title line or the file name states (a date written 3月 is of that year)
     file_name: str = ""
     header_row: int = 0
     headers: dict[str, str] = field(default_factory=dict)
@@ -254,6 +255,11 @@ def _ok_sql(kind: str, c: str) -> str:
     return f"regexp_full_match({c}, '{validate.PLAIN_NUMBER[kind][0]}')"
 
 
+def _plausible(value: str) -> str:
+    """True for a date or time in the years the rules read (coerce._MIN_YEAR–_MAX_YEAR); NULL for NULL."""
+    return f"year({value}) BETWEEN {coerce._MIN_YEAR} AND {coerce._MAX_YEAR}"
+
+
 def _flag_sql(kind: str, q: str) -> str:
     """True for a stored value that is the sentinel of a refused text."""
     if kind in ("date", "datetime"):
@@ -274,22 +280,21 @@ def _value_sql(kind: str, col: str, header: str, required: bool, flag: bool = Fa
         # (a third of the cost of what follows); other forms by their shape first, spaces around stripped as the
         # checked path strips them (strptime alone would also take a one-digit minute the checked path refuses).
         # A day or time that does not exist (2025-02-30, 25:00) is a conversion error: the checked path explains
-        # it. Years are checked afterwards (see _check_dates)
+        # it. Only a plausible year is taken (the rules' 1990–2100): DuckDB's cast also gives back 20260-01-21 and
+        # 2025-03-05 (BC) unchanged, and a year Python cannot hold would reach the year check as text.
         typ, shape = ("DATE", _DATE_RE) if kind == "date" else ("TIMESTAMP", _DATETIME_RE)
         formats = "'%Y-%m-%d'" if kind == "date" else _DATETIME_FORMATS
         # With `flag`, a refused text is stored as -infinity, which no text gives here (a finite value only), and
         # reported with the rules' own message (see _refused_values)
         t = f"trim({c})"
         refused = f"'-infinity'::{typ}" if flag else _fail(kind)
-        read = (
-            f"try_strptime(translate({t}, '/T', '- '), {formats})"
-            if flag
-            else f"strptime(translate({t}, '/T', '- '), {formats})"
-        )
+        parse = "try_strptime" if flag else "strptime"
+        read = f"{parse}(translate({t}, '/T', '- '), {formats})"
+        cast = f"try_cast({c} AS {typ})"
         expr = (
-            f"CASE WHEN {c} IS NULL THEN NULL WHEN CAST(try_cast({c} AS {typ}) AS VARCHAR) = {c} "
-            f"AND isfinite(try_cast({c} AS {typ})) THEN try_cast({c} AS {typ}) WHEN regexp_full_match({t}, '{shape}') "
-            f"THEN coalesce(CAST({read} AS {typ}), {refused}) ELSE {refused} END"
+            f"CASE WHEN {c} IS NULL THEN NULL WHEN CAST({cast} AS VARCHAR) = {c} AND {_plausible(cast)} THEN {cast} "
+            f"WHEN regexp_full_match({t}, '{shape}') "
+            f"THEN coalesce(CAST(CASE WHEN {_plausible(read)} THEN {read} END AS {typ}), {refused}) ELSE {refused} END"
         )
     elif kind in ("text", "code"):
         # text is trimmed afterwards (see _normalise_text); empty cells are NULL already
@@ -586,9 +591,10 @@ def _csv_source(bp: BulkPlan) -> str:
 def _refused_values(
     con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int, first: int
 ) -> list[Problem]:
-    """Each number the native conversion refused, with the text as written and the rules' own message (the one
-    the checked path reports), found by reading that column of those records only. When the rules would read a
-    text after all (1,234, 12万 under 万元), or anything does not line up, the checked path decides."""
+    """Each number, date or time the native conversion refused, with the text as written and the rules' own
+    message (the one the checked path reports), found by reading that column of those records only. When the
+    rules would read a text after all (1,234, 12万 under 万元, 3月 in a file whose name states the year), or anything
+    does not line up, the checked path decides."""
     from loaders import importer, units  # the rules' coercers (importer imports this module)
 
     limit = validate.MAX_PROBLEMS + 1
@@ -625,7 +631,7 @@ def _refused_values(
             unit = units.in_header(header.split("/")[-1], bp.header_row, idx) or units.in_header(
                 header, bp.header_row, idx
             )
-        fn = importer._coercer(ds, fld, header, sorted(set(texts.values())), unit, None)
+        fn = importer._coercer(ds, fld, header, sorted(set(texts.values())), unit, bp.year)
         for i in flagged:
             raw = texts[i]
             text = raw.strip()
@@ -656,6 +662,8 @@ def _check_dates(bp: BulkPlan, prof: Profile) -> None:
     lo, hi = dt.date(coerce._MIN_YEAR, 1, 1), dt.date(coerce._MAX_YEAR, 12, 31)
     for f in bp.date_fields:
         first, last = (d.date() if isinstance(d, dt.datetime) else d for d in prof.ranges.get(f, (None, None)))
+        if any(d is not None and not isinstance(d, dt.date) for d in (first, last)):
+            raise NotClean("a date Python cannot hold")  # DuckDB hands those back as text
         if isinstance(first, dt.date) and isinstance(last, dt.date) and (first < lo or last > hi):
             raise NotClean("implausible year")
 

@@ -889,8 +889,7 @@ def _prepare_grid(
                 report.add(Problem(name, sheet, row, hdr, value, f"单元格 {ref} {msg}"))
         # ------------------------------------------------------------ money units, values for the whole file
         money_units = _money_units(mem, grid, choice, non_data, name, report)
-        top = max(0, choice.header_row - choice.levels + 1)
-        stated = wide.year_source(grid.rows[:top], grid.sheet, name)
+        stated = _stated_year(grid, choice, name)
         year = stated[0] if stated is not None else None
         _percent_formatted(mem, grid, choice, header_excel_row)
         constants = _constants(ds, mapped, project, stage, notes)
@@ -1448,6 +1447,8 @@ def _bulk_prepared(
     bp.sha = bulk.hash_in_background(p, bp.stop, bp.copy, bp.copied)
     header_row = grid.first_row + choice.header_row
     bp.file_name, bp.header_row = name, header_row
+    stated = _stated_year(grid, choice, name)
+    bp.year = stated[0] if stated is not None else None
     bp.headers = {fld: choice.columns[idx].header for fld, idx in choice.mapped.items()}
     notes += [
         units.note_zh_en(units.in_header(choice.columns[i].header, header_row, i), choice.columns[i].header, False)
@@ -1470,6 +1471,12 @@ def _bulk_prepared(
         notes=notes,
         defaults=dict(bp.constants),
     )
+
+
+def _stated_year(grid: readers.Grid, choice: HeaderChoice, name: str) -> tuple[int, str] | None:
+    """The year a title line above the header, the sheet or the file name states, and where (wide.year_source)."""
+    top = max(0, choice.header_row - choice.levels + 1)
+    return wide.year_source(grid.rows[:top], grid.sheet, name)
 
 
 def _bulk_can_read(choice: HeaderChoice, grid: readers.Grid, constants: dict[str, str | None] | None = None) -> bool:

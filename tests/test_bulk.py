@@ -101,6 +101,8 @@ def test_clean_export_takes_the_bulk_path_and_stores_what_the_checked_path_store
         (lambda r: r.__setitem__(7, ["2026-01-05", "科室9", "EMR", "#N/A", 20]), "Excel error value"),
         (lambda r: r.__setitem__(7, ["2026-02-30", "科室9", "EMR", 1, 2]), "date that cannot exist"),
         (lambda r: r.__setitem__(7, ["1900-01-01", "科室9", "EMR", 1, 2]), "implausible year"),
+        (lambda r: r.__setitem__(7, ["20260-01-05", "科室9", "EMR", 1, 2]), "five-digit year"),
+        (lambda r: r.__setitem__(7, ["2026-01-05 (BC)", "科室9", "EMR", 1, 2]), "a date before Christ"),
         (lambda r: r.__setitem__(7, ["25-03-05", "科室9", "EMR", 1, 2]), "two-digit year"),
         (lambda r: r.__setitem__(7, ["2026-01-05 08:00", "科室9", "EMR", 1, 2]), "date with a time"),
         (lambda r: r.__setitem__(7, ["2026-01-05", "   ", "EMR", 1, 2]), "required text that is only spaces"),

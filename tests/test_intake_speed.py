@@ -451,6 +451,10 @@ def test_a_ticket_export_takes_the_bulk_path_and_stores_what_the_checked_path_st
         ("工单号", "合计"),
         ("工单号", "INC-00003"),  # the same ticket twice in one export, with different times
         ("报修时间", "infinity"),  # DuckDB's cast reads it; the rules do not
+        ("解决时间", "20260-03-21 10:00:00"),  # a typed extra digit: DuckDB's cast gives it back unchanged
+        ("报修时间", "2026-02-21 (BC) 10:00:00"),
+        ("响应时间", "2026-02-21 (BC) 10:00:00"),
+        ("报修时间", "1989-12-31 10:00"),  # before the rules' first year
         ("解决时间", "-infinity"),
         ("响应时间", "#N/A"),
         ("响应时间", "   "),
@@ -598,3 +602,32 @@ def test_a_ticket_export_on_the_checked_path_reads_its_times_in_duckdb(
         (rules_only,) = importer.import_file(rules, path)
     assert_same(checked, rules_only)
     assert stored(b, "incidents") == stored(rules, "incidents")
+
+
+INSPECTION_HEADER = ["系统", "计划巡检日期", "实际巡检日期", "巡检项数", "异常项数", "巡检人"]
+
+
+@pytest.mark.parametrize("done", ["1月", "20260-01-21", "2026-01-21 (BC)", "2025/13/01"])
+def test_a_date_outside_the_key_gets_exactly_the_checked_path_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, done: str
+) -> None:
+    """An inspection log whose file name states the year: 1月 is read as January of that year by the rules, so the
+    file is stored (by the checked path); a date DuckDB's cast gives back unchanged but the rules refuse (a
+    five-digit year, BC) is refused with the rules' message, never stored."""
+    rows = [
+        [
+            f"SYS{i % 4}",
+            f"2026-{1 + i // 28:02d}-{1 + i % 28:02d}",
+            f"2026-{1 + i // 28:02d}-{1 + i % 28:02d}",
+            10,
+            i % 3,
+            "王工",
+        ]
+        for i in range(40)
+    ]
+    rows[20][2] = done
+    fast, checked, a, b = both(write(tmp_path / "2026年巡检记录.csv", [INSPECTION_HEADER, *rows]), monkeypatch)
+    assert_same(fast, checked)
+    assert fast.message == checked.message
+    assert stored(a, "inspections") == stored(b, "inspections")
+    assert fast.status == ("loaded" if done == "1月" else "refused")
