@@ -108,13 +108,9 @@ class Accounts:
             os.close(fd)
         with self._db() as con:
             con.executescript(SCHEMA)
-            columns = {str(r[1]) for r in con.execute("PRAGMA table_info(users)").fetchall()}
-            if "hospital" not in columns:  # an accounts file written before hospital groups
-                con.execute("ALTER TABLE users ADD COLUMN hospital TEXT")
-            queued = {str(r[1]) for r in con.execute("PRAGMA table_info(pending_audit)").fetchall()}
+            _add_column(con, "users", "hospital")  # an accounts file written before hospital groups
             for column in ("role", "scope"):  # a file written before queued records kept who saw what
-                if column not in queued:
-                    con.execute(f"ALTER TABLE pending_audit ADD COLUMN {column} TEXT")
+                _add_column(con, "pending_audit", column)
 
     def _db(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=10, isolation_level="IMMEDIATE")
@@ -275,6 +271,18 @@ class Accounts:
             ).fetchall()
             con.execute("DELETE FROM pending_audit")
         return [QueuedAudit(*r) for r in rows]
+
+
+def _add_column(con: sqlite3.Connection, table: str, column: str) -> None:
+    """Add a TEXT column an older accounts file lacks. Two processes opening the same old file may both try: the
+    one that finds it added already by the other goes on."""
+    if column in {str(r[1]) for r in con.execute(f"PRAGMA table_info({table})").fetchall()}:
+        return
+    try:
+        con.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" not in str(exc):
+            raise
 
 
 def _verify(pw_hash: str, password: str) -> bool:

@@ -376,3 +376,28 @@ def test_a_queued_record_keeps_the_role_and_scope_and_an_older_accounts_file_is_
         ("li", roles.DEPT_HEAD, "download", "usage.xlsx", f"{roles.DEPT_HEAD}:骨科", "12 rows"),
         ("cli:root", None, "role_change", "chen", None, "added"),  # queued by the older file: no role, no scope
     ]
+
+
+def test_two_processes_upgrading_one_older_accounts_file_both_go_on(tmp_path: Path) -> None:
+    """Both read the old columns, then both add the new one: the second finds it added and goes on; any other
+    failure of the change still stops."""
+    from auth import accounts as accounts_mod
+
+    path = tmp_path / "old.accounts.sqlite"
+    first, second = sqlite3.connect(path), sqlite3.connect(path)
+    first.execute("CREATE TABLE pending_audit (id INTEGER PRIMARY KEY, at TEXT, who TEXT, event TEXT)")
+    first.commit()
+    stale = second.execute("PRAGMA table_info(pending_audit)").fetchall()  # what the second process saw
+    accounts_mod._add_column(first, "pending_audit", "role")
+    first.commit()
+
+    class Late:  # the second process: its look at the columns was taken before the first added one
+        def execute(self, sql: str, *args: object) -> Any:
+            return SimpleNamespace(fetchall=lambda: stale) if sql.startswith("PRAGMA") else second.execute(sql, *args)
+
+    accounts_mod._add_column(Late(), "pending_audit", "role")  # type: ignore[arg-type]
+    assert [r[1] for r in second.execute("PRAGMA table_info(pending_audit)").fetchall()][-1] == "role"
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        accounts_mod._add_column(Late(), "missing", "role")  # type: ignore[arg-type]
+    first.close()
+    second.close()
