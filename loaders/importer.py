@@ -1230,8 +1230,13 @@ def over_limit(name: str, limit: int) -> FileRefused:
 def _stage_within_limit(mem: duckdb.DuckDBPyConnection, grid: readers.Grid, choice: HeaderChoice, name: str) -> None:
     """Stage a big CSV reading at most row limit + 1 records. When all of them are data rows the file is over
     the limit and is refused right there; when some are not (blank, total or note rows), the whole file is staged
-    and the usual count decides, so the refusal is exact either way."""
+    and the usual count decides, so the refusal is exact either way. A file with no more line breaks than the limit
+    cannot hold more records: it is staged whole, without the cut (which costs DuckDB an ordered pass)."""
     limit = settings.get_int("max_rows")
+    assert grid.csv_path is not None
+    if readers.line_breaks_within(grid.csv_path, limit):
+        _stage_grid(mem, grid, choice)
+        return
     _stage_grid(mem, grid, choice, limit + 1)
     counted = mem.execute("SELECT count(*) FROM raw").fetchall()
     if not counted or int(counted[0][0]) <= limit:

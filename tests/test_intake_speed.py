@@ -92,6 +92,109 @@ def test_the_limit_holds_on_the_bulk_path_too(tmp_path: Path, monkeypatch: pytes
     assert con.execute("SELECT count(*) FROM usage_rows WHERE row_no IS NULL").fetchone() == (40,)  # bulk stored it
 
 
+def _lines(path: Path, rows: list[list[Any]]) -> Path:
+    """Records ended by a bare line feed and the last one by nothing: as many line breaks as data rows."""
+    path.write_text("\n".join(",".join(str(v) for v in r) for r in rows), encoding="utf-8")
+    return path
+
+
+def test_a_file_with_no_more_line_breaks_than_the_limit_is_read_without_the_cut_and_stored_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """40 data rows and 40 line breaks: under a limit of 40 both paths read the file without the LIMIT (it cannot
+    hold a 41st record) and store what they store far from the limit; under 39 both read 40 records and refuse."""
+    path = _lines(tmp_path / "usage_edge.csv", [USAGE_HEADER, *usage_rows(40)])
+    decided: list[tuple[int, bool]] = []
+    real = readers.line_breaks_within
+
+    def spy(p: Path, bound: int) -> bool:
+        decided.append((bound, real(p, bound)))
+        return decided[-1][1]
+
+    monkeypatch.setattr(readers, "line_breaks_within", spy)
+    seen = _spy_staging(monkeypatch)
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "1000000")
+    far, _, c, _ = both(path, monkeypatch)
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "40")
+    decided.clear()
+    seen.clear()
+    at_limit, checked, a, b = both(path, monkeypatch)
+    assert decided == [(40, True), (40, True)]  # the bulk insert, then the checked path's staging
+    assert seen == [40]  # staged whole, once
+    assert_same(at_limit, checked)
+    assert (at_limit.status, at_limit.rows, far.rows) == ("loaded", 40, 40)
+    assert stored(a, "usage") == stored(b, "usage") == stored(c, "usage")
+    assert _rows_path(a) == [(True,)]  # the bulk path stored it
+    monkeypatch.setenv("COCKPIT_MAX_ROWS", "39")
+    decided.clear()
+    seen.clear()
+    over, checked, a, b = both(path, monkeypatch)
+    assert decided == [(39, False), (39, False)]
+    assert seen == [40]  # the cut: 39 + 1 records, then refused
+    assert_same(over, checked)
+    assert over.status == "refused" and "超过上限 39" in over.message
+    assert _counts(a) == _counts(b) == (0, 0)
+
+
+def test_line_breaks_bound_the_records_duckdb_reads_and_the_count_stops_past_the_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The premise of reading without the cut, checked against DuckDB's reader with the bulk path's own options:
+    line feeds, carriage returns alone or with a feed, blank lines, quoted line breaks and a last line without
+    one never give more records than line-break bytes + 1. And a file far over the bound is read no further than
+    the first chunk that passes it."""
+    from types import SimpleNamespace
+
+    from loaders import bulk
+
+    contents = [
+        b"a,b\n1,2\n3,4\n",
+        b"a,b\r\n1,2\r\n3,4",
+        b"a,b\r1,2\r3,4\r",
+        b"a,b\n\n1,2\n\n\n3,4\n\n",
+        b'a,b\n"x\ny",2\n"p\r\nq",4\n',
+    ]
+    con = duckdb.connect()
+    for i, content in enumerate(contents):
+        p = tmp_path / f"c{i}.csv"
+        p.write_bytes(content)
+        breaks = content.count(b"\n") + content.count(b"\r")
+        source = bulk._csv_source(SimpleNamespace(width=2))  # type: ignore[arg-type]
+        try:
+            (n,) = con.execute(f"SELECT count(*) FROM {source}", [str(p), ",", 0]).fetchone()  # type: ignore[misc]  # noqa: S608
+        except duckdb.Error:  # quoted line breaks: the bulk path hands the file over, the staging reads it so
+            one_thread = source.replace("ignore_errors = false", "ignore_errors = false, parallel = false")
+            (n,) = con.execute(f"SELECT count(*) FROM {one_thread}", [str(p), ",", 0]).fetchone()  # type: ignore[misc]  # noqa: S608
+        assert 0 < n <= breaks + 1, content
+        assert readers.line_breaks_within(p, breaks) and not readers.line_breaks_within(p, breaks - 1)
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"x,1\n" * 1_000_000)  # 4 MB
+    read: list[int] = []
+    real_open = Path.open
+
+    class Counting:
+        def __init__(self, fh: Any) -> None:
+            self.fh = fh
+
+        def read(self, n: int) -> bytes:
+            data: bytes = self.fh.read(n)
+            read.append(len(data))
+            return data
+
+        def __enter__(self) -> Counting:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.fh.close()
+
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: Counting(real_open(self, *a, **k)))
+    assert not readers.line_breaks_within(big, 10)
+    assert read == [1 << 20]  # one chunk told
+    read.clear()
+    assert readers.line_breaks_within(big, 1_000_000)
+    assert sum(read) == 4_000_000
+
+
 # ------------------------------------------------------------------------- a bad row in a big export
 
 
