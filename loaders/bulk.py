@@ -264,17 +264,22 @@ def _flag_sql(kind: str, q: str) -> str:
     """True for a stored value that is the sentinel of a refused text."""
     if kind in ("date", "datetime"):
         return f"isinf({q})"
+    if kind in ("stage", "priority"):
+        return f"{q} = chr(0)"
     return f"{q} = {INT_SENTINEL}" if kind == "int" else f"isnan({q})"
 
 
 def _value_sql(kind: str, col: str, header: str, required: bool, flag: bool = False) -> str:
-    """The native conversion of one column; `error()` (or a sentinel for numbers, and with `flag` for dates and
-    times) for anything the checked path might read differently."""
+    """The native conversion of one column; `error()` (or a sentinel for numbers, and with `flag` for dates, times,
+    stages and priorities) for anything the checked path might read differently."""
     c = store.quote_ident(col)
     if kind in ("stage", "priority"):
-        # spaces around are what the checked path strips too; anything not in the list is a conversion error
+        # spaces around are what the checked path strips too; anything not in the list is a conversion error, or
+        # with `flag` a NUL (which no word holds and no stored text keeps: the rules drop it), reported with the
+        # rules' message, or handed to the checked path when the rules read the word after all
         words = _STAGE_MAP if kind == "stage" else _PRIORITY_MAP
-        expr = f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({words}[trim({c})], {_fail(kind)}) END"
+        other = "chr(0)" if flag else _fail(kind)
+        expr = f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({words}[trim({c})], {other}) END"
     elif kind in ("date", "datetime"):
         # DuckDB's own form (2025-03-05, 2025-03-05 08:00:00) is read by a cast that gives the text back unchanged
         # (a third of the cost of what follows); other forms by their shape first, spaces around stripped as the
@@ -335,13 +340,14 @@ def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> Bul
             return None
         idx = mapped[f.name]
         fields.append(f.name)
-        flag = f.kind in ("date", "datetime") and f.name not in ds.key  # a key's refusal is the checked path's
+        # a key's refusal is the checked path's
+        flag = f.kind in ("date", "datetime", "stage", "priority") and f.name not in ds.key
         values.append(_value_sql(f.kind, f"c{idx}", choice.columns[idx].header, f.required, flag))
         if f.kind in ("text", "code"):
             text_fields.append(f.name)
         if f.kind in ("date", "datetime"):
             date_fields.append(f.name)
-        if f.kind in ("int", "number", "money") or (f.kind in ("date", "datetime") and f.name not in ds.key):
+        if f.kind in ("int", "number", "money") or flag:
             flagged[f.name] = (f.kind, idx)
     headers = {fld: choice.columns[idx].header for fld, idx in mapped.items() if choice.columns[idx].header}
     return BulkPlan(
@@ -594,7 +600,7 @@ def _csv_source(bp: BulkPlan) -> str:
 def _refused_values(
     con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int, first: int
 ) -> list[Problem]:
-    """Each number, date or time the native conversion refused, with the text as written and the rules' own
+    """Each number, date, time, stage or priority the native conversion refused, with the text as written and the rules' own
     message (the one the checked path reports), found by reading that column of those records only. When the
     rules would read a text after all (1,234, 12万 under 万元, 3月 in a file whose name states the year), or anything
     does not line up, the checked path decides."""
@@ -639,7 +645,9 @@ def _refused_values(
             raw = texts[i]
             text = raw.strip()
             if not text:
-                raise NotClean("a blank number")  # the checked path reads it as empty: required or NULL
+                raise NotClean("a blank value")  # the checked path reads it as empty: required or NULL
+            if _is_label(text):
+                raise NotClean("a label")  # 合计 where a value belongs: the checked path decides whether it is data
             code = coerce.excel_error(text)
             if code:
                 message = f"是 Excel 错误值 {code}"
