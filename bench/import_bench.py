@@ -199,13 +199,18 @@ def main(argv: list[str] | None = None) -> int:
                     f" ({mine.wall / duck.wall:.2f}x its process, {mine.cpu / duck.cpu:.2f}x in CPU; target ≤ 1.5x);"
                     f" {_load()}"
                 )
-            # one bad last row: a rule breach (more active than eligible), a value that is not a number, and a
-            # ticket's time the rules refuse (a one-digit minute)
+            # one bad last row: a rule breach (more active than eligible), a value that is not a number, a ticket's
+            # time the rules refuse (a one-digit minute), an unknown stage and required values missing
             for label, ds, source, kind, line in (
                 ("usage", "usage", usage, "rule breach", "2031-01-06,科室1,SYS1,999,150"),
                 ("usage", "usage", usage, "not a number", "2031-01-06,科室1,SYS1,abc,150"),
+                ("usage", "usage", usage, "a department missing", "2031-01-06,,SYS1,10,150"),
+                ("cost ledger", "costs", costs, "an unknown stage", "2025-01-06,项目1,类别1,厂商1,100,待定,HT-9,坏"),
+                ("cost ledger", "costs", costs, "a project missing", "2025-01-06,,类别1,厂商1,100,已开票,HT-9,坏"),
                 ("help-desk tickets", "incidents", tickets, "a time the rules refuse",
                  "INC99999999,SYS1,科室1,P1,2031-01-06 8:5,,,类别1,坏"),
+                ("help-desk tickets", "incidents", tickets, "a system missing",
+                 "INC99999999,,科室1,P1,2031-01-06 08:05,,,类别1,坏"),
             ):  # fmt: skip
                 clean = clean_runs[ds]
                 bad = work / f"bad_{n}.csv"

@@ -146,9 +146,11 @@ class BulkPlan:
     file_name: str = ""
     header_row: int = 0
     headers: dict[str, str] = field(default_factory=dict)
-    # field -> (kind, column) of the fields whose refused texts are stored as a sentinel (numbers; dates and times
-    # outside the key), so a file refused for them is reported from this one read (see _refused_values)
+    # field -> (kind, column) of the fields whose refused texts are stored as a sentinel (numbers; dates, times,
+    # stages and priorities outside the key), and whose missing value is too when they are required (text also), so
+    # a file refused for them is reported from this one read (see _refused_values)
     flagged: dict[str, tuple[str, int]] = field(default_factory=dict)
+    mapped: list[int] = field(default_factory=list)  # the file's columns that map to a field (a blank row's test)
 
 
 _HASHER: ThreadPoolExecutor | None = None
@@ -261,17 +263,27 @@ def _plausible(value: str) -> str:
 
 
 def _flag_sql(kind: str, q: str) -> str:
-    """True for a stored value that is the sentinel of a refused text."""
+    """True for a stored value that is the sentinel of a refused text or of a missing required value."""
     if kind in ("date", "datetime"):
         return f"isinf({q})"
-    if kind in ("stage", "priority"):
+    if kind in ("stage", "priority", "text", "code"):
         return f"{q} = chr(0)"
     return f"{q} = {INT_SENTINEL}" if kind == "int" else f"isnan({q})"
 
 
+def _sentinel_sql(kind: str) -> str:
+    """The sentinel _flag_sql recognises, for a missing required value outside the key."""
+    if kind in ("date", "datetime"):
+        return f"'-infinity'::{'DATE' if kind == 'date' else 'TIMESTAMP'}"
+    if kind in ("stage", "priority", "text", "code"):
+        return "chr(0)"
+    return f"CAST('{INT_SENTINEL}' AS BIGINT)" if kind == "int" else "'NaN'::DOUBLE"
+
+
 def _value_sql(kind: str, col: str, header: str, required: bool, flag: bool = False) -> str:
     """The native conversion of one column; `error()` (or a sentinel for numbers, and with `flag` for dates, times,
-    stages and priorities) for anything the checked path might read differently."""
+    stages and priorities) for anything the checked path might read differently. A missing required value is a
+    conversion error, or with `flag` (a field outside the key) the sentinel, reported as missing by _refused_values."""
     c = store.quote_ident(col)
     if kind in ("stage", "priority"):
         # spaces around are what the checked path strips too; anything not in the list is a conversion error, or
@@ -314,7 +326,7 @@ def _value_sql(kind: str, col: str, header: str, required: bool, flag: bool = Fa
         scale = "" if unit == 1.0 else f" * {float(unit)!r}"
         expr = f"CASE WHEN {c} IS NULL THEN NULL WHEN {_ok_sql(kind, c)} THEN CAST({c} AS DOUBLE){scale} ELSE 'NaN'::DOUBLE END"
     if required:
-        expr = f"coalesce({expr}, {_fail('required')})"
+        expr = f"coalesce({expr}, {_sentinel_sql(kind) if flag else _fail('required')})"
     return expr
 
 
@@ -340,8 +352,8 @@ def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> Bul
             return None
         idx = mapped[f.name]
         fields.append(f.name)
-        # a key's refusal is the checked path's
-        flag = f.kind in ("date", "datetime", "stage", "priority") and f.name not in ds.key
+        # a key's refusal (or missing value) is the checked path's
+        flag = (f.kind in ("date", "datetime", "stage", "priority") or f.required) and f.name not in ds.key
         values.append(_value_sql(f.kind, f"c{idx}", choice.columns[idx].header, f.required, flag))
         if f.kind in ("text", "code"):
             text_fields.append(f.name)
@@ -363,6 +375,7 @@ def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> Bul
         header_texts={f: headers[f].split("/")[-1].strip() for f in text_fields if f in headers},
         header_need=max(1, len(headers) // 2),
         flagged=flagged,
+        mapped=sorted(mapped.values()),
     )
 
 
@@ -434,10 +447,11 @@ def _insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id
 
 def _untidy_sql(q: str) -> str:
     """True when validate.text_sql would change the (non-NULL) text: spaces around, runs of spaces, tabs,
-    ideographic spaces or NUL. Prefix and suffix tests allocate nothing (DuckDB's trim() strips spaces only)."""
+    ideographic spaces or NUL. Prefix and suffix tests allocate nothing (DuckDB's trim() strips spaces only).
+    A lone NUL is the sentinel of a missing required value (see _flag_sql), left as it is."""
     return (
         f"(starts_with({q}, ' ') OR ends_with({q}, ' ') OR contains({q}, '  ') OR contains({q}, chr(9)) "
-        f"OR contains({q}, chr(12288)) OR contains({q}, chr(0)))"
+        f"OR contains({q}, chr(12288)) OR (contains({q}, chr(0)) AND {q} <> chr(0)))"
     )
 
 
@@ -558,7 +572,18 @@ def _rule_problems(
     if not span or span[0] is None or int(span[1]) - int(span[0]) + 1 != rows:
         raise NotClean("rows not numbered in file order")
     first = int(span[0])
-    problems: list[Problem] = _refused_values(con, ds, table, bp, import_id, first) if refused else []
+    problems, missing = _refused_values(con, ds, table, bp, import_id, first) if refused else ([], {})
+    # a missing required value, as validate.row_problems reports it: the first such field of a row (in the
+    # dataset's order) on a row with no refused value
+    bad = {p.row for p in problems}
+    for f in ds.fields:
+        for i in missing.get(f.name, []):
+            row = i + bp.header_row + 1
+            if row not in bad:
+                bad.add(row)
+                header = bp.headers.get(f.name, f.name)
+                message = f"必填字段「{header}」为空 / required value missing"
+                problems.append(Problem(bp.file_name, None, row, header, None, message))
     for cond, fld, message in _rules(ds, bp):
         found = con.execute(
             f"SELECT rowid - ? FROM {table} WHERE import_id = ? AND {cond} ORDER BY rowid LIMIT ?",  # noqa: S608
@@ -599,15 +624,20 @@ def _csv_source(bp: BulkPlan) -> str:
 
 def _refused_values(
     con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int, first: int
-) -> list[Problem]:
-    """Each number, date, time, stage or priority the native conversion refused, with the text as written and the rules' own
-    message (the one the checked path reports), found by reading that column of those records only. When the
-    rules would read a text after all (1,234, 12万 under 万元, 3月 in a file whose name states the year), or anything
-    does not line up, the checked path decides."""
+) -> tuple[list[Problem], dict[str, list[int]]]:
+    """Each number, date, time, stage or priority the native conversion refused, with the text as written and the
+    rules' own message (the one the checked path reports), found by reading that column of those records only; and
+    per required field, the records (their index in the file) where it is missing. When the rules would read a text
+    after all (1,234, 12万 under 万元, 3月 in a file whose name states the year), a record with a missing value is
+    blank (the checked path skips it), or anything does not line up, the checked path decides."""
     from loaders import importer, units  # the rules' coercers (importer imports this module)
 
     limit = validate.MAX_PROBLEMS + 1
     out: list[Problem] = []
+    missing: dict[str, list[int]] = {}
+    # a record whose mapped cells are all empty or spaces is a blank row to the checked path, not a missing value
+    blank = " AND ".join(f"coalesce(trim({store.quote_ident(f'c{i}')}), '') = ''" for i in bp.mapped) or "FALSE"
+    mapped_cols = ", ".join(store.quote_ident(f"c{i}") for i in bp.mapped)
     for fld in bp.headers:
         if fld not in bp.flagged:
             continue
@@ -627,13 +657,23 @@ def _refused_values(
         c = store.quote_ident(f"c{idx}")
         # the records by their index in the file, numbered as the insert read them (same reader, same options)
         found = con.execute(
-            f"SELECT i, {c} FROM (SELECT row_number() OVER () - 1 AS i, {c} FROM "  # noqa: S608
+            f"SELECT i, {c}, {blank} FROM (SELECT row_number() OVER () - 1 AS i, {mapped_cols} FROM "  # noqa: S608
             f"{_csv_source(bp)}) WHERE i IN (SELECT unnest(?::BIGINT[])) ORDER BY i",
             [str(bp.csv_path), bp.delimiter, bp.skip, flagged],
         ).fetchall()
-        texts = {int(i): t for i, t in found}
-        if sorted(texts) != flagged or any(t is None for t in texts.values()):
+        texts = {int(i): t for i, t, _ in found}
+        if sorted(texts) != flagged:
             raise NotClean("refused values do not line up")
+        gone = [i for i in flagged if texts[i] is None]
+        if gone:
+            if not ds.field(fld).required or any(b for _, t, b in found if t is None):
+                raise NotClean("a missing value that is not required, or a blank row")
+            missing[fld] = gone
+            flagged = [i for i in flagged if texts[i] is not None]
+            if not flagged:
+                continue
+        if kind in ("text", "code"):
+            raise NotClean("a text field's sentinel as written")  # a cell holding a lone NUL
         header = bp.headers[fld]
         unit = None
         if kind == "money":
@@ -659,7 +699,7 @@ def _refused_values(
                 else:
                     raise NotClean("the rules read this value")
             out.append(Problem(bp.file_name, None, i + bp.header_row + 1, header, raw, message))
-    return out
+    return out, missing
 
 
 @dataclass

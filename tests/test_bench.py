@@ -32,6 +32,8 @@ def test_bench_runs_every_import_case(capsys: pytest.CaptureFixture[str]) -> Non
     assert "| csv help-desk tickets: cockpit CLI import | 3,000 |" in out
     assert "| csv usage with one bad last row (not a number), reported by row | 3,001 |" in out
     assert "| csv help-desk tickets with one bad last row (a time the rules refuse), reported by row | 3,001 |" in out
+    assert "| csv help-desk tickets with one bad last row (a system missing), reported by row | 3,001 |" in out
+    assert "| csv cost ledger with one bad last row (an unknown stage), reported by row | 3,001 |" in out
     assert "| csv usage over a row limit of 300: refused | 9,000 |" in out
     assert "faster than pandas.read_excel" in out and "DuckDB's read_csv" in out and "raw fastexcel" in out
 
