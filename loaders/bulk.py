@@ -352,8 +352,10 @@ def plan(choice: HeaderChoice, csv_path: Path, delimiter: str, skip: int) -> Bul
             return None
         idx = mapped[f.name]
         fields.append(f.name)
-        # a key's refusal (or missing value) is the checked path's
-        flag = (f.kind in ("date", "datetime", "stage", "priority") or f.required) and f.name not in ds.key
+        # a refused or missing date or number in the key is the checked path's (the duplicate check spans their
+        # ranges); a missing text in the key is one more value to it (two missing are a duplicate: checked path)
+        text = f.kind in ("text", "code")
+        flag = (f.kind in ("date", "datetime", "stage", "priority") or f.required) and (text or f.name not in ds.key)
         values.append(_value_sql(f.kind, f"c{idx}", choice.columns[idx].header, f.required, flag))
         if f.kind in ("text", "code"):
             text_fields.append(f.name)

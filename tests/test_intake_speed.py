@@ -378,6 +378,10 @@ def test_a_ledger_without_stage_and_project_columns_takes_the_bulk_path_with_the
         {(9, 3): " 12"},  # spaces around: the rules read it
         {(3, 3): "-9223372036854775808"},  # the sentinel's own text
         {(2, 3): "12.5"},  # not a whole number
+        {(5, 1): ""},  # a department missing (a key's text)
+        {(5, 1): "", (6, 2): ""},  # two key texts missing: alike to the duplicate check, so the checked path's
+        {(5, 1): "", (5, 3): "abc"},  # and a refused number on the same row
+        {(5, 0): ""},  # the week missing: the checked path's
     ],
 )
 def test_refused_numbers_are_reported_from_the_bulk_read_exactly_as_the_checked_path_reports_them(
@@ -413,6 +417,7 @@ def test_refused_amounts_in_a_ledger_match_the_checked_path(
         ("costs", "项目名称", "", "必填字段「项目名称」为空 / required value missing"),
         ("incidents", "系统", "", "必填字段「系统」为空 / required value missing"),
         ("incidents", "报修时间", "", "必填字段「报修时间」为空 / required value missing"),
+        ("incidents", "工单号", "", "必填字段「工单号」为空 / required value missing"),  # the key's text
     ],
 )
 def test_a_refused_word_or_a_missing_value_costs_no_second_read_of_the_file(
