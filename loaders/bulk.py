@@ -428,7 +428,7 @@ def _insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id
         raise NotClean("row count")
     if scan.untidy:
         # text as the checked path stores it (rare in machine exports: one UPDATE per untidy column), then scan again
-        _normalise_text(con, table, scan.untidy, import_id)
+        _normalise_text(con, table, bp, scan.untidy, import_id)
         scan = _scan(con, ds, table, bp, key, import_id)
     rows = scan.rows
     breaches, refused = _check_rows(bp, scan)
@@ -447,22 +447,27 @@ def _insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id
     return rows
 
 
-def _untidy_sql(q: str) -> str:
+def _untidy_sql(q: str, sentinel: bool = False) -> str:
     """True when validate.text_sql would change the (non-NULL) text: spaces around, runs of spaces, tabs,
     ideographic spaces or NUL. Prefix and suffix tests allocate nothing (DuckDB's trim() strips spaces only).
-    A lone NUL is the sentinel of a missing required value (see _flag_sql), left as it is."""
+    With `sentinel` (a required text field, see _flag_sql), a lone NUL is the sentinel of a missing value and is
+    left as it is; in any other text field it is text the checked path drops, like any NUL."""
+    nul = f"(contains({q}, chr(0)) AND {q} <> chr(0))" if sentinel else f"contains({q}, chr(0))"
     return (
         f"(starts_with({q}, ' ') OR ends_with({q}, ' ') OR contains({q}, '  ') OR contains({q}, chr(9)) "
-        f"OR contains({q}, chr(12288)) OR (contains({q}, chr(0)) AND {q} <> chr(0)))"
+        f"OR contains({q}, chr(12288)) OR {nul})"
     )
 
 
-def _normalise_text(con: duckdb.DuckDBPyConnection, table: str, fields: list[str], import_id: int) -> None:
+def _normalise_text(
+    con: duckdb.DuckDBPyConnection, table: str, bp: BulkPlan, fields: list[str], import_id: int
+) -> None:
     """Text as the checked path stores it: NUL dropped, runs of spaces, tabs and ideographic spaces made one, trimmed."""
     for f in fields:
         q = store.quote_ident(f)
+        untidy = _untidy_sql(q, f in bp.flagged)
         con.execute(
-            f"UPDATE {table} SET {q} = {validate.text_sql(q)} WHERE import_id = ? AND {_untidy_sql(q)}",  # noqa: S608
+            f"UPDATE {table} SET {q} = {validate.text_sql(q)} WHERE import_id = ? AND {untidy}",  # noqa: S608
             [import_id],
         )
 
@@ -518,7 +523,7 @@ def _scan(
     listed = [f for f in bp.text_fields if f in bp.label_fields or f in key]
     aggs = [
         "count(*)",
-        *(f"count(*) FILTER ({_untidy_sql(store.quote_ident(f))})" for f in bp.text_fields),
+        *(f"count(*) FILTER ({_untidy_sql(store.quote_ident(f), f in bp.flagged)})" for f in bp.text_fields),
         f"count(*) FILTER ({' OR '.join(checks) or 'false'})",
         f"count(*) FILTER ({' OR '.join(rules) or 'false'})",
         f"count(*) FILTER ({' OR '.join(flags) or 'false'})",
@@ -677,12 +682,17 @@ def _refused_values(
         if kind in ("text", "code"):
             raise NotClean("a text field's sentinel as written")  # a cell holding a lone NUL
         header = bp.headers[fld]
+        named = header.split("/")[-1].strip()
+        if any(texts[i] in (header, named) or texts[i].strip() in (header, named) for i in flagged):
+            # a header repeated below the header (paged exports): validate.non_data_rows counts every mapped
+            # column's match, the scan only the text columns', so the checked path decides the row
+            raise NotClean("a refused value that is its column's header")
         unit = None
         if kind == "money":
             unit = units.in_header(header.split("/")[-1], bp.header_row, idx) or units.in_header(
                 header, bp.header_row, idx
             )
-        fn = importer._coercer(ds, fld, header, sorted(set(texts.values())), unit, bp.year)
+        fn = importer._coercer(ds, fld, header, sorted({texts[i] for i in flagged}), unit, bp.year)
         for i in flagged:
             raw = texts[i]
             text = raw.strip()

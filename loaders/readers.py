@@ -379,9 +379,14 @@ def read_csv_head(path: Path, display_name: str, *, whole: bool = True) -> Grid:
         sample = sample[1:]
     delimiter = sniff.sniff_delimiter(sample[:65536])
     rows, lines = _records(sample, delimiter, limit=HEAD_RECORDS)
+    # a file the checked path decodes whole (whole=True) is refused there for a NUL anywhere ("text files never
+    # contain NUL"): the head alone must not let one through
+    nul_matters = not whole and size <= WHOLE_DECODE_BYTES
     csv_path = path
     if enc not in ("utf-8",):
-        csv_path = _transcode(path, enc)
+        csv_path = _transcode(path, enc, refuse_nul=nul_matters)
+    elif nul_matters and _contains_nul(path):
+        raise _nul_refusal(display_name)
     return Grid(
         file_name=display_name,
         sheet=None,
@@ -404,16 +409,32 @@ def _decode_head_fallback(head: bytes, display_name: str) -> tuple[str, str]:
     raise FileRefused(f"{display_name}：无法识别编码，请另存为 UTF-8 CSV。 / Unknown text encoding.")
 
 
-def _transcode(path: Path, encoding: str) -> Path:
+def _transcode(path: Path, encoding: str, *, refuse_nul: bool = False) -> Path:
     tmp = staging.text_copy(".csv")
-    with tmp, path.open("r", encoding=encoding, newline="") as src:
-        first = True
-        for chunk in iter(lambda: src.read(1 << 20), ""):
-            if first and chunk.startswith("\ufeff"):
-                chunk = chunk[1:]
-            first = False
-            tmp.write(chunk)
+    try:
+        with tmp, path.open("r", encoding=encoding, newline="") as src:
+            first = True
+            for chunk in iter(lambda: src.read(1 << 20), ""):
+                if first and chunk.startswith("\ufeff"):
+                    chunk = chunk[1:]
+                first = False
+                if refuse_nul and "\x00" in chunk:
+                    raise _nul_refusal(path.name)
+                tmp.write(chunk)
+    except BaseException:
+        Path(tmp.name).unlink(missing_ok=True)
+        raise
     return Path(tmp.name)
+
+
+def _contains_nul(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return any(b"\x00" in chunk for chunk in iter(lambda: fh.read(1 << 22), b""))
+
+
+def _nul_refusal(display_name: str) -> FileRefused:
+    """Only for the bulk path's head-only read: the checked path then decodes the file and says where."""
+    return FileRefused(f"{display_name}：含 NUL 字符 / contains a NUL character")
 
 
 def line_breaks_within(path: Path, bound: int) -> bool:

@@ -367,7 +367,7 @@ def row_problems(
             f"WITH dup AS (SELECT {kq} FROM typed GROUP BY {kq} HAVING count(*) > 1) "  # noqa: S608
             f"SELECT {tk}, list(t.row_no ORDER BY t.row_no) AS rows_, count(DISTINCT ({', '.join(fields)})) AS variants "
             f"FROM typed t JOIN dup ON {same_key} WHERE t.row_no NOT IN (SELECT unnest(?::BIGINT[])) GROUP BY {tk} "
-            "HAVING count(*) > 1"
+            "HAVING count(*) > 1 ORDER BY min(t.row_no)"  # the report lists them in file order, the same every run
         )
         for rec in mem.execute(sql, [sorted(bad)]).fetchall():
             rows_ = rec[len(key)]

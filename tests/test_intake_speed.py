@@ -810,3 +810,101 @@ def test_a_date_outside_the_key_gets_exactly_the_checked_path_result(
     assert fast.message == checked.message
     assert stored(a, "inspections") == stored(b, "inspections")
     assert fast.status == ("loaded" if done == "1月" else "refused")
+
+
+# ----------------------------------------------------------------- found by review of the sentinel change
+
+
+@pytest.mark.parametrize(
+    ("dataset", "row"),
+    [
+        ("incidents", ["INC-99999", "SYS1", "科室1", "优先级", "报修时间", "响应时间", "解决时间", "类别1", "x"]),
+        ("incidents", ["INC-99999", "SYS1", "科室1", "P1", "报修时间", "响应时间", "解决时间", "类别1", "故障描述"]),
+        ("costs", ["日期", "项目1", "类别1", "供应商", "金额(元)", "付款状态", "HT-9", "x"]),
+        ("costs", ["日期", "项目1", "类别1", "供应商", "金额(元)", "已付款", "合同编号", "x"]),
+        ("costs", ["日期", "", "类别1", "供应商", "金额(元)", "已付款", "合同编号", ""]),
+    ],
+)
+def test_a_header_repeated_in_dates_numbers_and_words_is_the_checked_paths_to_decide(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dataset: str, row: list[str]
+) -> None:
+    """A row repeating the header in half its columns is a repeated header to the checked path, which counts every
+    mapped column; the bulk scan counts text columns only, so a refused date, amount, stage or priority that is its
+    column's header hands the file over instead of being reported as a bad value."""
+    header, rows = (TICKET_HEADER, ticket_rows()) if dataset == "incidents" else (COST_HEADER, cost_rows())
+    rows.insert(20, row)
+    fast, checked, a, b = both(write(tmp_path / "h.csv", [header, *rows]), monkeypatch)
+    assert_same(fast, checked)
+    assert fast.message == checked.message
+    assert stored(a, dataset) == stored(b, dataset)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "column"),
+    [("incidents", "故障描述"), ("incidents", "报修科室"), ("costs", "供应商"), ("costs", "合同编号")],
+)
+def test_a_lone_nul_in_an_optional_text_is_dropped_as_the_checked_path_drops_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dataset: str, column: str
+) -> None:
+    """Only a required text's lone NUL is the sentinel of a missing value; anywhere else it is text the checked path
+    drops (stored empty). A file over 50 MB decodes only its head on both paths (WHOLE_DECODE_BYTES), so the NUL past
+    the head reaches both."""
+    monkeypatch.setattr(readers, "WHOLE_DECODE_BYTES", 0)
+    header, rows = (TICKET_HEADER, ticket_rows(400)) if dataset == "incidents" else (COST_HEADER, cost_rows(400))
+    rows[350][header.index(column)] = "\x00"
+    path = write(tmp_path / "n.csv", [header, *rows])
+    assert path.read_bytes().find(b"\x00") > 8192
+    fast, checked, a, b = both(path, monkeypatch)
+    assert_same(fast, checked)
+    assert fast.status == "loaded"
+    assert stored(a, dataset) == stored(b, dataset)
+
+
+def test_a_field_with_a_missing_and_a_refused_value_is_reported_from_the_one_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = ticket_rows()
+    rows[3][TICKET_HEADER.index("优先级")] = ""
+    rows[5][TICKET_HEADER.index("优先级")] = "P9"
+    path = write(tmp_path / "m.csv", [TICKET_HEADER, *rows])
+    calls: list[int] = []
+    with monkeypatch.context() as m:
+        m.setattr(importer, "prepare", _no_second_read(importer.prepare, calls))
+        m.setattr(readers, "PYTHON_PARSE_BYTES", 0)
+        (res,) = importer.import_file(store.memory_store(), path)
+    assert res.status == "refused" and not calls
+    fast, checked, _, _ = both(path, monkeypatch)
+    assert_same(fast, checked)
+    assert [(p.row, p.column, p.value) for p in res.problems] == [(7, "优先级", "P9"), (5, "优先级", None)]
+
+
+def test_duplicate_keys_are_reported_in_file_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checked path's duplicate-key report follows the file (it followed the hash table's order, which changed
+    between runs of the same file)."""
+    rows: list[list[Any]] = [USAGE_HEADER, *usage_rows(40)]
+    for r in range(12, 0, -1):  # rows 2..13 repeated, in reverse, with other counts
+        rows.append([*rows[r][:3], 5, 100])
+    path = write(tmp_path / "dups.csv", rows)
+    (res,) = importer.import_file(store.memory_store(), path)
+    assert res.status == "refused"
+    dup_rows = [p.row for p in res.problems if "重复且内容不同" in p.message]
+    firsts = [dup_rows[i] for i in range(0, len(dup_rows), 2)]
+    assert len(dup_rows) == 24 and firsts == sorted(firsts) == list(range(2, 14))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk", "utf-16"])
+def test_a_nul_past_the_head_of_a_file_decoded_whole_is_refused_on_both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str
+) -> None:
+    """A file the checked path decodes whole (up to 50 MB) is refused for a NUL anywhere in it; the bulk path reads
+    only the head to decide the encoding, so it looks for one too (before, it stored the rows without the NUL)."""
+    start = dt.date(2020, 1, 6)
+    rows: list[list[Any]] = [USAGE_HEADER]
+    rows += [[start + dt.timedelta(weeks=i // 20), f"科室{i % 20}", "LIS", 1, 100] for i in range(1000)]
+    rows[-3][1] = "科室\x00"
+    path = write(tmp_path / "nul.csv", rows, encoding=encoding)
+    assert path.read_bytes().find(b"\x00\x00" if encoding == "utf-16" else b"\x00") > 20_000  # past the sniffing
+    fast, checked, a, b = both(path, monkeypatch)
+    assert_same(fast, checked)
+    assert fast.status == "refused" and "无法识别编码" in fast.message
+    assert _counts(a) == _counts(b) == (0, 0)
