@@ -147,8 +147,8 @@ class BulkPlan:
     header_row: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     # field -> (kind, column) of the fields whose refused texts are stored as a sentinel (numbers; dates, times,
-    # stages and priorities outside the key), and whose missing value is too when they are required (text also), so
-    # a file refused for them is reported from this one read (see _refused_values)
+    # stages and priorities outside the key), and whose missing value is too when they are required (texts also in
+    # the key), so a file refused for them is reported from this one read (see _refused_values)
     flagged: dict[str, tuple[str, int]] = field(default_factory=dict)
     mapped: list[int] = field(default_factory=list)  # the file's columns that map to a field (a blank row's test)
 
@@ -272,7 +272,7 @@ def _flag_sql(kind: str, q: str) -> str:
 
 
 def _sentinel_sql(kind: str) -> str:
-    """The sentinel _flag_sql recognises, for a missing required value outside the key."""
+    """The sentinel _flag_sql recognises, for a missing required value (outside the key, or a text in it)."""
     if kind in ("date", "datetime"):
         return f"'-infinity'::{'DATE' if kind == 'date' else 'TIMESTAMP'}"
     if kind in ("stage", "priority", "text", "code"):
@@ -283,7 +283,8 @@ def _sentinel_sql(kind: str) -> str:
 def _value_sql(kind: str, col: str, header: str, required: bool, flag: bool = False) -> str:
     """The native conversion of one column; `error()` (or a sentinel for numbers, and with `flag` for dates, times,
     stages and priorities) for anything the checked path might read differently. A missing required value is a
-    conversion error, or with `flag` (a field outside the key) the sentinel, reported as missing by _refused_values."""
+    conversion error, or with `flag` (a field outside the key, or a text in it) the sentinel, reported as missing by
+    _refused_values."""
     c = store.quote_ident(col)
     if kind in ("stage", "priority"):
         # spaces around are what the checked path strips too; anything not in the list is a conversion error, or
