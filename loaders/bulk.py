@@ -634,47 +634,52 @@ def _refused_values(
     con: duckdb.DuckDBPyConnection, ds: Dataset, table: str, bp: BulkPlan, import_id: int, first: int
 ) -> tuple[list[Problem], dict[str, list[int]]]:
     """Each number, date, time, stage or priority the native conversion refused, with the text as written and the
-    rules' own message (the one the checked path reports), found by reading that column of those records only; and
-    per required field, the records (their index in the file) where it is missing. When the rules would read a text
-    after all (1,234, 12万 under 万元, 3月 in a file whose name states the year), a record with a missing value is
-    blank (the checked path skips it), or anything does not line up, the checked path decides."""
+    rules' own message (the one the checked path reports), found by reading those records once more (one read for
+    every field); and per required field, the records (their index in the file) where it is missing. When the rules
+    would read a text after all (1,234, 12万 under 万元, 3月 in a file whose name states the year), a record with a
+    missing value is blank (the checked path skips it), or anything does not line up, the checked path decides."""
     from loaders import importer, units  # the rules' coercers (importer imports this module)
 
     limit = validate.MAX_PROBLEMS + 1
     out: list[Problem] = []
     missing: dict[str, list[int]] = {}
-    # a record whose mapped cells are all empty or spaces is a blank row to the checked path, not a missing value
-    blank = " AND ".join(f"coalesce(trim({store.quote_ident(f'c{i}')}), '') = ''" for i in bp.mapped) or "FALSE"
-    mapped_cols = ", ".join(store.quote_ident(f"c{i}") for i in bp.mapped)
+    by_field: dict[str, list[int]] = {}
     for fld in bp.headers:
         if fld not in bp.flagged:
             continue
-        kind, idx = bp.flagged[fld]
+        kind, _ = bp.flagged[fld]
         q = store.quote_ident(fld)
-        flagged = [
+        rows = [
             int(i)
             for (i,) in con.execute(
                 f"SELECT rowid - ? FROM {table} WHERE import_id = ? AND {_flag_sql(kind, q)} ORDER BY rowid LIMIT ?",  # noqa: S608
                 [first, import_id, limit],
             ).fetchall()
         ]
-        if not flagged:
-            continue
-        if len(flagged) >= limit:
+        if len(rows) >= limit:
             raise NotClean("more refused values than a report lists")
-        c = store.quote_ident(f"c{idx}")
-        # the records by their index in the file, numbered as the insert read them (same reader, same options)
-        found = con.execute(
-            f"SELECT i, {c}, {blank} FROM (SELECT row_number() OVER () - 1 AS i, {mapped_cols} FROM "  # noqa: S608
-            f"{_csv_source(bp)}) WHERE i IN (SELECT unnest(?::BIGINT[])) ORDER BY i",
-            [str(bp.csv_path), bp.delimiter, bp.skip, flagged],
-        ).fetchall()
-        texts = {int(i): t for i, t, _ in found}
-        if sorted(texts) != flagged:
-            raise NotClean("refused values do not line up")
+        if rows:
+            by_field[fld] = rows
+    wanted = sorted({i for rows in by_field.values() for i in rows})
+    # the records by their index in the file, numbered as the insert read them (same reader, same options), with
+    # whether every mapped cell is empty or spaces: a blank row to the checked path, not a missing value
+    cols = [store.quote_ident(f"c{i}") for i in bp.mapped]
+    blank = " AND ".join(f"coalesce(trim({c}), '') = ''" for c in cols) or "FALSE"
+    found = con.execute(
+        f"SELECT i, {blank}, {', '.join(cols)} FROM (SELECT row_number() OVER () - 1 AS i, {', '.join(cols)} FROM "  # noqa: S608
+        f"{_csv_source(bp)}) WHERE i IN (SELECT unnest(?::BIGINT[])) ORDER BY i",
+        [str(bp.csv_path), bp.delimiter, bp.skip, wanted],
+    ).fetchall()
+    records = {int(r[0]): r for r in found}
+    if sorted(records) != wanted:
+        raise NotClean("refused values do not line up")
+    place = {col: 2 + n for n, col in enumerate(bp.mapped)}  # a column's place in a record
+    for fld, flagged in by_field.items():
+        kind, idx = bp.flagged[fld]
+        texts = {i: records[i][place[idx]] for i in flagged}
         gone = [i for i in flagged if texts[i] is None]
         if gone:
-            if not ds.field(fld).required or any(b for _, t, b in found if t is None):
+            if not ds.field(fld).required or any(records[i][1] for i in gone):
                 raise NotClean("a missing value that is not required, or a blank row")
             missing[fld] = gone
             flagged = [i for i in flagged if texts[i] is not None]

@@ -908,3 +908,28 @@ def test_a_nul_past_the_head_of_a_file_decoded_whole_is_refused_on_both_paths(
     assert_same(fast, checked)
     assert fast.status == "refused" and "无法识别编码" in fast.message
     assert _counts(a) == _counts(b) == (0, 0)
+
+
+def test_refused_values_in_several_columns_are_read_back_in_one_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused time, a missing system and an unknown priority on three rows: the records are read back once for
+    the three columns (each such read of a 1M-ticket file costs about a quarter of the clean import), and the
+    report is the checked path's."""
+    from loaders import bulk
+
+    rows = ticket_rows()
+    rows[3][TICKET_HEADER.index("报修时间")] = "2026-02-05 8:5"
+    rows[7][TICKET_HEADER.index("系统")] = ""
+    rows[10][TICKET_HEADER.index("优先级")] = "P9"
+    path = write(tmp_path / "three.csv", [TICKET_HEADER, *rows])
+    reads: list[int] = []
+    real = bulk._csv_source
+    with monkeypatch.context() as m:
+        m.setattr(bulk, "_csv_source", lambda bp: (reads.append(1), real(bp))[1])
+        m.setattr(readers, "PYTHON_PARSE_BYTES", 0)
+        (res,) = importer.import_file(store.memory_store(), path)
+    assert res.status == "refused" and len(reads) == 2  # the insert, then one read back
+    assert [(p.row, p.column) for p in res.problems] == [(12, "优先级"), (5, "报修时间"), (9, "系统")]
+    fast, checked, _, _ = both(path, monkeypatch)
+    assert_same(fast, checked)
