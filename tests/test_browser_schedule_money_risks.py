@@ -112,7 +112,10 @@ def test_money_tiles_fit_and_excel_keeps_formula_text(
     tmp_path: Path,
 ) -> None:
     open_path(page, server, "money?lang=en")
-    page.wait_for_selector('[data-testid="stMetricValue"]')
+    # the tiles are drawn row by row: wait for all three rows (the first alone raced a loaded machine)
+    page.wait_for_function(
+        """() => document.querySelectorAll('[data-testid="stMain"] [data-testid="stMetricValue"]').length >= 9"""
+    )
     widths = page.eval_on_selector_all(
         '[data-testid="stMain"] [data-testid="stMetricValue"]',
         "els => els.map(e => { const d = e.querySelector('div') || e;"
