@@ -26,6 +26,16 @@ def _counts(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
     return tuple(row)
 
 
+def _refused_alike(
+    fast: importer.ImportResult, checked: importer.ImportResult, a: duckdb.DuckDBPyConnection,
+    b: duckdb.DuckDBPyConnection, text: str,
+) -> None:  # fmt: skip
+    """Both paths refused the file alike, saying `text`, and stored nothing."""
+    assert_same(fast, checked)
+    assert fast.status == "refused" and text in fast.message
+    assert _counts(a) == _counts(b) == (0, 0)
+
+
 # ------------------------------------------------------------------------------------------ the row limit
 
 
@@ -131,9 +141,7 @@ def test_a_file_with_no_more_line_breaks_than_the_limit_is_read_without_the_cut_
     over, checked, a, b = both(path, monkeypatch)
     assert decided == [(39, False), (39, False)]
     assert seen == [40]  # the cut: 39 + 1 records, then refused
-    assert_same(over, checked)
-    assert over.status == "refused" and "超过上限 39" in over.message
-    assert _counts(a) == _counts(b) == (0, 0)
+    _refused_alike(over, checked, a, b, "超过上限 39")
 
 
 def test_line_breaks_bound_the_records_duckdb_reads_and_the_count_stops_past_the_bound(
@@ -241,6 +249,18 @@ def _no_second_read(real: Any, calls: list[int]) -> Any:
         return real(*a, **k)
 
     return prepare
+
+
+def _from_the_bulk_read(path: Path, monkeypatch: pytest.MonkeyPatch) -> importer.ImportResult:
+    """Import `path` as a big file and check the answer came from the bulk read alone (the file was not read again
+    by the checked path)."""
+    calls: list[int] = []
+    with monkeypatch.context() as m:
+        m.setattr(importer, "prepare", _no_second_read(importer.prepare, calls))
+        m.setattr(readers, "PYTHON_PARSE_BYTES", 0)
+        (res,) = importer.import_file(store.memory_store(), path)
+    assert not calls
+    return res
 
 
 def test_skip_invalid_still_takes_the_checked_path_for_rule_breaches(
@@ -429,11 +449,8 @@ def test_a_refused_word_or_a_missing_value_costs_no_second_read_of_the_file(
     for a missing system in 1M tickets."""
     header, rows = {"costs": (COST_HEADER, cost_rows()), "incidents": (TICKET_HEADER, ticket_rows())}[dataset]
     rows[35][header.index(column)] = value
-    calls: list[int] = []
-    monkeypatch.setattr(importer, "prepare", _no_second_read(importer.prepare, calls))
-    monkeypatch.setattr(readers, "PYTHON_PARSE_BYTES", 0)
-    (res,) = importer.import_file(store.memory_store(), write(tmp_path / "one.csv", [header, *rows]))
-    assert res.status == "refused" and not calls
+    res = _from_the_bulk_read(write(tmp_path / "one.csv", [header, *rows]), monkeypatch)
+    assert res.status == "refused"
     # line 37: the header is line 1
     assert [(p.row, p.column, p.value) for p in res.problems] == [(37, column, value or None)]
     assert message in res.problems[0].message
@@ -664,12 +681,8 @@ def test_a_refused_time_in_a_ticket_export_is_reported_from_the_bulk_read(
     for (r, c), v in changes.items():
         rows[r][c] = v
     path = write(tmp_path / "工单.csv", rows)
-    calls: list[int] = []
-    with monkeypatch.context() as m:
-        m.setattr(importer, "prepare", _no_second_read(importer.prepare, calls))
-        m.setattr(readers, "PYTHON_PARSE_BYTES", 0)
-        (res,) = importer.import_file(store.memory_store(), path)
-    assert res.status == "refused" and not calls
+    res = _from_the_bulk_read(path, monkeypatch)
+    assert res.status == "refused"
     assert [(p.row, p.column, p.value) for p in res.problems] == reported
     fast, checked, a, b = both(path, monkeypatch)
     assert_same(fast, checked)
@@ -867,12 +880,8 @@ def test_a_field_with_a_missing_and_a_refused_value_is_reported_from_the_one_rea
     rows[3][TICKET_HEADER.index("优先级")] = ""
     rows[5][TICKET_HEADER.index("优先级")] = "P9"
     path = write(tmp_path / "m.csv", [TICKET_HEADER, *rows])
-    calls: list[int] = []
-    with monkeypatch.context() as m:
-        m.setattr(importer, "prepare", _no_second_read(importer.prepare, calls))
-        m.setattr(readers, "PYTHON_PARSE_BYTES", 0)
-        (res,) = importer.import_file(store.memory_store(), path)
-    assert res.status == "refused" and not calls
+    res = _from_the_bulk_read(path, monkeypatch)
+    assert res.status == "refused"
     fast, checked, _, _ = both(path, monkeypatch)
     assert_same(fast, checked)
     assert [(p.row, p.column, p.value) for p in res.problems] == [(7, "优先级", "P9"), (5, "优先级", None)]
@@ -905,9 +914,7 @@ def test_a_nul_past_the_head_of_a_file_decoded_whole_is_refused_on_both_paths(
     path = write(tmp_path / "nul.csv", rows, encoding=encoding)
     assert path.read_bytes().find(b"\x00\x00" if encoding == "utf-16" else b"\x00") > 20_000  # past the sniffing
     fast, checked, a, b = both(path, monkeypatch)
-    assert_same(fast, checked)
-    assert fast.status == "refused" and "无法识别编码" in fast.message
-    assert _counts(a) == _counts(b) == (0, 0)
+    _refused_alike(fast, checked, a, b, "无法识别编码")
 
 
 def test_refused_values_in_several_columns_are_read_back_in_one_read(
