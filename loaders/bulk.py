@@ -590,8 +590,7 @@ def _rule_problems(
             if row not in bad:
                 bad.add(row)
                 header = bp.headers.get(f.name, f.name)
-                message = f"必填字段「{header}」为空 / required value missing"
-                problems.append(Problem(bp.file_name, None, row, header, None, message))
+                problems.append(Problem(bp.file_name, None, row, header, None, validate.missing_message(header)))
     for cond, fld, message in _rules(ds, bp):
         found = con.execute(
             f"SELECT rowid - ? FROM {table} WHERE import_id = ? AND {cond} ORDER BY rowid LIMIT ?",  # noqa: S608

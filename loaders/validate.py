@@ -301,6 +301,11 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
+def missing_message(header: str) -> str:
+    """The report's words for a required value missing (the checked path's and the bulk path's)."""
+    return f"必填字段「{header}」为空 / required value missing"
+
+
 def row_problems(
     mem: duckdb.DuckDBPyConnection,
     ds: Dataset,
@@ -349,7 +354,7 @@ def row_problems(
             q = store.quote_ident(f.name)
             for (row,) in mem.execute(f"SELECT row_no FROM typed WHERE {q} IS NULL ORDER BY row_no").fetchall():  # noqa: S608
                 if row not in bad:
-                    add(row, f.name, None, f"必填字段「{headers[f.name]}」为空 / required value missing")
+                    add(row, f.name, None, missing_message(headers[f.name]))
     for cond, fld, message in rules if any_bad and any_bad[0] else []:
         for (row,) in mem.execute(f"SELECT row_no FROM typed WHERE {cond} ORDER BY row_no").fetchall():  # noqa: S608
             add(row, fld, None, message)
