@@ -108,7 +108,8 @@ class Prepared:
         """The first rows as they will be stored (read from the staging database for a big table)."""
         if self.staging is None:
             return self.frame.head(n)
-        return self.staging.execute("SELECT * FROM final ORDER BY row_no LIMIT ?", [n]).df()
+        cols = ", ".join(store.quote_ident(c) for c in self.out_columns)
+        return self.staging.execute(f"SELECT {cols} FROM final ORDER BY row_no LIMIT ?", [n]).df()  # noqa: S608
 
     def discard(self) -> None:
         """Release the staging database of a preview the user cancelled (commit does it after loading)."""
@@ -960,8 +961,13 @@ def _prepare_grid(
         staged_rows = 0
         if ds.mode == "periodic" and (big_csv or data_rows > STAGE_ROWS):
             # the rows to store stay in the staging database; commit streams them into the store
-            mem.execute("CREATE TABLE bad_rows AS SELECT unnest(?::BIGINT[]) AS row_no", [sorted(bad_rows)])
-            mem.execute(f"CREATE TABLE final AS SELECT {keep} FROM typed ANTI JOIN bad_rows USING (row_no)")  # noqa: S608
+            typed_cols = [r[0] for r in mem.execute("SELECT column_name FROM (DESCRIBE typed)").fetchall()]
+            if not bad_rows and typed_kind == "TABLE" and sorted(typed_cols) == sorted(["row_no", *fields]):
+                # every row is kept: the typed table is the final one (a copy cost 0.05 s per 100,000 rows)
+                mem.execute("ALTER TABLE typed RENAME TO final")
+            else:
+                mem.execute("CREATE TABLE bad_rows AS SELECT unnest(?::BIGINT[]) AS row_no", [sorted(bad_rows)])
+                mem.execute(f"CREATE TABLE final AS SELECT {keep} FROM typed ANTI JOIN bad_rows USING (row_no)")  # noqa: S608
             counted = mem.execute("SELECT count(*) FROM final").fetchall()  # fetchall: leave no open result
             staged_rows = int(counted[0][0]) if counted else 0
             keep_staging = True

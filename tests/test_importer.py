@@ -676,6 +676,42 @@ def test_large_periodic_tables_stay_staged_until_commit(
     assert cancelled.staging is None and counts(con)["costs"] == 3
 
 
+@pytest.mark.parametrize("bad", [False, True], ids=["every row kept", "a row left out"])
+def test_a_staged_table_stores_what_the_small_table_path_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad: bool
+) -> None:
+    """A big table's staged rows (the typed table itself when every row is kept, else a copy without the refused
+    rows) against the path of a small table (a data frame), on the same sheet: the same rows, row numbers and
+    columns, and the preview in the stored columns' order."""
+    rows: list[list[Any]] = [LEDGER_HEADER] + [
+        [dt.date(2026, 1, i), "HIS", f"类{i % 3}", "华为", 10 * i, ["已付款", "已开票"][i % 2], f"A{i}", f"第{i}笔"]
+        for i in range(1, 13)
+    ]
+    if bad:
+        rows[5][4] = "十元"  # refused, and left out under skip_invalid
+    path = xlsx(tmp_path / "l.xlsx", rows)
+    stored: dict[int, list[tuple[Any, ...]]] = {}
+    heads: dict[int, list[str]] = {}
+    for stage_rows in (1, 1_000_000):
+        monkeypatch.setattr(importer, "STAGE_ROWS", stage_rows)
+        (prep,) = importer.prepare(path)
+        assert (prep.staging is not None) == (stage_rows == 1)
+        if prep.staging is not None:  # which way the staged rows were kept: renamed, or copied without the bad row
+            tables = {r[0] for r in prep.staging.execute("SHOW TABLES").fetchall()}
+            assert ("typed" in tables) == bad and "final" in tables
+        heads[stage_rows] = list(prep.head(3).columns)
+        mem = store.memory_store()
+        importer.commit(mem, prep, skip_invalid=True)
+        stored[stage_rows] = mem.execute(
+            "SELECT row_no, date, project, category, vendor, amount, stage, reference, description FROM cost_rows"
+            " ORDER BY row_no"
+        ).fetchall()
+    assert heads[1] == heads[1_000_000] == prep.out_columns
+    assert stored[1] == stored[1_000_000]
+    assert len(stored[1]) == (11 if bad else 12)
+    assert [r[0] for r in stored[1]][:5] == ([2, 3, 4, 5, 7] if bad else [2, 3, 4, 5, 6])
+
+
 def test_plain_numbers_converted_in_duckdb_match_the_python_rules(
     tmp_path: Path, con: duckdb.DuckDBPyConnection
 ) -> None:
