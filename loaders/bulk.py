@@ -449,15 +449,13 @@ def _insert(con: duckdb.DuckDBPyConnection, ds: Dataset, bp: BulkPlan, import_id
 
 
 def _untidy_sql(q: str, sentinel: bool = False) -> str:
-    """True when validate.text_sql would change the (non-NULL) text: spaces around, runs of spaces, tabs,
-    ideographic spaces or NUL. Prefix and suffix tests allocate nothing (DuckDB's trim() strips spaces only).
-    With `sentinel` (a required text field, see _flag_sql), a lone NUL is the sentinel of a missing value and is
-    left as it is; in any other text field it is text the checked path drops, like any NUL."""
+    """True when validate.text_sql would change the (non-NULL) text: a space of any kind at either end (DuckDB's
+    trim() strips the 17 Unicode space separators: U+0020, U+00A0 no-break, U+2000-U+200A, U+3000 ideographic...),
+    runs of spaces, tabs, ideographic spaces or NUL. With `sentinel` (a required text field, see _flag_sql), a lone
+    NUL is the sentinel of a missing value and is left as it is; in any other text field it is text the checked
+    path drops, like any NUL."""
     nul = f"(contains({q}, chr(0)) AND {q} <> chr(0))" if sentinel else f"contains({q}, chr(0))"
-    return (
-        f"(starts_with({q}, ' ') OR ends_with({q}, ' ') OR contains({q}, '  ') OR contains({q}, chr(9)) "
-        f"OR contains({q}, chr(12288)) OR {nul})"
-    )
+    return f"(trim({q}) <> {q} OR contains({q}, '  ') OR contains({q}, chr(9)) OR contains({q}, chr(12288)) OR {nul})"
 
 
 def _normalise_text(

@@ -6,6 +6,7 @@ Every refusal is a `CoerceError` whose message is short Chinese, then " / ", the
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -160,7 +161,7 @@ def _not_number_msg(text: str, body: str, what_zh: str, what_en: str) -> str:
 
 def parse_number(text: str) -> float:
     """A plain number: separators "1,234.5", full-width digits, "(12)" or "-12" negatives; no % sign, no units."""
-    return float(_signed_decimal(text, "数字", "number")) + 0.0  # + 0.0 turns "-0" into 0.0
+    return _finite(float(_signed_decimal(text, "数字", "number")), text) + 0.0  # + 0.0 turns "-0" into 0.0
 
 
 def parse_int(text: str) -> int:
@@ -168,7 +169,20 @@ def parse_int(text: str) -> int:
     value = _signed_decimal(text, "整数", "whole number")
     if value != value.to_integral_value():
         raise CoerceError(f"「{_show(text)}」不是整数 / not a whole number")
+    if not -(2**63) <= value < 2**63:  # what the store's BIGINT holds
+        raise CoerceError(_out_of_range(text))
     return int(value)
+
+
+def _out_of_range(text: str) -> str:
+    return f"「{_show(text)}」数值超出可存储的范围 / number out of range"
+
+
+def _finite(value: float, text: str) -> float:
+    """A float the number became: an overflow (a 400-digit text, 1e400) is refused, never stored as infinity."""
+    if not math.isfinite(value):
+        raise CoerceError(_out_of_range(text))
+    return value
 
 
 # --------------------------------------------------------------------------- money
@@ -257,7 +271,7 @@ def parse_money(
             raise CoerceError(
                 f"单元格单位「{name}」与表头单位「{header}」冲突，请统一单位 / cell unit conflicts with the header unit"
             )
-    result = float(value * Decimal(repr(float(mult))))
+    result = _finite(float(value * Decimal(repr(float(mult)))), text)
     return -result if neg and result else result
 
 
@@ -857,7 +871,7 @@ def parse_duration(text: str) -> float:
         raise CoerceError(
             f"「{_show(text)}」不是可识别的工期，请填写如 5、5天、2周、4小时 / not a duration (e.g. 5, 5d, 2w, 4h)"
         )
-    return round(total, 9)
+    return _finite(round(total, 9), text)
 
 
 # --------------------------------------------------------------------------- text, codes, labels

@@ -291,6 +291,14 @@ def _read_fast(path: Path, display_name: str, info: XlsxInfo) -> list[Grid] | No
     return grids
 
 
+def _encoding_name(codec: str, head: bytes) -> str:
+    """The encoding as the import history names it, whichever way the file was read: a UTF-16 BOM's byte order
+    (utf-16-le, utf-16-be), as sniff._decode_bytes names it for a file decoded whole."""
+    if codec == "utf-16":
+        return "utf-16-le" if head.startswith(codecs.BOM_UTF16_LE) else "utf-16-be"
+    return codec
+
+
 def _detect_encoding_head(head: bytes) -> str:
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -391,7 +399,7 @@ def read_csv_head(path: Path, display_name: str, *, whole: bool = True) -> Grid:
         file_name=display_name,
         sheet=None,
         rows=rows,
-        encoding=enc,
+        encoding=_encoding_name(enc, head),
         csv_path=csv_path,
         delimiter=delimiter,
         line_of_record=lines,

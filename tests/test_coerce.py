@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -759,3 +760,26 @@ def test_coerce_error_is_a_value_error_with_message() -> None:
     err = CoerceError("日期不存在 / date does not exist")
     assert isinstance(err, ValueError)
     assert err.message == "日期不存在 / date does not exist"
+
+
+@pytest.mark.parametrize(
+    ("parse", "text"),
+    [
+        (parse_number, "9" * 400),  # float() of it is infinity
+        (parse_number, "1e400"),
+        (parse_money, "9" * 400),
+        (parse_duration, "9" * 400),
+        (parse_int, str(2**63)),  # one past what the store's BIGINT holds
+        (parse_int, str(-(2**63) - 1)),
+    ],
+    ids=["number", "exponent", "money", "duration", "int-high", "int-low"],
+)
+def test_a_number_the_store_cannot_hold_is_refused_not_stored_as_infinity(parse: Any, text: str) -> None:
+    with pytest.raises(CoerceError, match="number out of range"):
+        parse(text)
+
+
+def test_the_largest_whole_numbers_the_store_holds_are_read() -> None:
+    assert parse_int(str(2**63 - 1)) == 2**63 - 1
+    assert parse_int(str(-(2**63))) == -(2**63)
+    assert parse_money("1e300") == 1e300  # large, but a number: the unit check and the rules judge it

@@ -572,6 +572,94 @@ def test_untidy_text_in_several_ledger_columns_is_stored_as_the_checked_path_sto
     assert fast.status == "refused" and _cost_rows_path(a) == []
 
 
+# every space DuckDB's trim() strips, which validate.text_sql trims: a no-break space (U+00A0, Excel and web
+# pages), figure and thin spaces (U+2007, U+2009), narrow no-break (U+202F), ogham (U+1680), medium math (U+205F)
+UNICODE_SPACES = ["\u00a0", "\u1680", "\u2000", "\u2007", "\u2009", "\u200a", "\u202f", "\u205f"]
+
+
+@pytest.mark.parametrize("space", UNICODE_SPACES, ids=[f"U+{ord(s):04X}" for s in UNICODE_SPACES])
+def test_a_unicode_space_at_the_edge_of_a_text_is_trimmed_alike_on_both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, space: str
+) -> None:
+    """Found by comparing both paths on 3,372 generated files: the bulk path looked for a plain space at the edges
+    only, so it stored '科室2' + U+00A0 where the checked path stores '科室2', loaded a system of one U+00A0 the checked
+    path refuses as missing, kept two ticket ids differing by a trailing space as two tickets, and left the second
+    missing category out of its report."""
+    rows = usage_rows()
+    rows[3][1] = f"{rows[3][1]}{space}"  # stored trimmed, as a department of its own
+    rows[6][1] = f"{space}{rows[6][1]}"
+    fast, checked, a, b = both(write(tmp_path / "u.csv", [USAGE_HEADER, *rows]), monkeypatch)
+    assert_same(fast, checked)
+    assert fast.status == "loaded" and stored(a, "usage") == stored(b, "usage")
+    assert {r[1] for r in stored(a, "usage")} == {f"科室{i}" for i in range(5)}
+
+    rows = usage_rows()
+    rows[5][2] = space  # a required system of one space: missing
+    fast, checked, a, b = both(write(tmp_path / "u2.csv", [USAGE_HEADER, *rows]), monkeypatch)
+    _refused_alike(fast, checked, a, b, "")
+    assert [(p.row, p.column) for p in fast.problems] == [(7, "系统")]
+
+    tickets = ticket_rows()
+    tickets[4] = [f"{tickets[3][0]}{space}", *tickets[3][1:]]  # the same ticket again, written with a space
+    fast, checked, a, b = both(write(tmp_path / "运维工单.csv", [TICKET_HEADER, *tickets]), monkeypatch)
+    assert_same(fast, checked)
+    assert (fast.status, fast.rows) == ("loaded", 35) and stored(a, "incidents") == stored(b, "incidents")
+
+    costs = cost_rows()
+    costs[0][2] = ""  # a category missing, then one of a space only: both reported
+    costs[1][2] = space
+    fast, checked, a, b = both(write(tmp_path / "付款台账.csv", [COST_HEADER, *costs]), monkeypatch)
+    _refused_alike(fast, checked, a, b, "2 ")
+    assert [(p.row, p.column) for p in fast.problems] == [(2, "费用类别"), (3, "费用类别")]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("活跃用户数", "99999999999999999999"),  # beyond a 64-bit whole number: it crashed the checked path
+        ("应用人数", "-9999999999999999999"),
+        ("活跃用户数", "9" * 400),
+    ],
+)
+def test_a_whole_number_the_store_cannot_hold_is_refused_with_its_row_on_both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str, value: str
+) -> None:
+    rows = usage_rows()
+    rows[2][USAGE_HEADER.index(column)] = value
+    fast, checked, a, b = both(write(tmp_path / "u.csv", [USAGE_HEADER, *rows]), monkeypatch)
+    _refused_alike(fast, checked, a, b, "")
+    (problem,) = fast.problems
+    assert (problem.row, problem.column, problem.value) == (4, column, value)
+    assert "超出可存储的范围 / number out of range" in problem.message
+
+
+def test_an_amount_too_large_for_a_float_is_refused_never_stored_as_infinity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = cost_rows()
+    rows[3][4] = "9" * 400  # float() of it is infinity: the money page would have shown an infinite total
+    rows[6][4] = "1e400"
+    fast, checked, a, b = both(write(tmp_path / "付款台账.csv", [COST_HEADER, *rows]), monkeypatch)
+    _refused_alike(fast, checked, a, b, "")
+    assert [(p.row, p.column) for p in fast.problems] == [(5, "金额(元)"), (8, "金额(元)")]
+    assert all("number out of range" in p.message for p in fast.problems)
+
+
+def test_a_utf16_export_is_recorded_with_its_byte_order_on_both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The big-file path named a UTF-16 file with a BOM 'utf-16', the checked path 'utf-16-le' / 'utf-16-be'."""
+    for codec, name in (("utf-16", "utf-16-le"), ("utf-16-be", "utf-16-be")):
+        path = tmp_path / f"{name}.csv"
+        text = "\ufeff" * (codec == "utf-16-be") + "\r\n".join(",".join(r) for r in [TICKET_HEADER, *ticket_rows()])
+        path.write_bytes(text.encode(codec))
+        fast, checked, a, b = both(path, monkeypatch)
+        assert_same(fast, checked)
+        assert fast.status == "loaded" and stored(a, "incidents") == stored(b, "incidents")
+        logged = "SELECT encoding FROM import_log"
+        assert a.execute(logged).fetchall() == b.execute(logged).fetchall() == [(name,)]
+
+
 # ------------------------------------------------------------------------ help-desk tickets on the bulk path
 
 TICKET_HEADER = ["工单号", "系统", "报修科室", "优先级", "报修时间", "响应时间", "解决时间", "故障类别", "故障描述"]
