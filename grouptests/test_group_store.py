@@ -159,6 +159,38 @@ def test_import_undo_and_replacement_by_source(pg: str, tmp_path: Path) -> None:
     assert len(ids) == len(set(ids))  # ids from the PostgreSQL sequence: never twice
 
 
+def test_a_big_csv_on_the_lake_stages_in_the_apps_folder_and_keeps_its_original(
+    pg: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The group store's catalog is a PostgreSQL connection string, not a file: the bulk path's staging files go to
+    the app's own staging folder (beside COCKPIT_DB), never to a folder named after the connection string in the
+    working directory, and the original is kept on the data path."""
+    from loaders import readers, settings
+
+    spec = new_lake(pg, tmp_path)
+    con = store.open_store(spec)
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("COCKPIT_DB", str(tmp_path / "app" / "cockpit.duckdb"))
+    monkeypatch.setattr(readers, "PYTHON_PARSE_BYTES", 0)  # the big-file path
+    f = tmp_path / "usage.csv"
+    lines = ["统计日期,科室,系统,活跃用户数,应用人数"] + [f"2026-03-02,科室{i},EMR,{i % 90},100" for i in range(2000)]
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (res,) = importer.import_file(con, f)
+    assert (res.status, res.rows) == ("loaded", 2000), res.message
+    assert list(work.iterdir()) == []  # nothing in the working directory
+    assert (tmp_path / "app" / "cockpit.staging").is_dir()  # the app's staging folder
+    assert settings.db_path() == tmp_path / "app" / "cockpit.duckdb"
+    stored = con.execute("SELECT stored_file FROM import_log WHERE import_id = ?", [res.import_id]).fetchone()
+    assert stored is not None
+    kept = Path(str(stored[0]))
+    assert kept.is_file() and kept.is_relative_to(Path(os.environ["COCKPIT_DATA_PATH"]) / "originals")
+    assert kept.read_bytes() == f.read_bytes()
+    row = con.execute("SELECT count(*), sum(active_users) FROM usage").fetchone()
+    assert row == (2000, sum(i % 90 for i in range(2000)))
+
+
 IMPORTER = """
 import sys, time
 sys.path.insert(0, {root!r})

@@ -174,7 +174,7 @@ def prepare(
 
     `project` fills the project of every table without a project column; `stage` is the money stage of a cost
     ledger without a stage column (default paid: a 报销台账 lists money paid)."""
-    token = staging.CURRENT.set(db_file_of(con) if con is not None else None)
+    token = staging.CURRENT.set(store.local_file_of(con) if con is not None else None)
     try:
         staging.folder()  # the first import of a process sweeps what a killed one left behind
         return _prepare(Path(path), display_name, dataset, project, as_of, sheet, mapping, con, stage)
@@ -1336,7 +1336,6 @@ undo = writes.undo
 record_refusal = writes.record_refusal
 save_mapping = writes.save_mapping
 _commit_all = writes.commit_all
-db_file_of = store.db_file_of
 
 
 # -------------------------------------------------------------------------------------------- one call
@@ -1423,7 +1422,7 @@ def _bulk_prepared(
         if sniff.sniff(p, name) != "csv":
             return None
         # the head decides the encoding; DuckDB checks the rest as it reads (bad bytes: the checked path)
-        token = staging.CURRENT.set(db_file_of(con))
+        token = staging.CURRENT.set(store.local_file_of(con))
         try:
             grid = readers.read_csv_head(p, name, whole=False)
         finally:
@@ -1452,9 +1451,10 @@ def _bulk_prepared(
             temp.unlink(missing_ok=True)
         return None
     bp.temp_copy = temp
-    if store.originals_dir(con) is not None and db_file_of(con):
-        # the original's copy for the kept files is written by the hash's read, while the rows load
-        bp.copy = staging.new_file(".part", db_file_of(con))
+    if store.originals_dir(con) is not None:
+        # the original's copy for the kept files is written by the hash's read, while the rows load (in the staging
+        # folder: the group store's is the app's own, beside COCKPIT_DB; moved into the kept files, or copied)
+        bp.copy = staging.new_file(".part", store.local_file_of(con))
     bp.sha = bulk.hash_in_background(p, bp.stop, bp.copy, bp.copied)
     header_row = grid.first_row + choice.header_row
     bp.file_name, bp.header_row = name, header_row

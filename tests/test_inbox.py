@@ -182,3 +182,20 @@ def test_two_replicas_on_one_inbox_import_a_file_once(tmp_path: Path) -> None:
     assert out is not None and out.ok
     assert con.execute("SELECT count(*) FROM usage").fetchone() == (1,)
     assert not [p for p in folder.iterdir() if p.name.startswith(".work.")]
+
+
+@pytest.mark.parametrize("word", ["off", "OFF", "0", "false", "no", "none", " Off "])
+def test_the_words_for_off_turn_the_inbox_off_and_name_no_folder(
+    word: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COCKPIT_INBOX", word)
+    monkeypatch.chdir(tmp_path)
+    assert not inbox.enabled()
+    assert inbox.inbox_dir(tmp_path / "s.duckdb") == tmp_path / "inbox"  # the default place, not a folder "0"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_configured_inbox_folder_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_INBOX", str(tmp_path / "drop"))
+    assert inbox.enabled()
+    assert inbox.inbox_dir(tmp_path / "s.duckdb") == tmp_path / "drop"

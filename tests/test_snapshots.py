@@ -126,7 +126,7 @@ def test_a_pages_cached_load_is_built_from_the_version_it_is_cached_under(
     version = store.data_version(before)
     before.close()
     monkeypatch.setenv("COCKPIT_DB", str(db))
-    monkeypatch.setenv("COCKPIT_INBOX", "0")
+    monkeypatch.setenv("COCKPIT_INBOX", "off")
     at = AppTest.from_function(_load_page, default_timeout=60).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["seen"] == (version, version)  # one version throughout the build

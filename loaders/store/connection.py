@@ -224,6 +224,14 @@ def db_file_of(con: duckdb.DuckDBPyConnection) -> str | None:
     return str(row[0]) if row and row[0] else None
 
 
+def local_file_of(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The embedded store's file: None in memory and for the group store, whose catalog is a PostgreSQL connection
+    string, not a file (a folder named after it must never appear beside the app)."""
+    from loaders.store import lake
+
+    return None if lake.spec_of(con) is not None else db_file_of(con)
+
+
 def originals_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
     """Where this store keeps original uploads: beside the file, or `originals/` on the group store's data path."""
     from loaders.store import lake

@@ -40,9 +40,13 @@ INBOX_USER = "收件箱 inbox"
 HEARTBEAT = ".worker"
 
 
+_OFF = frozenset({"off", "0", "false", "no", "none"})
+
+
 def enabled() -> bool:
-    """COCKPIT_INBOX=off turns the app's inbox worker off."""
-    return settings.get("inbox_dir").strip().lower() != "off"
+    """COCKPIT_INBOX=off turns the app's inbox worker off (as do 0, false, no and none, the other settings' words for
+    off: never a folder named "0" beside the app)."""
+    return settings.get("inbox_dir").strip().lower() not in _OFF
 
 
 def inbox_dir(db_file: str | Path | None = None) -> Path:

@@ -23,7 +23,7 @@ import duckdb
 from loaders import bulk, settings, store, uploads
 from loaders.errors import CockpitError, ImportBusy, Problem, StoreUnavailable, ValidationFailed
 from loaders.store import lake, registry, replace, rollups
-from loaders.store.connection import IMPORT_LOCK, bump_data_version, db_file_of, importing_hospital, quote_ident
+from loaders.store.connection import IMPORT_LOCK, bump_data_version, importing_hospital, quote_ident
 
 if TYPE_CHECKING:
     from loaders.importer import Prepared
@@ -276,7 +276,7 @@ def commit(
         record_refusal(con, prep.file_name, msg, dataset=prep.dataset, user=who)
         raise ValidationFailed(f"{prep.file_name}：{msg}", problems=prep.report.problems)
     folder = store.originals_dir(con)
-    db_file = db_file_of(con) or (str(folder) if folder is not None else None)
+    db_file = store.local_file_of(con) or (str(folder) if folder is not None else None)  # the disk written to
     if db_file and store.free_mb(db_file) < settings.get_float("min_free_mb"):
         msg = (
             f"磁盘空间不足(少于 {settings.get('min_free_mb')} MB)，导入已取消，数据未改变。请清理磁盘。"
