@@ -14,6 +14,7 @@ if who is None or not who.valid_role:  # no identity, no role: the sign-in page 
     st.stop()
 page = st.navigation(nav.build_pages(str(who.role)))
 session.sidebar(who)
+session.watch(who)  # a page left open goes to the sign-in page when the session lapses
 if ui.store_ok():
     filters.sidebar()
     page.run()

@@ -401,3 +401,20 @@ def test_two_processes_upgrading_one_older_accounts_file_both_go_on(tmp_path: Pa
         accounts_mod._add_column(Late(), "missing", "role")  # type: ignore[arg-type]
     first.close()
     second.close()
+
+
+def test_the_watch_looks_at_a_session_when_it_lapses_by_idle_hours_or_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_IDLE_MINUTES", "60")
+    monkeypatch.setenv("COCKPIT_SESSION_HOURS", "8")
+    now = 1_800_000_000.0
+    who = roles.Identity("zhang", roles.PRESIDENT, source="local")
+    # seen 10 minutes ago, signed in 2 hours ago: idle ends first, in 50 minutes
+    assert session.until_lapsed(session.Held(who, now - 7200, now - 600), now) == 50 * 60
+    # signed in 7 h 55 min ago and seen just now: the 8 hours end first, in 5 minutes
+    assert session.until_lapsed(session.Held(who, now - (8 * 3600 - 300), now), now) == 300
+    # an ID token ending in 90 seconds (naive UTC, as the sign-in stores it) ends it before either
+    token_end = dt.datetime.fromtimestamp(now + 90, dt.UTC).replace(tzinfo=None)
+    oidc = roles.Identity("li", roles.PRESIDENT, source="oidc", expires=token_end)
+    assert session.until_lapsed(session.Held(oidc, now, now), now) == 90
+    # already over: no time left
+    assert session.until_lapsed(session.Held(who, now - 7200, now - 3601), now) == 0

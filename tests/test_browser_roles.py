@@ -202,3 +202,40 @@ def test_data_is_shown_as_literal_text(tab: object, hostile_server: str) -> None
         assert "www.evil.example" in body or path in ("schedule", "money"), path  # those draw it in canvases
     assert not [u for u in fetched if "127.0.0.1:9" in u or "evil.example" in u]
     assert re.search(r"\*\*www\.evil\.example\*\*", tab.inner_text("body").replace("\u200b", ""))  # type: ignore[attr-defined]
+
+
+def test_a_page_left_open_goes_to_sign_in_by_itself_when_the_session_lapses(
+    browser: object, demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the idle limit at 6 s, a president's money page left alone (no click) turns into the sign-in page with
+    the expired notice once the limit passes, not before; the sign-out is in the audit log with why."""
+    import time
+
+    db = copy_store(demo_template, tmp_path)
+    accounts = Accounts(tmp_path / "accounts.sqlite")
+    accounts.add("dean", "president", password=PASSWORD)
+    monkeypatch.setenv("COCKPIT_ACCOUNTS", str(tmp_path / "accounts.sqlite"))
+    monkeypatch.setenv("COCKPIT_IDLE_MINUTES", "0.1")
+    with serve(db, tmp_path) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")  # type: ignore[attr-defined]
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        try:
+            sign_in(page, url, "dean")
+            go(page, "money")
+            left = time.monotonic()  # the last run of the whole page has just ended
+            page.wait_for_timeout(3000)
+            assert page.locator('[data-testid="stSidebarNav"]').count() == 1  # still signed in halfway
+            page.get_by_role("button", name="Sign in").wait_for(timeout=20_000)
+            waited = time.monotonic() - left
+            assert page.get_by_text("Your session expired; sign in again.").count() == 1
+            assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+            assert 5.0 <= waited <= 15.0, waited  # 6 s of idle (less what settling took) and the look's 1 s margin
+        finally:
+            context.close()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        ends = con.execute("SELECT who, event, detail FROM audit_log WHERE event = 'sign_out'").fetchall()
+    finally:
+        con.close()
+    assert ends == [("dean", "sign_out", "expired")]

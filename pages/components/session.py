@@ -335,6 +335,43 @@ def sidebar(who: Identity) -> None:
         pass  # the store is unavailable: the page says so; the events wait in the accounts file
 
 
+# The longest a signed-in page waits between two looks at its session (a local account disabled meanwhile is noticed
+# within this), and the margin after the moment the session lapses, so the look finds it over.
+_LOOK_AT_MOST_S = 300.0
+_LOOK_MARGIN_S = 1.0
+
+
+def until_lapsed(held: Held, now: float | None = None) -> float:
+    """Seconds from `now` until the session lapses by the clock: its idle minutes (from the last run of the whole
+    page), its hours, or its ID token's end, whichever comes first (0 if it has)."""
+    now = time.time() if now is None else now
+    ends = [held.last_seen + idle_minutes() * 60, held.signed_in + session_hours() * 3600]
+    if held.identity.expires is not None:
+        ends.append(held.identity.expires.replace(tzinfo=dt.UTC).timestamp())
+    return max(0.0, min(ends) - now)
+
+
+def watch(who: Identity) -> None:
+    """A signed-in page left open goes to the sign-in page by itself when the session lapses, instead of waiting for
+    a click: a download clicked later would otherwise fail with only Streamlit's "Failed to generate file" (its maker
+    refuses a lapsed session). A fragment with no elements looks at the session when it is due to lapse; every run
+    of the whole page moves that moment on (the browser restarts its timer when the interval changes). A look that
+    finds the session over reruns the app, whose gate ends it, records why and shows the sign-in page."""
+    held = st.session_state.get(SESSION_KEY)
+    if who.source == "demo" or not isinstance(held, Held):
+        return
+    every = min(_LOOK_AT_MOST_S, until_lapsed(held) + _LOOK_MARGIN_S)
+
+    @st.fragment(run_every=every)
+    def look() -> None:
+        now_held = st.session_state.get(SESSION_KEY)
+        if isinstance(now_held, Held) and _lapsed(now_held, _accounts) is not None:
+            st.rerun(scope="app")
+
+    with st.sidebar:
+        look()
+
+
 def sign_in_as(state: Any, identity: Identity) -> None:
     """Tests: start a session as `identity` (AppTest's session_state)."""
     now = time.time()
