@@ -418,3 +418,21 @@ def test_the_watch_looks_at_a_session_when_it_lapses_by_idle_hours_or_token(monk
     assert session.until_lapsed(session.Held(oidc, now, now), now) == 90
     # already over: no time left
     assert session.until_lapsed(session.Held(who, now - 7200, now - 3601), now) == 0
+
+
+def test_the_looks_fall_at_most_five_minutes_apart_and_one_a_second_after_the_lapse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COCKPIT_IDLE_MINUTES", "60")
+    monkeypatch.setenv("COCKPIT_SESSION_HOURS", "8")
+    now = 1_800_000_000.0
+    who = roles.Identity("zhang", roles.PRESIDENT, source="local")
+    # idle ends in 3,600 s: 3,601 s in 13 looks of 277 s (12 would be 300.08 s apart)
+    assert session.look_every(session.Held(who, now, now), now) == 277.0
+    # 4 minutes left: one look, 241 s from now
+    assert session.look_every(session.Held(who, now, now - 56 * 60), now) == 241.0
+    # 299 s left: one look at 300 s; 300 s left: two looks of 150.5 s
+    assert session.look_every(session.Held(who, now, now - 3301), now) == 300.0
+    assert session.look_every(session.Held(who, now, now - 3300), now) == 150.5
+    monkeypatch.setenv("COCKPIT_IDLE_MINUTES", "0.1")  # the browser test's 6 s
+    assert session.look_every(session.Held(who, now, now), now) == 7.0

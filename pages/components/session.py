@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import os
 import re
 import time
@@ -351,18 +352,24 @@ def until_lapsed(held: Held, now: float | None = None) -> float:
     return max(0.0, min(ends) - now)
 
 
+def look_every(held: Held, now: float | None = None) -> float:
+    """Seconds between two looks at the session: at most 5 minutes apart, so that one of them falls a second after
+    the moment it lapses by the clock."""
+    due = until_lapsed(held, now) + _LOOK_MARGIN_S
+    return due / math.ceil(due / _LOOK_AT_MOST_S)
+
+
 def watch(who: Identity) -> None:
     """A signed-in page left open goes to the sign-in page by itself when the session lapses, instead of waiting for
     a click: a download clicked later would otherwise fail with only Streamlit's "Failed to generate file" (its maker
     refuses a lapsed session). A fragment with no elements looks at the session when it is due to lapse; every run
-    of the whole page moves that moment on (the browser restarts its timer when the interval changes). A look that
-    finds the session over reruns the app, whose gate ends it, records why and shows the sign-in page."""
+    of the whole page moves that moment on (the interval changes, and the browser restarts its timer then). A look
+    that finds the session over reruns the app, whose gate ends it, records why and shows the sign-in page."""
     held = st.session_state.get(SESSION_KEY)
     if who.source == "demo" or not isinstance(held, Held):
         return
-    every = min(_LOOK_AT_MOST_S, until_lapsed(held) + _LOOK_MARGIN_S)
 
-    @st.fragment(run_every=every)
+    @st.fragment(run_every=look_every(held))
     def look() -> None:
         now_held = st.session_state.get(SESSION_KEY)
         if isinstance(now_held, Held) and _lapsed(now_held, _accounts) is not None:
