@@ -788,10 +788,23 @@ def _remember(scope: Scope) -> None:
 
 
 def viewed_scopes() -> list[Scope]:
-    """The scopes of this week's overview asked for lately in this process (a department head's, a project
-    filter's), the latest first: the warm-up builds them again after each import (pages.components.warm)."""
+    """The scopes of this week's overview asked for lately (a department head's, a project filter's), the latest
+    first: the warm-up builds them again after each import and keeps them across a restart (pages.components.warm)."""
     with _VIEWED_LOCK:
         return list(reversed(_VIEWED))
+
+
+def remember_earlier(scopes: Collection[Scope]) -> None:
+    """Scopes asked for before this process began (the latest first, as `viewed_scopes` gives them), kept as older
+    than any asked for since; the oldest are dropped beyond VIEWED_KEPT."""
+    with _VIEWED_LOCK:
+        since = list(_VIEWED)
+        _VIEWED.clear()
+        for scope in [*reversed(list(scopes)), *since]:
+            _VIEWED[scope] = None
+            _VIEWED.move_to_end(scope)
+        while len(_VIEWED) > VIEWED_KEPT:
+            _VIEWED.popitem(last=False)
 
 
 def _build_week(

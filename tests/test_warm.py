@@ -146,6 +146,136 @@ def test_only_the_last_few_overviews_asked_for_are_warmed(builds: list[Scope]) -
     assert ("科室0",) not in viewed and ("科室10",) in viewed
 
 
+def test_the_overviews_viewed_lately_are_warmed_again_after_a_restart(demo_copy: Path, builds: list[Scope]) -> None:
+    """The app is restarted (an upgrade) before the weekly load: the department head who looked last week finds
+    their overview built by the new process's warm-up, not only the whole store's."""
+    from auth import roles
+    from tests.conftest import as_role
+
+    keep = warm.viewed_file(str(demo_copy))
+    assert keep == demo_copy.with_name(demo_copy.name + ".viewed.json")
+    con = store.open_store(demo_copy)
+    first = warm.Warmer(con.cursor(), poll=0.05, keep=keep)
+    first.start()
+    try:
+        _until(lambda: first.warmed == store.data_version(con), "the first process's warm-up")
+        at = app_test(demo_copy, "zh", as_role(roles.DEPT_HEAD, "心内科"))
+        at.run()
+        assert not at.exception, at.exception
+        viewed = overview.viewed_scopes()
+        assert [s.departments for s in viewed] == [("心内科",), None]  # the head's, and the warm-up's own
+        _until(lambda: warm.load_viewed(keep) == viewed, "the scopes written beside the store")
+    finally:
+        first.stop()
+        first.join(10)
+    con.close()
+    overview._WEEKS.clear()  # a new process: nothing kept in memory
+    overview._VIEWED.clear()
+    builds.clear()
+    con = store.open_store(demo_copy)
+    second = warm.Warmer(con.cursor(), poll=0.05, keep=keep)
+    second.start()
+    try:
+        _until(lambda: second.warmed == store.data_version(con), "the new process's warm-up")
+        assert [s.departments for s in builds] == [None, ("心内科",)] and second.errors == []
+        at = app_test(demo_copy, "zh", as_role(roles.DEPT_HEAD, "心内科"))
+        at.run()
+        assert not at.exception, at.exception
+        assert len(builds) == 2  # the head's first view after the restart built nothing
+    finally:
+        second.stop()
+        second.join(10)
+    con.close()
+
+
+def test_a_kept_scope_reads_back_equal_and_an_unreadable_file_warms_only_the_default(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import datetime as dt
+
+    keep = tmp_path / "cockpit.duckdb.viewed.json"
+    assert warm.load_viewed(keep) == []  # the first run: no file
+    viewed = [
+        Scope(departments=("心内科",), start=dt.date(2025, 12, 4), end=dt.date(2026, 12, 3), hospitals=("总院",)),
+        Scope(projects=("EMR", "HIS"), start=dt.date(2026, 1, 1), end=None, as_of=dt.date(2026, 11, 30)),
+        Scope(),
+    ]
+    warm.save_viewed(keep, viewed)
+    assert warm.load_viewed(keep) == viewed and list(tmp_path.iterdir()) == [keep]  # no part file left
+    assert "心内科" in keep.read_text(encoding="utf-8")  # written as text a person can read
+    bad = {
+        "{": "Expecting property name",
+        '{"viewed": [{"departments": "心内科"}]}': "departments is not a list of names",
+        '{"viewed": [{"start": "2026-13-01"}]}': "month must be in 1..12",
+        '{"viewed": [{"departement": ["心内科"]}]}': "unknown fields ['departement']",
+        '["心内科"]': "list indices must be integers",
+    }
+    for text, why in bad.items():
+        keep.write_text(text, encoding="utf-8")
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="pages.components.warm"):
+            assert warm.load_viewed(keep) == [], text
+        (message,) = [r.getMessage() for r in caplog.records]
+        assert message.startswith(f"the overviews viewed before the restart are not warmed: {keep} is unreadable (")
+        assert why in message, (text, message)
+
+
+def test_a_default_date_window_viewed_on_an_earlier_day_is_warmed_as_todays(builds: list[Scope]) -> None:
+    import datetime as dt
+
+    today = dt.date(2026, 12, 3)  # the untouched filter today: 2025-12-04 .. 2026-12-03
+    yesterday = Scope(departments=("心内科",), start=dt.date(2025, 12, 2), end=dt.date(2026, 12, 1))  # 12-01's
+    chosen = Scope(departments=("呼吸内科",), start=dt.date(2026, 1, 1), end=dt.date(2026, 6, 30))
+    whole_then = Scope(start=dt.date(2025, 12, 3), end=dt.date(2026, 12, 2))  # the whole store, viewed 12-02
+    overview.remember_earlier([yesterday, chosen, whole_then])
+    assert warm.scopes(today) == [
+        Scope(start=dt.date(2025, 12, 4), end=dt.date(2026, 12, 3)),
+        Scope(departments=("心内科",), start=dt.date(2025, 12, 4), end=dt.date(2026, 12, 3)),
+        chosen,  # a window somebody chose stays theirs
+    ]
+
+
+def test_scopes_from_before_the_restart_are_older_than_any_asked_for_since(builds: list[Scope]) -> None:
+    overview._remember(Scope(departments=("新的",)))
+    overview._remember(Scope(departments=("科室0",)))  # asked in this process as well as before it
+    earlier = [Scope(departments=(f"科室{i}",)) for i in range(overview.VIEWED_KEPT)]  # the latest first
+    overview.remember_earlier(earlier)
+    viewed = [s.departments[0] for s in overview.viewed_scopes() if s.departments]
+    assert viewed == [
+        "科室0",
+        "新的",
+        "科室1",
+        "科室2",
+        "科室3",
+        "科室4",
+        "科室5",
+        "科室6",
+    ]  # 科室7: the oldest, dropped
+
+
+def test_a_store_folder_that_cannot_be_written_leaves_the_warm_up_running(
+    tmp_path: Path, builds: list[Scope], caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "store.duckdb"
+    con = store.open_store(db)
+    keep = tmp_path / "gone" / "store.duckdb.viewed.json"  # its folder does not exist: every write fails
+    overview._remember(Scope(departments=("心内科",)))
+    w = warm.Warmer(con.cursor(), poll=0.05, keep=keep)
+    with caplog.at_level("WARNING", logger="pages.components.warm"):
+        w.start()
+        try:
+            _until(lambda: w.warmed == store.data_version(con), "the warm-up")
+            store.bump_data_version(con)
+            _until(lambda: w.warmed == store.data_version(con), "the warm-up after an import")
+        finally:
+            w.stop()
+            w.join(10)
+    assert w.errors == [] and not keep.parent.exists()
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 1 and messages[0].startswith(f"the overviews viewed lately could not be kept in {keep}: ")
+    con.close()
+
+
 def test_a_failed_warm_up_is_logged_and_not_repeated_for_the_same_data(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
