@@ -203,6 +203,7 @@ sys.stdin.readline()  # start together
 real = writes._insert
 def slow(*a, **k):
     real(*a, **k)
+    print("inserted", flush=True)  # inside the import, holding the store lock
     time.sleep(float(sys.argv[3]))
 writes._insert = slow
 for r in importer.import_file(con, Path(sys.argv[2])):
@@ -235,7 +236,7 @@ def test_two_importers_both_land_one_waits_and_a_reader_never_sees_half(pg: str,
             text=True,
             env={**os.environ},
         )  # fmt: skip
-        for f, delay in ((a, "3"), (b, "0"))
+        for f, delay in ((a, "5"), (b, "0"))  # A holds the lock 5 s: B, started then, reaches it meanwhile
     ]
     for p in procs:
         assert p.stdout is not None and p.stdout.readline().strip() == "open"
@@ -253,7 +254,7 @@ def test_two_importers_both_land_one_waits_and_a_reader_never_sees_half(pg: str,
     t.start()
     procs[0].stdin.write("go\n")  # type: ignore[union-attr]
     procs[0].stdin.flush()  # type: ignore[union-attr]
-    time.sleep(1.0)  # A holds the store lock (sleeping inside its import)
+    assert procs[0].stdout.readline().strip() == "inserted"  # type: ignore[union-attr] # A holds the store lock
     procs[1].stdin.write("go\n")  # type: ignore[union-attr]
     procs[1].stdin.flush()  # type: ignore[union-attr]
     outs = [p.communicate(timeout=240) for p in procs]

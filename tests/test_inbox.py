@@ -83,6 +83,10 @@ from loaders import store
 from loaders.store import inbox
 con = store.open_store(sys.argv[1])
 w = inbox.start(con, inbox.inbox_dir(sys.argv[1]))
+deadline = time.monotonic() + 60
+while inbox.worker_alive(inbox.inbox_dir(sys.argv[1])) is None:  # its first heartbeat, written by its thread
+    assert time.monotonic() < deadline, "no heartbeat"
+    time.sleep(0.02)
 print("serving", flush=True)
 time.sleep(120)
 """

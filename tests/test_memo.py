@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +13,7 @@ import pandas as pd
 from loaders import store
 from metrics import adoption, benefits, memo
 from metrics.scope import Scope
+from tests.conftest import copy_store
 
 
 def test_kept_by_key_until_the_data_version_moves(tmp_path: Path) -> None:
@@ -44,9 +44,8 @@ def test_a_store_in_memory_keeps_nothing() -> None:
     assert first is not second
 
 
-def test_go_live_dates_kept_equal_the_fresh_roll_out(demo_db: Path, tmp_path: Path) -> None:
-    db = tmp_path / "demo.duckdb"
-    shutil.copy(demo_db, db)
+def test_go_live_dates_kept_equal_the_fresh_roll_out(demo_template: Path, tmp_path: Path) -> None:
+    db = copy_store(demo_template, tmp_path)  # the closed template, not the store other tests hold open
     con = store.open_store(db)
     scope = Scope(departments=("心内科",), today=dt.date(2026, 11, 30))
     whole = dataclasses.replace(scope, departments=None)

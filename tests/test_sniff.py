@@ -188,9 +188,9 @@ QUADRATIC = (
 def test_b8_b9_b10_dtd_refused(tmp_path: Path, payload: bytes) -> None:
     p = _write(tmp_path, "evil.xlsx", _replace_member(_xlsx_bytes(), "xl/worksheets/sheet1.xml", payload))
     assert sniff(p) == "xlsx"  # the container is fine; the preflight refuses
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU: a stalled machine does not make the refusal slow
     err = _refused(p, "DTD/实体声明", fn="scan")
-    assert time.perf_counter() - t0 < 1.0
+    assert time.process_time() - t0 < 1.0
     assert "root:" not in err.message
 
 
@@ -211,9 +211,9 @@ def test_b11_zip_bomb(tmp_path: Path) -> None:
                 fh.write(zeros)
     assert out.stat().st_size < 2_000_000
     for fn in ("sniff", "scan"):
-        t0 = time.perf_counter()
+        t0 = time.process_time()  # CPU, not wall time: nothing is unzipped
         _refused(out, "压缩比异常(疑似压缩炸弹)", fn=fn)
-        assert time.perf_counter() - t0 < 1.0
+        assert time.process_time() - t0 < 1.0
 
 
 def test_total_unzipped_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -225,9 +225,9 @@ def test_b12_far_cell_refused_fast(tmp_path: Path) -> None:
     p = _write(tmp_path, "far.xlsx", _xlsx_bytes(XFD1048576="x"))
     assert p.stat().st_size < 10_000
     assert sniff(p) == "xlsx"
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU: no cell grid is built
     err = _refused(p, "工作表「预算」", "第 16384 列/第 1048576 行", "超过上限", fn="scan")
-    assert time.perf_counter() - t0 < 1.0
+    assert time.process_time() - t0 < 1.0
     assert err.problems[0].sheet == "预算"
 
 
