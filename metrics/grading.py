@@ -283,18 +283,19 @@ def linked_work(gaps: pd.DataFrame, plan: pd.DataFrame, today: dt.date) -> pd.Da
     return out
 
 
-def grading_gap(con: duckdb.DuckDBPyConnection, scope: Scope) -> GradingGap:
-    """The EMR grading gap at the scope's as-of week: items, totals, gaps and the work linked to each gap."""
+def grading_gap(con: duckdb.DuckDBPyConnection, scope: Scope, links: bool = True) -> GradingGap:
+    """The EMR grading gap at the scope's as-of week: items, totals, gaps and the work linked to each gap (with
+    `links=False` none is looked up: the overview's rows read the totals only, and the plan's tasks are the cost)."""
     scope = definitions.week_scope(scope)
     items = load_items(con, scope)
     gap = assess(items, requirement(load_targets(con, scope)))
     as_of = _day(items["as_of"].max()) if len(items) else None
     short = gap.items[~gap.items["meets"]] if len(gap.items) else gap.items
-    links = pd.DataFrame(columns=LINK_COLUMNS)
-    if len(short):
+    linked = pd.DataFrame(columns=LINK_COLUMNS)
+    if links and len(short):
         plan = schedule.load_tasks(con, dataclasses.replace(scope, projects=None))
-        links = linked_work(short, plan, definitions.reference_day(scope))
-    return dataclasses.replace(gap, links=links, as_of=as_of)
+        linked = linked_work(short, plan, definitions.reference_day(scope))
+    return dataclasses.replace(gap, links=linked, as_of=as_of)
 
 
 # ---------------------------------------------------------------------------------------------- words
@@ -385,8 +386,8 @@ def overview_changes(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[
     from metrics import overview  # the overview imports this module
 
     week = definitions.reference_day(scope)
-    now = grading_gap(con, dataclasses.replace(scope, as_of=week, today=week))
-    before = grading_gap(con, dataclasses.replace(scope, as_of=week - dt.timedelta(days=7)))
+    now = grading_gap(con, dataclasses.replace(scope, as_of=week, today=week), links=False)
+    before = grading_gap(con, dataclasses.replace(scope, as_of=week - dt.timedelta(days=7)), links=False)
     if now.items.empty or before.items.empty or now.as_of == before.as_of:
         return []
     if now.total_score == before.total_score and now.basic_short == before.basic_short:
@@ -409,7 +410,7 @@ def overview_decisions(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dic
     grade is not met and its review date is within `DECISION_DAYS` days or past: the evaluation, its linked
     project, the review date and the days to it (negative: days left)."""
     scope = definitions.week_scope(scope)
-    gap = grading_gap(con, scope)
+    gap = grading_gap(con, scope, links=False)
     req = gap.requirement
     if req is None or gap.items.empty or gap.met or req.due is None:
         return []

@@ -3,6 +3,7 @@ basic items short of the target grade, the optional items, the score gap, the se
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import duckdb
@@ -132,6 +133,15 @@ def test_gap_from_the_store_with_linked_work(con: duckdb.DuckDBPyConnection) -> 
     # EMR升级 plan % complete weighted by calendar days: T1 59 d at 100 %, T2 50 d at 50 % → (59 + 25) / 109
     assert d.loc["EMR升级", "percent_complete"] == pytest.approx((59 + 25) / 109, abs=0.02)
     assert set(links["item_no"]) == {"B", "B2", "C"}  # E and F link nothing
+
+
+def test_the_gap_without_links_is_the_same_gap(con: duckdb.DuckDBPyConnection) -> None:
+    """The overview's rows ask for the totals only (`links=False`): everything else is the full gap's."""
+    full = grading.grading_gap(con, Scope(today=TODAY))
+    bare = grading.grading_gap(con, Scope(today=TODAY), links=False)
+    assert len(full.links) == 5 and bare.links.empty and list(bare.links.columns) == grading.LINK_COLUMNS
+    assert dataclasses.replace(bare, links=full.links, items=full.items) == dataclasses.replace(full)
+    pd.testing.assert_frame_equal(bare.items, full.items)
 
 
 def test_other_targets_interop(con: duckdb.DuckDBPyConnection) -> None:
