@@ -254,7 +254,7 @@ def test_scopes_from_before_the_restart_are_older_than_any_asked_for_since(build
 
 
 def test_a_store_folder_that_cannot_be_written_leaves_the_warm_up_running(
-    tmp_path: Path, builds: list[Scope], caplog: pytest.LogCaptureFixture
+    tmp_path: Path, builds: list[Scope], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "store.duckdb"
     con = store.open_store(db)
@@ -271,6 +271,16 @@ def test_a_store_folder_that_cannot_be_written_leaves_the_warm_up_running(
             w.stop()
             w.join(10)
     assert w.errors == [] and not keep.parent.exists()
+    keep.parent.mkdir()
+    keep.write_text("kept before", encoding="utf-8")
+
+    def full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(warm.os, "replace", full)  # the new file written, the rename fails
+    with pytest.raises(OSError, match="No space left"):
+        warm.save_viewed(keep, [Scope(departments=("心内科",))])
+    assert list(keep.parent.iterdir()) == [keep] and keep.read_text(encoding="utf-8") == "kept before"
     messages = [r.getMessage() for r in caplog.records]
     assert len(messages) == 1 and messages[0].startswith(f"the overviews viewed lately could not be kept in {keep}: ")
     con.close()

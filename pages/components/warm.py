@@ -75,8 +75,12 @@ def save_viewed(path: Path, viewed: list[Scope]) -> None:
         for s in viewed
     ]  # fmt: skip
     part = path.with_name(f"{path.name}.{os.getpid()}.part")
-    part.write_text(json.dumps({"viewed": rows}, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(part, path)
+    try:
+        part.write_text(json.dumps({"viewed": rows}, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)  # a full disk leaves no half file behind
+        raise
 
 
 def load_viewed(path: Path) -> list[Scope]:
